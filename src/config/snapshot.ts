@@ -1,0 +1,121 @@
+import type { Dispatcher } from "undici";
+import type { BackendSchema } from "../providers/translator.js";
+
+/**
+ * The compiled, immutable form of the configuration that the request path reads. Built once per
+ * (re)load by compile-snapshot.ts; a request keeps the snapshot it started with.
+ */
+export interface RuntimeSnapshot {
+  /** Increases by one on every successful (re)load. */
+  readonly generation: number;
+  readonly listener: ListenerSpec;
+  /** Request body limit in bytes (ClientTrafficPolicy connection.bufferLimit; default 50 MiB). */
+  readonly bodyLimitBytes: number;
+  /** Routes in configuration order; rules are matched in this order, first match wins. */
+  readonly routes: readonly CompiledRoute[];
+  /** Kinds that were read but that a standalone gateway has no use for, for the startup log. */
+  readonly ignored: readonly string[];
+}
+
+export interface ListenerSpec {
+  port: number;
+  /** Bind address; "0.0.0.0" unless overridden by the CLI. */
+  host: string;
+  /** HTTPS: PEM certificate chain and key from a kubernetes.io/tls Secret. */
+  tls?: { cert: string; key: string };
+}
+
+export interface CompiledRoute {
+  /** "namespace/name". */
+  readonly key: string;
+  /** Lower-case hostnames the route serves, or undefined for any host. */
+  readonly hostnames: readonly string[] | undefined;
+  readonly rules: readonly CompiledRule[];
+  /** Request costs configured for this route (route level merged over GatewayConfig global ones). */
+  readonly costs: readonly CostSpec[];
+}
+
+export interface CostSpec {
+  metadataKey: string;
+  type: "InputToken" | "CachedInputToken" | "CacheCreationInputToken" | "OutputToken" | "TotalToken" | "ReasoningToken" | "CEL";
+  cel?: string;
+}
+
+export interface CompiledRule {
+  readonly name: string;
+  /** Any match may succeed (OR); within a match every header must (AND). Empty = matches everything. */
+  readonly matches: readonly (readonly HeaderMatcher[])[];
+  /** Backend refs grouped by priority, lowest priority value first. */
+  readonly tiers: readonly (readonly CompiledBackendRef[])[];
+  /** Whole-request timeout in ms (default 60 s); 0 = none. */
+  readonly requestTimeoutMs: number;
+  /** Per upstream attempt timeout in ms; 0 = same as request. */
+  readonly backendRequestTimeoutMs: number;
+  /** Models this rule serves for /v1/models: the Exact x-ai-eg-model values. */
+  readonly models: readonly string[];
+  readonly modelsOwnedBy: string;
+  /** Unix seconds. */
+  readonly modelsCreatedAt: number;
+}
+
+export interface HeaderMatcher {
+  /** Lower-case header name. */
+  readonly name: string;
+  readonly test: (value: string) => boolean;
+}
+
+export interface HeaderMutation {
+  /** Lower-case name -> value. */
+  readonly set: ReadonlyMap<string, string>;
+  /** Lower-case names. */
+  readonly remove: readonly string[];
+}
+
+export interface BodyMutation {
+  /** Top-level JSON field -> JSON value (already parsed). */
+  readonly set: ReadonlyMap<string, unknown>;
+  readonly remove: readonly string[];
+}
+
+export interface CompiledBackendRef {
+  readonly backend: CompiledBackend;
+  readonly weight: number;
+  readonly priority: number;
+  readonly modelNameOverride: string | undefined;
+  /** Route-level mutation merged over the backend's own (route level wins). */
+  readonly headerMutation: HeaderMutation | undefined;
+  readonly bodyMutation: BodyMutation | undefined;
+}
+
+export interface CompiledBackend {
+  /** "namespace/name" of the AIServiceBackend. */
+  readonly key: string;
+  readonly schema: BackendSchema;
+  /** Origin URL of the upstream, e.g. "https://api.openai.com:443". */
+  readonly origin: string;
+  /** The host header / SNI name to present upstream. */
+  readonly hostHeader: string;
+  /** Shared connection pool for this origin and TLS settings. */
+  readonly dispatcher: Dispatcher;
+  /** Adds upstream credentials to the outgoing headers; undefined when no policy targets the backend. */
+  readonly credentials: CredentialInjector | undefined;
+}
+
+/** Adds credentials to an upstream request; may be asynchronous (tokens, signatures). */
+export interface CredentialInjector {
+  /** Header names (lower-case) clients use to override this credential; stripped before upstream. */
+  readonly overrideHeaders: readonly string[];
+  inject(req: OutgoingRequest): void | Promise<void>;
+}
+
+/** The upstream request as it is about to be sent, for credential injection and signing. */
+export interface OutgoingRequest {
+  method: string;
+  /** Full origin + path, e.g. "https://bedrock-runtime.us-east-1.amazonaws.com/model/x/converse". */
+  url: URL;
+  /** Lower-case header name -> value; inject() may add or change entries. */
+  headers: Record<string, string>;
+  body: Buffer | string;
+  /** The client's headers, for credentialOverride.fromRequestHeaders. */
+  clientHeaders: Record<string, string | string[] | undefined>;
+}

@@ -1,0 +1,39 @@
+import type { ClientApi } from "../providers/translator.js";
+import type { TokenUsage } from "../usage/token-usage.js";
+
+/**
+ * What the gateway knows about one finished request: the routing decision and the tokens counted.
+ * The access log prints it; accounting and metrics (later) consume it; tests assert on it.
+ */
+export interface RequestRecord {
+  /** Client API, e.g. "openai-chat". */
+  api: ClientApi;
+  /** Path the client called. */
+  path: string;
+  /** The model the client asked for. */
+  originalModel: string | undefined;
+  /** The model sent upstream (after modelNameOverride). */
+  requestModel: string | undefined;
+  /** The model the upstream reported. */
+  responseModel: string | undefined;
+  /** "namespace/name" of the matched AIGatewayRoute. */
+  route: string | undefined;
+  /** Name (or index) of the matched rule. */
+  rule: string | undefined;
+  /** "namespace/name" of the chosen AIServiceBackend. */
+  backend: string | undefined;
+  /** Status the client got. */
+  status: number;
+  stream: boolean;
+  usage: TokenUsage;
+  /** Request cost per configured llmRequestCosts metadata key. */
+  costs: Record<string, number>;
+  /** Total time from request start to the last byte, ms. */
+  durationMs: number;
+  /** Streams: time to the first upstream byte written to the client, ms. */
+  timeToFirstByteMs: number | undefined;
+  /** Why it failed, when it did: "client_closed", "upstream_unreachable", "timeout", ... */
+  error: string | undefined;
+}
+
+export type RequestListener = (record: RequestRecord) => void;

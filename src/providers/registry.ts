@@ -1,0 +1,27 @@
+import { openAIChatTranslator } from "./openai/openai-chat-translator.js";
+import { openAICompletionsTranslator } from "./openai/openai-completions-translator.js";
+import { openAIEmbeddingsTranslator } from "./openai/openai-embeddings-translator.js";
+import type { BackendSchemaName, ClientApi, Translator } from "./translator.js";
+
+/**
+ * Which translator serves which (client API, backend schema) pair. A missing pair means the backend
+ * cannot serve that endpoint; the gateway answers with the client API's error.
+ * Add one line per new translator.
+ */
+const translators: Record<ClientApi, Partial<Record<BackendSchemaName, Translator>>> = {
+  "openai-chat": {
+    OpenAI: openAIChatTranslator,
+  },
+  "openai-completions": {
+    OpenAI: openAICompletionsTranslator,
+  },
+  "openai-embeddings": {
+    OpenAI: openAIEmbeddingsTranslator,
+  },
+  "anthropic-messages": {},
+  "anthropic-count-tokens": {},
+};
+
+export function translatorFor(api: ClientApi, schema: BackendSchemaName): Translator | undefined {
+  return translators[api][schema];
+}

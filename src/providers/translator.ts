@@ -1,0 +1,110 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { TokenUsage } from "../usage/token-usage.js";
+
+/**
+ * The contract between the gateway and a backend schema. Translation is PURE: no sockets, clocks or
+ * globals. A translator turns the client's request into the upstream request, and the upstream
+ * response (whole or chunk by chunk) into what the client API expects, counting usage as it goes.
+ * One translator exists per (client API x backend schema) pair; see registry.ts.
+ */
+
+/** What the client speaks. */
+export type ClientApi =
+  | "openai-chat"
+  | "openai-completions"
+  | "openai-embeddings"
+  | "anthropic-messages"
+  | "anthropic-count-tokens";
+
+/** What the upstream speaks: AIServiceBackend spec.schema.name. */
+export type BackendSchemaName =
+  | "OpenAI"
+  | "Cohere"
+  | "AWSBedrock"
+  | "AzureOpenAI"
+  | "GCPVertexAI"
+  | "GCPAnthropic"
+  | "Anthropic"
+  | "AWSAnthropic";
+
+export interface BackendSchema {
+  name: BackendSchemaName;
+  /** OpenAI and Anthropic: path prefix, default "/v1". */
+  prefix?: string;
+  /** AzureOpenAI api-version; GCPAnthropic/AWSAnthropic anthropic_version; Cohere path version. */
+  version?: string;
+}
+
+export interface TranslateRequestInput {
+  /** The parsed client body. Translators must not mutate it (a retry translates it again). */
+  body: Record<string, unknown>;
+  /** The exact bytes the client sent; passthrough translators forward these when nothing changes. */
+  raw: Buffer;
+  /** The model to ask the upstream for: modelNameOverride when set, else the client's model. */
+  model: string;
+  /** True when `model` differs from the body's model, i.e. the body must be rewritten for it. */
+  modelOverridden: boolean;
+  /** The client asked for a stream. */
+  stream: boolean;
+  /** Costs are configured: streamed chat must report usage (stream_options.include_usage forced). */
+  forceIncludeUsage: boolean;
+  schema: BackendSchema;
+  /** The client's request headers (lower-case names), e.g. to read anthropic-beta. */
+  headers: IncomingHttpHeaders;
+}
+
+export interface UpstreamRequest {
+  /** Path and query for the upstream, starting with "/". */
+  path: string;
+  /** The body to send; `input.raw` itself when it passes through unchanged. */
+  body: Buffer | string;
+  /** Headers to set on the upstream request (content-type is application/json unless given). */
+  headers?: Record<string, string>;
+}
+
+export interface ResponseContext {
+  /** Upstream status code. */
+  status: number;
+  /** Upstream response headers (lower-case names). */
+  headers: Record<string, string | string[] | undefined>;
+  /** The model the gateway asked the upstream for (after override). */
+  requestModel: string;
+  /** The client asked for a stream. */
+  stream: boolean;
+}
+
+export interface TranslatedBody {
+  status: number;
+  contentType: string;
+  body: Buffer | string;
+}
+
+/**
+ * One per response. The gateway calls either `body` once (buffered: non-streaming or error answers)
+ * or `chunk` for each upstream chunk and then `end` (a 2xx answer to a streaming request).
+ */
+export interface ResponseTranslator {
+  /** Buffered mode: the whole upstream body in, the client's body out. Also used for error statuses. */
+  body(body: Buffer): TranslatedBody;
+  /** Streaming mode: the content-type the client gets (e.g. text/event-stream for an AWS event stream). */
+  readonly streamContentType: string;
+  /** Streaming mode: an upstream chunk in, bytes to write to the client now (possibly none). */
+  chunk(chunk: Buffer): Buffer | string | undefined;
+  /** Streaming mode: the upstream ended; trailing bytes for the client (e.g. `data: [DONE]`). */
+  end(): Buffer | string | undefined;
+  /** Usage counted so far; final after `body` or `end`. */
+  readonly usage: TokenUsage;
+  /** The model the upstream says answered, when it said. */
+  readonly responseModel: string | undefined;
+}
+
+export interface Translator {
+  /** Throws InvalidRequestError when the target cannot express the request (answered 422). */
+  request(input: TranslateRequestInput): UpstreamRequest;
+  response(ctx: ResponseContext): ResponseTranslator;
+}
+
+/** The request is valid JSON but the backend cannot express it; the client gets 422. */
+export class InvalidRequestError extends Error {
+  override readonly name = "InvalidRequestError";
+}
