@@ -37,7 +37,14 @@ export interface CompiledRoute {
 
 export interface CostSpec {
   metadataKey: string;
-  type: "InputToken" | "CachedInputToken" | "CacheCreationInputToken" | "OutputToken" | "TotalToken" | "ReasoningToken" | "CEL";
+  type:
+    | "InputToken"
+    | "CachedInputToken"
+    | "CacheCreationInputToken"
+    | "OutputToken"
+    | "TotalToken"
+    | "ReasoningToken"
+    | "CEL";
   cel?: string;
 }
 
