@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { emptyUsage, type TokenUsage } from "../../src/usage/token-usage.js";
+import { expectedUsage, type OpenAIUsage } from "./expected-usage.js";
 import { sseJsonChunks } from "./sse-events.js";
 
 /**
@@ -121,15 +122,7 @@ export function recordedUsage(interaction: Interaction): TokenUsage {
         .at(-1)
     : (JSON.parse(response.body) as Record<string, unknown>)["usage"];
   if (usage === null || usage === undefined) return emptyUsage();
-  const u = usage as OpenAIUsage;
-  return {
-    inputTokens: u.prompt_tokens ?? 0,
-    outputTokens: u.completion_tokens ?? 0,
-    totalTokens: u.total_tokens ?? 0,
-    cachedInputTokens: u.prompt_tokens_details?.cached_tokens ?? 0,
-    cacheCreationInputTokens: u.prompt_tokens_details?.cache_creation_tokens ?? 0,
-    reasoningTokens: u.completion_tokens_details?.reasoning_tokens ?? 0,
-  };
+  return expectedUsage(usage as OpenAIUsage);
 }
 
 /** The model the upstream reported: the body's `model`, for streams the last chunk's. */
@@ -141,14 +134,6 @@ export function recordedResponseModel(interaction: Interaction): string | undefi
     : [(JSON.parse(response.body) as Record<string, unknown>)["model"]];
   const last = models.filter((m): m is string => typeof m === "string" && m !== "").at(-1);
   return last;
-}
-
-interface OpenAIUsage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  total_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number; cache_creation_tokens?: number } | null;
-  completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
 function headerValue(headers: Record<string, string[]>, name: string): string | undefined {
