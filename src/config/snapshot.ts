@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import type { CostCalculator } from "../limits/compute-costs.js";
 import type { BackendSchema } from "../providers/translator.js";
 
 /**
@@ -33,6 +34,8 @@ export interface CompiledRoute {
   readonly rules: readonly CompiledRule[];
   /** Request costs configured for this route (route level merged over GatewayConfig global ones). */
   readonly costs: readonly CostSpec[];
+  /** The compiled form of `costs`. */
+  readonly computeCosts: CostCalculator;
 }
 
 export interface CostSpec {

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { runRunCommand } from "./run-command.js";
+import { runSimCommand } from "./sim-command.js";
+import { runValidateCommand } from "./validate-command.js";
+
+const USAGE = `usage: aigw <command> [options]
+
+commands:
+  run [FILE|DIR...]     serve the gateway (no files: from OPENAI_*/ANTHROPIC_* env, else demo mode)
+      --port N          data-plane port (default: the Gateway listener, 1975)
+      --admin-port N    admin port for /health and /ready (default 1064)
+      --host ADDR       bind address (default 0.0.0.0)
+      --no-watch        do not reload when the files change
+      --no-access-log   do not print the JSON access log to stdout
+  validate FILE|DIR...  check configuration; exit 1 with Kubernetes-style errors
+  sim [options]         run the bundled OpenAI-compatible model-server simulator
+  version               print the version
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "run":
+      return runRunCommand(rest);
+    case "validate":
+      return runValidateCommand(rest);
+    case "sim":
+      await runSimCommand(rest);
+      return 0;
+    case "version":
+    case "--version": {
+      const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+        version: string;
+      };
+      process.stdout.write(`aigw ${pkg.version}\n`);
+      return 0;
+    }
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`aigw: unknown command ${command}\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`aigw: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,179 @@
+import { compileCredentials } from "../credentials/compile-credentials.js";
+import type { BackendSchema, BackendSchemaName } from "../providers/translator.js";
+import type { DispatcherCache, OriginSettings } from "../upstream/dispatcher-cache.js";
+import type { BodyMutationSpec, MutationSpec } from "./compile-routes.js";
+import type { Resource } from "./resource.js";
+import type { ResourceIndex } from "./resource-index.js";
+import type { CompiledBackend, CredentialInjector } from "./snapshot.js";
+
+interface AIServiceBackendSpec {
+  schema?: { name?: string; prefix?: string; version?: string };
+  backendRef?: { name?: string; namespace?: string };
+  headerMutation?: MutationSpec;
+  bodyMutation?: BodyMutationSpec;
+}
+
+interface EndpointSpec {
+  fqdn?: { hostname: string; port: number };
+  ip?: { address: string; port: number };
+}
+
+export interface CompiledBackends {
+  backends: Map<string, CompiledBackend>;
+  mutations: Map<string, { header?: MutationSpec; body?: BodyMutationSpec }>;
+  origins: OriginSettings[];
+}
+
+/** Compiles every AIServiceBackend with its Envoy Gateway Backend, TLS policy and credentials. */
+export function compileBackends(
+  index: ResourceIndex,
+  dispatchers: DispatcherCache,
+  warn: (message: string) => void,
+): CompiledBackends {
+  const credentials = credentialsByBackend(index);
+  const backends = new Map<string, CompiledBackend>();
+  const mutations = new Map<string, { header?: MutationSpec; body?: BodyMutationSpec }>();
+  const origins: OriginSettings[] = [];
+  for (const r of index.list("AIServiceBackend")) {
+    const spec = (r.spec ?? {}) as AIServiceBackendSpec;
+    const namespace = r.metadata.namespace ?? "default";
+    const key = `${namespace}/${r.metadata.name}`;
+    const ref = spec.backendRef ?? {};
+    const target = ref.name ? index.get("Backend", ref.namespace ?? namespace, ref.name) : undefined;
+    if (!target)
+      throw new Error(`AIServiceBackend ${key}: spec.backendRef: Backend ${ref.name ?? ""} not found`);
+    const origin = originOf(target, index);
+    origins.push(origin.settings);
+    backends.set(key, {
+      key,
+      schema: schemaOf(spec),
+      origin: origin.settings.origin,
+      hostHeader: origin.hostHeader,
+      dispatcher: dispatchers.get(origin.settings),
+      credentials: credentials.get(key),
+    });
+    mutations.set(key, { header: spec.headerMutation, body: spec.bodyMutation });
+    if (spec.schema?.name && !credentials.has(key) && spec.schema.name !== "OpenAI") {
+      warn(
+        `AIServiceBackend ${key}: no BackendSecurityPolicy targets it; requests go upstream without credentials`,
+      );
+    }
+  }
+  return { backends, mutations, origins };
+}
+
+function schemaOf(spec: AIServiceBackendSpec): BackendSchema {
+  const schema: BackendSchema = { name: (spec.schema?.name ?? "OpenAI") as BackendSchemaName };
+  if (spec.schema?.prefix) schema.prefix = spec.schema.prefix;
+  if (spec.schema?.version) schema.version = spec.schema.version;
+  return schema;
+}
+
+/** The upstream origin of an Envoy Gateway Backend (its first endpoint) and how to secure it. */
+function originOf(backend: Resource, index: ResourceIndex): { settings: OriginSettings; hostHeader: string } {
+  const spec = (backend.spec ?? {}) as { endpoints?: EndpointSpec[]; tls?: BackendTls };
+  const endpoint = spec.endpoints?.[0];
+  const name = `${backend.metadata.namespace ?? "default"}/${backend.metadata.name}`;
+  const host = endpoint?.fqdn?.hostname ?? endpoint?.ip?.address;
+  const port = endpoint?.fqdn?.port ?? endpoint?.ip?.port;
+  if (!host || !port) throw new Error(`Backend ${name}: spec.endpoints[0] needs an fqdn or ip with a port`);
+  const tls = tlsFor(backend, index, host, port);
+  const hostPart = host.includes(":") ? `[${host}]` : host;
+  const scheme = tls ? "https" : "http";
+  const defaultPort = tls ? 443 : 80;
+  const settings: OriginSettings = { origin: `${scheme}://${hostPart}:${port}`, ...tls };
+  return {
+    settings,
+    hostHeader: endpoint?.fqdn && port === defaultPort ? host : `${hostPart}:${port}`,
+  };
+}
+
+interface BackendTls {
+  insecureSkipVerify?: boolean;
+  caCertificateRefs?: { name: string; kind?: string; namespace?: string }[];
+  wellKnownCACertificates?: string;
+  sni?: string;
+}
+
+/**
+ * TLS settings from a BackendTLSPolicy targeting the Backend, or the Backend's own spec.tls.
+ * Deviation from Envoy: an fqdn on port 443 without any TLS configuration still speaks TLS with the
+ * system CAs, because plaintext to 443 is never what a user meant (docs/deviations.md).
+ */
+function tlsFor(
+  backend: Resource,
+  index: ResourceIndex,
+  host: string,
+  port: number,
+): Omit<OriginSettings, "origin"> | undefined {
+  const namespace = backend.metadata.namespace ?? "default";
+  const policy = index
+    .list("BackendTLSPolicy")
+    .find((p) =>
+      ((p.spec?.targetRefs as { kind?: string; name?: string }[] | undefined) ?? []).some(
+        (t) =>
+          t.kind === "Backend" &&
+          t.name === backend.metadata.name &&
+          (p.metadata.namespace ?? "default") === namespace,
+      ),
+    );
+  if (policy) {
+    const validation = (policy.spec?.validation ?? {}) as {
+      hostname?: string;
+      caCertificateRefs?: { name: string; kind?: string }[];
+    };
+    return {
+      servername: validation.hostname ?? host,
+      ca: caBundle(validation.caCertificateRefs, namespace, index),
+    };
+  }
+  const own = (backend.spec as { tls?: BackendTls } | undefined)?.tls;
+  if (own) {
+    return {
+      servername: own.sni ?? host,
+      ca: caBundle(own.caCertificateRefs, namespace, index),
+      insecureSkipVerify: own.insecureSkipVerify === true,
+    };
+  }
+  if (port === 443) return { servername: host };
+  return undefined;
+}
+
+/** CA certificates from ConfigMaps (key ca.crt) or Secrets; undefined = the system CAs. */
+function caBundle(
+  refs: { name: string; kind?: string; namespace?: string }[] | undefined,
+  namespace: string,
+  index: ResourceIndex,
+): string | undefined {
+  if (!refs?.length) return undefined;
+  const pems: string[] = [];
+  for (const ref of refs) {
+    const ns = ref.namespace ?? namespace;
+    if (ref.kind === "Secret") {
+      const s = index.secret(ns, ref.name);
+      if (s?.["ca.crt"]) pems.push(s["ca.crt"]);
+    } else {
+      const cm = index.get("ConfigMap", ns, ref.name) as
+        | (Resource & { data?: Record<string, string> })
+        | undefined;
+      const pem = cm?.data?.["ca.crt"];
+      if (pem) pems.push(pem);
+    }
+  }
+  return pems.length ? pems.join("\n") : undefined;
+}
+
+/** The credential injector of every AIServiceBackend a BackendSecurityPolicy targets. */
+function credentialsByBackend(index: ResourceIndex): Map<string, CredentialInjector> {
+  const out = new Map<string, CredentialInjector>();
+  for (const policy of index.list("BackendSecurityPolicy")) {
+    const namespace = policy.metadata.namespace ?? "default";
+    const targets = (policy.spec?.targetRefs as { kind?: string; name?: string }[] | undefined) ?? [];
+    const injector = compileCredentials(policy, index);
+    for (const t of targets) {
+      if ((t.kind ?? "AIServiceBackend") === "AIServiceBackend" && t.name)
+        out.set(`${namespace}/${t.name}`, injector);
+    }
+  }
+  return out;
+}

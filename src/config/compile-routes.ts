@@ -1,0 +1,213 @@
+import { compileCosts } from "../limits/compute-costs.js";
+import { parseDuration } from "./parse-duration.js";
+import type { Resource } from "./resource.js";
+import type {
+  BodyMutation,
+  CompiledBackend,
+  CompiledBackendRef,
+  CompiledRoute,
+  CompiledRule,
+  CostSpec,
+  HeaderMatcher,
+  HeaderMutation,
+} from "./snapshot.js";
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const DEFAULT_OWNED_BY = "Envoy AI Gateway";
+export const MODEL_HEADER = "x-ai-eg-model";
+
+interface RouteSpec {
+  hostnames?: string[];
+  rules?: RuleSpec[];
+  llmRequestCosts?: CostSpec[];
+}
+interface RuleSpec {
+  name?: string;
+  matches?: { headers?: { type?: string; name: string; value: string }[] }[];
+  backendRefs?: BackendRefSpec[];
+  timeouts?: { request?: string; backendRequest?: string };
+  modelsOwnedBy?: string;
+  modelsCreatedAt?: string;
+}
+interface BackendRefSpec {
+  name: string;
+  namespace?: string;
+  group?: string;
+  kind?: string;
+  weight?: number;
+  priority?: number;
+  modelNameOverride?: string;
+  headerMutation?: MutationSpec;
+  bodyMutation?: BodyMutationSpec;
+}
+export interface MutationSpec {
+  set?: { name: string; value: string }[];
+  remove?: string[];
+}
+export interface BodyMutationSpec {
+  set?: { path: string; value: string }[];
+  remove?: string[];
+}
+
+export interface RouteCompileContext {
+  backends: ReadonlyMap<string, CompiledBackend>;
+  /** Backend-level mutations of each AIServiceBackend, by "namespace/name". */
+  backendMutations: ReadonlyMap<string, { header?: MutationSpec; body?: BodyMutationSpec }>;
+  globalCosts: readonly CostSpec[];
+  /** Unix seconds used for `created` when a rule sets no modelsCreatedAt. */
+  defaultCreatedAt: number;
+  warn: (message: string) => void;
+}
+
+/** Compiles one AIGatewayRoute: matchers precompiled, refs resolved and grouped by priority. */
+export function compileRoute(route: Resource, ctx: RouteCompileContext): CompiledRoute {
+  const spec = (route.spec ?? {}) as RouteSpec;
+  const namespace = route.metadata.namespace ?? "default";
+  const key = `${namespace}/${route.metadata.name}`;
+  const createdAt = route.metadata.creationTimestamp
+    ? Math.floor(Date.parse(route.metadata.creationTimestamp) / 1000)
+    : ctx.defaultCreatedAt;
+  const rules = (spec.rules ?? []).map((rule, i) => compileRule(rule, i, namespace, key, createdAt, ctx));
+  const costs = mergeCosts(ctx.globalCosts, spec.llmRequestCosts ?? []);
+  return {
+    key,
+    hostnames: spec.hostnames?.length ? spec.hostnames.map((h) => h.toLowerCase()) : undefined,
+    rules,
+    costs,
+    computeCosts: compileCosts(costs),
+  };
+}
+
+function compileRule(
+  rule: RuleSpec,
+  index: number,
+  namespace: string,
+  routeKey: string,
+  routeCreatedAt: number,
+  ctx: RouteCompileContext,
+): CompiledRule {
+  const matches = (rule.matches ?? []).map((m) => (m.headers ?? []).map(compileHeaderMatch));
+  const models: string[] = [];
+  for (const m of rule.matches ?? []) {
+    for (const h of m.headers ?? []) {
+      if (h.name.toLowerCase() === MODEL_HEADER && (h.type ?? "Exact") === "Exact") models.push(h.value);
+    }
+  }
+  const refs: CompiledBackendRef[] = [];
+  for (const ref of rule.backendRefs ?? []) {
+    if (ref.kind === "InferencePool") {
+      ctx.warn(
+        `${routeKey} rule ${index}: InferencePool backends are not supported yet; ref ${ref.name} ignored`,
+      );
+      continue;
+    }
+    const backendKey = `${ref.namespace ?? namespace}/${ref.name}`;
+    const backend = ctx.backends.get(backendKey);
+    if (!backend)
+      throw new Error(`${routeKey}: spec.rules[${index}]: AIServiceBackend ${backendKey} not found`);
+    const own = ctx.backendMutations.get(backendKey);
+    refs.push({
+      backend,
+      weight: ref.weight ?? 1,
+      priority: ref.priority ?? 0,
+      modelNameOverride: ref.modelNameOverride || undefined,
+      headerMutation: mergeHeaderMutation(own?.header, ref.headerMutation),
+      bodyMutation: mergeBodyMutation(own?.body, ref.bodyMutation),
+    });
+  }
+  const timeouts = rule.timeouts ?? {};
+  const createdAt = rule.modelsCreatedAt
+    ? Math.floor(Date.parse(rule.modelsCreatedAt) / 1000)
+    : routeCreatedAt;
+  return {
+    name: rule.name ?? `rule/${index}`,
+    matches,
+    tiers: groupByPriority(refs),
+    requestTimeoutMs: timeouts.request ? (parseDuration(timeouts.request) ?? 0) : DEFAULT_REQUEST_TIMEOUT_MS,
+    backendRequestTimeoutMs: timeouts.backendRequest ? (parseDuration(timeouts.backendRequest) ?? 0) : 0,
+    models,
+    modelsOwnedBy: rule.modelsOwnedBy ?? DEFAULT_OWNED_BY,
+    modelsCreatedAt: Number.isFinite(createdAt) ? createdAt : ctx.defaultCreatedAt,
+  };
+}
+
+function compileHeaderMatch(h: { type?: string; name: string; value: string }): HeaderMatcher {
+  const name = h.name.toLowerCase();
+  if (h.type === "RegularExpression") {
+    // Envoy's safe_regex matches the whole value; compiled once here, never per request.
+    const re = new RegExp(`^(?:${h.value})$`);
+    return { name, test: (v) => re.test(v) };
+  }
+  const expected = h.value;
+  return { name, test: (v) => v === expected };
+}
+
+/** Lowest priority value first; refs with weight 0 are kept out (they are never chosen). */
+function groupByPriority(refs: CompiledBackendRef[]): CompiledBackendRef[][] {
+  const tiers = new Map<number, CompiledBackendRef[]>();
+  for (const ref of refs) {
+    if (ref.weight <= 0) continue;
+    const tier = tiers.get(ref.priority) ?? [];
+    tier.push(ref);
+    tiers.set(ref.priority, tier);
+  }
+  return [...tiers.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t);
+}
+
+/** Route-level costs override GatewayConfig global ones with the same metadataKey. */
+function mergeCosts(global: readonly CostSpec[], route: readonly CostSpec[]): CostSpec[] {
+  const byKey = new Map<string, CostSpec>();
+  for (const c of global) byKey.set(c.metadataKey, c);
+  for (const c of route) byKey.set(c.metadataKey, c);
+  return [...byKey.values()];
+}
+
+/** Backend-level mutation with the route level applied over it: the route wins on conflicts. */
+export function mergeHeaderMutation(
+  backend: MutationSpec | undefined,
+  route: MutationSpec | undefined,
+): HeaderMutation | undefined {
+  if (!backend && !route) return undefined;
+  const set = new Map<string, string>();
+  const remove = new Set<string>();
+  for (const s of backend?.set ?? []) set.set(s.name.toLowerCase(), s.value);
+  for (const r of backend?.remove ?? []) remove.add(r.toLowerCase());
+  for (const r of route?.remove ?? []) {
+    set.delete(r.toLowerCase());
+    remove.add(r.toLowerCase());
+  }
+  for (const s of route?.set ?? []) {
+    remove.delete(s.name.toLowerCase());
+    set.set(s.name.toLowerCase(), s.value);
+  }
+  return { set, remove: [...remove] };
+}
+
+export function mergeBodyMutation(
+  backend: BodyMutationSpec | undefined,
+  route: BodyMutationSpec | undefined,
+): BodyMutation | undefined {
+  if (!backend && !route) return undefined;
+  const set = new Map<string, unknown>();
+  const remove = new Set<string>();
+  for (const s of backend?.set ?? []) set.set(s.path, parseJsonLiteral(s.value));
+  for (const r of backend?.remove ?? []) remove.add(r);
+  for (const r of route?.remove ?? []) {
+    set.delete(r);
+    remove.add(r);
+  }
+  for (const s of route?.set ?? []) {
+    remove.delete(s.path);
+    set.set(s.path, parseJsonLiteral(s.value));
+  }
+  return { set, remove: [...remove] };
+}
+
+/** bodyMutation values are JSON literals ('"flex"', '0.5', '{"a":1}'); a bare word is taken as a string. */
+function parseJsonLiteral(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

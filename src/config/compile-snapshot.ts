@@ -1,0 +1,99 @@
+import type { DispatcherCache } from "../upstream/dispatcher-cache.js";
+import { compileBackends } from "./compile-backends.js";
+import { compileRoute } from "./compile-routes.js";
+import { parseQuantity } from "./parse-quantity.js";
+import type { Resource } from "./resource.js";
+import { ResourceIndex } from "./resource-index.js";
+import type { CostSpec, ListenerSpec, RuntimeSnapshot } from "./snapshot.js";
+
+export const DEFAULT_PORT = 1975;
+export const DEFAULT_BODY_LIMIT = 50 * 1024 * 1024;
+const GATEWAY_CONFIG_ANNOTATION = "aigateway.envoyproxy.io/gateway-config";
+
+export interface CompileOptions {
+  generation: number;
+  dispatchers: DispatcherCache;
+  /** Unix seconds for /v1/models `created` when nothing else says. */
+  defaultCreatedAt: number;
+  /** Kinds that were read but ignored (from validation). */
+  ignored: readonly string[];
+  warn: (message: string) => void;
+}
+
+/**
+ * Compiles validated resources into the immutable snapshot the request path reads. Throws with a
+ * message naming the object when something cannot be compiled (the caller keeps the old snapshot).
+ */
+export function compileSnapshot(resources: readonly Resource[], options: CompileOptions): RuntimeSnapshot {
+  const index = new ResourceIndex(resources);
+  const gateways = index.list("Gateway");
+  if (gateways.length > 1) {
+    throw new Error(
+      `aigw serves one Gateway; found ${gateways.length}: ${gateways.map((g) => g.metadata.name).join(", ")}`,
+    );
+  }
+  const gateway = gateways[0];
+  const { backends, mutations, origins } = compileBackends(index, options.dispatchers, options.warn);
+  const routes = index.list("AIGatewayRoute").map((route) =>
+    compileRoute(route, {
+      backends,
+      backendMutations: mutations,
+      globalCosts: globalCosts(gateway, index),
+      defaultCreatedAt: options.defaultCreatedAt,
+      warn: options.warn,
+    }),
+  );
+  options.dispatchers.retainOnly(origins);
+  return Object.freeze({
+    generation: options.generation,
+    listener: listenerOf(gateway, index),
+    bodyLimitBytes: bodyLimitOf(index),
+    routes,
+    ignored: options.ignored,
+  });
+}
+
+function listenerOf(gateway: Resource | undefined, index: ResourceIndex): ListenerSpec {
+  const listeners = (gateway?.spec?.listeners as ListenerYaml[] | undefined) ?? [];
+  const listener = listeners.find((l) => l.protocol === "HTTP" || l.protocol === "HTTPS") ?? listeners[0];
+  const spec: ListenerSpec = { port: listener?.port ?? DEFAULT_PORT, host: "0.0.0.0" };
+  if (listener?.protocol === "HTTPS") {
+    const ref = listener.tls?.certificateRefs?.[0];
+    const namespace = ref?.namespace ?? gateway?.metadata.namespace;
+    const secret = ref ? index.secret(namespace, ref.name) : undefined;
+    const cert = secret?.["tls.crt"];
+    const key = secret?.["tls.key"];
+    if (!cert || !key) {
+      throw new Error(
+        `Gateway ${gateway?.metadata.name}: HTTPS listener needs a kubernetes.io/tls Secret with tls.crt and tls.key`,
+      );
+    }
+    spec.tls = { cert, key };
+  }
+  return spec;
+}
+
+interface ListenerYaml {
+  protocol?: string;
+  port?: number;
+  tls?: { certificateRefs?: { name: string; namespace?: string }[] };
+}
+
+/** ClientTrafficPolicy connection.bufferLimit is the request body limit; the largest one wins. */
+function bodyLimitOf(index: ResourceIndex): number {
+  let limit: number | undefined;
+  for (const policy of index.list("ClientTrafficPolicy")) {
+    const raw = (policy.spec?.connection as { bufferLimit?: string | number } | undefined)?.bufferLimit;
+    const bytes = raw === undefined ? undefined : parseQuantity(raw);
+    if (bytes !== undefined) limit = Math.max(limit ?? 0, bytes);
+  }
+  return limit ?? DEFAULT_BODY_LIMIT;
+}
+
+/** GatewayConfig globalLLMRequestCosts of the Gateway's annotated GatewayConfig. */
+function globalCosts(gateway: Resource | undefined, index: ResourceIndex): CostSpec[] {
+  const name = gateway?.metadata.annotations?.[GATEWAY_CONFIG_ANNOTATION];
+  if (!name) return [];
+  const config = index.get("GatewayConfig", gateway?.metadata.namespace, name);
+  return (config?.spec?.globalLLMRequestCosts as CostSpec[] | undefined) ?? [];
+}

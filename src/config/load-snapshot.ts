@@ -1,0 +1,52 @@
+import type { DispatcherCache } from "../upstream/dispatcher-cache.js";
+import { compileSnapshot } from "./compile-snapshot.js";
+import { formatFieldError } from "./field-error.js";
+import { loadConfigFiles, parseConfigText } from "./load-config-files.js";
+import type { Resource } from "./resource.js";
+import type { RuntimeSnapshot } from "./snapshot.js";
+import { validateResources } from "./validate/validate-resources.js";
+
+/** Where configuration comes from: files/directories, or YAML text (autoconfig, tests). */
+export type ConfigSource = { paths: readonly string[] } | { text: string; origin: string };
+
+/** The configuration cannot be used; `message` lists every problem, one per line. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export interface LoadSnapshotOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  generation: number;
+  dispatchers: DispatcherCache;
+  defaultCreatedAt: number;
+  warn: (message: string) => void;
+}
+
+/** Reads, validates and compiles the configuration. Throws ConfigError; never half-applies. */
+export async function loadSnapshot(
+  source: ConfigSource,
+  options: LoadSnapshotOptions,
+): Promise<RuntimeSnapshot> {
+  let resources: Resource[];
+  try {
+    resources =
+      "paths" in source
+        ? await loadConfigFiles(source.paths, options.env)
+        : parseConfigText(source.text, source.origin, options.env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const { errors, ignored } = validateResources(resources);
+  if (errors.length > 0) throw new ConfigError(errors.map(formatFieldError).join("\n"));
+  try {
+    return compileSnapshot(resources, {
+      generation: options.generation,
+      dispatchers: options.dispatchers,
+      defaultCreatedAt: options.defaultCreatedAt,
+      ignored,
+      warn: options.warn,
+    });
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}

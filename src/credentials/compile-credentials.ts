@@ -1,0 +1,68 @@
+import type { Resource } from "../config/resource.js";
+import type { ResourceIndex } from "../config/resource-index.js";
+import type { CredentialInjector } from "../config/snapshot.js";
+import { createHeaderCredentialInjector } from "./header-credential-injector.js";
+
+/** Per BackendSecurityPolicy type: the spec field, the upstream header, and the default override header. */
+const HEADER_KEY_TYPES: Record<string, { field: string; header: string; prefix: string; override: string }> =
+  {
+    APIKey: { field: "apiKey", header: "authorization", prefix: "Bearer ", override: "x-aigw-api-key" },
+    AnthropicAPIKey: {
+      field: "anthropicAPIKey",
+      header: "x-api-key",
+      prefix: "",
+      override: "x-aigw-anthropic-api-key",
+    },
+    AzureAPIKey: { field: "azureAPIKey", header: "api-key", prefix: "", override: "x-aigw-azure-api-key" },
+  };
+
+/** A policy type that is validated but not implemented yet: requests to its backends fail clearly. */
+export class UnsupportedCredentialError extends Error {
+  override readonly name = "UnsupportedCredentialError";
+}
+
+/**
+ * Builds the credential injector for one BackendSecurityPolicy. Secrets are resolved now, at
+ * compile time, so a changed Secret takes effect with the next configuration reload.
+ */
+export function compileCredentials(policy: Resource, index: ResourceIndex): CredentialInjector {
+  const spec = policy.spec ?? {};
+  const type = String(spec.type ?? "");
+  const namespace = policy.metadata.namespace;
+  const override = readOverride(spec.credentialOverride);
+  const headerType = HEADER_KEY_TYPES[type];
+  if (headerType) {
+    const field = (spec[headerType.field] ?? {}) as { secretRef?: { name?: string; namespace?: string } };
+    const ref = field.secretRef;
+    const key = ref?.name ? index.secret(ref.namespace ?? namespace, ref.name)?.apiKey?.trim() : undefined;
+    return createHeaderCredentialInjector({
+      header: headerType.header,
+      prefix: headerType.prefix,
+      key,
+      overrideHeader: override ? (override.header ?? headerType.override).toLowerCase() : undefined,
+      fallbackToConfigured: override?.fallbackToConfigured ?? true,
+    });
+  }
+  return unsupported(type);
+}
+
+interface OverrideSpec {
+  header?: string;
+  fallbackToConfigured?: boolean;
+}
+
+function readOverride(value: unknown): OverrideSpec | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const fromHeaders = (value as { fromRequestHeaders?: OverrideSpec }).fromRequestHeaders;
+  if (!fromHeaders || typeof fromHeaders !== "object") return undefined;
+  return fromHeaders;
+}
+
+function unsupported(type: string): CredentialInjector {
+  return {
+    overrideHeaders: [],
+    inject() {
+      throw new UnsupportedCredentialError(`BackendSecurityPolicy type ${type} is not supported by aigw yet`);
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import { countTokensEndpoint, messagesEndpoint } from "./anthropic-endpoints.js";
+import type { ClientEndpoint } from "./client-endpoint.js";
+import { chatCompletionsEndpoint, completionsEndpoint, embeddingsEndpoint } from "./openai-endpoints.js";
+
+/**
+ * POST paths the gateway serves, looked up once per request by exact path. The Anthropic API is
+ * served under /anthropic (upstream's prefix) and at the root so ANTHROPIC_BASE_URL=<gateway> works.
+ */
+export const POST_ENDPOINTS: ReadonlyMap<string, ClientEndpoint> = new Map([
+  ["/v1/chat/completions", chatCompletionsEndpoint],
+  ["/v1/completions", completionsEndpoint],
+  ["/v1/embeddings", embeddingsEndpoint],
+  ["/anthropic/v1/messages", messagesEndpoint],
+  ["/v1/messages", messagesEndpoint],
+  ["/anthropic/v1/messages/count_tokens", countTokensEndpoint],
+  ["/v1/messages/count_tokens", countTokensEndpoint],
+]);

@@ -1,0 +1,25 @@
+import { openAIErrorBody } from "../api/openai-error.js";
+import type { ClientEndpoint } from "./client-endpoint.js";
+
+const errorBody = (status: number, type: string, message: string) => openAIErrorBody(status, type, message);
+
+export const chatCompletionsEndpoint: ClientEndpoint = {
+  api: "openai-chat",
+  operation: "chat",
+  streams: true,
+  errorBody,
+};
+
+export const completionsEndpoint: ClientEndpoint = {
+  api: "openai-completions",
+  operation: "completion",
+  streams: true,
+  errorBody,
+};
+
+export const embeddingsEndpoint: ClientEndpoint = {
+  api: "openai-embeddings",
+  operation: "embeddings",
+  streams: false,
+  errorBody,
+};

@@ -1,0 +1,168 @@
+import { type FSWatcher, statSync, watch } from "node:fs";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { basename, dirname } from "node:path";
+import { type ConfigSource, loadSnapshot } from "../config/load-snapshot.js";
+import type { RuntimeSnapshot } from "../config/snapshot.js";
+import { DispatcherCache } from "../upstream/dispatcher-cache.js";
+import { createAdminServer } from "./admin-server.js";
+import { formatAccessLog } from "./format-access-log.js";
+import type { GatewayOptions, RunningGateway } from "./gateway-options.js";
+import { handleRequest } from "./handle-request.js";
+import type { RequestRecord } from "./request-record.js";
+import { JSON_TYPE, sendBody } from "./send-response.js";
+
+const DEFAULT_ADMIN_PORT = 1064;
+const RELOAD_DEBOUNCE_MS = 100;
+
+/**
+ * Starts the gateway: loads and compiles the configuration into a snapshot, serves the data plane
+ * and the admin listener, and (for files) reloads on change. A reload swaps one reference:
+ * requests in flight keep the snapshot they started with; a rejected edit keeps the old one.
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const accessLog = options.accessLog === false ? undefined : (options.accessLog ?? writeStdoutLine);
+  const source: ConfigSource = options.configPaths
+    ? { paths: options.configPaths }
+    : { text: options.configText ?? "", origin: "<config>" };
+  const dispatchers = new DispatcherCache();
+  const defaultCreatedAt = Math.floor(Date.now() / 1000);
+  let generation = 0;
+
+  const load = (): Promise<RuntimeSnapshot> =>
+    loadSnapshot(source, {
+      env,
+      generation: generation + 1,
+      dispatchers,
+      defaultCreatedAt,
+      warn: (m) => log(`aigw: warning: ${m}`),
+    });
+
+  let snapshot = await load();
+  generation = snapshot.generation;
+  for (const ignored of snapshot.ignored) log(`aigw: ignored ${ignored}`);
+
+  const report = (record: RequestRecord): void => {
+    options.onRequest?.(record);
+    if (accessLog) accessLog(formatAccessLog(record, new Date(Date.now() - record.durationMs)));
+  };
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    // Capture the snapshot now: a reload during this request must not change its view.
+    const current = snapshot;
+    const pending = handleRequest(req, res, current, report);
+    pending?.catch((err: unknown) => {
+      log(`aigw: internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
+      sendBody(
+        res,
+        500,
+        JSON_TYPE,
+        '{"type":"error","error":{"type":"InternalError","code":"500","message":"internal gateway error"}}',
+      );
+      if (res.headersSent && !res.writableEnded) res.destroy();
+    });
+  };
+
+  const tls = snapshot.listener.tls;
+  const server: Server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest)
+    : createHttpServer(onRequest);
+  server.keepAliveTimeout = 65_000;
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+  });
+  const admin = createAdminServer(() => true);
+  const host = options.host ?? snapshot.listener.host;
+  await listen(server, options.port ?? snapshot.listener.port, host);
+  await listen(admin, options.adminPort ?? DEFAULT_ADMIN_PORT, host);
+  const port = (server.address() as AddressInfo).port;
+  const adminPort = (admin.address() as AddressInfo).port;
+  const displayHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+
+  const reload = async (): Promise<{ ok: true } | { ok: false; error: string }> => {
+    try {
+      const next = await load();
+      if (next.listener.port !== snapshot.listener.port && options.port === undefined) {
+        log(`aigw: warning: listener port changes take effect on restart (still serving ${port})`);
+      }
+      snapshot = next;
+      generation = next.generation;
+      log(`aigw: configuration reloaded (generation ${generation})`);
+      return { ok: true };
+    } catch (err) {
+      const error = (err as Error).message;
+      log(`aigw: configuration rejected, still serving generation ${generation}:\n${error}`);
+      return { ok: false, error };
+    }
+  };
+
+  const watchers =
+    options.configPaths && options.watch !== false ? watchPaths(options.configPaths, reload) : [];
+
+  return {
+    url: `${tls ? "https" : "http"}://${displayHost}:${port}`,
+    adminUrl: `http://${displayHost}:${adminPort}`,
+    port,
+    adminPort,
+    generation: () => generation,
+    reload,
+    async close() {
+      for (const w of watchers) w.close();
+      await Promise.all([closeServer(server), closeServer(admin)]);
+      await dispatchers.closeAll();
+    },
+  };
+}
+
+function writeStdoutLine(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Watches config files/directories; bursts of events (editors write in steps) cause one reload. */
+function watchPaths(paths: readonly string[], reload: () => Promise<unknown>): FSWatcher[] {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  const schedule = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      running = (running ?? Promise.resolve()).then(reload);
+    }, RELOAD_DEBOUNCE_MS);
+  };
+  return paths.map((path) => {
+    // A file is watched through its directory: editors often replace the file, and a watch on the
+    // old inode would go silent.
+    const isDir = statSync(path).isDirectory();
+    const w = isDir
+      ? watch(path, { recursive: true, persistent: false }, schedule)
+      : watch(dirname(path), { persistent: false }, (_event, name) => {
+          if (name === null || name === basename(path)) schedule();
+        });
+    w.on("error", () => undefined);
+    return w;
+  });
+}
