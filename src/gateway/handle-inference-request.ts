@@ -255,9 +255,12 @@ export async function handleInferenceRequest(
       record.error = kind;
       return;
     }
-    if (kind === "timeout") return fail(504, "GatewayTimeout", "upstream request timeout", kind);
+    if (kind === "timeout") {
+      fail(504, "GatewayTimeout", "upstream request timeout", kind);
+      return;
+    }
     const message = `upstream connect error or disconnect/reset before headers: ${describeUpstreamError(err)}`;
-    return fail(503, "ServiceUnavailable", message, kind);
+    fail(503, "ServiceUnavailable", message, kind);
   }
 }
 

@@ -18,7 +18,7 @@ export function matchRoute(
   headers: IncomingHttpHeaders,
   model: string,
 ): RouteMatch | undefined {
-  const valueOf = (name: string): string | undefined => {
+  const headerValue = (name: string): string | undefined => {
     if (name === MODEL_HEADER) return model;
     const v = headers[name];
     return Array.isArray(v) ? v[0] : v;
@@ -26,18 +26,18 @@ export function matchRoute(
   for (const route of snapshot.routes) {
     if (!hostMatches(route.hostnames, host)) continue;
     for (const rule of route.rules) {
-      if (ruleMatches(rule, valueOf)) return { route, rule };
+      if (ruleMatches(rule, headerValue)) return { route, rule };
     }
   }
   return undefined;
 }
 
-function ruleMatches(rule: CompiledRule, valueOf: (name: string) => string | undefined): boolean {
+function ruleMatches(rule: CompiledRule, headerValue: (name: string) => string | undefined): boolean {
   if (rule.matches.length === 0) return true;
   for (const match of rule.matches) {
     let all = true;
     for (const header of match) {
-      const value = valueOf(header.name);
+      const value = headerValue(header.name);
       if (value === undefined || !header.test(value)) {
         all = false;
         break;
