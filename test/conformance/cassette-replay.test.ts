@@ -1,6 +1,5 @@
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { request } from "undici";
 import type { ClientApi } from "../../src/providers/translator.js";
 import {
   type Cassette,
@@ -13,6 +12,7 @@ import {
 import { CASSETTE_HEADER, startReplayUpstream } from "../support/fake-openai-replay.js";
 import { configYaml, gatewayDocs, modelIs, openAIBackendDocs, routeDoc } from "../support/gateway-yaml.js";
 import type { RecordingUpstream } from "../support/recording-upstream.js";
+import { sendRaw } from "../support/send-raw.js";
 import { splitSseEvents } from "../support/sse-events.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
 
@@ -85,31 +85,27 @@ async function replayThroughGateway(name: string, interaction: Interaction): Pro
   const recordsBefore = gateway.records.length;
   const upstreamBefore = upstream.requests.length;
 
-  const res = await request(`${gateway.url}${interaction.request.path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", [CASSETTE_HEADER]: name },
+  const res = await sendRaw(`${gateway.url}${interaction.request.path}`, {
     body: interaction.request.body,
+    headers: { [CASSETTE_HEADER]: name },
   });
-  const chunks: Buffer[] = [];
-  for await (const chunk of res.body) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8");
 
   // The body in the message shows the replay's drift report (409) or the gateway's error.
-  assert.equal(res.statusCode, recorded.status, `status; body: ${text}`);
+  assert.equal(res.status, recorded.status, `status; body: ${res.text}`);
   assert.equal(res.headers["content-type"], recorded.contentType, "content-type passes through");
   if (isEventStream(recorded)) {
     assert.deepEqual(
-      splitSseEvents(text),
+      splitSseEvents(res.text),
       splitSseEvents(recorded.body),
       "the same SSE events in the same order",
     );
     // The upstream wrote event by event; one single chunk at the client means the gateway buffered the stream.
     assert.ok(
-      chunks.length > 1,
-      `stream arrived in ${chunks.length} chunk(s): the gateway must not buffer it`,
+      res.chunkCount > 1,
+      `stream arrived in ${res.chunkCount} chunk(s): the gateway must not buffer it`,
     );
   } else {
-    assert.equal(text, recorded.body, "the JSON body passes through byte for byte");
+    assert.equal(res.text, recorded.body, "the JSON body passes through byte for byte");
   }
 
   assert.equal(upstream.requests.length, upstreamBefore + 1, "exactly one upstream request");

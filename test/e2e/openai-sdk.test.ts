@@ -15,7 +15,14 @@ import {
   FAKE_TOOL_CALL_ID,
   startFakeOpenAI,
 } from "../support/fake-openai-server.js";
-import { configYaml, gatewayDocs, modelIs, openAIBackendDocs, routeDoc } from "../support/gateway-yaml.js";
+import {
+  configYaml,
+  gatewayDocs,
+  modelIs,
+  modelMatches,
+  openAIBackendDocs,
+  routeDoc,
+} from "../support/gateway-yaml.js";
 import type { ReceivedRequest, RecordingUpstream } from "../support/recording-upstream.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
 
@@ -51,7 +58,7 @@ before(async () => {
         },
         // Not an Exact model match: serves requests but is no model to list.
         {
-          matches: [{ headers: [{ type: "RegularExpression", name: "x-ai-eg-model", value: "regex-.*" }] }],
+          matches: [modelMatches("regex-.*")],
           backendRefs: [{ name: "fake" }],
         },
       ],

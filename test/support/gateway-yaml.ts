@@ -124,9 +124,20 @@ export function routeDoc(name: string, spec: Doc): Doc {
   };
 }
 
+export interface HeaderMatchSpec {
+  type: "Exact" | "RegularExpression";
+  name: string;
+  value: string;
+}
+
 /** A rule `matches` entry: x-ai-eg-model equals `model`. */
-export function modelIs(model: string): Doc {
+export function modelIs(model: string): { headers: HeaderMatchSpec[] } {
   return { headers: [{ type: "Exact", name: "x-ai-eg-model", value: model }] };
+}
+
+/** A rule `matches` entry: x-ai-eg-model matches the regular expression (the whole value). */
+export function modelMatches(pattern: string): { headers: HeaderMatchSpec[] } {
+  return { headers: [{ type: "RegularExpression", name: "x-ai-eg-model", value: pattern }] };
 }
 
 /** Joins documents (or groups of them) into one multi-document YAML text. */

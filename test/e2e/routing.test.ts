@@ -1,0 +1,317 @@
+import * as assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import OpenAI from "openai";
+import { expectedUsage } from "../support/expected-usage.js";
+import { FAKE_ANSWER, FAKE_CHAT_USAGE, startFakeOpenAI } from "../support/fake-openai-server.js";
+import {
+  configYaml,
+  gatewayDocs,
+  modelIs,
+  modelMatches,
+  openAIBackendDocs,
+  routeDoc,
+} from "../support/gateway-yaml.js";
+import type { ReceivedRequest, RecordingUpstream } from "../support/recording-upstream.js";
+import { sendRaw } from "../support/send-raw.js";
+import { sseJsonChunks } from "../support/sse-events.js";
+import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+
+/**
+ * How the gateway picks a rule and a backend (AIGatewayRoute semantics, research §1.1) and what it
+ * changes on the way upstream: model header from the body, header matches, first match wins, weights,
+ * priority tiers, modelNameOverride, header/body mutations, forced stream usage, byte-exact passthrough.
+ * Five fake upstreams a..e tell which backend a request reached.
+ */
+
+const NAMES = ["a", "b", "c", "d", "e"] as const;
+type Name = (typeof NAMES)[number];
+const upstreams = {} as Record<Name, RecordingUpstream>;
+let gateway: TestGateway;
+let client: OpenAI;
+
+before(async () => {
+  for (const name of NAMES) upstreams[name] = await startFakeOpenAI();
+  const config = configYaml(
+    gatewayDocs(),
+    ...NAMES.filter((n) => n !== "e").map((n) => openAIBackendDocs(n, upstreams[n].url)),
+    openAIBackendDocs("e", upstreams.e.url, {
+      headerMutation: {
+        set: [
+          { name: "x-backend-only", value: "backend" },
+          { name: "x-conflict", value: "backend" },
+        ],
+        remove: ["x-remove-by-backend"],
+      },
+      bodyMutation: {
+        set: [
+          { path: "service_tier", value: '"flex"' },
+          { path: "conflict_field", value: '"backend"' },
+        ],
+        remove: ["drop_by_backend"],
+      },
+    }),
+    routeDoc("main", {
+      rules: [
+        { name: "plain-a", matches: [modelIs("model-a")], backendRefs: [{ name: "a" }] },
+        { name: "plain-b", matches: [modelIs("model-b")], backendRefs: [{ name: "b" }] },
+        // Header matches inside one `matches` entry are ANDed; separate entries are ORed.
+        {
+          name: "gold-tenant",
+          matches: [
+            { headers: [...modelIs("m-and").headers, { type: "Exact", name: "x-tenant", value: "gold" }] },
+          ],
+          backendRefs: [{ name: "c" }],
+        },
+        { name: "any-m", matches: [modelMatches("m-.*")], backendRefs: [{ name: "d" }] },
+        // Shadowed by any-m above: the first matching rule wins.
+        { name: "shadowed", matches: [modelIs("m-shadowed")], backendRefs: [{ name: "b" }] },
+        { name: "either", matches: [modelIs("or-1"), modelIs("or-2")], backendRefs: [{ name: "a" }] },
+        {
+          name: "weighted",
+          matches: [modelIs("weighted")],
+          backendRefs: [
+            { name: "a", weight: 1 },
+            { name: "b", weight: 3 },
+            { name: "c", weight: 0 },
+          ],
+        },
+        {
+          name: "tiers",
+          matches: [modelIs("tiers")],
+          backendRefs: [
+            { name: "a", priority: 0 },
+            { name: "b", priority: 1 },
+          ],
+        },
+        {
+          name: "tier0-all-zero",
+          matches: [modelIs("tier0-all-zero")],
+          backendRefs: [
+            { name: "a", priority: 0, weight: 0 },
+            { name: "b", priority: 1, weight: 1 },
+          ],
+        },
+        {
+          name: "alias",
+          matches: [modelIs("alias")],
+          backendRefs: [{ name: "a", modelNameOverride: "real-model-2024" }],
+        },
+        { name: "mutate-backend-only", matches: [modelIs("mutate-backend")], backendRefs: [{ name: "e" }] },
+        {
+          name: "mutate-both",
+          matches: [modelIs("mutate-both")],
+          backendRefs: [
+            {
+              name: "e",
+              headerMutation: {
+                set: [
+                  { name: "x-conflict", value: "route" },
+                  { name: "x-route-only", value: "route" },
+                ],
+                remove: ["x-remove-by-route"],
+              },
+              bodyMutation: {
+                set: [
+                  { path: "conflict_field", value: '"route"' },
+                  { path: "temperature", value: "0.5" },
+                ],
+                remove: ["drop_by_route"],
+              },
+            },
+          ],
+        },
+      ],
+    }),
+    routeDoc("costly", {
+      rules: [{ matches: [modelIs("costly-model")], backendRefs: [{ name: "a" }] }],
+      llmRequestCosts: [{ metadataKey: "llm_total_token", type: "TotalToken" }],
+    }),
+  );
+  gateway = await startTestGateway(config);
+  client = new OpenAI({ apiKey: "k", baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+});
+
+after(async () => {
+  await gateway?.close();
+  for (const name of NAMES) await upstreams[name]?.close();
+});
+
+/** Sends a chat request through the SDK and returns which upstream got it (and what it got). */
+async function route(
+  model: string,
+  headers: Record<string, string> = {},
+): Promise<{ name: Name | "none"; sent?: ReceivedRequest }> {
+  const before = Object.fromEntries(NAMES.map((n) => [n, upstreams[n].requests.length])) as Record<
+    Name,
+    number
+  >;
+  try {
+    await client.chat.completions.create({ model, messages: [{ role: "user", content: "Hi" }] }, { headers });
+  } catch (err) {
+    if (err instanceof OpenAI.NotFoundError) return { name: "none" };
+    throw err;
+  }
+  const reached = NAMES.filter((n) => upstreams[n].requests.length > before[n]);
+  assert.equal(reached.length, 1, `exactly one upstream reached, got ${reached.join(",")}`);
+  const name = reached[0]!;
+  return { name, sent: upstreams[name].requests.at(-1)! };
+}
+
+test("the body's model overwrites a client-sent x-ai-eg-model", async () => {
+  assert.equal((await route("model-a", { "x-ai-eg-model": "model-b" })).name, "a");
+  assert.equal((await route("model-b", { "x-ai-eg-model": "model-a" })).name, "b");
+});
+
+test("Exact and RegularExpression matches; another header ANDed", async () => {
+  assert.equal((await route("m-and", { "x-tenant": "gold" })).name, "c");
+  assert.equal((await route("m-and", { "x-tenant": "silver" })).name, "d", "AND: one header off, next rule");
+  assert.equal((await route("m-and")).name, "d", "AND: header missing, next rule");
+  assert.equal((await route("m-anything")).name, "d");
+  // Gateway API regex matches the whole value, not a substring.
+  assert.equal((await route("xm-1")).name, "none");
+  assert.equal((await route("or-1")).name, "a", "separate matches entries are ORed");
+  assert.equal((await route("or-2")).name, "a");
+});
+
+test("the first matching rule wins", async () => {
+  const recordsBefore = gateway.records.length;
+  assert.equal((await route("m-shadowed")).name, "d");
+  const records = await gateway.waitForRecords(recordsBefore + 1);
+  assert.equal(records[recordsBefore]!.rule, "any-m");
+});
+
+test("weights 1:3 split 400 requests within 4 standard deviations; weight 0 is never chosen", async () => {
+  const total = 400;
+  const counts: Record<string, number> = {};
+  // Batches of 20 concurrent requests: quick, and still every request is counted.
+  for (let i = 0; i < total; i += 20) {
+    const batch = await Promise.all(Array.from({ length: 20 }, () => route("weighted")));
+    for (const { name } of batch) counts[name] = (counts[name] ?? 0) + 1;
+  }
+  const expectedA = total / 4;
+  const sd = Math.sqrt(total * 0.25 * 0.75); // ~8.7
+  const a = counts["a"] ?? 0;
+  assert.ok(Math.abs(a - expectedA) <= 4 * sd, `a got ${a} of ${total}, expected ${expectedA} +- ${4 * sd}`);
+  assert.equal((counts["a"] ?? 0) + (counts["b"] ?? 0), total, JSON.stringify(counts));
+  assert.equal(counts["c"] ?? 0, 0, "weight 0 is never chosen");
+});
+
+test("priority: the lowest tier serves; tier 1 only when tier 0 has no weight", async () => {
+  for (let i = 0; i < 20; i++) assert.equal((await route("tiers")).name, "a");
+  for (let i = 0; i < 20; i++) assert.equal((await route("tier0-all-zero")).name, "b");
+});
+
+test("modelNameOverride rewrites only the model in the upstream body, and the record's requestModel", async () => {
+  // Unusual spacing and key order: everything but the model value must arrive byte for byte.
+  const raw = '{ "messages" :[ {"content":"Hi",  "role":"user"}],\n  "model":   "alias" ,"n":1 }';
+  const recordsBefore = gateway.records.length;
+  const res = await sendRaw(`${gateway.url}/v1/chat/completions`, { body: raw });
+  assert.equal(res.status, 200, res.text);
+  const sent = upstreams.a.requests.at(-1)!;
+  assert.equal(sent.body.toString("utf8"), raw.replace('"alias"', '"real-model-2024"'));
+  const record = (await gateway.waitForRecords(recordsBefore + 1))[recordsBefore]!;
+  assert.equal(record.originalModel, "alias");
+  assert.equal(record.requestModel, "real-model-2024");
+});
+
+const mutationRequest = (model: string) => ({
+  body: {
+    model,
+    messages: [{ role: "user", content: "Hi" }],
+    drop_by_backend: true,
+    drop_by_route: true,
+    keep_me: 1,
+  },
+  headers: { "x-remove-by-backend": "1", "x-remove-by-route": "1", "x-keep": "yes" },
+});
+
+test("headerMutation and bodyMutation of the AIServiceBackend apply", async () => {
+  const { body, headers } = mutationRequest("mutate-backend");
+  const res = await sendRaw(`${gateway.url}/v1/chat/completions`, { body, headers });
+  assert.equal(res.status, 200, res.text);
+  const sent = upstreams.e.requests.at(-1)!;
+  assert.equal(sent.headers["x-backend-only"], "backend");
+  assert.equal(sent.headers["x-conflict"], "backend");
+  assert.equal(sent.headers["x-remove-by-backend"], undefined);
+  assert.equal(sent.headers["x-remove-by-route"], "1", "only the backend's removals apply");
+  assert.equal(sent.headers["x-keep"], "yes", "other client headers pass through");
+  assert.deepEqual(JSON.parse(sent.body.toString("utf8")), {
+    model: "mutate-backend",
+    messages: [{ role: "user", content: "Hi" }],
+    drop_by_route: true,
+    keep_me: 1,
+    service_tier: "flex",
+    conflict_field: "backend",
+  });
+});
+
+test("route-level mutations on the backendRef merge over the backend's; the route wins conflicts", async () => {
+  const { body, headers } = mutationRequest("mutate-both");
+  const res = await sendRaw(`${gateway.url}/v1/chat/completions`, { body, headers });
+  assert.equal(res.status, 200, res.text);
+  const sent = upstreams.e.requests.at(-1)!;
+  assert.equal(sent.headers["x-backend-only"], "backend");
+  assert.equal(sent.headers["x-route-only"], "route");
+  assert.equal(sent.headers["x-conflict"], "route");
+  assert.equal(sent.headers["x-remove-by-backend"], undefined);
+  assert.equal(sent.headers["x-remove-by-route"], undefined);
+  assert.equal(sent.headers["x-keep"], "yes");
+  assert.deepEqual(JSON.parse(sent.body.toString("utf8")), {
+    model: "mutate-both",
+    messages: [{ role: "user", content: "Hi" }],
+    keep_me: 1,
+    service_tier: "flex",
+    conflict_field: "route",
+    temperature: 0.5,
+  });
+});
+
+test("streamed chat on a route with llmRequestCosts gets stream_options.include_usage forced", async () => {
+  for (const streamOptions of [undefined, { include_usage: false }]) {
+    const recordsBefore = gateway.records.length;
+    const res = await sendRaw(`${gateway.url}/v1/chat/completions`, {
+      body: {
+        model: "costly-model",
+        messages: [{ role: "user", content: "Hi" }],
+        stream: true,
+        ...(streamOptions === undefined ? {} : { stream_options: streamOptions }),
+      },
+    });
+    assert.equal(res.status, 200, res.text);
+    const sent = JSON.parse(upstreams.a.requests.at(-1)!.body.toString("utf8")) as Record<string, unknown>;
+    assert.deepEqual(
+      sent["stream_options"],
+      { include_usage: true },
+      `client sent ${JSON.stringify(streamOptions)}`,
+    );
+    const chunks = sseJsonChunks(res.text);
+    const content = chunks.map(
+      (c) => (c["choices"] as { delta?: { content?: string } }[])[0]?.delta?.content ?? "",
+    );
+    assert.equal(content.join(""), FAKE_ANSWER);
+    const record = (await gateway.waitForRecords(recordsBefore + 1))[recordsBefore]!;
+    assert.deepEqual(record.usage, expectedUsage(FAKE_CHAT_USAGE));
+    assert.deepEqual(record.costs, { llm_total_token: FAKE_CHAT_USAGE.total_tokens });
+  }
+});
+
+test("without costs nothing is forced: a streamed body passes through byte for byte", async () => {
+  const raw = '{"stream":true,   "model":"model-a",\n"messages":[{"role":"user","content":"Hi"}]}';
+  const res = await sendRaw(`${gateway.url}/v1/chat/completions`, { body: raw });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(upstreams.a.requests.at(-1)!.body.toString("utf8"), raw);
+  assert.ok(
+    sseJsonChunks(res.text).every((c) => c["usage"] === undefined),
+    "no usage chunk the client did not ask for",
+  );
+});
+
+test("an unchanged body reaches the upstream byte for byte", async () => {
+  const raw =
+    '{\n\t"temperature" : 0.70, "messages":[{"content":"Hi \\u00e9", "role":"user"}],  "model":"model-b"   }\n';
+  const res = await sendRaw(`${gateway.url}/v1/chat/completions`, { body: raw });
+  assert.equal(res.status, 200, res.text);
+  const sent = upstreams.b.requests.at(-1)!;
+  assert.equal(sent.body.toString("utf8"), raw);
+  assert.equal(sent.headers["content-length"], String(Buffer.byteLength(raw)));
+});
