@@ -17,6 +17,12 @@ export function autoconfigMode(env: Readonly<Record<string, string | undefined>>
   return "demo";
 }
 
+interface RulePlan {
+  match: string;
+  exact?: boolean;
+  backend: BackendPlan;
+}
+
 interface BackendPlan {
   name: string;
   url: URL;
@@ -27,7 +33,7 @@ interface BackendPlan {
 
 export function autoconfigYaml(env: Readonly<Record<string, string | undefined>>, demoUrl?: string): string {
   const mode = autoconfigMode(env);
-  const plans: { match: string; backend: BackendPlan }[] = [];
+  const plans: RulePlan[] = [];
   if (mode === "openai" || mode === "openai+anthropic") {
     const headers: Record<string, string> = {};
     if (env.OPENAI_ORG_ID) headers["OpenAI-Organization"] = env.OPENAI_ORG_ID;
@@ -45,9 +51,12 @@ export function autoconfigYaml(env: Readonly<Record<string, string | undefined>>
     plans.push({ match: ".*", backend: anthropicPlan(env) });
   } else {
     if (!demoUrl) throw new Error("demo mode needs the simulator URL");
-    plans.push({ match: ".*", backend: { name: "demo", url: new URL(`${demoUrl}/v1`), schema: "OpenAI" } });
+    const demo: BackendPlan = { name: "demo", url: new URL(`${demoUrl}/v1`), schema: "OpenAI" };
+    // An Exact rule first so GET /v1/models lists "demo"; the catch-all answers any other name.
+    plans.push({ match: "demo", exact: true, backend: demo }, { match: ".*", backend: demo });
   }
-  return [gatewayDocs(), routeDoc(plans), ...plans.flatMap((p) => backendDocs(p.backend))].join("---\n");
+  const backends = [...new Map(plans.map((p) => [p.backend.name, p.backend])).values()];
+  return [gatewayDocs(), routeDoc(plans), ...backends.flatMap(backendDocs)].join("---\n");
 }
 
 function anthropicPlan(env: Readonly<Record<string, string | undefined>>): BackendPlan {
