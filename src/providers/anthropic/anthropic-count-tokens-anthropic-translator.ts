@@ -1,0 +1,45 @@
+import { emptyUsage } from "../../usage/token-usage.js";
+import { openAIPassthroughRequest } from "../openai/openai-passthrough-request.js";
+import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
+import { anthropicPassthroughHeaders } from "./anthropic-version.js";
+import { passAnthropicError } from "./pass-anthropic-error.js";
+
+/**
+ * /v1/messages/count_tokens to the Anthropic API: a passthrough to `<prefix>/messages/count_tokens`.
+ * The counted `input_tokens` is reported as input usage, as Envoy AI Gateway reports it.
+ */
+export const anthropicCountTokensAnthropicTranslator: Translator = {
+  request: (input) => ({
+    ...openAIPassthroughRequest(input, "/messages/count_tokens", false),
+    headers: anthropicPassthroughHeaders(input.headers),
+  }),
+  response: (ctx) => countTokensPassthroughResponse(ctx),
+};
+
+function countTokensPassthroughResponse(ctx: ResponseContext): ResponseTranslator {
+  const usage = emptyUsage();
+  return {
+    streamContentType: "application/json",
+    usage,
+    responseModel: undefined,
+    body(body: Buffer): TranslatedBody {
+      if (ctx.status >= 400) return passAnthropicError(ctx.status, body);
+      const count = readInputTokens(body);
+      usage.inputTokens = count;
+      usage.totalTokens = count;
+      return { status: ctx.status, contentType: "application/json", body };
+    },
+    // count_tokens has no stream mode: the gateway only calls body(); these complete the contract.
+    chunk: (chunk: Buffer) => chunk,
+    end: () => undefined,
+  };
+}
+
+function readInputTokens(body: Buffer): number {
+  try {
+    const parsed = JSON.parse(body.toString("utf8")) as { input_tokens?: unknown };
+    return typeof parsed.input_tokens === "number" ? parsed.input_tokens : 0;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,56 @@
+import type { TokenUsage } from "../../usage/token-usage.js";
+import type { AnthropicMessage } from "./anthropic-wire-types.js";
+import { convertTokenUsageToOpenAI } from "./convert-token-usage-to-openai.js";
+import { mapAnthropicStopReason } from "./map-anthropic-stop-reason.js";
+
+/**
+ * An Anthropic Message -> an OpenAI `chat.completion`. Text blocks join into `content`, thinking
+ * into `reasoning_content` (the field OpenAI-compatible servers use for reasoning), `tool_use`
+ * blocks become `tool_calls` with the input as a JSON string. Server tools (web search etc.) ran
+ * at Anthropic: their blocks are not calls the client could answer, so they are left out.
+ */
+export function convertAnthropicMessageToChatCompletion(
+  message: AnthropicMessage,
+  usage: TokenUsage,
+  model: string,
+  created: number,
+): Record<string, unknown> {
+  let text: string | null = null;
+  let reasoning: string | undefined;
+  const toolCalls: Record<string, unknown>[] = [];
+  for (const block of message.content ?? []) {
+    switch (block.type) {
+      case "text":
+        text = (text ?? "") + (block.text ?? "");
+        break;
+      case "thinking":
+        reasoning = (reasoning ?? "") + (block.thinking ?? "");
+        break;
+      case "tool_use":
+        toolCalls.push({
+          id: block.id,
+          type: "function",
+          function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
+        });
+        break;
+    }
+  }
+  const chatMessage: Record<string, unknown> = { role: "assistant", content: text };
+  if (reasoning !== undefined) chatMessage.reasoning_content = reasoning;
+  if (toolCalls.length > 0) chatMessage.tool_calls = toolCalls;
+  return {
+    id: message.id,
+    object: "chat.completion",
+    created,
+    model,
+    choices: [
+      {
+        index: 0,
+        message: chatMessage,
+        logprobs: null,
+        finish_reason: mapAnthropicStopReason(message.stop_reason),
+      },
+    ],
+    usage: convertTokenUsageToOpenAI(usage),
+  };
+}

@@ -1,0 +1,159 @@
+import { InvalidRequestError } from "../translator.js";
+import {
+  type AnthropicBlockParam,
+  convertOpenAIContentToAnthropic,
+} from "./convert-openai-content-to-anthropic.js";
+
+/**
+ * OpenAI chat `messages` -> Anthropic `system` and `messages`:
+ * - system and developer messages become `system` text blocks, in order;
+ * - user content becomes content blocks (a plain string stays a string);
+ * - assistant text and `tool_calls` become text and `tool_use` blocks; an assistant message with
+ *   neither is dropped, as Anthropic rejects empty turns;
+ * - tool messages become `tool_result` blocks of a user message; consecutive ones share one user
+ *   message, which is how Anthropic expects the results of parallel tool calls.
+ */
+
+export interface AnthropicMessageParam {
+  role: "user" | "assistant";
+  content: string | AnthropicBlockParam[];
+}
+
+export interface AnthropicPrompt {
+  system: AnthropicBlockParam[];
+  messages: AnthropicMessageParam[];
+}
+
+type ChatMessage = Record<string, unknown> & { role?: unknown; content?: unknown };
+
+export function convertOpenAIMessagesToAnthropic(messages: unknown): AnthropicPrompt {
+  if (!Array.isArray(messages)) throw new InvalidRequestError("messages must be an array");
+  const system: AnthropicBlockParam[] = [];
+  const out: AnthropicMessageParam[] = [];
+  let toolResults: AnthropicBlockParam[] | undefined;
+  for (const raw of messages) {
+    if (typeof raw !== "object" || raw === null) throw new InvalidRequestError("invalid message");
+    const msg = raw as ChatMessage;
+    if (msg.role === "tool") {
+      if (toolResults === undefined) {
+        toolResults = [];
+        out.push({ role: "user", content: toolResults });
+      }
+      toolResults.push(convertToolMessage(msg));
+      continue;
+    }
+    toolResults = undefined;
+    switch (msg.role) {
+      case "system":
+      case "developer":
+        system.push(...convertSystemContent(msg.content));
+        break;
+      case "user":
+        out.push({
+          role: "user",
+          content:
+            typeof msg.content === "string" ? msg.content : convertOpenAIContentToAnthropic(msg.content),
+        });
+        break;
+      case "assistant": {
+        const content = convertAssistantMessage(msg);
+        if (content.length > 0) out.push({ role: "assistant", content });
+        break;
+      }
+      default:
+        throw new InvalidRequestError(`unsupported message role: ${String(msg.role)}`);
+    }
+  }
+  return { system, messages: out };
+}
+
+function convertSystemContent(content: unknown): AnthropicBlockParam[] {
+  const blocks = convertOpenAIContentToAnthropic(content);
+  for (const block of blocks) {
+    if (block.type !== "text")
+      throw new InvalidRequestError("system and developer messages may only hold text");
+  }
+  return blocks;
+}
+
+function convertAssistantMessage(msg: ChatMessage): AnthropicBlockParam[] {
+  const blocks: AnthropicBlockParam[] = [];
+  const content = msg.content;
+  if (typeof content === "string") {
+    if (content !== "") blocks.push({ type: "text", text: content });
+  } else if (Array.isArray(content)) {
+    for (const part of content) blocks.push(convertAssistantPart(part));
+  }
+  if (Array.isArray(msg.tool_calls)) {
+    for (const call of msg.tool_calls) blocks.push(convertToolCall(call));
+  }
+  return blocks;
+}
+
+/** Assistant parts: text, refusal (said as text), and thinking blocks a client passes back. */
+function convertAssistantPart(part: unknown): AnthropicBlockParam {
+  const p = (typeof part === "object" && part !== null ? part : {}) as Record<string, unknown>;
+  let block: AnthropicBlockParam;
+  switch (p.type) {
+    case "text":
+      block = { type: "text", text: String(p.text ?? "") };
+      break;
+    case "refusal":
+      block = { type: "text", text: String(p.refusal ?? "") };
+      break;
+    case "thinking":
+      block = { type: "thinking", thinking: String(p.thinking ?? ""), signature: String(p.signature ?? "") };
+      break;
+    case "redacted_thinking":
+      block = { type: "redacted_thinking", data: String(p.data ?? "") };
+      break;
+    default:
+      throw new InvalidRequestError(`unsupported assistant content part type: ${String(p.type)}`);
+  }
+  if (p.cache_control !== undefined) block.cache_control = p.cache_control;
+  return block;
+}
+
+function convertToolCall(call: unknown): AnthropicBlockParam {
+  const c = (typeof call === "object" && call !== null ? call : {}) as Record<string, unknown>;
+  const fn = (c.function ?? {}) as { name?: unknown; arguments?: unknown };
+  if (typeof c.id !== "string" || c.id === "") throw new InvalidRequestError("tool_calls[].id is required");
+  if (typeof fn.name !== "string") throw new InvalidRequestError("tool_calls[].function.name is required");
+  const block: AnthropicBlockParam = {
+    type: "tool_use",
+    id: c.id,
+    name: fn.name,
+    input: parseArguments(fn.arguments),
+  };
+  if (c.cache_control !== undefined) block.cache_control = c.cache_control;
+  return block;
+}
+
+/** Anthropic wants the tool input as a JSON object; OpenAI carries it as a JSON string. */
+function parseArguments(args: unknown): Record<string, unknown> {
+  if (args === undefined || args === null || args === "") return {};
+  if (typeof args === "object" && !Array.isArray(args)) return args as Record<string, unknown>;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(args));
+  } catch {
+    throw new InvalidRequestError("tool_calls[].function.arguments must be a JSON object");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidRequestError("tool_calls[].function.arguments must be a JSON object");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function convertToolMessage(msg: ChatMessage): AnthropicBlockParam {
+  if (typeof msg.tool_call_id !== "string" || msg.tool_call_id === "") {
+    throw new InvalidRequestError("tool messages need a tool_call_id");
+  }
+  const block: AnthropicBlockParam = {
+    type: "tool_result",
+    tool_use_id: msg.tool_call_id,
+    content: typeof msg.content === "string" ? msg.content : convertOpenAIContentToAnthropic(msg.content),
+  };
+  if (msg.cache_control !== undefined) block.cache_control = msg.cache_control;
+  return block;
+}

@@ -1,0 +1,142 @@
+/**
+ * Anthropic Messages API answers in the documented wire format
+ * (https://docs.anthropic.com/en/api/messages, .../messages-streaming), as the unit tests feed them
+ * to the translators.
+ */
+
+/** A non-streaming answer with a thinking block, text, a tool call and prompt-cache usage. */
+export const toolUseMessage = {
+  id: "msg_01Aq9w938a90dw8q",
+  type: "message",
+  role: "assistant",
+  model: "claude-sonnet-4-5-20250929",
+  content: [
+    { type: "thinking", thinking: "The user wants the weather. ", signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3h" },
+    { type: "text", text: "I'll check the weather in San Francisco." },
+    {
+      type: "tool_use",
+      id: "toolu_01A09q90qw90lq917835lq9",
+      name: "get_weather",
+      input: { location: "San Francisco, CA", unit: "celsius" },
+    },
+  ],
+  stop_reason: "tool_use",
+  stop_sequence: null,
+  usage: {
+    input_tokens: 472,
+    cache_creation_input_tokens: 100,
+    cache_read_input_tokens: 2048,
+    output_tokens: 89,
+    service_tier: "standard",
+  },
+};
+
+/** A plain text answer. */
+export const textMessage = {
+  id: "msg_013Zva2CMHLNnXjNJJKqJ2EF",
+  type: "message",
+  role: "assistant",
+  model: "claude-sonnet-4-5-20250929",
+  content: [{ type: "text", text: "Hi! My name is Claude." }],
+  stop_reason: "end_turn",
+  stop_sequence: null,
+  usage: { input_tokens: 2095, output_tokens: 503 },
+};
+
+/** SSE for a streamed answer: text, then a tool call whose input arrives as input_json_delta pieces. */
+export const toolUseStream = [
+  "event: message_start",
+  'data: {"type":"message_start","message":{"id":"msg_014p7gG3wDgGV9EUtLvnow3U","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","stop_sequence":null,"usage":{"input_tokens":472,"cache_creation_input_tokens":0,"cache_read_input_tokens":1024,"output_tokens":2},"content":[],"stop_reason":null}}',
+  "",
+  "event: content_block_start",
+  'data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+  "",
+  "event: ping",
+  'data: {"type": "ping"}',
+  "",
+  "event: content_block_delta",
+  'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Okay, let\'s check "}}',
+  "",
+  "event: content_block_delta",
+  'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"the weather – ☀️"}}',
+  "",
+  "event: content_block_stop",
+  'data: {"type":"content_block_stop","index":0}',
+  "",
+  "event: content_block_start",
+  'data: {"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_01T1x1fJ34qAmk2tNTrN7Up6","name":"get_weather","input":{}}}',
+  "",
+  "event: content_block_delta",
+  'data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}}',
+  "",
+  "event: content_block_delta",
+  'data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\\"location\\":"}}',
+  "",
+  "event: content_block_delta",
+  'data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":" \\"San Francisco, CA\\"}"}}',
+  "",
+  "event: content_block_stop",
+  'data: {"type":"content_block_stop","index":1}',
+  "",
+  "event: message_delta",
+  'data: {"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":89}}',
+  "",
+  "event: message_stop",
+  'data: {"type":"message_stop"}',
+  "",
+  "",
+].join("\n");
+
+/** SSE for a streamed answer with extended thinking before the text. */
+export const thinkingStream = [
+  "event: message_start",
+  'data: {"type":"message_start","message":{"id":"msg_01Thinking","type":"message","role":"assistant","model":"claude-opus-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":30,"output_tokens":1}}}',
+  "",
+  "event: content_block_start",
+  'data: {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}',
+  "",
+  "event: content_block_delta",
+  'data: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"2+2 is 4."}}',
+  "",
+  "event: content_block_delta",
+  'data: {"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3h"}}',
+  "",
+  "event: content_block_stop",
+  'data: {"type":"content_block_stop","index":0}',
+  "",
+  "event: content_block_start",
+  'data: {"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}',
+  "",
+  "event: content_block_delta",
+  'data: {"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"4"}}',
+  "",
+  "event: content_block_stop",
+  'data: {"type":"content_block_stop","index":1}',
+  "",
+  "event: message_delta",
+  'data: {"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":12,"output_tokens_details":{"thinking_tokens":9}}}',
+  "",
+  "event: message_stop",
+  'data: {"type":"message_stop"}',
+  "",
+  "",
+].join("\n");
+
+/** An error that arrives inside a 200 stream (the API was overloaded mid-answer). */
+export const overloadedMidStream = [
+  "event: message_start",
+  'data: {"type":"message_start","message":{"id":"msg_01Overload","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":1}}}',
+  "",
+  "event: error",
+  'data: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
+  "",
+  "",
+].join("\n");
+
+export const rateLimitError = {
+  type: "error",
+  error: {
+    type: "rate_limit_error",
+    message: "Number of request tokens has exceeded your per-minute rate limit",
+  },
+};
