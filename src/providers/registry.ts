@@ -1,3 +1,6 @@
+import { anthropicCountTokensAnthropicTranslator } from "./anthropic/anthropic-count-tokens-anthropic-translator.js";
+import { anthropicMessagesAnthropicTranslator } from "./anthropic/anthropic-messages-anthropic-translator.js";
+import { openAIChatAnthropicTranslator } from "./anthropic/openai-chat-anthropic-translator.js";
 import { openAIChatTranslator } from "./openai/openai-chat-translator.js";
 import { openAICompletionsTranslator } from "./openai/openai-completions-translator.js";
 import { openAIEmbeddingsTranslator } from "./openai/openai-embeddings-translator.js";
@@ -11,6 +14,7 @@ import type { BackendSchemaName, ClientApi, Translator } from "./translator.js";
 const translators: Record<ClientApi, Partial<Record<BackendSchemaName, Translator>>> = {
   "openai-chat": {
     OpenAI: openAIChatTranslator,
+    Anthropic: openAIChatAnthropicTranslator,
   },
   "openai-completions": {
     OpenAI: openAICompletionsTranslator,
@@ -18,8 +22,12 @@ const translators: Record<ClientApi, Partial<Record<BackendSchemaName, Translato
   "openai-embeddings": {
     OpenAI: openAIEmbeddingsTranslator,
   },
-  "anthropic-messages": {},
-  "anthropic-count-tokens": {},
+  "anthropic-messages": {
+    Anthropic: anthropicMessagesAnthropicTranslator,
+  },
+  "anthropic-count-tokens": {
+    Anthropic: anthropicCountTokensAnthropicTranslator,
+  },
 };
 
 export function translatorFor(api: ClientApi, schema: BackendSchemaName): Translator | undefined {
