@@ -136,25 +136,28 @@ after(async () => {
   for (const name of NAMES) await upstreams[name]?.close();
 });
 
-/** Sends a chat request through the SDK and returns which upstream got it (and what it got). */
+let nextTag = 0;
+
+/**
+ * Sends a chat request through the SDK and returns which upstream got it (and what it got). The message
+ * carries a unique tag to find the request among all upstreams, so concurrent calls are told apart.
+ */
 async function route(
   model: string,
   headers: Record<string, string> = {},
 ): Promise<{ name: Name | "none"; sent?: ReceivedRequest }> {
-  const before = Object.fromEntries(NAMES.map((n) => [n, upstreams[n].requests.length])) as Record<
-    Name,
-    number
-  >;
+  const tag = `route-tag-${nextTag++}`;
   try {
-    await client.chat.completions.create({ model, messages: [{ role: "user", content: "Hi" }] }, { headers });
+    await client.chat.completions.create({ model, messages: [{ role: "user", content: tag }] }, { headers });
   } catch (err) {
     if (err instanceof OpenAI.NotFoundError) return { name: "none" };
     throw err;
   }
-  const reached = NAMES.filter((n) => upstreams[n].requests.length > before[n]);
-  assert.equal(reached.length, 1, `exactly one upstream reached, got ${reached.join(",")}`);
-  const name = reached[0]!;
-  return { name, sent: upstreams[name].requests.at(-1)! };
+  const hits = NAMES.flatMap((name) =>
+    upstreams[name].requests.filter((r) => r.body.includes(`"${tag}"`)).map((sent) => ({ name, sent })),
+  );
+  assert.equal(hits.length, 1, `exactly one upstream request, got ${hits.map((h) => h.name).join(",")}`);
+  return hits[0]!;
 }
 
 test("the body's model overwrites a client-sent x-ai-eg-model", async () => {
