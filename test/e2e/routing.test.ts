@@ -122,6 +122,10 @@ before(async () => {
         },
       ],
     }),
+    routeDoc("tenant", {
+      hostnames: ["tenant.example.com"],
+      rules: [{ matches: [modelIs("tenant-only")], backendRefs: [{ name: "c" }] }],
+    }),
     routeDoc("costly", {
       rules: [{ matches: [modelIs("costly-model")], backendRefs: [{ name: "a" }] }],
       llmRequestCosts: [{ metadataKey: "llm_total_token", type: "TotalToken" }],
@@ -163,6 +167,24 @@ async function route(
 test("the body's model overwrites a client-sent x-ai-eg-model", async () => {
   assert.equal((await route("model-a", { "x-ai-eg-model": "model-b" })).name, "a");
   assert.equal((await route("model-b", { "x-ai-eg-model": "model-a" })).name, "b");
+});
+
+test("a route with hostnames serves only requests for those hosts (port ignored)", async () => {
+  const body = { model: "tenant-only", messages: [{ role: "user", content: "Hi" }] };
+  const port = new URL(gateway.url).port;
+  const before = upstreams.c.requests.length;
+  const tenant = await sendRaw(`${gateway.url}/v1/chat/completions`, {
+    body,
+    headers: { host: `tenant.example.com:${port}` },
+  });
+  assert.equal(tenant.status, 200, tenant.text);
+  assert.equal(upstreams.c.requests.length, before + 1);
+  const other = await sendRaw(`${gateway.url}/v1/chat/completions`, {
+    body,
+    headers: { host: "other.example.com" },
+  });
+  assert.equal(other.status, 404, other.text);
+  assert.equal(upstreams.c.requests.length, before + 1);
 });
 
 test("Exact and RegularExpression matches; another header ANDed", async () => {
