@@ -1,6 +1,9 @@
 import { anthropicCountTokensAnthropicTranslator } from "./anthropic/anthropic-count-tokens-anthropic-translator.js";
 import { anthropicMessagesAnthropicTranslator } from "./anthropic/anthropic-messages-anthropic-translator.js";
 import { openAIChatAnthropicTranslator } from "./anthropic/openai-chat-anthropic-translator.js";
+import { anthropicMessagesBedrockTranslator } from "./aws-bedrock/anthropic-messages-bedrock-translator.js";
+import { openAIChatBedrockTranslator } from "./aws-bedrock/openai-chat-bedrock-translator.js";
+import { openAIEmbeddingsTitanTranslator } from "./aws-bedrock/openai-embeddings-titan-translator.js";
 import { openAIChatTranslator } from "./openai/openai-chat-translator.js";
 import { openAICompletionsTranslator } from "./openai/openai-completions-translator.js";
 import { openAIEmbeddingsTranslator } from "./openai/openai-embeddings-translator.js";
@@ -15,15 +18,18 @@ const translators: Record<ClientApi, Partial<Record<BackendSchemaName, Translato
   "openai-chat": {
     OpenAI: openAIChatTranslator,
     Anthropic: openAIChatAnthropicTranslator,
+    AWSBedrock: openAIChatBedrockTranslator,
   },
   "openai-completions": {
     OpenAI: openAICompletionsTranslator,
   },
   "openai-embeddings": {
     OpenAI: openAIEmbeddingsTranslator,
+    AWSBedrock: openAIEmbeddingsTitanTranslator,
   },
   "anthropic-messages": {
     Anthropic: anthropicMessagesAnthropicTranslator,
+    AWSBedrock: anthropicMessagesBedrockTranslator,
   },
   "anthropic-count-tokens": {
     Anthropic: anthropicCountTokensAnthropicTranslator,

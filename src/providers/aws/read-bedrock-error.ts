@@ -1,0 +1,51 @@
+/**
+ * What a Bedrock runtime error answer says: the error type (from `x-amzn-errortype`) and message.
+ * AWS sends JSON `{"message": "..."}` (some services `Message`); anything else (a load balancer's
+ * HTML, an empty 503) is reported as `AWSBedrockBackendError` with the raw text, as Envoy AI Gateway does.
+ */
+export interface BedrockError {
+  type: string;
+  message: string;
+}
+
+/** The error type when the upstream body is not a JSON error. */
+export const AWS_BEDROCK_BACKEND_ERROR = "AWSBedrockBackendError";
+
+export function readBedrockError(
+  headers: Record<string, string | string[] | undefined>,
+  body: Buffer,
+): BedrockError {
+  const text = body.toString("utf8");
+  const parsed = parseJsonObject(text);
+  if (parsed === undefined) return { type: AWS_BEDROCK_BACKEND_ERROR, message: text };
+  const message = parsed.message ?? parsed.Message;
+  const typeHeader = headers["x-amzn-errortype"];
+  const type =
+    bareErrorType(Array.isArray(typeHeader) ? typeHeader[0] : typeHeader) ?? bareErrorType(parsed.__type);
+  return {
+    type: type ?? AWS_BEDROCK_BACKEND_ERROR,
+    message: typeof message === "string" ? message : text,
+  };
+}
+
+/**
+ * "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/" -> "ValidationException";
+ * "com.amazon.coral.service#UnknownOperationException" -> "UnknownOperationException".
+ */
+export function bareErrorType(value: unknown): string | undefined {
+  if (typeof value !== "string" || value === "") return undefined;
+  const colon = value.indexOf(":");
+  const type = colon === -1 ? value : value.slice(0, colon);
+  const hash = type.lastIndexOf("#");
+  return hash === -1 ? type : type.slice(hash + 1);
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  if (!text.startsWith("{")) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
