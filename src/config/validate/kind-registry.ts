@@ -1,0 +1,134 @@
+import { unsupportedValue } from "../field-error.js";
+import {
+  AIGW_GROUP,
+  DEFAULT_NAMESPACE,
+  ENVOY_GATEWAY_GROUP,
+  GATEWAY_API_GROUP,
+  groupOf,
+  INFERENCE_GROUP,
+  type Resource,
+} from "../resource.js";
+import type { KindValidator } from "./kind-validator.js";
+import { aiGatewayRouteValidator } from "./validate-ai-gateway-route.js";
+import { aiServiceBackendValidator } from "./validate-ai-service-backend.js";
+import { backendValidator } from "./validate-backend.js";
+import { backendSecurityPolicyValidator } from "./validate-backend-security-policy.js";
+import { backendTLSPolicyValidator } from "./validate-backend-tls-policy.js";
+import { clientTrafficPolicyValidator } from "./validate-client-traffic-policy.js";
+import { gatewayValidator } from "./validate-gateway.js";
+import { gatewayConfigValidator } from "./validate-gateway-config.js";
+import { mcpRouteValidator } from "./validate-mcp-route.js";
+import { quotaPolicyValidator } from "./validate-quota-policy.js";
+import { secretValidator } from "./validate-secret.js";
+
+/** A kind aigw reads: the versions it accepts (deprecated ones with their warning) and its validator. */
+interface ReadKind {
+  readonly versions: readonly string[];
+  readonly deprecated?: Readonly<Record<string, string>>;
+  /** Undefined for kinds that are only reference targets (InferencePool). */
+  readonly validator?: KindValidator;
+}
+
+const AIGW_DEPRECATED = {
+  v1alpha1: "aigateway.envoyproxy.io/v1alpha1 is deprecated; use aigateway.envoyproxy.io/v1beta1 instead",
+};
+
+function aigwKind(validator: KindValidator): ReadKind {
+  return { versions: ["v1alpha1", "v1beta1"], deprecated: AIGW_DEPRECATED, validator };
+}
+
+/** Keyed by "group/Kind" ("" group for core). */
+const READ_KINDS: ReadonlyMap<string, ReadKind> = new Map([
+  [`${AIGW_GROUP}/AIGatewayRoute`, aigwKind(aiGatewayRouteValidator)],
+  [`${AIGW_GROUP}/AIServiceBackend`, aigwKind(aiServiceBackendValidator)],
+  [`${AIGW_GROUP}/BackendSecurityPolicy`, aigwKind(backendSecurityPolicyValidator)],
+  [`${AIGW_GROUP}/GatewayConfig`, aigwKind(gatewayConfigValidator)],
+  [`${AIGW_GROUP}/MCPRoute`, aigwKind(mcpRouteValidator)],
+  [`${AIGW_GROUP}/QuotaPolicy`, { versions: ["v1alpha1"], validator: quotaPolicyValidator }],
+  [`${GATEWAY_API_GROUP}/Gateway`, { versions: ["v1", "v1beta1"], validator: gatewayValidator }],
+  [
+    `${GATEWAY_API_GROUP}/BackendTLSPolicy`,
+    {
+      versions: ["v1", "v1alpha3"],
+      deprecated: {
+        v1alpha3:
+          "The v1alpha3 version of BackendTLSPolicy has been deprecated and will be removed in a future release of the API. Please upgrade to v1.",
+      },
+      validator: backendTLSPolicyValidator,
+    },
+  ],
+  [`${ENVOY_GATEWAY_GROUP}/Backend`, { versions: ["v1alpha1"], validator: backendValidator }],
+  [
+    `${ENVOY_GATEWAY_GROUP}/ClientTrafficPolicy`,
+    { versions: ["v1alpha1"], validator: clientTrafficPolicyValidator },
+  ],
+  ["/Secret", { versions: ["v1"], validator: secretValidator }],
+  [`${INFERENCE_GROUP}/InferencePool`, { versions: ["v1"] }],
+]);
+
+/**
+ * API groups whose other kinds a standalone gateway has no use for (workloads, RBAC, GatewayClass,
+ * EnvoyProxy, HTTPRoute, BackendTrafficPolicy, InferenceObjective ...): read and set aside.
+ */
+const KNOWN_GROUPS = new Set([
+  "",
+  "apps",
+  "batch",
+  "autoscaling",
+  "policy",
+  "monitoring.coreos.com",
+  "cert-manager.io",
+  GATEWAY_API_GROUP,
+  ENVOY_GATEWAY_GROUP,
+  INFERENCE_GROUP,
+]);
+
+/** Also every Kubernetes SIG group, e.g. inference.networking.x-k8s.io for InferenceObjective. */
+const isKnownGroup = (group: string) => KNOWN_GROUPS.has(group) || group.endsWith("k8s.io");
+
+export type Classification =
+  | { readonly as: "read"; readonly validator?: KindValidator; readonly deprecation?: string }
+  /** Our own group (or a kind we read) at a version or kind name we do not know: an error. */
+  | { readonly as: "unsupported"; readonly message: string }
+  | { readonly as: "ignored"; readonly unknownGroup: boolean };
+
+export function classify(r: Resource): Classification {
+  const group = groupOf(r.apiVersion);
+  const version = r.apiVersion.slice(r.apiVersion.indexOf("/") + 1);
+  const read = READ_KINDS.get(`${group}/${r.kind}`);
+  if (read) {
+    if (read.versions.includes(version)) {
+      const deprecation = read.deprecated?.[version];
+      return { as: "read", validator: read.validator, ...(deprecation ? { deprecation } : {}) };
+    }
+    const supported = read.versions.map((v) => (group ? `${group}/${v}` : v));
+    return { as: "unsupported", message: unsupportedValue("apiVersion", r.apiVersion, supported) };
+  }
+  if (group === AIGW_GROUP) {
+    const kinds = [...READ_KINDS.keys()]
+      .filter((k) => k.startsWith(`${AIGW_GROUP}/`))
+      .map((k) => k.split("/")[1]!);
+    return { as: "unsupported", message: unsupportedValue("kind", r.kind, kinds) };
+  }
+  return { as: "ignored", unknownGroup: !isKnownGroup(group) };
+}
+
+/** Kinds without a namespace, so the ignored list does not invent one for them. */
+const CLUSTER_SCOPED = new Set([
+  "GatewayClass",
+  "Namespace",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "CustomResourceDefinition",
+  "PersistentVolume",
+  "StorageClass",
+  "PriorityClass",
+  "MutatingWebhookConfiguration",
+  "ValidatingWebhookConfiguration",
+]);
+
+/** "Kind namespace/name" ("Kind name" for cluster-scoped kinds). */
+export function describe(r: Resource): string {
+  if (CLUSTER_SCOPED.has(r.kind)) return `${r.kind} ${r.metadata.name}`;
+  return `${r.kind} ${r.metadata.namespace ?? DEFAULT_NAMESPACE}/${r.metadata.name}`;
+}

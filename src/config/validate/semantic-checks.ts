@@ -1,0 +1,78 @@
+/**
+ * Controller-level checks shared by several kinds: things the CRD cannot express but that must
+ * hold before the gateway can compile the object (cost CEL, regular expressions, JSON literals).
+ */
+import { parse } from "@marcbachmann/cel-js";
+import { requiredValue } from "../field-error.js";
+import { costExpressionProblem } from "./cost-expression.js";
+import { entries } from "./kind-validator.js";
+import { invalidField } from "./schema-messages.js";
+
+/** llmRequestCosts / globalLLMRequestCosts: a CEL entry needs an expression that compiles and yields a cost. */
+export function checkCosts(costs: unknown, path: string, out: string[]): void {
+  for (const [i, cost] of entries(costs)) {
+    if (cost.type !== "CEL") continue;
+    const celPath = `${path}[${i}].cel`;
+    if (typeof cost.cel !== "string" || cost.cel.trim() === "") {
+      out.push(`${requiredValue(celPath)}: type CEL needs an expression`);
+      continue;
+    }
+    checkCostExpression(cost.cel, celPath, out);
+  }
+}
+
+export function checkCostExpression(expression: string, path: string, out: string[]): void {
+  const problem = costExpressionProblem(expression);
+  if (problem !== undefined) out.push(invalidField(path, expression, problem));
+}
+
+/** HTTPHeaderMatch lists: a RegularExpression value must compile. */
+export function checkHeaderRegexes(headers: unknown, path: string, out: string[]): void {
+  for (const [i, header] of entries(headers)) {
+    if (header.type === "RegularExpression" && typeof header.value === "string") {
+      checkRegex(header.value, `${path}[${i}].value`, out);
+    }
+  }
+}
+
+export function checkRegexList(patterns: unknown, path: string, out: string[]): void {
+  if (!Array.isArray(patterns)) return;
+  patterns.forEach((pattern, i) => {
+    if (typeof pattern === "string") checkRegex(pattern, `${path}[${i}]`, out);
+  });
+}
+
+function checkRegex(pattern: string, path: string, out: string[]): void {
+  try {
+    new RegExp(pattern);
+  } catch (err) {
+    out.push(invalidField(path, pattern, `invalid regular expression: ${(err as Error).message}`));
+  }
+}
+
+/** bodyMutation.set values are JSON literals inserted into the request body. */
+export function checkBodyMutation(mutation: unknown, path: string, out: string[]): void {
+  if (typeof mutation !== "object" || mutation === null) return;
+  for (const [i, field] of entries((mutation as { set?: unknown }).set)) {
+    if (typeof field.value !== "string") continue;
+    try {
+      JSON.parse(field.value);
+    } catch {
+      out.push(
+        invalidField(`${path}.set[${i}].value`, field.value, "must be a JSON value, e.g. '\"flex\"' or '42'"),
+      );
+    }
+  }
+}
+
+/** CEL whose variables another module defines (MCP authorization, backend selection): syntax only. */
+export function checkCelSyntax(expression: unknown, path: string, out: string[]): void {
+  if (typeof expression !== "string") return;
+  try {
+    parse(expression);
+  } catch (err) {
+    out.push(
+      invalidField(path, expression, `cannot parse CEL expression: ${(err as Error).message.split("\n")[0]}`),
+    );
+  }
+}

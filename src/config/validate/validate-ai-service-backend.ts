@@ -1,0 +1,55 @@
+import {
+  backendObjectReferenceFields,
+  bodyMutation,
+  headerMutation,
+  mustHavePortForService,
+} from "./common-schemas.js";
+import { checkSpec, type KindValidator } from "./kind-validator.js";
+import { object, string } from "./schema.js";
+import { checkBodyMutation } from "./semantic-checks.js";
+
+/** Backend API schemas, in the CRD's order (error messages list them in this order). */
+export const API_SCHEMAS = [
+  "OpenAI",
+  "Cohere",
+  "AWSBedrock",
+  "AzureOpenAI",
+  "GCPVertexAI",
+  "GCPAnthropic",
+  "Anthropic",
+  "AWSAnthropic",
+] as const;
+
+const spec = object(
+  {
+    schema: object(
+      { name: string({ enum: API_SCHEMAS }), prefix: string(), version: string() },
+      { required: ["name"] },
+    ),
+    backendRef: object(backendObjectReferenceFields, {
+      required: ["name"],
+      rules: [
+        {
+          message:
+            "BackendRef must be a Backend resource of Envoy Gateway. See https://github.com/envoyproxy/ai-gateway/issues/902 for more details.",
+          // group defaults to "" and kind to Service, so an unset pair fails like the original.
+          holds: (self) =>
+            (self.kind ?? "Service") === "Backend" && (self.group ?? "") === "gateway.envoyproxy.io",
+        },
+        mustHavePortForService,
+      ],
+    }),
+    headerMutation,
+    bodyMutation,
+  },
+  { required: ["backendRef", "schema"] },
+);
+
+export const aiServiceBackendValidator: KindValidator = {
+  schema: (r) => checkSpec(r, spec),
+  semantics(r) {
+    const out: string[] = [];
+    checkBodyMutation(r.spec?.bodyMutation, "spec.bodyMutation", out);
+    return out;
+  },
+};

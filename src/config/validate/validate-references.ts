@@ -1,0 +1,281 @@
+import type { FieldError } from "../field-error.js";
+import {
+  AIGW_GROUP,
+  ENVOY_GATEWAY_GROUP,
+  GATEWAY_API_GROUP,
+  groupOf,
+  INFERENCE_GROUP,
+  type Resource,
+} from "../resource.js";
+import { namespaceOf, ResourceIndex } from "../resource-index.js";
+import { describe } from "./kind-registry.js";
+import { entries } from "./kind-validator.js";
+import { invalidField, notFound } from "./schema-messages.js";
+import { TLS_SECRET_KEYS } from "./validate-secret.js";
+
+export interface ReferenceFindings {
+  errors: FieldError[];
+  warnings: FieldError[];
+}
+
+type Ref = Record<string, unknown>;
+
+/** The Secret key each credential reference must carry. */
+const API_KEY = "apiKey";
+
+/** BackendSecurityPolicy type -> where its Secret reference sits and which key it must hold. */
+const POLICY_SECRETS: Record<string, { path: string[]; key: string }> = {
+  APIKey: { path: ["apiKey", "secretRef"], key: API_KEY },
+  AnthropicAPIKey: { path: ["anthropicAPIKey", "secretRef"], key: API_KEY },
+  AzureAPIKey: { path: ["azureAPIKey", "secretRef"], key: API_KEY },
+  AWSCredentials: { path: ["awsCredentials", "credentialsFile", "secretRef"], key: "credentials" },
+  AzureCredentials: { path: ["azureCredentials", "clientSecretRef"], key: "client-secret" },
+  GCPCredentials: { path: ["gcpCredentials", "credentialsFile", "secretRef"], key: "service_account.json" },
+};
+
+export const GATEWAY_CONFIG_ANNOTATION = "aigateway.envoyproxy.io/gateway-config";
+
+/**
+ * Cross-reference checks over the whole configuration. What a request needs is an error (a route's
+ * backend, a backend's Backend, a credential's Secret, an HTTPS certificate); what only narrows or
+ * decorates is a warning (policies aimed at objects that are not there, InferencePools, which come
+ * from the inference extension's own manifests).
+ */
+export function validateReferences(resources: readonly Resource[]): ReferenceFindings {
+  const checker = new ReferenceChecker(resources);
+  for (const r of resources) checker.check(r);
+  checker.checkPolicyConflicts();
+  return { errors: checker.errors, warnings: checker.warnings };
+}
+
+class ReferenceChecker {
+  readonly errors: FieldError[] = [];
+  readonly warnings: FieldError[] = [];
+  private readonly index: ResourceIndex;
+  private readonly hasGateways: boolean;
+  /** AIServiceBackend / InferencePool key -> the policies targeting it, in configuration order. */
+  private readonly policiesByTarget = new Map<string, { policy: Resource; path: string }[]>();
+
+  constructor(resources: readonly Resource[]) {
+    this.index = new ResourceIndex(resources);
+    this.hasGateways = resources.some(
+      (r) => r.kind === "Gateway" && r.apiVersion.startsWith(`${GATEWAY_API_GROUP}/`),
+    );
+  }
+
+  check(r: Resource): void {
+    const key = `${groupOf(r.apiVersion)}/${r.kind}`;
+    if (key === `${AIGW_GROUP}/AIGatewayRoute`) this.checkAIGatewayRoute(r);
+    else if (key === `${AIGW_GROUP}/MCPRoute`) this.checkMCPRoute(r);
+    else if (key === `${AIGW_GROUP}/AIServiceBackend`) this.checkAIServiceBackend(r);
+    else if (key === `${AIGW_GROUP}/BackendSecurityPolicy`) this.checkBackendSecurityPolicy(r);
+    else if (key === `${AIGW_GROUP}/QuotaPolicy`) this.checkQuotaPolicy(r);
+    else if (key === `${GATEWAY_API_GROUP}/Gateway`) this.checkGateway(r);
+    else if (key === `${GATEWAY_API_GROUP}/BackendTLSPolicy`) this.checkBackendTLSPolicy(r);
+    else if (key === `${ENVOY_GATEWAY_GROUP}/ClientTrafficPolicy`) this.checkClientTrafficPolicy(r);
+  }
+
+  private checkAIGatewayRoute(r: Resource): void {
+    this.checkParentRefs(r);
+    for (const [i, rule] of entries(r.spec?.rules)) {
+      for (const [j, ref] of entries(rule.backendRefs)) {
+        const path = `spec.rules[${i}].backendRefs[${j}].name`;
+        if (ref.group === INFERENCE_GROUP && ref.kind === "InferencePool") {
+          this.expect(r, "InferencePool", ref, path, "warning");
+        } else if (ref.group === undefined && ref.kind === undefined) {
+          this.expect(r, "AIServiceBackend", ref, path, "error");
+        }
+      }
+    }
+  }
+
+  private checkMCPRoute(r: Resource): void {
+    this.checkParentRefs(r);
+    for (const [i, ref] of entries(r.spec?.backendRefs)) {
+      const path = `spec.backendRefs[${i}]`;
+      if ((ref.kind ?? "Service") === "Backend" && ref.group === ENVOY_GATEWAY_GROUP) {
+        this.expect(r, "Backend", ref, `${path}.name`, "error");
+      } else if ((ref.kind ?? "Service") === "Service" && (ref.group ?? "") === "") {
+        this.report(
+          r,
+          "warning",
+          invalidField(
+            `${path}.kind`,
+            "Service",
+            "aigw cannot resolve Kubernetes Services; use an Envoy Gateway Backend",
+          ),
+        );
+      }
+      const apiKey = dig(ref, ["securityPolicy", "apiKey"]);
+      const secretRef = dig(apiKey, ["secretRef"]);
+      if (secretRef)
+        this.expectSecretKey(r, secretRef, `${path}.securityPolicy.apiKey.secretRef`, API_KEY, "error");
+    }
+  }
+
+  private checkAIServiceBackend(r: Resource): void {
+    const ref = dig(r.spec, ["backendRef"]);
+    if (ref && ref.kind === "Backend" && ref.group === ENVOY_GATEWAY_GROUP) {
+      this.expect(r, "Backend", ref, "spec.backendRef.name", "error");
+    }
+  }
+
+  private checkBackendSecurityPolicy(r: Resource): void {
+    for (const [i, ref] of entries(r.spec?.targetRefs)) {
+      const path = `spec.targetRefs[${i}]`;
+      const isBackend = ref.group === AIGW_GROUP && ref.kind === "AIServiceBackend";
+      const isPool = ref.group === INFERENCE_GROUP && ref.kind === "InferencePool";
+      if (!isBackend && !isPool) continue;
+      if (typeof ref.name === "string") {
+        const target = `${ref.kind}/${namespaceOf(r)}/${ref.name}`;
+        const list = this.policiesByTarget.get(target) ?? [];
+        list.push({ policy: r, path });
+        this.policiesByTarget.set(target, list);
+      }
+      this.expect(r, String(ref.kind), { name: ref.name }, `${path}.name`, isBackend ? "error" : "warning");
+    }
+    const secret = POLICY_SECRETS[String(r.spec?.type)];
+    const secretRef = secret && dig(r.spec, secret.path);
+    if (secret && secretRef) {
+      // A policy whose clients must bring their own credential never uses the configured one.
+      const override = dig(r.spec, ["credentialOverride"]);
+      const source = dig(override, ["fromRequestHeaders"]) ?? dig(override, ["fromDynamicMetadata"]);
+      const severity = source?.fallbackToConfigured === false ? "warning" : "error";
+      this.expectSecretKey(r, secretRef, `spec.${secret.path.join(".")}`, secret.key, severity);
+    }
+  }
+
+  /** Two policies on one backend would make its credential ambiguous; the original rejects it. */
+  checkPolicyConflicts(): void {
+    for (const [target, list] of this.policiesByTarget) {
+      const names = [...new Set(list.map((p) => p.policy.metadata.name))];
+      if (names.length < 2) continue;
+      const [kind, namespace, name] = target.split("/");
+      for (const { policy, path } of list.slice(1)) {
+        if (policy.metadata.name === list[0]?.policy.metadata.name) continue;
+        const detail = `multiple BackendSecurityPolicies found for ${kind} ${namespace}/${name}: [${names.join(" ")}]`;
+        this.report(policy, "error", invalidField(path, `${kind}/${name}`, detail));
+      }
+    }
+  }
+
+  private checkQuotaPolicy(r: Resource): void {
+    for (const [i, ref] of entries(r.spec?.targetRefs)) {
+      if (ref.group === AIGW_GROUP && ref.kind === "AIServiceBackend") {
+        this.expect(r, "AIServiceBackend", { name: ref.name }, `spec.targetRefs[${i}].name`, "error");
+      }
+    }
+  }
+
+  private checkGateway(r: Resource): void {
+    for (const [i, listener] of entries(r.spec?.listeners)) {
+      if (listener.protocol !== "HTTPS") continue;
+      for (const [j, ref] of entries(dig(listener, ["tls"])?.certificateRefs)) {
+        if ((ref.kind ?? "Secret") !== "Secret" || (ref.group ?? "") !== "") continue;
+        const path = `spec.listeners[${i}].tls.certificateRefs[${j}]`;
+        const secret = this.expect(r, "Secret", ref, `${path}.name`, "error");
+        if (!secret) continue;
+        if (secret.type !== "kubernetes.io/tls") {
+          this.report(
+            r,
+            "error",
+            invalidField(`${path}.name`, ref.name, `Secret ${key(secret)} is not of type kubernetes.io/tls`),
+          );
+        }
+        for (const k of TLS_SECRET_KEYS) this.expectSecretKey(r, ref, path, k, "error");
+      }
+    }
+    const configName = r.metadata.annotations?.[GATEWAY_CONFIG_ANNOTATION];
+    if (configName) {
+      this.expect(
+        r,
+        "GatewayConfig",
+        { name: configName },
+        `metadata.annotations[${GATEWAY_CONFIG_ANNOTATION}]`,
+        "warning",
+      );
+    }
+  }
+
+  private checkBackendTLSPolicy(r: Resource): void {
+    for (const [i, ref] of entries(r.spec?.targetRefs)) {
+      if (ref.group === ENVOY_GATEWAY_GROUP && ref.kind === "Backend") {
+        this.expect(r, "Backend", { name: ref.name }, `spec.targetRefs[${i}].name`, "warning");
+      }
+    }
+  }
+
+  private checkClientTrafficPolicy(r: Resource): void {
+    const refs = entries(r.spec?.targetRefs);
+    const single = dig(r.spec, ["targetRef"]);
+    if (single) refs.push([-1, single]);
+    for (const [i, ref] of refs) {
+      if (ref.group !== GATEWAY_API_GROUP || ref.kind !== "Gateway") continue;
+      const path = i < 0 ? "spec.targetRef.name" : `spec.targetRefs[${i}].name`;
+      this.expect(r, "Gateway", { name: ref.name }, path, "warning");
+    }
+  }
+
+  /** parentRefs must name Gateways of the configuration, once it has any (files may omit them). */
+  private checkParentRefs(r: Resource): void {
+    if (!this.hasGateways) return;
+    for (const [i, ref] of entries(r.spec?.parentRefs)) {
+      if ((ref.group ?? GATEWAY_API_GROUP) !== GATEWAY_API_GROUP || (ref.kind ?? "Gateway") !== "Gateway")
+        continue;
+      this.expect(r, "Gateway", ref, `spec.parentRefs[${i}].name`, "error");
+    }
+  }
+
+  /** The referenced object, reporting it as missing when it is not there. */
+  private expect(
+    r: Resource,
+    kind: string,
+    ref: Ref,
+    path: string,
+    severity: Severity,
+  ): Resource | undefined {
+    if (typeof ref.name !== "string" || ref.name === "") return undefined;
+    const namespace = typeof ref.namespace === "string" ? ref.namespace : namespaceOf(r);
+    const found = this.index.get(kind, namespace, ref.name);
+    if (!found) this.report(r, severity, notFound(path, ref.name, `${kind} ${namespace}/${ref.name}`));
+    return found;
+  }
+
+  /** A Secret reference: the Secret must exist and hold `wanted`; an empty value is only a warning. */
+  private expectSecretKey(r: Resource, ref: Ref, path: string, wanted: string, severity: Severity): void {
+    if ((ref.kind ?? "Secret") !== "Secret") return;
+    if (!this.expect(r, "Secret", ref, `${path}.name`, severity)) return;
+    const namespace = typeof ref.namespace === "string" ? ref.namespace : namespaceOf(r);
+    const data = this.index.secret(namespace, String(ref.name)) ?? {};
+    const value = data[wanted];
+    const secret = `Secret ${namespace}/${String(ref.name)}`;
+    if (value === undefined) {
+      this.report(r, severity, invalidField(`${path}.name`, ref.name, `${secret} has no key "${wanted}"`));
+    } else if (value.trim() === "") {
+      this.report(r, "warning", invalidField(`${path}.name`, ref.name, `${secret} has an empty "${wanted}"`));
+    }
+  }
+
+  private report(r: Resource, severity: Severity, message: string): void {
+    const finding = { object: describe(r), source: r.source, message };
+    (severity === "error" ? this.errors : this.warnings).push(finding);
+  }
+}
+
+type Severity = "error" | "warning";
+
+function key(r: Resource): string {
+  return `${namespaceOf(r)}/${r.metadata.name}`;
+}
+
+/** The object at `path` under `value`, or undefined when any step is missing or not an object. */
+function dig(value: unknown, path: readonly string[]): Ref | undefined {
+  let current = value;
+  for (const step of path) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Ref)[step];
+  }
+  return typeof current === "object" && current !== null && !Array.isArray(current)
+    ? (current as Ref)
+    : undefined;
+}

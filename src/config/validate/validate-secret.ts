@@ -1,0 +1,56 @@
+import { requiredValue } from "../field-error.js";
+import type { Resource } from "../resource.js";
+import type { KindValidator } from "./kind-validator.js";
+import { invalidField, wrongType } from "./schema-messages.js";
+
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+const CONFIG_KEY_MESSAGE =
+  "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Keys a kubernetes.io/tls Secret must carry. */
+export const TLS_SECRET_KEYS = ["tls.crt", "tls.key"] as const;
+
+/** The keys of a Secret: stringData merges over data, as the API server merges them. */
+function secretKeys(r: Resource): Set<string> {
+  const keys = new Set<string>();
+  for (const map of [r.data, r.stringData]) {
+    if (typeof map === "object" && map !== null) for (const k of Object.keys(map)) keys.add(k);
+  }
+  return keys;
+}
+
+/** A null value (an unset `${VAR}` leaves `key:` empty) is accepted as an empty string. */
+function checkMap(r: Resource, field: "data" | "stringData", out: string[]): void {
+  const map: unknown = r[field];
+  if (map === undefined || map === null) return;
+  if (typeof map !== "object" || Array.isArray(map)) {
+    out.push(wrongType(field, Array.isArray(map) ? "array" : typeof map, "object"));
+    return;
+  }
+  for (const [key, value] of Object.entries(map as Record<string, unknown>)) {
+    const path = `${field}[${key}]`;
+    if (!CONFIG_KEY.test(key)) out.push(invalidField(path, key, CONFIG_KEY_MESSAGE));
+    if (value === null) continue;
+    if (typeof value !== "string") out.push(wrongType(path, typeof value, "string"));
+    else if (
+      field === "data" &&
+      (value.replace(/\s/g, "").length % 4 !== 0 || !BASE64.test(value.replace(/\s/g, "")))
+    ) {
+      out.push(invalidField(path, "<secret>", "illegal base64 data"));
+    }
+  }
+}
+
+export const secretValidator: KindValidator = {
+  schema(r) {
+    const out: string[] = [];
+    checkMap(r, "data", out);
+    checkMap(r, "stringData", out);
+    if (r.type === "kubernetes.io/tls") {
+      const keys = secretKeys(r);
+      for (const key of TLS_SECRET_KEYS) if (!keys.has(key)) out.push(requiredValue(`data[${key}]`));
+    }
+    return out;
+  },
+};
