@@ -1,10 +1,13 @@
+import { findTopLevelString } from "../../util/find-top-level-string.js";
 import type { TranslateRequestInput, UpstreamRequest } from "../translator.js";
 import { openAIPath } from "./openai-path.js";
 
+const INCLUDE_USAGE = Buffer.from('{"stream_options":{"include_usage":true},');
+
 /**
- * The request side of an OpenAI -> OpenAI passthrough. The client's bytes are forwarded as received
- * unless something must change (model override, forced usage reporting); then only those fields
- * change and the body is serialised once.
+ * The request side of an OpenAI -> OpenAI passthrough. The client's bytes are forwarded as received;
+ * when the model is overridden only the model's value is replaced, and forced usage reporting is
+ * spliced in after the opening brace, so nothing is re-serialised on the common paths.
  */
 export function openAIPassthroughRequest(
   input: TranslateRequestInput,
@@ -13,19 +16,38 @@ export function openAIPassthroughRequest(
 ): UpstreamRequest {
   const path = openAIPath(input.schema, suffix);
   const needsUsage = forceUsage && input.stream && !includesUsage(input.body);
-  if (!input.modelOverridden && !needsUsage) return { path, body: input.raw };
-  const body: Record<string, unknown> = { ...input.body, model: input.model };
-  if (needsUsage) {
-    const options = input.body.stream_options;
-    body.stream_options = {
-      ...(typeof options === "object" && options !== null ? options : {}),
-      include_usage: true,
-    };
-  }
-  return { path, body: JSON.stringify(body) };
+  let body: Buffer | undefined = input.raw;
+  if (input.modelOverridden) body = replaceModel(body, input.model);
+  if (needsUsage && body)
+    body = input.body.stream_options === undefined ? spliceIncludeUsage(body) : undefined;
+  if (body) return { path, body };
+  // Unusual shapes (e.g. stream_options present without include_usage): rebuild the object once.
+  const rebuilt: Record<string, unknown> = { ...input.body, model: input.model };
+  const options = input.body.stream_options;
+  rebuilt.stream_options = {
+    ...(typeof options === "object" && options !== null ? options : {}),
+    include_usage: true,
+  };
+  return { path, body: JSON.stringify(rebuilt) };
 }
 
 function includesUsage(body: Record<string, unknown>): boolean {
   const options = body.stream_options as { include_usage?: unknown } | undefined;
   return options?.include_usage === true;
+}
+
+function replaceModel(raw: Buffer, model: string): Buffer | undefined {
+  const span = findTopLevelString(raw, "model");
+  if (!span) return undefined;
+  return Buffer.concat([
+    raw.subarray(0, span.start),
+    Buffer.from(JSON.stringify(model)),
+    raw.subarray(span.end),
+  ]);
+}
+
+/** `{...}` -> `{"stream_options":{"include_usage":true},...}`; the body is a non-empty object (it has a model). */
+function spliceIncludeUsage(raw: Buffer): Buffer {
+  const open = raw.indexOf(0x7b);
+  return Buffer.concat([raw.subarray(0, open), INCLUDE_USAGE, raw.subarray(open + 1)]);
 }
