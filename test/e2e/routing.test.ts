@@ -227,13 +227,17 @@ test("priority: the lowest tier serves; tier 1 only when tier 0 has no weight", 
 });
 
 test("modelNameOverride rewrites only the model in the upstream body, and the record's requestModel", async () => {
-  // Unusual spacing and key order: everything but the model value must arrive byte for byte.
-  const raw = '{ "messages" :[ {"content":"Hi",  "role":"user"}],\n  "model":   "alias" ,"n":1 }';
+  // Unusual spacing and key order, and "model" inside a nested object and a string before the top-level
+  // key: everything but the top-level model's value must arrive byte for byte.
+  const raw =
+    '{ "metadata": {"model": "alias"}, "messages" :[ {"content":"say \\"model\\": \\"alias\\"",  "role":"user"}],\n  "model":   "alias" ,"n":1 }';
+  const at = raw.lastIndexOf('"alias"');
+  const expected = `${raw.slice(0, at)}"real-model-2024"${raw.slice(at + '"alias"'.length)}`;
   const recordsBefore = gateway.records.length;
   const res = await sendRaw(`${gateway.url}/v1/chat/completions`, { body: raw });
   assert.equal(res.status, 200, res.text);
   const sent = upstreams.a.requests.at(-1)!;
-  assert.equal(sent.body.toString("utf8"), raw.replace('"alias"', '"real-model-2024"'));
+  assert.equal(sent.body.toString("utf8"), expected);
   const record = (await gateway.waitForRecords(recordsBefore + 1))[recordsBefore]!;
   assert.equal(record.originalModel, "alias");
   assert.equal(record.requestModel, "real-model-2024");
