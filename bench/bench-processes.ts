@@ -1,0 +1,123 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { request } from "undici";
+import type { LoadJob, LoadResult } from "./load-job.js";
+
+/** dist/bench/ at run time; the repository root is two levels up. */
+export const BENCH_DIST = fileURLToPath(new URL(".", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** `taskset` pins a process tree to cores; without it (or with one core) nothing is pinned. */
+export const canPin = ((): boolean => {
+  try {
+    execFileSync("taskset", ["-c", "0", "true"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Starts `node <args>` pinned to `cpus` ("0", "1", "0-1") when possible. */
+function spawnNode(
+  args: string[],
+  cpus: string | undefined,
+  env: NodeJS.ProcessEnv,
+  stdout: "ignore" | "pipe",
+) {
+  const [command, commandArgs] =
+    canPin && cpus !== undefined
+      ? ["taskset", ["-c", cpus, process.execPath, ...args]]
+      : [process.execPath, args];
+  // taskset execs node in place, so the child's pid is node's pid (/proc readings need that).
+  return spawn(command, commandArgs, { env, stdio: ["ignore", stdout, "pipe"], cwd: REPO_ROOT });
+}
+
+export interface ServerProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly origin: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server process and waits until it answers the benchmark request with 200, which also
+ * proves the route to the simulator works. Rejects with the process's stderr tail if it exits or
+ * is not ready within `readyTimeoutMs`.
+ */
+export async function startServer(
+  name: string,
+  args: string[],
+  port: number,
+  cpus: string | undefined,
+  env: NodeJS.ProcessEnv,
+  probeBody: string,
+  readyTimeoutMs = 20_000,
+): Promise<ServerProcess> {
+  const child = spawnNode(args, cpus, env, "ignore");
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + readyTimeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    if (await answers(origin, probeBody)) {
+      return { name, pid: child.pid!, origin, stop: () => stopChild(child) };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stopChild(child);
+  throw new Error(`${name} did not become ready (exit ${child.exitCode}):\n${stderr}`);
+}
+
+async function answers(origin: string, body: string): Promise<boolean> {
+  try {
+    const response = await request(`${origin}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    await response.body.dump();
+    return response.statusCode === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await once(child, "exit");
+  clearTimeout(timer);
+}
+
+/** Runs one load job in its own (pinned) process and returns its result. */
+export async function runLoad(job: LoadJob, cpus: string | undefined): Promise<LoadResult> {
+  const child = spawnNode([`${BENCH_DIST}load-generator.js`, JSON.stringify(job)], cpus, process.env, "pipe");
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const [code] = await once(child, "exit");
+  if (code !== 0) throw new Error(`load generator failed (${code}):\n${stderr}`);
+  return JSON.parse(stdout) as LoadResult;
+}
+
+/** A port that was free a moment ago (the child binds it next; loopback races are rare enough). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}

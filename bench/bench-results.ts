@@ -1,0 +1,47 @@
+import type { LoadResult } from "./load-job.js";
+import type { MachineInfo } from "./machine-info.js";
+
+export type TargetName = "direct" | "minimal proxy" | "gateway";
+
+/** One load run against one target, with the CPU each process used during it. */
+export interface TargetRun {
+  target: TargetName;
+  result: LoadResult;
+  /** CPU seconds / wall seconds per process ("simulator", the target, "client"); 1 = one full core. */
+  cpu: Record<string, number>;
+}
+
+export interface MemorySample {
+  seconds: number;
+  bytes: number;
+}
+
+export interface BenchResults {
+  date: string;
+  machine: MachineInfo;
+  pinning: string;
+  loadAverageStart: number;
+  loadAverageEnd: number;
+  settings: {
+    rounds: number;
+    durationSeconds: number;
+    warmupSeconds: number;
+    soakSeconds: number;
+    rate: number;
+    connections: number;
+    gatewayArgs: string[];
+  };
+  /** Why the gateway rows are missing, when they are. */
+  gatewayPending?: string;
+  /** rounds x targets. */
+  maxThroughput: TargetRun[][];
+  latency: TargetRun[][];
+  streamFirstByte: TargetRun[][];
+  memory?: {
+    startedBytes: number;
+    idleBytes: number;
+    soak: MemorySample[];
+    idleAfterSoakBytes: number;
+    soakRun: TargetRun;
+  };
+}

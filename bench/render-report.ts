@@ -1,0 +1,265 @@
+import type { BenchResults, TargetName, TargetRun } from "./bench-results.js";
+import type { LatencySummary } from "./percentiles.js";
+
+/** The budgets the issue sets for the gateway. */
+const BUDGET = {
+  throughputRatio: 0.8,
+  addedP50Ms: 0.15,
+  addedP99Ms: 0.5,
+  addedFirstByteP99Ms: 0.5,
+  idleRssBytes: 70 * 2 ** 20,
+  soakGrowth: 0.1,
+};
+
+type Verdict = "PASS" | "MISS" | "pending";
+
+/** Markdown: the budget verdicts first, then every measured number, then how to reproduce. */
+export function renderReport(results: BenchResults): string {
+  const { settings, machine } = results;
+  const out: string[] = [];
+  out.push(`## Results of ${results.date.slice(0, 16).replace("T", " ")} UTC`, "");
+  out.push(
+    `Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.kernel}.`,
+    `Pinning: ${results.pinning}.`,
+    `1-minute load average at start ${results.loadAverageStart.toFixed(2)}, at end ${results.loadAverageEnd.toFixed(2)}.`,
+    `Settings: ${settings.rounds} round(s) of ${settings.durationSeconds} s (+${settings.warmupSeconds} s warm-up) per target and phase, ` +
+      `${settings.connections} connections for max throughput, ${settings.rate} req/s for latency, soak ${settings.soakSeconds} s` +
+      `${settings.gatewayArgs.length ? `, gateway flags \`${settings.gatewayArgs.join(" ")}\`` : ""}.`,
+    "",
+  );
+  if (results.gatewayPending) {
+    out.push(`Gateway rows are **pending**: it did not start.`, "", "```", results.gatewayPending, "```", "");
+  }
+
+  out.push("### Budgets", "", "| Budget | Target | Measured | Result |", "|---|---|---|---|");
+  const rps = (name: TargetName) =>
+    medianOf(results.maxThroughput, name, (run) => run.result.requestsPerSecond);
+  const ratio = rps("gateway") / rps("minimal proxy");
+  out.push(
+    row(
+      "Max throughput, non-streaming chat, one process",
+      `≥ ${BUDGET.throughputRatio} × minimal proxy`,
+      `${fmt(ratio, 2)} × (${fmt(rps("gateway"), 0)} vs ${fmt(rps("minimal proxy"), 0)} req/s)`,
+      verdict(ratio, (v) => v >= BUDGET.throughputRatio),
+    ),
+  );
+  const addedP50 = addedOverDirect(results.latency, (l) => l.p50);
+  const addedP99 = addedOverDirect(results.latency, (l) => l.p99);
+  const addedFirstByte = addedOverDirect(results.streamFirstByte, (l) => l.p99, "firstByte");
+  out.push(
+    row(
+      `Added latency p50 at ${settings.rate} req/s`,
+      `< ${BUDGET.addedP50Ms} ms`,
+      `${ms(addedP50.gateway)}`,
+      verdict(addedP50.gateway, (v) => v < BUDGET.addedP50Ms),
+    ),
+    row(
+      `Added latency p99 at ${settings.rate} req/s`,
+      `< ${BUDGET.addedP99Ms} ms`,
+      `${ms(addedP99.gateway)}`,
+      verdict(addedP99.gateway, (v) => v < BUDGET.addedP99Ms),
+    ),
+    row(
+      "Added time to first streamed byte p99",
+      `< ${BUDGET.addedFirstByteP99Ms} ms`,
+      `${ms(addedFirstByte.gateway)}`,
+      verdict(addedFirstByte.gateway, (v) => v < BUDGET.addedFirstByteP99Ms),
+    ),
+  );
+  const memory = results.memory;
+  const growth = memory ? soakGrowth(memory.soak) : undefined;
+  out.push(
+    row(
+      "Resident memory idle (after warm-up)",
+      "< 70 MB",
+      memory ? mb(memory.idleBytes) : "—",
+      verdict(memory?.idleBytes ?? Number.NaN, (v) => v < BUDGET.idleRssBytes),
+    ),
+    row(
+      `Resident memory flat after ${settings.soakSeconds} s at ${settings.rate} req/s`,
+      "within 10 %",
+      growth
+        ? `${mb(growth.early)} at ${growth.earlySeconds} s → ${mb(growth.end)} at end (${pct(growth.ratio)})`
+        : "—",
+      verdict(growth?.ratio ?? Number.NaN, (v) => Math.abs(v) <= BUDGET.soakGrowth),
+    ),
+    "",
+    "Added latency is the gateway's percentile minus the direct percentile, per round, median over rounds.",
+    `The minimal proxy (the floor of a Node proxy) adds p50 ${ms(addedP50.proxy)}, p99 ${ms(addedP99.proxy)}, first byte p99 ${ms(addedFirstByte.proxy)}.`,
+    "",
+  );
+
+  out.push("### Max throughput (closed loop)", "");
+  out.push(
+    "| Target | req/s (median) | per round | CPU: client / simulator / target | latency p50 / p99 | failures |",
+  );
+  out.push("|---|---|---|---|---|---|");
+  for (const name of targetNames(results.maxThroughput)) {
+    const runs = runsOf(results.maxThroughput, name);
+    const median = medianRun(runs, (run) => run.result.requestsPerSecond);
+    out.push(
+      `| ${name} | ${fmt(rps(name), 0)} | ${runs.map((run) => fmt(run.result.requestsPerSecond, 0)).join(", ")} | ${cpuShares(median, name)} | ${ms(median.result.latency.p50)} / ${ms(median.result.latency.p99)} | ${failures(runs)} |`,
+    );
+  }
+  out.push("");
+  latencyTable(
+    out,
+    `Latency at ${settings.rate} req/s (open loop, non-streaming)`,
+    results.latency,
+    "latency",
+  );
+  latencyTable(
+    out,
+    `Time to first streamed byte at ${settings.rate} req/s (open loop)`,
+    results.streamFirstByte,
+    "firstByte",
+  );
+
+  if (memory) {
+    out.push("### Gateway memory (VmRSS)", "");
+    out.push(
+      `Started ${mb(memory.startedBytes)}; idle after warm-up ${mb(memory.idleBytes)}; idle 3 s after the soak ${mb(memory.idleAfterSoakBytes)}.`,
+      "",
+      `Soak samples (s: MB): ${thin(memory.soak, 12)
+        .map((sample) => `${Math.round(sample.seconds)}: ${(sample.bytes / 2 ** 20).toFixed(1)}`)
+        .join(", ")}.`,
+      "",
+      `Soak latency p50 ${ms(memory.soakRun.result.latency.p50)}, p99 ${ms(memory.soakRun.result.latency.p99)}, ` +
+        `p99.9 ${ms(memory.soakRun.result.latency.p999)}; ${memory.soakRun.result.completed} requests, failures: ${failures([memory.soakRun])}; ` +
+        `gateway CPU ${pct(memory.soakRun.cpu["gateway"] ?? Number.NaN)} of a core.`,
+      "",
+    );
+  }
+  return `${out.join("\n")}\n`;
+}
+
+function latencyTable(out: string[], title: string, rounds: TargetRun[][], field: "latency" | "firstByte") {
+  out.push(`### ${title}`, "");
+  out.push("| Target | p50 | p90 | p99 | p99.9 | max | added p50 / p99 | send lag p99 | failures |");
+  out.push("|---|---|---|---|---|---|---|---|---|");
+  const addedP50 = addedOverDirect(rounds, (l) => l.p50, field);
+  const addedP99 = addedOverDirect(rounds, (l) => l.p99, field);
+  for (const name of targetNames(rounds)) {
+    const runs = runsOf(rounds, name);
+    const pick = (f: (l: LatencySummary) => number) => median(runs.map((run) => f(run.result[field])));
+    const added = name === "direct" ? "—" : `${ms(addedP50[keyOf(name)])} / ${ms(addedP99[keyOf(name)])}`;
+    const lag = median(runs.map((run) => run.result.scheduleLag?.p99 ?? Number.NaN));
+    out.push(
+      `| ${name} | ${ms(pick((l) => l.p50))} | ${ms(pick((l) => l.p90))} | ${ms(pick((l) => l.p99))} | ${ms(pick((l) => l.p999))} | ${ms(pick((l) => l.max))} | ${added} | ${ms(lag)} | ${failures(runs)} |`,
+    );
+  }
+  out.push(
+    "",
+    "Percentiles are medians over rounds. Send lag: how late the generator sent against its schedule.",
+    "",
+  );
+}
+
+function keyOf(name: TargetName): "proxy" | "gateway" {
+  return name === "gateway" ? "gateway" : "proxy";
+}
+
+/** Per round: target percentile minus direct percentile; median over rounds. */
+function addedOverDirect(
+  rounds: TargetRun[][],
+  pick: (l: LatencySummary) => number,
+  field: "latency" | "firstByte" = "latency",
+): { proxy: number; gateway: number } {
+  const added = (name: TargetName) =>
+    median(
+      rounds.map((runs) => {
+        const direct = runs.find((run) => run.target === "direct");
+        const target = runs.find((run) => run.target === name);
+        return direct && target ? pick(target.result[field]) - pick(direct.result[field]) : Number.NaN;
+      }),
+    );
+  return { proxy: added("minimal proxy"), gateway: added("gateway") };
+}
+
+/** The RSS a few seconds into the soak (after warm-up effects) against the RSS at its end. */
+function soakGrowth(samples: { seconds: number; bytes: number }[]) {
+  const end = samples.at(-1);
+  if (!end) return undefined;
+  const settleSeconds = Math.min(30, end.seconds / 4);
+  const early = samples.find((sample) => sample.seconds >= settleSeconds) ?? end;
+  return {
+    early: early.bytes,
+    earlySeconds: Math.round(early.seconds),
+    end: end.bytes,
+    ratio: (end.bytes - early.bytes) / early.bytes,
+  };
+}
+
+function cpuShares(run: TargetRun, name: TargetName): string {
+  const target = name === "direct" ? "—" : pct(run.cpu[name] ?? Number.NaN);
+  return `${pct(run.cpu["client"] ?? Number.NaN)} / ${pct(run.cpu["simulator"] ?? Number.NaN)} / ${target}`;
+}
+
+function targetNames(rounds: TargetRun[][]): TargetName[] {
+  return (rounds[0] ?? []).map((run) => run.target);
+}
+
+function runsOf(rounds: TargetRun[][], name: TargetName): TargetRun[] {
+  return rounds.flatMap((runs) => runs.filter((run) => run.target === name));
+}
+
+function medianOf(rounds: TargetRun[][], name: TargetName, pick: (run: TargetRun) => number): number {
+  return median(runsOf(rounds, name).map(pick));
+}
+
+function medianRun(runs: TargetRun[], pick: (run: TargetRun) => number): TargetRun {
+  const sorted = [...runs].sort((a, b) => pick(a) - pick(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function failures(runs: TargetRun[]): string {
+  const counts: Record<string, number> = {};
+  for (const run of runs) {
+    for (const [status, count] of Object.entries(run.result.failures))
+      counts[status] = (counts[status] ?? 0) + count;
+  }
+  const entries = Object.entries(counts);
+  return entries.length === 0
+    ? "0"
+    : entries.map(([status, count]) => `${count} × ${status === "0" ? "error" : status}`).join(", ");
+}
+
+function thin<T>(items: T[], max: number): T[] {
+  if (items.length <= max) return items;
+  const step = (items.length - 1) / (max - 1);
+  return Array.from({ length: max }, (_, i) => items[Math.round(i * step)]!);
+}
+
+function row(budget: string, target: string, measured: string, result: Verdict): string {
+  return `| ${budget} | ${target} | ${measured} | ${result === "pending" ? "pending" : `**${result}**`} |`;
+}
+
+function verdict(value: number, ok: (value: number) => boolean): Verdict {
+  if (Number.isNaN(value)) return "pending";
+  return ok(value) ? "PASS" : "MISS";
+}
+
+function fmt(value: number, digits: number): string {
+  return Number.isNaN(value) ? "—" : value.toFixed(digits);
+}
+
+function ms(value: number): string {
+  return Number.isNaN(value) ? "—" : `${value >= 0 && value < 10 ? value.toFixed(3) : value.toFixed(2)} ms`;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
+}
+
+function pct(fraction: number): string {
+  return Number.isNaN(fraction)
+    ? "—"
+    : `${(fraction * 100).toFixed(fraction < 0.1 && fraction > -0.1 ? 1 : 0)} %`;
+}
