@@ -7,6 +7,7 @@ import { openAIEmbeddingsTitanTranslator } from "./aws-bedrock/openai-embeddings
 import { openAIChatTranslator } from "./openai/openai-chat-translator.js";
 import { openAICompletionsTranslator } from "./openai/openai-completions-translator.js";
 import { openAIEmbeddingsTranslator } from "./openai/openai-embeddings-translator.js";
+import { anthropicMessagesOpenAITranslator } from "./openai-from-anthropic/anthropic-messages-openai-translator.js";
 import type { BackendSchemaName, ClientApi, Translator } from "./translator.js";
 
 /**
@@ -29,6 +30,7 @@ const translators: Record<ClientApi, Partial<Record<BackendSchemaName, Translato
   },
   "anthropic-messages": {
     Anthropic: anthropicMessagesAnthropicTranslator,
+    OpenAI: anthropicMessagesOpenAITranslator,
     AWSBedrock: anthropicMessagesBedrockTranslator,
   },
   "anthropic-count-tokens": {
