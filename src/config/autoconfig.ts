@@ -88,12 +88,12 @@ spec:
 `;
 }
 
-function routeDoc(plans: { match: string; backend: BackendPlan }[]): string {
+function routeDoc(plans: RulePlan[]): string {
   const rules = plans
     .map(
       (
         p,
-      ) => `    - matches: [{headers: [{type: RegularExpression, name: x-ai-eg-model, value: ${q(p.match)}}]}]
+      ) => `    - matches: [{headers: [{type: ${p.exact ? "Exact" : "RegularExpression"}, name: x-ai-eg-model, value: ${q(p.match)}}]}]
       backendRefs: [{name: ${q(p.backend.name)}}]
       timeouts: {request: 120s}
 `,

@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import OpenAI from "openai";
+import { startFakeOpenAI } from "../support/fake-openai-server.js";
+import { configYaml, gatewayDocs, modelIs, openAIBackendDocs, routeDoc } from "../support/gateway-yaml.js";
+import type { RecordingUpstream } from "../support/recording-upstream.js";
+import { sendRaw } from "../support/send-raw.js";
+import { cleanEnv, runAigw, serveAigw } from "../support/spawn-aigw.js";
+
+const CRDCEL = fileURLToPath(
+  new URL("../../../../shared/conformance/envoy-ai-gateway/tests/crdcel/testdata/", import.meta.url),
+);
+const EXAMPLES = fileURLToPath(
+  new URL("../../../../shared/conformance/envoy-ai-gateway/examples/", import.meta.url),
+);
+/** Fixed ports would collide with other test files; 0 lets the OS choose and the CLI prints it. */
+const EPHEMERAL = ["--port", "0", "--admin-port", "0", "--host", "127.0.0.1"];
+
+let upstream: RecordingUpstream;
+let dir: string;
+
+before(async () => {
+  upstream = await startFakeOpenAI();
+  dir = await mkdtemp(join(tmpdir(), "aigw-cli-"));
+});
+
+after(async () => {
+  await upstream.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("aigw validate: an upstream example is valid and its Kubernetes-only kinds are reported as ignored", async () => {
+  const run = await runAigw(["validate", join(EXAMPLES, "basic/basic.yaml")]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /ignored: Deployment default\/envoy-ai-gateway-basic-testupstream/);
+  assert.match(run.stdout, /^valid: /m);
+});
+
+test("aigw validate: an invalid file exits 1 with the Kubernetes-style error", async () => {
+  const run = await runAigw(["validate", join(CRDCEL, "aigatewayroutes/duplicate_rule_names.yaml")]);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /spec\.rules: Invalid value: "array": rule name must be unique within the route/);
+});
+
+test("aigw validate: a missing file and no arguments are errors", async () => {
+  assert.equal((await runAigw(["validate", join(dir, "nope.yaml")])).code, 1);
+  assert.equal((await runAigw(["validate"])).code, 2);
+});
+
+test("aigw run FILE serves the configuration, with ${VAR} substitution, and stops cleanly on SIGTERM", async () => {
+  const file = join(dir, "config.yaml");
+  const yaml = configYaml(
+    gatewayDocs(),
+    routeDoc("r", {
+      rules: [{ matches: [modelIs("${MODEL_NAME:=fallback-model}")], backendRefs: [{ name: "up" }] }],
+    }),
+    openAIBackendDocs("up", upstream.url, { apiKey: "${UPSTREAM_KEY}" }),
+  );
+  await writeFile(file, yaml);
+  const aigw = await serveAigw([file, ...EPHEMERAL], cleanEnv({ UPSTREAM_KEY: "from-env" }));
+  try {
+    const client = new OpenAI({ baseURL: `${aigw.url}/v1`, apiKey: "client-key" });
+    const answer = await client.chat.completions.create({
+      model: "fallback-model",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    assert.equal(answer.choices[0]?.message.content, "Hello from the fake upstream!");
+    assert.equal(upstream.requests.at(-1)!.headers.authorization, "Bearer from-env");
+    assert.equal((await sendRaw(`${aigw.adminUrl}/health`)).status, 200);
+    assert.equal((await sendRaw(`${aigw.adminUrl}/ready`)).status, 200);
+    // One JSON access-log line per request on stdout, with the usage counted.
+    await new Promise((r) => setTimeout(r, 50));
+    const line = JSON.parse(aigw.stdout().trim().split("\n").at(-1)!) as Record<string, unknown>;
+    assert.equal(line["gen_ai.request.model"], "fallback-model");
+    assert.equal(line["gen_ai.usage.total_tokens"], answer.usage?.total_tokens);
+  } finally {
+    assert.equal(await aigw.stop(), 0);
+  }
+});
+
+test("aigw run with an invalid file refuses to start and says why", async () => {
+  const run = await runAigw(
+    ["run", join(CRDCEL, "aigatewayroutes/reserved_rule_name.yaml"), ...EPHEMERAL],
+    cleanEnv(),
+  );
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /rule name route-not-found is reserved/);
+});
+
+test("aigw run with no file and OPENAI_API_KEY/OPENAI_BASE_URL routes every model to that server", async () => {
+  const aigw = await serveAigw(
+    EPHEMERAL,
+    cleanEnv({ OPENAI_API_KEY: "sk-env", OPENAI_BASE_URL: `${upstream.url}/v1` }),
+  );
+  try {
+    const res = await sendRaw(`${aigw.url}/v1/chat/completions`, {
+      body: { model: "any-model", messages: [{ role: "user", content: "hi" }] },
+    });
+    assert.equal(res.status, 200, res.text);
+    const sent = upstream.requests.at(-1)!;
+    assert.equal(sent.url, "/v1/chat/completions");
+    assert.equal(sent.headers.authorization, "Bearer sk-env");
+  } finally {
+    await aigw.stop();
+  }
+});
+
+test("aigw run with nothing configured is a working offline demo", async () => {
+  const aigw = await serveAigw(EPHEMERAL, cleanEnv());
+  try {
+    assert.match(aigw.stderr(), /demo mode/);
+    const client = new OpenAI({ baseURL: `${aigw.url}/v1`, apiKey: "unused" });
+    const models = await client.models.list();
+    assert.deepEqual(
+      models.data.map((m) => m.id),
+      ["demo"],
+    );
+    const stream = await client.chat.completions.create({
+      model: "demo",
+      stream: true,
+      messages: [{ role: "user", content: "Hello" }],
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    assert.ok(text.length > 0, "the demo streams an answer");
+  } finally {
+    await aigw.stop();
+  }
+});
+
+test("aigw with an unknown command prints usage and exits 2", async () => {
+  const run = await runAigw(["frobnicate"]);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /usage: aigw/);
+});
