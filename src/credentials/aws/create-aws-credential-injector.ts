@@ -1,0 +1,115 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { CredentialInjector, OutgoingRequest } from "../../config/snapshot.js";
+import { MissingCredentialError } from "../missing-credential-error.js";
+import type { AwsCredentials } from "./aws-credentials.js";
+import { bedrockRegionFromHost } from "./bedrock-region-from-host.js";
+import { parseAwsCredentialsFile } from "./parse-aws-credentials-file.js";
+import { SharedCredentialsFile } from "./shared-credentials-file.js";
+import { signAwsRequest } from "./sign-aws-request.js";
+
+/** A BackendSecurityPolicy of type AWSCredentials, with its Secret already resolved. */
+export interface AwsCredentialSpec {
+  /** awsCredentials.region: the signing region unless the upstream host names another one. */
+  region: string;
+  /** awsCredentials.credentialsFile: the Secret's `credentials` content and the profile (default "default"). */
+  credentialsFile?: { secret: string; profile?: string };
+  /** credentialOverride.fromRequestHeaders.header: a prefix for the three headers; default "x-aigw-aws-". */
+  overrideHeaderPrefix?: string;
+  /** credentialOverride.fromRequestHeaders is configured. */
+  overrideEnabled: boolean;
+  /** Without override headers, sign with the configured credentials (upstream default: true). */
+  fallbackToConfigured: boolean;
+}
+
+/** A credentialsFile whose profile holds no access key pair; a configuration error. */
+export class InvalidAwsCredentialsFileError extends Error {
+  override readonly name = "InvalidAwsCredentialsFileError";
+}
+
+const DEFAULT_OVERRIDE_PREFIX = "x-aigw-aws-";
+const SERVICE = "bedrock";
+
+/**
+ * SigV4 signing for AWS Bedrock backends. Credentials, first found wins:
+ * 1. credentialOverride headers `<prefix>access-key-id`, `<prefix>secret-access-key`,
+ *    `<prefix>session-token` (never sent upstream);
+ * 2. the credentialsFile Secret;
+ * 3. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN;
+ * 4. the shared credentials file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials, profile
+ *    AWS_PROFILE or "default"), re-read when it changes on disk.
+ * inject() signs each attempt anew (fresh x-amz-date, the body of that attempt).
+ * Throws InvalidAwsCredentialsFileError when the credentialsFile has no usable profile.
+ */
+export function createAwsCredentialInjector(
+  spec: AwsCredentialSpec,
+  env: Readonly<Record<string, string | undefined>>,
+): CredentialInjector {
+  const prefix = (spec.overrideHeaderPrefix ?? DEFAULT_OVERRIDE_PREFIX).toLowerCase();
+  const accessKeyHeader = `${prefix}access-key-id`;
+  const secretKeyHeader = `${prefix}secret-access-key`;
+  const sessionTokenHeader = `${prefix}session-token`;
+  const configured = configuredCredentials(spec, env);
+
+  return {
+    overrideHeaders: spec.overrideEnabled ? [accessKeyHeader, secretKeyHeader, sessionTokenHeader] : [],
+    async inject(req: OutgoingRequest): Promise<void> {
+      let credentials: AwsCredentials | undefined;
+      if (spec.overrideEnabled) {
+        const accessKeyId = header(req, accessKeyHeader);
+        const secretAccessKey = header(req, secretKeyHeader);
+        const sessionToken = header(req, sessionTokenHeader);
+        if (accessKeyId && secretAccessKey) {
+          credentials = sessionToken
+            ? { accessKeyId, secretAccessKey, sessionToken }
+            : { accessKeyId, secretAccessKey };
+        } else if (accessKeyId || secretAccessKey || sessionToken) {
+          // Part of a credential: signing with the gateway's own identity instead would act for the
+          // wrong principal, so this is refused like a missing one.
+          throw new MissingCredentialError();
+        } else if (!spec.fallbackToConfigured) {
+          throw new MissingCredentialError();
+        }
+      }
+      credentials ??= configured();
+      if (credentials === undefined) throw new MissingCredentialError();
+      const host = req.headers.host ?? req.url.host;
+      await signAwsRequest(req, credentials, bedrockRegionFromHost(host) ?? spec.region, SERVICE);
+    },
+  };
+}
+
+/** The configured credential source, resolved now where it is static. */
+function configuredCredentials(
+  spec: AwsCredentialSpec,
+  env: Readonly<Record<string, string | undefined>>,
+): () => AwsCredentials | undefined {
+  if (spec.credentialsFile !== undefined) {
+    const profile = spec.credentialsFile.profile || "default";
+    const fromSecret = parseAwsCredentialsFile(spec.credentialsFile.secret, profile);
+    if (fromSecret === undefined) {
+      throw new InvalidAwsCredentialsFileError(
+        `the AWS credentials file has no profile "${profile}" with aws_access_key_id and aws_secret_access_key`,
+      );
+    }
+    return () => fromSecret;
+  }
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (accessKeyId && secretAccessKey) {
+    const sessionToken = env.AWS_SESSION_TOKEN;
+    const fromEnv: AwsCredentials = sessionToken
+      ? { accessKeyId, secretAccessKey, sessionToken }
+      : { accessKeyId, secretAccessKey };
+    return () => fromEnv;
+  }
+  const path = env.AWS_SHARED_CREDENTIALS_FILE || join(env.HOME || homedir(), ".aws", "credentials");
+  const file = new SharedCredentialsFile(path, env.AWS_PROFILE || "default");
+  return () => file.current();
+}
+
+function header(req: OutgoingRequest, name: string): string | undefined {
+  const value = req.clientHeaders[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first?.trim() || undefined;
+}

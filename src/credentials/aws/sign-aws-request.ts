@@ -1,0 +1,61 @@
+import { Hash } from "@smithy/hash-node";
+import { SignatureV4 } from "@smithy/signature-v4";
+import type { OutgoingRequest } from "../../config/snapshot.js";
+import type { AwsCredentials } from "./aws-credentials.js";
+
+/** SHA-256 (and its HMAC) as the signer wants it: a constructor taking an optional secret. */
+const Sha256 = Hash.bind(null, "sha256");
+
+/** Headers whose values AWS must see exactly as signed; everything else the gateway sends is unsigned. */
+const SIGNED_IF_PRESENT = ["content-type"];
+
+/**
+ * Signs an upstream request with SigV4 in place: sets authorization, x-amz-date,
+ * x-amz-content-sha256 and (with a session token) x-amz-security-token. The signed headers are host,
+ * content-type and those x-amz-* headers, all sent exactly as signed; other forwarded client
+ * headers stay unsigned, which SigV4 allows. The canonical path is derived from the path as sent
+ * (model ids already carry `%3A`), escaped once more as AWS does for every service but S3.
+ */
+export async function signAwsRequest(
+  req: OutgoingRequest,
+  credentials: AwsCredentials,
+  region: string,
+  service: string,
+  signingDate?: Date,
+): Promise<void> {
+  // A client's own x-amz-* headers would be sent unsigned next to ours, or clash with them.
+  for (const name of Object.keys(req.headers)) {
+    if (name.startsWith("x-amz-")) delete req.headers[name];
+  }
+  const host = req.headers.host ?? req.url.host;
+  const toSign: Record<string, string> = { host };
+  for (const name of SIGNED_IF_PRESENT) {
+    const value = req.headers[name];
+    if (value !== undefined) toSign[name] = value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of req.url.searchParams) query[name] = value;
+  const signer = new SignatureV4({
+    service,
+    region,
+    credentials,
+    sha256: Sha256,
+    uriEscapePath: true,
+    applyChecksum: true,
+  });
+  const signed = await signer.sign(
+    {
+      method: req.method,
+      protocol: req.url.protocol,
+      hostname: req.url.hostname,
+      path: req.url.pathname,
+      query,
+      headers: toSign,
+      body: req.body,
+    },
+    signingDate === undefined ? {} : { signingDate },
+  );
+  for (const [name, value] of Object.entries(signed.headers)) {
+    if (name === "authorization" || name.startsWith("x-amz-")) req.headers[name] = value;
+  }
+}
