@@ -1,0 +1,84 @@
+import { anthropicErrorBody } from "../../api/anthropic-error.js";
+import { emptyUsage, type TokenUsage } from "../../usage/token-usage.js";
+import { anthropicSseEvent } from "../anthropic/anthropic-sse-event.js";
+import { AnthropicStreamUsage } from "../anthropic/convert-anthropic-usage.js";
+import { readAnthropicMessageAnswer } from "../anthropic/read-anthropic-message-answer.js";
+import { readBedrockError } from "../aws/read-bedrock-error.js";
+import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
+import { bedrockAnthropicBetas } from "./bedrock-anthropic-betas.js";
+import { BedrockInvokeStream } from "./bedrock-invoke-stream.js";
+import { bedrockAnthropicVersion, invokeModelPath } from "./invoke-model-target.js";
+import { mapBedrockErrorToAnthropicType } from "./map-bedrock-error-to-anthropic-type.js";
+
+/**
+ * /v1/messages to Claude on Bedrock (InvokeModel). The Messages body is Bedrock's too, except that
+ * `model` moves to the path, streaming is chosen by the path instead of `stream` (Bedrock rejects
+ * both as extra inputs), `anthropic_version` names Bedrock's API version, and the beta flags of the
+ * `anthropic-beta` header that Bedrock knows go into `anthropic_beta`. The streamed answer comes as
+ * an AWS event stream and is rewritten into Anthropic's SSE.
+ */
+export const anthropicMessagesAWSAnthropicTranslator: Translator = {
+  request(input) {
+    const { model: _model, stream: _stream, ...rest } = input.body;
+    const body: Record<string, unknown> = {
+      anthropic_version: bedrockAnthropicVersion(input.schema),
+      ...rest,
+    };
+    const betas = bedrockAnthropicBetas(input.headers);
+    if (betas.length > 0) body.anthropic_beta = betas;
+    return { path: invokeModelPath(input.model, input.stream), body: JSON.stringify(body) };
+  },
+  response: (ctx) => new AnthropicMessagesFromBedrockResponse(ctx),
+};
+
+class AnthropicMessagesFromBedrockResponse implements ResponseTranslator {
+  readonly streamContentType = "text/event-stream";
+  private bufferedUsage: TokenUsage | undefined;
+  private model: string | undefined;
+  private stream: BedrockInvokeStream | undefined;
+  private readonly streamUsage = new AnthropicStreamUsage();
+
+  constructor(private readonly ctx: ResponseContext) {}
+
+  get usage(): TokenUsage {
+    return this.bufferedUsage ?? (this.stream ? this.streamUsage.usage : emptyUsage());
+  }
+
+  get responseModel(): string | undefined {
+    return this.model ?? this.ctx.requestModel;
+  }
+
+  body(body: Buffer): TranslatedBody {
+    const status = this.ctx.status;
+    if (status >= 400) {
+      const error = readBedrockError(this.ctx.headers, body);
+      const type = mapBedrockErrorToAnthropicType(error.type, status);
+      return { status, contentType: "application/json", body: anthropicErrorBody(type, error.message) };
+    }
+    const answer = readAnthropicMessageAnswer(body);
+    this.bufferedUsage = answer.usage;
+    this.model = answer.model;
+    return { status, contentType: "application/json", body };
+  }
+
+  chunk(chunk: Buffer): string | undefined {
+    this.stream ??= new BedrockInvokeStream();
+    let out = "";
+    for (const { event, json } of this.stream.push(chunk)) {
+      this.streamUsage.observe(event);
+      if (
+        event.type === "message_start" &&
+        typeof event.message?.model === "string" &&
+        event.message.model !== ""
+      ) {
+        this.model = event.message.model;
+      }
+      out += anthropicSseEvent(event.type, json);
+    }
+    return out || undefined;
+  }
+
+  end(): undefined {
+    return undefined;
+  }
+}
