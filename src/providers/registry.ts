@@ -1,6 +1,8 @@
 import { anthropicCountTokensAnthropicTranslator } from "./anthropic/anthropic-count-tokens-anthropic-translator.js";
 import { anthropicMessagesAnthropicTranslator } from "./anthropic/anthropic-messages-anthropic-translator.js";
 import { openAIChatAnthropicTranslator } from "./anthropic/openai-chat-anthropic-translator.js";
+import { anthropicMessagesAWSAnthropicTranslator } from "./aws-anthropic/anthropic-messages-aws-anthropic-translator.js";
+import { openAIChatAWSAnthropicTranslator } from "./aws-anthropic/openai-chat-aws-anthropic-translator.js";
 import { anthropicMessagesBedrockTranslator } from "./aws-bedrock/anthropic-messages-bedrock-translator.js";
 import { openAIChatBedrockTranslator } from "./aws-bedrock/openai-chat-bedrock-translator.js";
 import { openAIEmbeddingsTitanTranslator } from "./aws-bedrock/openai-embeddings-titan-translator.js";
@@ -19,6 +21,7 @@ const translators: Record<ClientApi, Partial<Record<BackendSchemaName, Translato
   "openai-chat": {
     OpenAI: openAIChatTranslator,
     Anthropic: openAIChatAnthropicTranslator,
+    AWSAnthropic: openAIChatAWSAnthropicTranslator,
     AWSBedrock: openAIChatBedrockTranslator,
   },
   "openai-completions": {
@@ -31,6 +34,7 @@ const translators: Record<ClientApi, Partial<Record<BackendSchemaName, Translato
   "anthropic-messages": {
     Anthropic: anthropicMessagesAnthropicTranslator,
     OpenAI: anthropicMessagesOpenAITranslator,
+    AWSAnthropic: anthropicMessagesAWSAnthropicTranslator,
     AWSBedrock: anthropicMessagesBedrockTranslator,
   },
   "anthropic-count-tokens": {
