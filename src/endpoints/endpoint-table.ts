@@ -1,6 +1,11 @@
 import { countTokensEndpoint, messagesEndpoint } from "./anthropic-endpoints.js";
 import type { ClientEndpoint } from "./client-endpoint.js";
-import { chatCompletionsEndpoint, completionsEndpoint, embeddingsEndpoint } from "./openai-endpoints.js";
+import {
+  chatCompletionsEndpoint,
+  completionsEndpoint,
+  embeddingsEndpoint,
+  imageGenerationsEndpoint,
+} from "./openai-endpoints.js";
 
 /**
  * POST paths the gateway serves, looked up once per request by exact path. The Anthropic API is
@@ -10,6 +15,7 @@ export const POST_ENDPOINTS: ReadonlyMap<string, ClientEndpoint> = new Map([
   ["/v1/chat/completions", chatCompletionsEndpoint],
   ["/v1/completions", completionsEndpoint],
   ["/v1/embeddings", embeddingsEndpoint],
+  ["/v1/images/generations", imageGenerationsEndpoint],
   ["/anthropic/v1/messages", messagesEndpoint],
   ["/v1/messages", messagesEndpoint],
   ["/anthropic/v1/messages/count_tokens", countTokensEndpoint],

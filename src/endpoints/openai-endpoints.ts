@@ -23,3 +23,11 @@ export const embeddingsEndpoint: ClientEndpoint = {
   streams: false,
   errorBody,
 };
+
+export const imageGenerationsEndpoint: ClientEndpoint = {
+  api: "openai-images",
+  operation: "image_generation",
+  // Partial-image streaming is a gpt-image feature upstream does not translate; passthrough relays it.
+  streams: true,
+  errorBody,
+};

@@ -9,6 +9,7 @@ import { openAIEmbeddingsTitanTranslator } from "./aws-bedrock/openai-embeddings
 import { openAIChatTranslator } from "./openai/openai-chat-translator.js";
 import { openAICompletionsTranslator } from "./openai/openai-completions-translator.js";
 import { openAIEmbeddingsTranslator } from "./openai/openai-embeddings-translator.js";
+import { openAIImagesTranslator } from "./openai/openai-images-translator.js";
 import { anthropicMessagesOpenAITranslator } from "./openai-from-anthropic/anthropic-messages-openai-translator.js";
 import type { BackendSchemaName, ClientApi, Translator } from "./translator.js";
 
@@ -30,6 +31,9 @@ const translators: Record<ClientApi, Partial<Record<BackendSchemaName, Translato
   "openai-embeddings": {
     OpenAI: openAIEmbeddingsTranslator,
     AWSBedrock: openAIEmbeddingsTitanTranslator,
+  },
+  "openai-images": {
+    OpenAI: openAIImagesTranslator,
   },
   "anthropic-messages": {
     Anthropic: anthropicMessagesAnthropicTranslator,

@@ -13,6 +13,7 @@ export type ClientApi =
   | "openai-chat"
   | "openai-completions"
   | "openai-embeddings"
+  | "openai-images"
   | "anthropic-messages"
   | "anthropic-count-tokens";
 

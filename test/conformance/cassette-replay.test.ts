@@ -28,6 +28,7 @@ const SERVED_PATHS: Readonly<Record<string, ClientApi>> = {
   "/v1/chat/completions": "openai-chat",
   "/v1/completions": "openai-completions",
   "/v1/embeddings": "openai-embeddings",
+  "/v1/images/generations": "openai-images",
 };
 
 /** Cassettes that cannot be replayed honestly against an OpenAI-schema backend, and why. */

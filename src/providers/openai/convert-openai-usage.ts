@@ -4,14 +4,17 @@ import type { TokenUsage } from "../../usage/token-usage.js";
 export interface OpenAIUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
+  /** Images (gpt-image) and the Responses API name them input/output tokens. */
+  input_tokens?: number;
+  output_tokens?: number;
   total_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number; cache_creation_tokens?: number } | null;
   completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
 export function convertOpenAIUsage(usage: OpenAIUsage, into: TokenUsage): void {
-  const input = usage.prompt_tokens ?? 0;
-  const output = usage.completion_tokens ?? 0;
+  const input = usage.prompt_tokens ?? usage.input_tokens ?? 0;
+  const output = usage.completion_tokens ?? usage.output_tokens ?? 0;
   into.inputTokens = input;
   into.outputTokens = output;
   into.totalTokens = usage.total_tokens ?? input + output;
