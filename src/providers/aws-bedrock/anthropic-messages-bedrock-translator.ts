@@ -1,7 +1,8 @@
-import { anthropicErrorBody, anthropicErrorTypeForStatus } from "../../api/anthropic-error.js";
+import { anthropicErrorBody } from "../../api/anthropic-error.js";
 import { emptyUsage } from "../../usage/token-usage.js";
 import { bedrockModelPath } from "../aws/bedrock-model-path.js";
 import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
+import { anthropicErrorTypeForBedrockStatus } from "./anthropic-error-type-for-bedrock-status.js";
 import { ConverseStreamReader } from "./converse-stream-reader.js";
 import { ConverseStreamToAnthropicEvents } from "./converse-stream-to-anthropic-events.js";
 import { convertAnthropicRequestToConverse } from "./convert-anthropic-request-to-converse.js";
@@ -37,7 +38,7 @@ class AnthropicMessagesBedrockResponse implements ResponseTranslator {
       return {
         status: answer.status,
         contentType: "application/json",
-        body: anthropicErrorBody(anthropicErrorTypeForStatus(answer.status), answer.error.message),
+        body: anthropicErrorBody(anthropicErrorTypeForBedrockStatus(answer.status), answer.error.message),
       };
     }
     const json = convertConverseToAnthropicResponse(

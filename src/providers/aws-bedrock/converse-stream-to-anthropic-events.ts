@@ -1,6 +1,7 @@
-import { anthropicErrorBody, anthropicErrorTypeForStatus } from "../../api/anthropic-error.js";
+import { anthropicErrorBody } from "../../api/anthropic-error.js";
 import type { TokenUsage } from "../../usage/token-usage.js";
 import type { BedrockStreamException } from "../aws/read-bedrock-stream-exception.js";
+import { anthropicErrorTypeForBedrockStatus } from "./anthropic-error-type-for-bedrock-status.js";
 import { backendError, type ConverseStreamHandler } from "./converse-stream-reader.js";
 import type { ConverseStreamPayload, ConverseUsage } from "./converse-types.js";
 import { anthropicUsageJson, redactedData } from "./convert-converse-to-anthropic-response.js";
@@ -77,7 +78,7 @@ export class ConverseStreamToAnthropicEvents implements ConverseStreamHandler {
   }
 
   failure(error: BedrockStreamException): string {
-    return sse("error", anthropicErrorBody(anthropicErrorTypeForStatus(error.status), error.message));
+    return sse("error", anthropicErrorBody(anthropicErrorTypeForBedrockStatus(error.status), error.message));
   }
 
   end(): string {
