@@ -1,8 +1,8 @@
 import { anthropicErrorBody } from "../../api/anthropic-error.js";
 import { emptyUsage } from "../../usage/token-usage.js";
 import { bedrockModelPath } from "../aws/bedrock-model-path.js";
+import { mapBedrockErrorToAnthropicType } from "../aws-anthropic/map-bedrock-error-to-anthropic-type.js";
 import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
-import { anthropicErrorTypeForBedrockStatus } from "./anthropic-error-type-for-bedrock-status.js";
 import { ConverseStreamReader } from "./converse-stream-reader.js";
 import { ConverseStreamToAnthropicEvents } from "./converse-stream-to-anthropic-events.js";
 import { convertAnthropicRequestToConverse } from "./convert-anthropic-request-to-converse.js";
@@ -38,7 +38,10 @@ class AnthropicMessagesBedrockResponse implements ResponseTranslator {
       return {
         status: answer.status,
         contentType: "application/json",
-        body: anthropicErrorBody(anthropicErrorTypeForBedrockStatus(answer.status), answer.error.message),
+        body: anthropicErrorBody(
+          mapBedrockErrorToAnthropicType(answer.error.type, answer.status),
+          answer.error.message,
+        ),
       };
     }
     const json = convertConverseToAnthropicResponse(

@@ -1,7 +1,7 @@
 import { anthropicErrorBody } from "../../api/anthropic-error.js";
 import type { TokenUsage } from "../../usage/token-usage.js";
 import type { BedrockStreamException } from "../aws/read-bedrock-stream-exception.js";
-import { anthropicErrorTypeForBedrockStatus } from "./anthropic-error-type-for-bedrock-status.js";
+import { mapBedrockErrorToAnthropicType } from "../aws-anthropic/map-bedrock-error-to-anthropic-type.js";
 import { backendError, type ConverseStreamHandler } from "./converse-stream-reader.js";
 import type { ConverseStreamPayload, ConverseUsage } from "./converse-types.js";
 import { anthropicUsageJson, redactedData } from "./convert-converse-to-anthropic-response.js";
@@ -78,7 +78,10 @@ export class ConverseStreamToAnthropicEvents implements ConverseStreamHandler {
   }
 
   failure(error: BedrockStreamException): string {
-    return sse("error", anthropicErrorBody(anthropicErrorTypeForBedrockStatus(error.status), error.message));
+    return sse(
+      "error",
+      anthropicErrorBody(mapBedrockErrorToAnthropicType(error.type, error.status), error.message),
+    );
   }
 
   end(): string {

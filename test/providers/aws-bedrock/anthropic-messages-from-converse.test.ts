@@ -283,6 +283,6 @@ test("an in-stream exception becomes an Anthropic error event and ends the strea
   );
   assert.deepEqual(overloaded.at(-1)?.[1], {
     type: "error",
-    error: { type: "service_unavailable_error", message: "Bedrock is unable to process your request." },
+    error: { type: "overloaded_error", message: "Bedrock is unable to process your request." },
   });
 });
