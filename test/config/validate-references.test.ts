@@ -286,3 +286,51 @@ spec:
     'spec.backendRefs[0].securityPolicy.apiKey.secretRef.name: Not found: "github-token": Secret default/github-token is not in the configuration',
   ]);
 });
+
+test("CA bundles of BackendTLSPolicy resolve to a ConfigMap with ca.crt, which is then not ignored", () => {
+  const policy = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: tls, namespace: default}
+spec:
+  targetRefs: [{group: gateway.envoyproxy.io, kind: Backend, name: openai}]
+  validation: {hostname: api.openai.com, caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}]}`;
+  assert.deepEqual(messages(validate(ROUTE, BACKEND, EG_BACKEND, policy).errors), [
+    'spec.validation.caCertificateRefs[0].name: Not found: "ca": ConfigMap default/ca is not in the configuration',
+  ]);
+  const configMap = (key: string) => `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ca, namespace: default}
+data: {${key}: PEM}`;
+  assert.deepEqual(messages(validate(ROUTE, BACKEND, EG_BACKEND, policy, configMap("ca.pem")).errors), [
+    'spec.validation.caCertificateRefs[0].name: Invalid value: "ca": ConfigMap default/ca has no key "ca.crt"',
+  ]);
+  const ok = validate(ROUTE, BACKEND, EG_BACKEND, policy, configMap("ca.crt"));
+  assert.deepEqual(ok.errors, []);
+  assert.deepEqual(ok.ignored, []);
+  const unrelated = validate(ROUTE, BACKEND, EG_BACKEND, configMap("ca.crt"));
+  assert.deepEqual(unrelated.ignored, ["ConfigMap default/ca (test.yaml#4)"]);
+});
+
+test("MCPRoute local JWKS come from the jwks key of a ConfigMap", () => {
+  const mcp = `
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: MCPRoute
+metadata: {name: mcp, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  backendRefs: [{name: kiwi, kind: Backend, group: gateway.envoyproxy.io}]
+  securityPolicy:
+    oauth:
+      issuer: https://idp.example.com
+      jwks: {localJWKS: {type: ValueRef, valueRef: {group: "", kind: ConfigMap, name: keys}}}
+      protectedResourceMetadata: {resource: https://mcp.example.com/mcp}`;
+  const kiwi = EG_BACKEND.replace("name: openai", "name: kiwi");
+  assert.deepEqual(messages(validate(mcp, kiwi).errors), [
+    'spec.securityPolicy.oauth.jwks.localJWKS.valueRef.name: Not found: "keys": ConfigMap default/keys is not in the configuration',
+  ]);
+  const keys =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keys, namespace: default}\ndata: {jwks: '{\"keys\": []}'}";
+  assert.deepEqual(validate(mcp, kiwi, keys).errors, []);
+});

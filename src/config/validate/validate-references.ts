@@ -16,12 +16,18 @@ import { TLS_SECRET_KEYS } from "./validate-secret.js";
 export interface ReferenceFindings {
   errors: FieldError[];
   warnings: FieldError[];
+  /** Objects some checked object refers to (a CA bundle ConfigMap is used, not ignored). */
+  used: Set<Resource>;
 }
 
 type Ref = Record<string, unknown>;
 
-/** The Secret key each credential reference must carry. */
+/** The key API-key credentials are read from. */
 const API_KEY = "apiKey";
+/** The key of a CA bundle in a ConfigMap or Secret (Gateway API BackendTLSPolicy). */
+const CA_KEY = "ca.crt";
+/** The key of local JWKS in a ConfigMap (Envoy Gateway LocalJWKS valueRef). */
+const JWKS_KEY = "jwks";
 
 /** BackendSecurityPolicy type -> where its Secret reference sits and which key it must hold. */
 const POLICY_SECRETS: Record<string, { path: string[]; key: string }> = {
@@ -33,24 +39,31 @@ const POLICY_SECRETS: Record<string, { path: string[]; key: string }> = {
   GCPCredentials: { path: ["gcpCredentials", "credentialsFile", "secretRef"], key: "service_account.json" },
 };
 
-export const GATEWAY_CONFIG_ANNOTATION = "aigateway.envoyproxy.io/gateway-config";
+const GATEWAY_CONFIG_ANNOTATION = "aigateway.envoyproxy.io/gateway-config";
 
 /**
- * Cross-reference checks over the whole configuration. What a request needs is an error (a route's
- * backend, a backend's Backend, a credential's Secret, an HTTPS certificate); what only narrows or
- * decorates is a warning (policies aimed at objects that are not there, InferencePools, which come
- * from the inference extension's own manifests).
+ * Cross-reference checks: the references of `checked` must resolve among `available` (which also
+ * holds objects aigw does not read itself, such as ConfigMaps). What serving needs is an error: a
+ * route's backend, a backend's Backend, a credential's Secret, an HTTPS certificate, a CA bundle,
+ * and a credential policy aimed at an AIServiceBackend that is not there (most likely a typo that
+ * leaves the intended backend without credentials). What only decorates is a warning: TLS and
+ * traffic policies aimed at absent objects, a missing GatewayConfig, and InferencePools, which
+ * come from the inference extension's own manifests.
  */
-export function validateReferences(resources: readonly Resource[]): ReferenceFindings {
-  const checker = new ReferenceChecker(resources);
-  for (const r of resources) checker.check(r);
+export function validateReferences(
+  checked: readonly Resource[],
+  available: readonly Resource[] = checked,
+): ReferenceFindings {
+  const checker = new ReferenceChecker(available);
+  for (const r of checked) checker.check(r);
   checker.checkPolicyConflicts();
-  return { errors: checker.errors, warnings: checker.warnings };
+  return { errors: checker.errors, warnings: checker.warnings, used: checker.used };
 }
 
 class ReferenceChecker {
   readonly errors: FieldError[] = [];
   readonly warnings: FieldError[] = [];
+  readonly used = new Set<Resource>();
   private readonly index: ResourceIndex;
   private readonly hasGateways: boolean;
   /** AIServiceBackend / InferencePool key -> the policies targeting it, in configuration order. */
@@ -72,6 +85,8 @@ class ReferenceChecker {
     else if (key === `${AIGW_GROUP}/QuotaPolicy`) this.checkQuotaPolicy(r);
     else if (key === `${GATEWAY_API_GROUP}/Gateway`) this.checkGateway(r);
     else if (key === `${GATEWAY_API_GROUP}/BackendTLSPolicy`) this.checkBackendTLSPolicy(r);
+    else if (key === `${ENVOY_GATEWAY_GROUP}/Backend`)
+      this.checkCABundles(r, dig(r.spec, ["tls"]), "spec.tls");
     else if (key === `${ENVOY_GATEWAY_GROUP}/ClientTrafficPolicy`) this.checkClientTrafficPolicy(r);
   }
 
@@ -106,11 +121,13 @@ class ReferenceChecker {
           ),
         );
       }
-      const apiKey = dig(ref, ["securityPolicy", "apiKey"]);
-      const secretRef = dig(apiKey, ["secretRef"]);
+      const secretRef = dig(ref, ["securityPolicy", "apiKey", "secretRef"]);
       if (secretRef)
-        this.expectSecretKey(r, secretRef, `${path}.securityPolicy.apiKey.secretRef`, API_KEY, "error");
+        this.expectKey(r, secretRef, `${path}.securityPolicy.apiKey.secretRef`, API_KEY, "error");
     }
+    const jwks = ["securityPolicy", "oauth", "jwks", "localJWKS"];
+    const valueRef = dig(r.spec, [...jwks, "valueRef"]);
+    if (valueRef) this.expectKey(r, valueRef, `spec.${jwks.join(".")}.valueRef`, JWKS_KEY, "error");
   }
 
   private checkAIServiceBackend(r: Resource): void {
@@ -141,7 +158,7 @@ class ReferenceChecker {
       const override = dig(r.spec, ["credentialOverride"]);
       const source = dig(override, ["fromRequestHeaders"]) ?? dig(override, ["fromDynamicMetadata"]);
       const severity = source?.fallbackToConfigured === false ? "warning" : "error";
-      this.expectSecretKey(r, secretRef, `spec.${secret.path.join(".")}`, secret.key, severity);
+      this.expectKey(r, secretRef, `spec.${secret.path.join(".")}`, secret.key, severity);
     }
   }
 
@@ -182,7 +199,7 @@ class ReferenceChecker {
             invalidField(`${path}.name`, ref.name, `Secret ${key(secret)} is not of type kubernetes.io/tls`),
           );
         }
-        for (const k of TLS_SECRET_KEYS) this.expectSecretKey(r, ref, path, k, "error");
+        for (const k of TLS_SECRET_KEYS) this.expectKey(r, ref, path, k, "error");
       }
     }
     const configName = r.metadata.annotations?.[GATEWAY_CONFIG_ANNOTATION];
@@ -202,6 +219,15 @@ class ReferenceChecker {
       if (ref.group === ENVOY_GATEWAY_GROUP && ref.kind === "Backend") {
         this.expect(r, "Backend", { name: ref.name }, `spec.targetRefs[${i}].name`, "warning");
       }
+    }
+    this.checkCABundles(r, dig(r.spec, ["validation"]), "spec.validation");
+  }
+
+  /** caCertificateRefs: without its CA the gateway cannot verify the upstream, so each must resolve. */
+  private checkCABundles(r: Resource, holder: Ref | undefined, path: string): void {
+    for (const [i, ref] of entries(holder?.caCertificateRefs)) {
+      if ((ref.group ?? "") !== "") continue;
+      this.expectKey(r, ref, `${path}.caCertificateRefs[${i}]`, CA_KEY, "error");
     }
   }
 
@@ -237,22 +263,28 @@ class ReferenceChecker {
     if (typeof ref.name !== "string" || ref.name === "") return undefined;
     const namespace = typeof ref.namespace === "string" ? ref.namespace : namespaceOf(r);
     const found = this.index.get(kind, namespace, ref.name);
-    if (!found) this.report(r, severity, notFound(path, ref.name, `${kind} ${namespace}/${ref.name}`));
+    if (found) this.used.add(found);
+    else this.report(r, severity, notFound(path, ref.name, `${kind} ${namespace}/${ref.name}`));
     return found;
   }
 
-  /** A Secret reference: the Secret must exist and hold `wanted`; an empty value is only a warning. */
-  private expectSecretKey(r: Resource, ref: Ref, path: string, wanted: string, severity: Severity): void {
-    if ((ref.kind ?? "Secret") !== "Secret") return;
-    if (!this.expect(r, "Secret", ref, `${path}.name`, severity)) return;
+  /**
+   * A Secret (the default kind) or ConfigMap reference: it must exist and hold `wanted`. An empty
+   * value is only a warning, as an unset `${VAR}` leaves one and local upstreams need no key.
+   */
+  private expectKey(r: Resource, ref: Ref, path: string, wanted: string, severity: Severity): void {
+    const kind = String(ref.kind ?? "Secret");
+    if (kind !== "Secret" && kind !== "ConfigMap") return;
+    const found = this.expect(r, kind, ref, `${path}.name`, severity);
+    if (!found) return;
     const namespace = typeof ref.namespace === "string" ? ref.namespace : namespaceOf(r);
-    const data = this.index.secret(namespace, String(ref.name)) ?? {};
-    const value = data[wanted];
-    const secret = `Secret ${namespace}/${String(ref.name)}`;
+    const data = kind === "Secret" ? this.index.secret(namespace, found.metadata.name) : found.data;
+    const value: unknown = data?.[wanted];
+    const object = `${kind} ${namespace}/${found.metadata.name}`;
     if (value === undefined) {
-      this.report(r, severity, invalidField(`${path}.name`, ref.name, `${secret} has no key "${wanted}"`));
-    } else if (value.trim() === "") {
-      this.report(r, "warning", invalidField(`${path}.name`, ref.name, `${secret} has an empty "${wanted}"`));
+      this.report(r, severity, invalidField(`${path}.name`, ref.name, `${object} has no key "${wanted}"`));
+    } else if (String(value ?? "").trim() === "") {
+      this.report(r, "warning", invalidField(`${path}.name`, ref.name, `${object} has an empty "${wanted}"`));
     }
   }
 

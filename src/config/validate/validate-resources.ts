@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { FieldError } from "../field-error.js";
 import { groupOf, type Resource } from "../resource.js";
 import { classify, describe } from "./kind-registry.js";
+import type { KindValidator } from "./kind-validator.js";
 import { duplicateValue } from "./schema-messages.js";
 import { validateMetadata } from "./validate-metadata.js";
 import { validateReferences } from "./validate-references.js";
@@ -22,8 +23,12 @@ export interface ValidationResult {
 export function validateResource(r: Resource): string[] {
   const c = classify(r);
   if (c.as === "unsupported") return [c.message];
-  if (c.as === "ignored" || !c.validator) return [];
-  return [...validateMetadata(r), ...c.validator.schema(r)];
+  if (c.as === "ignored") return [];
+  return schemaVerdict(r, c.validator);
+}
+
+function schemaVerdict(r: Resource, validator: KindValidator | undefined): string[] {
+  return [...validateMetadata(r), ...(validator?.schema(r) ?? [])];
 }
 
 /**
@@ -34,12 +39,13 @@ export function validateResource(r: Resource): string[] {
 export function validateResources(resources: Resource[]): ValidationResult {
   const result: ValidationResult = { errors: [], warnings: [], ignored: [] };
   const read: Resource[] = [];
+  const ignored: Resource[] = [];
   for (const r of resources) {
     const c = classify(r);
     const report = (list: FieldError[], message: string) =>
       list.push({ object: describe(r), source: r.source, message });
     if (c.as === "ignored") {
-      result.ignored.push(`${describe(r)} (${r.source})`);
+      ignored.push(r);
       if (c.unknownGroup)
         report(result.warnings, `apiVersion: ${r.apiVersion} is not an API aigw knows; ignored`);
       continue;
@@ -50,14 +56,16 @@ export function validateResources(resources: Resource[]): ValidationResult {
     }
     read.push(r);
     if (c.deprecation) report(result.warnings, `apiVersion: ${c.deprecation}`);
-    for (const m of validateResource(r)) report(result.errors, m);
+    for (const m of schemaVerdict(r, c.validator)) report(result.errors, m);
     for (const m of c.validator?.semantics?.(r) ?? []) report(result.errors, m);
     for (const m of c.validator?.warnings?.(r) ?? []) report(result.warnings, m);
   }
   result.errors.push(...findDuplicates(read));
-  const references = validateReferences(read);
+  const references = validateReferences(read, [...read, ...ignored]);
   result.errors.push(...references.errors);
   result.warnings.push(...references.warnings);
+  // A ConfigMap holding a CA bundle or JWKS is read through its reference: not ignored.
+  result.ignored = ignored.filter((r) => !references.used.has(r)).map((r) => `${describe(r)} (${r.source})`);
   return result;
 }
 

@@ -8,6 +8,11 @@ const CONFIG_KEY_MESSAGE =
   "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+function isBase64(value: string): boolean {
+  const compact = value.replace(/\s/g, "");
+  return compact.length % 4 === 0 && BASE64.test(compact);
+}
+
 /** Keys a kubernetes.io/tls Secret must carry. */
 export const TLS_SECRET_KEYS = ["tls.crt", "tls.key"] as const;
 
@@ -20,7 +25,10 @@ function secretKeys(r: Resource): Set<string> {
   return keys;
 }
 
-/** A null value (an unset `${VAR}` leaves `key:` empty) is accepted as an empty string. */
+/**
+ * data / stringData: config keys, string values, base64 for data. A null value is accepted as an
+ * empty string: an unset `${VAR}` leaves `key:` with nothing after it.
+ */
 function checkMap(r: Resource, field: "data" | "stringData", out: string[]): void {
   const map: unknown = r[field];
   if (map === undefined || map === null) return;
@@ -33,10 +41,8 @@ function checkMap(r: Resource, field: "data" | "stringData", out: string[]): voi
     if (!CONFIG_KEY.test(key)) out.push(invalidField(path, key, CONFIG_KEY_MESSAGE));
     if (value === null) continue;
     if (typeof value !== "string") out.push(wrongType(path, typeof value, "string"));
-    else if (
-      field === "data" &&
-      (value.replace(/\s/g, "").length % 4 !== 0 || !BASE64.test(value.replace(/\s/g, "")))
-    ) {
+    else if (field === "data" && !isBase64(value)) {
+      // The value itself stays out of the message: it is a secret.
       out.push(invalidField(path, "<secret>", "illegal base64 data"));
     }
   }
