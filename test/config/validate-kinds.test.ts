@@ -137,7 +137,7 @@ test("modelsCreatedAt is an RFC 3339 date-time", () => {
   ]);
 });
 
-test("regular expressions must compile and body mutation values must be JSON", () => {
+test("header match regular expressions must compile", () => {
   const errors = errorsOf(
     route(`matches: [{headers: [{type: RegularExpression, name: x-ai-eg-model, value: "gpt-(4"}]}]`),
     BACKEND_B,
@@ -147,12 +147,18 @@ test("regular expressions must compile and body mutation values must be JSON", (
     errors[0]!,
     /^spec\.rules\[0\]\.matches\[0\]\.headers\[0\]\.value: Invalid value: "gpt-\(4": invalid regular expression: /,
   );
-  const mutation = route("").replace(
-    "backendRefs: [{name: b}]",
-    "backendRefs: [{name: b, bodyMutation: {set: [{path: service_tier, value: flex}, {path: n, value: '2'}]}}]",
+});
+
+test("body mutation values may be JSON or, as upstream sets them, plain strings; a path is required", () => {
+  const mutation = (set: string) =>
+    route("").replace("backendRefs: [{name: b}]", `backendRefs: [{name: b, bodyMutation: {set: ${set}}}]`);
+  assert.deepEqual(
+    errorsOf(mutation(`[{path: service_tier, value: flex}, {path: n, value: '2'}]`), BACKEND_B),
+    [],
   );
-  assert.deepEqual(errorsOf(mutation, BACKEND_B), [
-    `spec.rules[0].backendRefs[0].bodyMutation.set[0].value: Invalid value: "flex": must be a JSON value, e.g. '"flex"' or '42'`,
+  assert.deepEqual(errorsOf(mutation(`[{path: "", value: '2'}, {value: '3'}]`), BACKEND_B), [
+    'spec.rules[0].backendRefs[0].bodyMutation.set[0].path: Invalid value: "": spec.rules[0].backendRefs[0].bodyMutation.set[0].path in body should be at least 1 chars long',
+    'spec.rules[0].backendRefs[0].bodyMutation.set[1].path: Invalid value: "": spec.rules[0].backendRefs[0].bodyMutation.set[1].path in body should be at least 1 chars long',
   ]);
 });
 

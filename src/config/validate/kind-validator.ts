@@ -8,7 +8,7 @@ export interface KindValidator {
   schema(r: Resource): string[];
   /**
    * What the original's controller rejects only later, when it compiles the object (cost CEL,
-   * regular expressions, JSON literals). A standalone gateway has no later, so these are errors too.
+   * regular expressions). A standalone gateway has no later, so these are errors too.
    */
   semantics?(r: Resource): string[];
   /** Valid configuration the gateway will not act on as written (it still starts). */

@@ -1,6 +1,6 @@
 /**
  * Controller-level checks shared by several kinds: things the CRD cannot express but that must
- * hold before the gateway can compile the object (cost CEL, regular expressions, JSON literals).
+ * hold before the gateway can compile the object (cost CEL, regular expressions).
  */
 import { parse } from "@marcbachmann/cel-js";
 import { requiredValue } from "../field-error.js";
@@ -47,21 +47,6 @@ function checkRegex(pattern: string, path: string, out: string[]): void {
     new RegExp(pattern);
   } catch (err) {
     out.push(invalidField(path, pattern, `invalid regular expression: ${(err as Error).message}`));
-  }
-}
-
-/** bodyMutation.set values are JSON literals inserted into the request body. */
-export function checkBodyMutation(mutation: unknown, path: string, out: string[]): void {
-  if (typeof mutation !== "object" || mutation === null) return;
-  for (const [i, field] of entries((mutation as { set?: unknown }).set)) {
-    if (typeof field.value !== "string") continue;
-    try {
-      JSON.parse(field.value);
-    } catch {
-      out.push(
-        invalidField(`${path}.set[${i}].value`, field.value, "must be a JSON value, e.g. '\"flex\"' or '42'"),
-      );
-    }
   }
 }
 

@@ -13,7 +13,7 @@ import {
 } from "./common-schemas.js";
 import { checkSpec, entries, type KindValidator } from "./kind-validator.js";
 import { array, has, integer, object, type Self, string } from "./schema.js";
-import { checkBodyMutation, checkCosts, checkHeaderRegexes } from "./semantic-checks.js";
+import { checkCosts, checkHeaderRegexes } from "./semantic-checks.js";
 
 const INFERENCE_GROUP = "inference.networking.k8s.io";
 
@@ -125,9 +125,6 @@ export const aiGatewayRouteValidator: KindValidator = {
       const rulePath = `spec.rules[${i}]`;
       for (const [j, match] of entries(ruleSpec.matches)) {
         checkHeaderRegexes(match.headers, `${rulePath}.matches[${j}].headers`, out);
-      }
-      for (const [j, ref] of entries(ruleSpec.backendRefs)) {
-        checkBodyMutation(ref.bodyMutation, `${rulePath}.backendRefs[${j}].bodyMutation`, out);
       }
     }
     return out;

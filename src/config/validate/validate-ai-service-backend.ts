@@ -6,7 +6,6 @@ import {
 } from "./common-schemas.js";
 import { checkSpec, type KindValidator } from "./kind-validator.js";
 import { object, string } from "./schema.js";
-import { checkBodyMutation } from "./semantic-checks.js";
 
 /** Backend API schemas, in the CRD's order (error messages list them in this order). */
 export const API_SCHEMAS = [
@@ -47,9 +46,4 @@ const spec = object(
 
 export const aiServiceBackendValidator: KindValidator = {
   schema: (r) => checkSpec(r, spec),
-  semantics(r) {
-    const out: string[] = [];
-    checkBodyMutation(r.spec?.bodyMutation, "spec.bodyMutation", out);
-    return out;
-  },
 };
