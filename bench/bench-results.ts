@@ -33,6 +33,8 @@ export interface BenchResults {
   };
   /** Why the gateway rows are missing, when they are. */
   gatewayPending?: string;
+  /** The minimal proxy's VmRSS after the same warm-up as the gateway: what any undici proxy costs. */
+  proxyIdleBytes: number;
   /** rounds x targets. */
   maxThroughput: TargetRun[][];
   latency: TargetRun[][];

@@ -118,7 +118,8 @@ export function renderReport(results: BenchResults): string {
   if (memory) {
     out.push("### Gateway memory (VmRSS)", "");
     out.push(
-      `Started ${mb(memory.startedBytes)}; idle after warm-up ${mb(memory.idleBytes)}; idle 3 s after the soak ${mb(memory.idleAfterSoakBytes)}.`,
+      `Started ${mb(memory.startedBytes)}; idle after warm-up ${mb(memory.idleBytes)}; idle 3 s after the soak ${mb(memory.idleAfterSoakBytes)}. ` +
+        `For reference, the minimal proxy after the same warm-up: ${mb(results.proxyIdleBytes)}.`,
       "",
       `Soak samples (s: MB): ${thin(memory.soak, 12)
         .map((sample) => `${Math.round(sample.seconds)}: ${(sample.bytes / 2 ** 20).toFixed(1)}`)

@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   BENCH_DIST,
@@ -14,6 +15,7 @@ import type { LoadJob } from "./load-job.js";
 import { loadAverage, machineInfo } from "./machine-info.js";
 import { cpuSeconds, residentBytes } from "./process-stats.js";
 import { renderReport } from "./render-report.js";
+import { summarizeCpuProfile } from "./summarize-cpu-profile.js";
 
 /**
  * `npm run bench`: the gateway against the budgets, side by side with the client talking to the
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     "gateway-args": { type: "string", default: "" },
     out: { type: "string" },
+    "profile-dir": { type: "string" },
     quick: { type: "boolean", default: false },
   },
 });
@@ -44,6 +47,9 @@ const settings = {
   connections: Number(values.connections),
   gatewayArgs: values["gateway-args"].split(" ").filter((arg) => arg !== ""),
 };
+
+/** With --profile-dir, the proxy and the gateway write V8 CPU profiles there when they stop. */
+const profileFlags = values["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", values["profile-dir"]] : [];
 
 const machine = machineInfo();
 const pinned = canPin && machine.cores >= 2;
@@ -71,7 +77,14 @@ const simulator = await startServer(
 const proxyPort = await freePort();
 const proxy = await startServer(
   "minimal proxy",
-  [`${BENCH_DIST}minimal-proxy.js`, "--port", String(proxyPort), "--upstream", simulator.origin],
+  [
+    ...profileFlags,
+    `${BENCH_DIST}minimal-proxy.js`,
+    "--port",
+    String(proxyPort),
+    "--upstream",
+    simulator.origin,
+  ],
   proxyPort,
   SERVER_CPUS,
   process.env,
@@ -84,6 +97,7 @@ try {
   gateway = await startServer(
     "gateway",
     [
+      ...profileFlags,
       `${REPO_ROOT}dist/src/cli/main.js`,
       "run",
       `${REPO_ROOT}bench/gateway.yaml`,
@@ -153,17 +167,18 @@ async function rounds(phase: string, mode: LoadJob["mode"], body: string): Promi
 }
 
 let memory: BenchResults["memory"];
-let idleBytes = 0;
 let startedBytes = 0;
-if (gateway) {
-  startedBytes = residentBytes(gateway.pid);
-  // Warm the gateway (JIT, pools, buffers), then let it sit idle before reading its RSS.
-  log("gateway warm-up for the idle memory reading");
-  await runLoad({ ...job("closed", gateway.origin, CHAT_BODY, 3), connections: 8 }, CLIENT_CPUS);
-  await runLoad(job("open", gateway.origin, STREAM_BODY, 2), CLIENT_CPUS);
-  await new Promise((resolve) => setTimeout(resolve, 3000));
-  idleBytes = residentBytes(gateway.pid);
+let idleBytes = 0;
+if (gateway) startedBytes = residentBytes(gateway.pid);
+// Warm the proxy and the gateway alike (JIT, pools, buffers), let them sit idle, then read their RSS.
+log("warm-up for the idle memory readings");
+for (const target of targets.slice(1)) {
+  await runLoad({ ...job("closed", target.origin, CHAT_BODY, 3), connections: 8 }, CLIENT_CPUS);
+  await runLoad(job("open", target.origin, STREAM_BODY, 2), CLIENT_CPUS);
 }
+await new Promise((resolve) => setTimeout(resolve, 3000));
+const proxyIdleBytes = residentBytes(proxy.pid);
+if (gateway) idleBytes = residentBytes(gateway.pid);
 
 const maxThroughput = await rounds("max throughput (closed loop)", "closed", CHAT_BODY);
 const latency = await rounds(`latency at ${settings.rate} req/s`, "open", CHAT_BODY);
@@ -201,6 +216,7 @@ const results: BenchResults = {
   loadAverageEnd: loadAverage(),
   settings,
   gatewayPending,
+  proxyIdleBytes,
   maxThroughput,
   latency,
   streamFirstByte,
@@ -208,6 +224,16 @@ const results: BenchResults = {
 };
 const report = renderReport(results);
 process.stdout.write(report);
+if (values["profile-dir"]) {
+  const dir = values["profile-dir"];
+  for (const file of readdirSync(dir).filter((name) => name.endsWith(".cpuprofile"))) {
+    // Node names profiles CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile.
+    const owner = [proxy, gateway].find((server) => server && file.includes(`.${server.pid}.`));
+    process.stderr.write(
+      `\n${owner?.name ?? "unknown process"}: ${summarizeCpuProfile(join(dir, file), 30)}`,
+    );
+  }
+}
 if (values.out) {
   writeFileSync(`${values.out}.md`, report);
   writeFileSync(`${values.out}.json`, `${JSON.stringify(results, null, 2)}\n`);
