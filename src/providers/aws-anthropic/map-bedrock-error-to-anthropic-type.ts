@@ -2,7 +2,8 @@ import { anthropicErrorTypeForStatus } from "../../api/anthropic-error.js";
 
 /**
  * A Bedrock error type (from `x-amzn-errortype` or a stream exception frame) as the Anthropic error
- * type an Anthropic SDK expects for the same condition; other types go by HTTP status.
+ * type an Anthropic SDK expects for the same condition; other types go by HTTP status. Shared by
+ * the Claude-on-Bedrock (InvokeModel) and the Converse translators.
  */
 const ANTHROPIC_TYPE: Readonly<Record<string, string>> = {
   ValidationException: "invalid_request_error",
@@ -19,7 +20,8 @@ const ANTHROPIC_TYPE: Readonly<Record<string, string>> = {
 };
 
 export function mapBedrockErrorToAnthropicType(bedrockType: string, status: number): string {
-  return Object.hasOwn(ANTHROPIC_TYPE, bedrockType)
-    ? ANTHROPIC_TYPE[bedrockType]!
-    : anthropicErrorTypeForStatus(status);
+  if (Object.hasOwn(ANTHROPIC_TYPE, bedrockType)) return ANTHROPIC_TYPE[bedrockType]!;
+  // Bedrock answers model-side failures with 424 and 408: not the client's fault, whatever a 4xx suggests.
+  if (status === 424 || status === 408) return "api_error";
+  return anthropicErrorTypeForStatus(status);
 }
