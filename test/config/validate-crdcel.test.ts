@@ -101,6 +101,6 @@ test("llmcosts.yaml passes the CRD but its cost CEL names variables that do not 
   assert.equal(path, "spec.llmRequestCosts[5].cel");
   assert.match(
     rest,
-    /^Invalid value: "input_token \+ cached_input_token \+ output_token \+ total_token": cannot compile CEL expression: .*input_token/,
+    /^Invalid value: "input_token \+ cached_input_token \+ output_token \+ total_token": invalid CEL expression: Unknown variable: input_token$/,
   );
 });

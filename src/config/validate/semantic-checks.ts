@@ -3,8 +3,8 @@
  * hold before the gateway can compile the object (cost CEL, regular expressions).
  */
 import { parse } from "@marcbachmann/cel-js";
+import { compileCostExpression } from "../../limits/compile-cost-expression.js";
 import { requiredValue } from "../field-error.js";
-import { costExpressionProblem } from "./cost-expression.js";
 import { entries } from "./kind-validator.js";
 import { invalidField } from "./schema-messages.js";
 
@@ -21,9 +21,17 @@ export function checkCosts(costs: unknown, path: string, out: string[]): void {
   }
 }
 
+/**
+ * A cost expression is checked by compiling it exactly as the gateway will: it must type check
+ * (variables model, backend, route_name as strings and the token counts as uint) and a smoke
+ * evaluation must give a non-negative integer, as upstream's controller requires.
+ */
 export function checkCostExpression(expression: string, path: string, out: string[]): void {
-  const problem = costExpressionProblem(expression);
-  if (problem !== undefined) out.push(invalidField(path, expression, problem));
+  try {
+    compileCostExpression(expression);
+  } catch (err) {
+    out.push(invalidField(path, expression, `invalid CEL expression: ${firstLine(err)}`));
+  }
 }
 
 /** HTTPHeaderMatch lists: a RegularExpression value must compile. */
@@ -56,8 +64,11 @@ export function checkCelSyntax(expression: unknown, path: string, out: string[])
   try {
     parse(expression);
   } catch (err) {
-    out.push(
-      invalidField(path, expression, `cannot parse CEL expression: ${(err as Error).message.split("\n")[0]}`),
-    );
+    out.push(invalidField(path, expression, `cannot parse CEL expression: ${firstLine(err)}`));
   }
+}
+
+/** cel-js messages continue with a source excerpt on further lines; a field error keeps one line. */
+function firstLine(err: unknown): string {
+  return ((err as Error).message ?? String(err)).split("\n")[0] ?? "";
 }
