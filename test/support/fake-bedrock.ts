@@ -359,3 +359,79 @@ function converseProblem(body: Record<string, unknown>): string | undefined {
     return "A conversation must start with a user message.";
   return undefined;
 }
+
+export interface BedrockBackendOptions {
+  /** awsCredentials.region; default us-east-1 (the fake's default). */
+  region?: string;
+  /** Kept in a Secret as the `credentials` INI file (BackendSecurityPolicy awsCredentials.credentialsFile). */
+  credentials?: FakeBedrockCredentials;
+  /** credentialsFile.profile; the INI section the credentials are written under (default "default"). */
+  profile?: string;
+  /** credentialOverride.fromRequestHeaders. */
+  override?: { header?: string; fallbackToConfigured?: boolean };
+}
+
+/**
+ * Envoy AI Gateway YAML documents for an AWSBedrock AIServiceBackend `name` served by `fake`: the
+ * Backend, the AIServiceBackend, and an AWSCredentials BackendSecurityPolicy with its Secret.
+ */
+export function bedrockBackendDocs(
+  name: string,
+  fake: FakeBedrock,
+  options: BedrockBackendOptions = {},
+): Record<string, unknown>[] {
+  const docs: Record<string, unknown>[] = [
+    {
+      apiVersion: "gateway.envoyproxy.io/v1alpha1",
+      kind: "Backend",
+      metadata: { name, namespace: "default" },
+      spec: { endpoints: [{ ip: { address: "127.0.0.1", port: fake.port } }] },
+    },
+    {
+      apiVersion: "aigateway.envoyproxy.io/v1beta1",
+      kind: "AIServiceBackend",
+      metadata: { name, namespace: "default" },
+      spec: {
+        schema: { name: "AWSBedrock" },
+        backendRef: { name, kind: "Backend", group: "gateway.envoyproxy.io" },
+      },
+    },
+  ];
+  const awsCredentials: Record<string, unknown> = { region: options.region ?? "us-east-1" };
+  if (options.credentials !== undefined) {
+    const profile = options.profile ?? "default";
+    const { accessKeyId, secretAccessKey, sessionToken } = options.credentials;
+    const ini = [
+      `[${profile}]`,
+      `aws_access_key_id = ${accessKeyId}`,
+      `aws_secret_access_key = ${secretAccessKey}`,
+      ...(sessionToken === undefined ? [] : [`aws_session_token = ${sessionToken}`]),
+      "",
+    ].join("\n");
+    docs.push({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: `${name}-aws`, namespace: "default" },
+      type: "Opaque",
+      stringData: { credentials: ini },
+    });
+    awsCredentials.credentialsFile = {
+      secretRef: { name: `${name}-aws` },
+      ...(options.profile === undefined ? {} : { profile: options.profile }),
+    };
+  }
+  docs.push({
+    apiVersion: "aigateway.envoyproxy.io/v1beta1",
+    kind: "BackendSecurityPolicy",
+    metadata: { name: `${name}-aws`, namespace: "default" },
+    spec: {
+      targetRefs: [{ group: "aigateway.envoyproxy.io", kind: "AIServiceBackend", name }],
+      type: "AWSCredentials",
+      awsCredentials,
+      ...(options.override === undefined
+        ? {}
+        : { credentialOverride: { fromRequestHeaders: options.override } }),
+    },
+  });
+  return docs;
+}
