@@ -334,3 +334,15 @@ spec:
     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keys, namespace: default}\ndata: {jwks: '{\"keys\": []}'}";
   assert.deepEqual(validate(mcp, kiwi, keys).errors, []);
 });
+
+test("an AIServiceBackend's Backend must start with an address aigw can send to", () => {
+  const unix = EG_BACKEND.replace(
+    "[{fqdn: {hostname: api.openai.com, port: 443}}]",
+    "[{unix: {path: /run/llm.sock}}]",
+  );
+  assert.deepEqual(messages(validate(ROUTE, BACKEND, unix).errors), [
+    'spec.backendRef.name: Invalid value: "openai": the first endpoint of Backend default/openai must be an fqdn or ip with a port, which aigw sends to',
+  ]);
+  const portZero = EG_BACKEND.replace("port: 443", "port: 0");
+  assert.equal(validate(ROUTE, BACKEND, portZero).errors.length, 1);
+});

@@ -132,8 +132,14 @@ class ReferenceChecker {
 
   private checkAIServiceBackend(r: Resource): void {
     const ref = dig(r.spec, ["backendRef"]);
-    if (ref && ref.kind === "Backend" && ref.group === ENVOY_GATEWAY_GROUP) {
-      this.expect(r, "Backend", ref, "spec.backendRef.name", "error");
+    if (ref?.kind !== "Backend" || ref.group !== ENVOY_GATEWAY_GROUP) return;
+    const backend = this.expect(r, "Backend", ref, "spec.backendRef.name", "error");
+    // Requests go to the Backend's first endpoint, so it must be an address with a port.
+    const first = entries(backend?.spec?.endpoints)[0]?.[1];
+    const address = dig(first, ["fqdn"]) ?? dig(first, ["ip"]);
+    if (backend && first && !(typeof address?.port === "number" && address.port > 0)) {
+      const detail = `the first endpoint of Backend ${key(backend)} must be an fqdn or ip with a port, which aigw sends to`;
+      this.report(r, "error", invalidField("spec.backendRef.name", ref.name, detail));
     }
   }
 
