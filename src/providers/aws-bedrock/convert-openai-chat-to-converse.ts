@@ -14,28 +14,13 @@ export function convertOpenAIChatToConverse(body: Json, model: string): Converse
   if (conversation.system.length > 0) request.system = conversation.system;
 
   const inference: ConverseInferenceConfig = {};
-  let hasInference = false;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-  if (typeof maxTokens === "number") {
-    inference.maxTokens = maxTokens;
-    hasInference = true;
-  }
-  if (typeof body.temperature === "number") {
-    inference.temperature = body.temperature;
-    hasInference = true;
-  }
-  if (typeof body.top_p === "number") {
-    inference.topP = body.top_p;
-    hasInference = true;
-  }
-  if (typeof body.stop === "string") {
-    inference.stopSequences = [body.stop];
-    hasInference = true;
-  } else if (Array.isArray(body.stop) && body.stop.length > 0) {
-    inference.stopSequences = body.stop as string[];
-    hasInference = true;
-  }
-  if (hasInference) request.inferenceConfig = inference;
+  if (typeof maxTokens === "number") inference.maxTokens = maxTokens;
+  if (typeof body.temperature === "number") inference.temperature = body.temperature;
+  if (typeof body.top_p === "number") inference.topP = body.top_p;
+  if (typeof body.stop === "string") inference.stopSequences = [body.stop];
+  else if (Array.isArray(body.stop) && body.stop.length > 0) inference.stopSequences = body.stop as string[];
+  if (Object.keys(inference).length > 0) request.inferenceConfig = inference;
 
   const toolConfig = convertOpenAIToolsToConverse(
     body.tools,
