@@ -149,18 +149,17 @@ function caBundle(
   const pems: string[] = [];
   for (const ref of refs) {
     const ns = ref.namespace ?? namespace;
-    if (ref.kind === "Secret") {
-      const s = index.secret(ns, ref.name);
-      if (s?.["ca.crt"]) pems.push(s["ca.crt"]);
-    } else {
-      const cm = index.get("ConfigMap", ns, ref.name) as
-        | (Resource & { data?: Record<string, string> })
-        | undefined;
-      const pem = cm?.data?.["ca.crt"];
-      if (pem) pems.push(pem);
-    }
+    const pem =
+      ref.kind === "Secret"
+        ? index.secret(ns, ref.name)?.["ca.crt"]
+        : (index.get("ConfigMap", ns, ref.name) as (Resource & { data?: Record<string, string> }) | undefined)
+            ?.data?.["ca.crt"];
+    // Falling back to the system CAs would silently trust a different set than the user asked for.
+    if (!pem)
+      throw new Error(`CA certificate ${ref.kind ?? "ConfigMap"} ${ns}/${ref.name} (key ca.crt) not found`);
+    pems.push(pem);
   }
-  return pems.length ? pems.join("\n") : undefined;
+  return pems.join("\n");
 }
 
 /** The credential injector of every AIServiceBackend a BackendSecurityPolicy targets. */

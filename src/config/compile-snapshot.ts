@@ -2,13 +2,12 @@ import type { DispatcherCache } from "../upstream/dispatcher-cache.js";
 import { compileBackends } from "./compile-backends.js";
 import { compileRoute } from "./compile-routes.js";
 import { parseQuantity } from "./parse-quantity.js";
-import type { Resource } from "./resource.js";
+import { GATEWAY_CONFIG_ANNOTATION, type Resource } from "./resource.js";
 import { ResourceIndex } from "./resource-index.js";
 import type { CostSpec, ListenerSpec, RuntimeSnapshot } from "./snapshot.js";
 
 export const DEFAULT_PORT = 1975;
 export const DEFAULT_BODY_LIMIT = 50 * 1024 * 1024;
-const GATEWAY_CONFIG_ANNOTATION = "aigateway.envoyproxy.io/gateway-config";
 
 export interface CompileOptions {
   generation: number;

@@ -32,9 +32,10 @@ export class ResourceIndex {
     const s = this.get("Secret", namespace, name);
     if (!s || groupOf(s.apiVersion) !== "") return undefined;
     const out: Record<string, string> = {};
+    // An unset ${VAR} leaves a YAML null: that is an empty value, not the text "null".
     for (const [k, v] of Object.entries(s.data ?? {}))
-      out[k] = Buffer.from(String(v), "base64").toString("utf8");
-    for (const [k, v] of Object.entries(s.stringData ?? {})) out[k] = String(v);
+      out[k] = Buffer.from(String(v ?? ""), "base64").toString("utf8");
+    for (const [k, v] of Object.entries(s.stringData ?? {})) out[k] = String(v ?? "");
     return out;
   }
 }

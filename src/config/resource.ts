@@ -29,6 +29,8 @@ export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 export const ENVOY_GATEWAY_GROUP = "gateway.envoyproxy.io";
 export const INFERENCE_GROUP = "inference.networking.k8s.io";
 export const DEFAULT_NAMESPACE = "default";
+/** The Gateway annotation naming its GatewayConfig (same namespace). */
+export const GATEWAY_CONFIG_ANNOTATION = "aigateway.envoyproxy.io/gateway-config";
 
 /** The API group of a resource: "aigateway.envoyproxy.io/v1beta1" -> "aigateway.envoyproxy.io", "v1" -> "". */
 export function groupOf(apiVersion: string): string {

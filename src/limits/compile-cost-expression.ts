@@ -1,6 +1,6 @@
 import { Environment } from "@marcbachmann/cel-js";
 import { UnsignedInt } from "@marcbachmann/cel-js/evaluator";
-import type { TokenUsage } from "../usage/token-usage.js";
+import { emptyUsage, type TokenUsage } from "../usage/token-usage.js";
 
 /** What a CEL cost expression can read, named as upstream documents them (token counts are uint). */
 export interface CostVariables {
@@ -59,19 +59,8 @@ export function compileCostExpression(expression: string): CostExpression {
     if (value < 0) throw new Error("cost is negative");
     return Number(value);
   };
-  // Smoke evaluation as upstream does at configuration time.
-  evaluate({
-    model: "m",
-    backend: "b",
-    route_name: "r",
-    usage: {
-      inputTokens: 1,
-      outputTokens: 1,
-      totalTokens: 2,
-      cachedInputTokens: 1,
-      cacheCreationInputTokens: 1,
-      reasoningTokens: 1,
-    },
-  });
+  // Smoke evaluation with zero tokens, as upstream does at configuration time: an expression that
+  // underflows on an empty answer (e.g. `input_tokens - 1u`) is rejected now, not at request time.
+  evaluate({ model: "m", backend: "b", route_name: "r", usage: emptyUsage() });
   return evaluate;
 }

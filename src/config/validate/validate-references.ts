@@ -3,6 +3,7 @@ import {
   AIGW_GROUP,
   ENVOY_GATEWAY_GROUP,
   GATEWAY_API_GROUP,
+  GATEWAY_CONFIG_ANNOTATION,
   groupOf,
   INFERENCE_GROUP,
   type Resource,
@@ -38,8 +39,6 @@ const POLICY_SECRETS: Record<string, { path: string[]; key: string }> = {
   AzureCredentials: { path: ["azureCredentials", "clientSecretRef"], key: "client-secret" },
   GCPCredentials: { path: ["gcpCredentials", "credentialsFile", "secretRef"], key: "service_account.json" },
 };
-
-const GATEWAY_CONFIG_ANNOTATION = "aigateway.envoyproxy.io/gateway-config";
 
 /**
  * Cross-reference checks: the references of `checked` must resolve among `available` (which also
