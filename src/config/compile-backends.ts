@@ -28,9 +28,10 @@ export interface CompiledBackends {
 export function compileBackends(
   index: ResourceIndex,
   dispatchers: DispatcherCache,
+  env: Readonly<Record<string, string | undefined>>,
   warn: (message: string) => void,
 ): CompiledBackends {
-  const credentials = credentialsByBackend(index);
+  const credentials = credentialsByBackend(index, env);
   const backends = new Map<string, CompiledBackend>();
   const mutations = new Map<string, { header?: MutationSpec; body?: BodyMutationSpec }>();
   const origins: OriginSettings[] = [];
@@ -163,12 +164,15 @@ function caBundle(
 }
 
 /** The credential injector of every AIServiceBackend a BackendSecurityPolicy targets. */
-function credentialsByBackend(index: ResourceIndex): Map<string, CredentialInjector> {
+function credentialsByBackend(
+  index: ResourceIndex,
+  env: Readonly<Record<string, string | undefined>>,
+): Map<string, CredentialInjector> {
   const out = new Map<string, CredentialInjector>();
   for (const policy of index.list("BackendSecurityPolicy")) {
     const namespace = policy.metadata.namespace ?? "default";
     const targets = (policy.spec?.targetRefs as { kind?: string; name?: string }[] | undefined) ?? [];
-    const injector = compileCredentials(policy, index);
+    const injector = compileCredentials(policy, index, env);
     for (const t of targets) {
       if ((t.kind ?? "AIServiceBackend") === "AIServiceBackend" && t.name)
         out.set(`${namespace}/${t.name}`, injector);

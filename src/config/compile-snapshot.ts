@@ -12,6 +12,8 @@ export const DEFAULT_BODY_LIMIT = 50 * 1024 * 1024;
 export interface CompileOptions {
   generation: number;
   dispatchers: DispatcherCache;
+  /** For credential chains that read the environment (AWS). */
+  env: Readonly<Record<string, string | undefined>>;
   /** Unix seconds for /v1/models `created` when nothing else says. */
   defaultCreatedAt: number;
   /** Kinds that were read but ignored (from validation). */
@@ -32,7 +34,12 @@ export function compileSnapshot(resources: readonly Resource[], options: Compile
     );
   }
   const gateway = gateways[0];
-  const { backends, mutations, origins } = compileBackends(index, options.dispatchers, options.warn);
+  const { backends, mutations, origins } = compileBackends(
+    index,
+    options.dispatchers,
+    options.env,
+    options.warn,
+  );
   const routes = index.list("AIGatewayRoute").map((route) =>
     compileRoute(route, {
       backends,

@@ -42,6 +42,7 @@ export async function loadSnapshot(
     return compileSnapshot(resources, {
       generation: options.generation,
       dispatchers: options.dispatchers,
+      env: options.env,
       defaultCreatedAt: options.defaultCreatedAt,
       ignored,
       warn: options.warn,

@@ -1,6 +1,7 @@
 import type { Resource } from "../config/resource.js";
 import type { ResourceIndex } from "../config/resource-index.js";
 import type { CredentialInjector } from "../config/snapshot.js";
+import { createAwsCredentialInjector } from "./aws/create-aws-credential-injector.js";
 import { createHeaderCredentialInjector } from "./header-credential-injector.js";
 
 /** Per BackendSecurityPolicy type: the spec field, the upstream header, and the default override header. */
@@ -25,7 +26,11 @@ export class UnsupportedCredentialError extends Error {
  * Builds the credential injector for one BackendSecurityPolicy. Secrets are resolved now, at
  * compile time, so a changed Secret takes effect with the next configuration reload.
  */
-export function compileCredentials(policy: Resource, index: ResourceIndex): CredentialInjector {
+export function compileCredentials(
+  policy: Resource,
+  index: ResourceIndex,
+  env: Readonly<Record<string, string | undefined>>,
+): CredentialInjector {
   const spec = policy.spec ?? {};
   const type = String(spec.type ?? "");
   const namespace = policy.metadata.namespace;
@@ -42,6 +47,25 @@ export function compileCredentials(policy: Resource, index: ResourceIndex): Cred
       overrideHeader: override ? (override.header ?? headerType.override).toLowerCase() : undefined,
       fallbackToConfigured: override?.fallbackToConfigured ?? true,
     });
+  }
+  if (type === "AWSCredentials") {
+    const aws = (spec.awsCredentials ?? {}) as {
+      region?: string;
+      credentialsFile?: { secretRef?: { name?: string; namespace?: string }; profile?: string };
+    };
+    const ref = aws.credentialsFile?.secretRef;
+    const file = ref?.name ? index.secret(ref.namespace ?? namespace, ref.name)?.credentials : undefined;
+    return createAwsCredentialInjector(
+      {
+        region: aws.region ?? "",
+        credentialsFile:
+          file === undefined ? undefined : { secret: file, profile: aws.credentialsFile?.profile },
+        overrideHeaderPrefix: override?.header,
+        overrideEnabled: override !== undefined,
+        fallbackToConfigured: override?.fallbackToConfigured ?? true,
+      },
+      env,
+    );
   }
   return unsupported(type);
 }

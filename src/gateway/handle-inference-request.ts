@@ -6,7 +6,11 @@ import { UnsupportedCredentialError } from "../credentials/compile-credentials.j
 import { MissingCredentialError } from "../credentials/missing-credential-error.js";
 import type { ClientEndpoint } from "../endpoints/client-endpoint.js";
 import { translatorFor } from "../providers/registry.js";
-import { InvalidRequestError, type ResponseTranslator } from "../providers/translator.js";
+import {
+  InvalidRequestError,
+  type ResponseTranslator,
+  type TranslateRequestInput,
+} from "../providers/translator.js";
 import { emptyUsage } from "../usage/token-usage.js";
 import { applyBodyMutation } from "./apply-body-mutation.js";
 import { matchRoute, requestHost } from "./match-route.js";
@@ -121,18 +125,19 @@ export async function handleInferenceRequest(
     }
 
     // 3. Translate the request for the backend's schema and add credentials.
+    const translateInput: TranslateRequestInput = {
+      body,
+      raw,
+      model: requestModel,
+      modelOverridden: requestModel !== model,
+      stream,
+      forceIncludeUsage: match.route.costs.length > 0,
+      schema: backend.schema,
+      headers: req.headers,
+    };
     let upstream: ReturnType<typeof translator.request>;
     try {
-      upstream = translator.request({
-        body,
-        raw,
-        model: requestModel,
-        modelOverridden: requestModel !== model,
-        stream,
-        forceIncludeUsage: match.route.costs.length > 0,
-        schema: backend.schema,
-        headers: req.headers,
-      });
+      upstream = translator.request(translateInput);
     } catch (err) {
       if (err instanceof InvalidRequestError) {
         return fail(422, "UnprocessableEntity", `invalid request body: ${err.message}`, "invalid_request");
@@ -195,6 +200,7 @@ export async function handleInferenceRequest(
         headers: answer.headers,
         requestModel,
         stream,
+        request: translateInput,
       });
       const passHeaders = clientResponseHeaders(answer.headers);
       try {

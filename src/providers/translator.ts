@@ -72,6 +72,11 @@ export interface ResponseContext {
   requestModel: string;
   /** The client asked for a stream. */
   stream: boolean;
+  /**
+   * What the request side was given, e.g. to honour `encoding_format`, or to report usage in a
+   * translated stream when the client asked (`stream_options.include_usage`) or costs force it.
+   */
+  request: TranslateRequestInput;
 }
 
 export interface TranslatedBody {

@@ -6,12 +6,6 @@ import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } 
 import { convertOpenAIEmbeddingsToTitan } from "./convert-openai-embeddings-to-titan.js";
 import { encodeEmbeddingBase64 } from "./encode-embedding-base64.js";
 
-/**
- * The response context with the client's parsed body, which `encoding_format` is read from.
- * TODO(lead): ResponseContext gains `clientBody`; until then base64 is only honoured when present.
- */
-type EmbeddingsResponseContext = ResponseContext & { clientBody?: Record<string, unknown> };
-
 /** /v1/embeddings to Amazon Titan text embeddings via InvokeModel (`/model/<id>/invoke`). */
 export const openAIEmbeddingsTitanTranslator: Translator = {
   request(input) {
@@ -28,7 +22,7 @@ class TitanEmbeddingsResponse implements ResponseTranslator {
   readonly usage = emptyUsage();
   readonly responseModel: string;
 
-  constructor(private readonly ctx: EmbeddingsResponseContext) {
+  constructor(private readonly ctx: ResponseContext) {
     this.responseModel = ctx.requestModel;
   }
 
@@ -59,7 +53,7 @@ class TitanEmbeddingsResponse implements ResponseTranslator {
     const tokens = typeof titan.inputTextTokenCount === "number" ? titan.inputTextTokenCount : 0;
     this.usage.inputTokens = tokens;
     this.usage.totalTokens = tokens;
-    const base64 = this.ctx.clientBody?.encoding_format === "base64";
+    const base64 = this.ctx.request.body.encoding_format === "base64";
     const json = {
       object: "list",
       data: [

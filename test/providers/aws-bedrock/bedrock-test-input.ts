@@ -31,15 +31,22 @@ export const BEDROCK_DATE_SECONDS = Date.UTC(2026, 10, 22, 3, 50, 0) / 1000;
 
 export function bedrockContext(
   status: number,
-  options: { stream?: boolean; model?: string; headers?: Record<string, string> } = {},
+  options: {
+    stream?: boolean;
+    model?: string;
+    headers?: Record<string, string>;
+    body?: Record<string, unknown>;
+  } = {},
 ): ResponseContext {
+  const model = options.model ?? "anthropic.claude-3-5-sonnet-20240620-v1:0";
   return {
     status,
     headers: options.headers ?? {
       ...BEDROCK_HEADERS,
       "content-type": options.stream ? "application/vnd.amazon.eventstream" : "application/json",
     },
-    requestModel: options.model ?? "anthropic.claude-3-5-sonnet-20240620-v1:0",
+    requestModel: model,
     stream: options.stream ?? false,
+    request: bedrockInput(options.body ?? { model }, { model, stream: options.stream ?? false }),
   };
 }

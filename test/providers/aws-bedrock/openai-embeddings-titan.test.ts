@@ -50,13 +50,11 @@ test("the Titan answer becomes an OpenAI embeddings list with usage", () => {
 });
 
 test("encoding_format base64 is little-endian float32", () => {
-  const ctx = {
-    ...bedrockContext(200, { model: TITAN }),
-    clientBody: { model: TITAN, input: "x", encoding_format: "base64" },
-  };
-  const out = openAIEmbeddingsTitanTranslator
-    .response(ctx as ResponseContext)
-    .body(Buffer.from(JSON.stringify(TITAN_ANSWER)));
+  const ctx = bedrockContext(200, {
+    model: TITAN,
+    body: { model: TITAN, input: "x", encoding_format: "base64" },
+  });
+  const out = openAIEmbeddingsTitanTranslator.response(ctx).body(Buffer.from(JSON.stringify(TITAN_ANSWER)));
   const embedding = (JSON.parse(String(out.body)) as { data: { embedding: string }[] }).data[0]
     ?.embedding as string;
   const bytes = Buffer.from(embedding, "base64");
