@@ -1,12 +1,7 @@
 import { openAIErrorBody } from "../../api/openai-error.js";
 import type { TokenUsage } from "../../usage/token-usage.js";
 import { createdFromDateHeader } from "../aws-bedrock/created-from-date-header.js";
-import type {
-  ResponseContext,
-  ResponseTranslator,
-  TranslatedBody,
-  TranslateRequestInput,
-} from "../translator.js";
+import type { ResponseContext, ResponseTranslator, TranslatedBody } from "../translator.js";
 import { AnthropicEventsToChatChunks } from "./anthropic-events-to-chat-chunks.js";
 import type { AnthropicMessage, AnthropicStreamEvent } from "./anthropic-wire-types.js";
 import { convertAnthropicMessageToChatCompletion } from "./convert-anthropic-message-to-chat-completion.js";
@@ -39,7 +34,7 @@ export class ChatCompletionFromAnthropicResponse implements ResponseTranslator {
   private stream: { source: AnthropicEventSource; chunks: AnthropicEventsToChatChunks } | undefined;
 
   constructor(
-    private readonly ctx: ResponseContext & { request?: TranslateRequestInput },
+    private readonly ctx: ResponseContext,
     private readonly backend: AnthropicBackend,
   ) {}
 
@@ -106,7 +101,7 @@ export class ChatCompletionFromAnthropicResponse implements ResponseTranslator {
       chunks: new AnthropicEventsToChatChunks(
         this.ctx.requestModel,
         createdFromDateHeader(this.ctx.headers),
-        wantsStreamUsage(this.ctx),
+        wantsStreamUsage(this.ctx.request),
       ),
     };
     return this.stream;

@@ -407,13 +407,7 @@ describe("OpenAI chat -> Anthropic Messages: response", () => {
       .map((p) => JSON.parse(p) as { choices: { delta: unknown; finish_reason: string | null }[] });
     assert.deepEqual(
       chunks.map((c) => c.choices[0]?.delta),
-      [
-        { role: "assistant", content: "" },
-        { reasoning_content: "2+2 is 4." },
-        { content: "4" },
-        {},
-        undefined,
-      ],
+      [{ role: "assistant", content: "" }, { reasoning_content: "2+2 is 4." }, { content: "4" }, {}],
     );
     assert.equal(chunks[3]?.choices[0]?.finish_reason, "length");
     assert.equal(response.usage.reasoningTokens, 9);

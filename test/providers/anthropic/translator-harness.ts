@@ -31,18 +31,23 @@ export function requestInput(
   };
 }
 
-/** Upstream answer context; `request` is the input handed back as the gateway does it. */
+/**
+ * Upstream answer context. `request` is the input the gateway handed to the request side; by default
+ * a plain request for the model that asks for nothing special (e.g. no stream usage).
+ */
 export function responseContext(
   status: number,
   requestModel: string,
   options: { stream?: boolean; headers?: Record<string, string>; request?: TranslateRequestInput } = {},
-): ResponseContext & { request?: TranslateRequestInput } {
+): ResponseContext {
+  const stream = options.stream ?? false;
   return {
     status,
     headers: { date: "Tue, 24 Nov 2026 10:00:00 GMT", ...options.headers },
     requestModel,
-    stream: options.stream ?? false,
-    ...(options.request === undefined ? {} : { request: options.request }),
+    stream,
+    request:
+      options.request ?? requestInput({ model: requestModel, messages: [], ...(stream ? { stream } : {}) }),
   };
 }
 

@@ -169,7 +169,16 @@ describe("OpenAI chat -> Claude on Bedrock (InvokeModel)", () => {
 
   it("streams chat.completion.chunks from the event stream with exact usage", () => {
     for (const size of AWKWARD_PIECE_SIZES) {
-      const response = chatTranslator.response(responseContext(200, MODEL, { stream: true }));
+      const request = requestInput(
+        {
+          model: MODEL,
+          messages: [{ role: "user", content: "x" }],
+          stream: true,
+          stream_options: { include_usage: true },
+        },
+        { schema },
+      );
+      const response = chatTranslator.response(responseContext(200, MODEL, { stream: true, request }));
       const payloads = sseDataPayloads(runStream(response, invokeToolUseStream, size));
       assert.equal(payloads.at(-1), "[DONE]");
       const chunks = payloads.slice(0, -1).map((p) => JSON.parse(p) as Record<string, unknown>);
