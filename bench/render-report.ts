@@ -78,9 +78,7 @@ export function renderReport(results: BenchResults): string {
     row(
       `Resident memory flat after ${settings.soakSeconds} s at ${settings.rate} req/s`,
       "within 10 %",
-      growth
-        ? `${mb(growth.early)} at ${growth.earlySeconds} s → ${mb(growth.end)} at end (${pct(growth.ratio)})`
-        : "—",
+      growth ? `${growth.description} (${pct(growth.ratio)})` : "—",
       verdict(growth?.ratio ?? Number.NaN, (v) => Math.abs(v) <= BUDGET.soakGrowth),
     ),
     "",
@@ -136,8 +134,10 @@ export function renderReport(results: BenchResults): string {
 
 function latencyTable(out: string[], title: string, rounds: TargetRun[][], field: "latency" | "firstByte") {
   out.push(`### ${title}`, "");
-  out.push("| Target | p50 | p90 | p99 | p99.9 | max | added p50 / p99 | send lag p99 | failures |");
-  out.push("|---|---|---|---|---|---|---|---|---|");
+  out.push(
+    "| Target | p50 | p90 | p99 | p99.9 | max | added p50 / p99 | send lag p99 | other CPU | failures |",
+  );
+  out.push("|---|---|---|---|---|---|---|---|---|---|");
   const addedP50 = addedOverDirect(rounds, (l) => l.p50, field);
   const addedP99 = addedOverDirect(rounds, (l) => l.p99, field);
   for (const name of targetNames(rounds)) {
@@ -145,8 +145,9 @@ function latencyTable(out: string[], title: string, rounds: TargetRun[][], field
     const pick = (f: (l: LatencySummary) => number) => median(runs.map((run) => f(run.result[field])));
     const added = name === "direct" ? "—" : `${ms(addedP50[keyOf(name)])} / ${ms(addedP99[keyOf(name)])}`;
     const lag = median(runs.map((run) => run.result.scheduleLag?.p99 ?? Number.NaN));
+    const other = median(runs.map((run) => run.cpu["other"] ?? Number.NaN));
     out.push(
-      `| ${name} | ${ms(pick((l) => l.p50))} | ${ms(pick((l) => l.p90))} | ${ms(pick((l) => l.p99))} | ${ms(pick((l) => l.p999))} | ${ms(pick((l) => l.max))} | ${added} | ${ms(lag)} | ${failures(runs)} |`,
+      `| ${name} | ${ms(pick((l) => l.p50))} | ${ms(pick((l) => l.p90))} | ${ms(pick((l) => l.p99))} | ${ms(pick((l) => l.p999))} | ${ms(pick((l) => l.max))} | ${added} | ${ms(lag)} | ${pct(other)} | ${failures(runs)} |`,
     );
   }
   out.push(
@@ -177,23 +178,31 @@ function addedOverDirect(
   return { proxy: added("minimal proxy"), gateway: added("gateway") };
 }
 
-/** The RSS a few seconds into the soak (after warm-up effects) against the RSS at its end. */
+/**
+ * Whether RSS drifts: the median of the samples in the first window after warm-up effects settle
+ * against the median of the last window. V8 grows and shrinks its heap around every major GC, so a
+ * single reading can land on a peak or a trough; a leak moves the median, a GC cycle does not.
+ */
 function soakGrowth(samples: { seconds: number; bytes: number }[]) {
   const end = samples.at(-1);
   if (!end) return undefined;
-  const settleSeconds = Math.min(30, end.seconds / 4);
-  const early = samples.find((sample) => sample.seconds >= settleSeconds) ?? end;
+  const settle = Math.min(30, end.seconds / 4);
+  const window = Math.max(5, Math.min(60, end.seconds / 5));
+  const early = samples
+    .filter((s) => s.seconds >= settle && s.seconds <= settle + window)
+    .map((s) => s.bytes);
+  const late = samples.filter((s) => s.seconds >= end.seconds - window).map((s) => s.bytes);
+  const earlyMedian = median(early.length > 0 ? early : [end.bytes]);
+  const lateMedian = median(late);
   return {
-    early: early.bytes,
-    earlySeconds: Math.round(early.seconds),
-    end: end.bytes,
-    ratio: (end.bytes - early.bytes) / early.bytes,
+    description: `median ${mb(earlyMedian)} in ${Math.round(settle)}–${Math.round(settle + window)} s → median ${mb(lateMedian)} in the last ${Math.round(window)} s`,
+    ratio: (lateMedian - earlyMedian) / earlyMedian,
   };
 }
 
 function cpuShares(run: TargetRun, name: TargetName): string {
   const target = name === "direct" ? "—" : pct(run.cpu[name] ?? Number.NaN);
-  return `${pct(run.cpu["client"] ?? Number.NaN)} / ${pct(run.cpu["simulator"] ?? Number.NaN)} / ${target}`;
+  return `${pct(run.cpu["client"] ?? Number.NaN)} / ${pct(run.cpu["simulator"] ?? Number.NaN)} / ${target} / ${pct(run.cpu["other"] ?? Number.NaN)}`;
 }
 
 function targetNames(rounds: TargetRun[][]): TargetName[] {

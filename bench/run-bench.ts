@@ -13,7 +13,7 @@ import {
 import type { BenchResults, MemorySample, TargetName, TargetRun } from "./bench-results.js";
 import type { LoadJob } from "./load-job.js";
 import { loadAverage, machineInfo } from "./machine-info.js";
-import { cpuSeconds, residentBytes } from "./process-stats.js";
+import { cpuSeconds, machineBusySeconds, residentBytes } from "./process-stats.js";
 import { renderReport } from "./render-report.js";
 import { summarizeCpuProfile } from "./summarize-cpu-profile.js";
 
@@ -142,13 +142,19 @@ function job(mode: LoadJob["mode"], origin: string, body: string, durationSecond
 async function measure(target: (typeof targets)[number], load: LoadJob): Promise<TargetRun> {
   const watched = [simulator, ...(target.server ? [target.server] : [])];
   const before = watched.map((server) => cpuSeconds(server.pid));
+  const machineBefore = machineBusySeconds();
   const start = process.hrtime.bigint();
   const result = await runLoad(load, CLIENT_CPUS);
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  let ours = result.clientCpuSeconds;
   const cpu: Record<string, number> = { client: result.clientCpuSeconds / wall };
   watched.forEach((server, i) => {
-    cpu[server.name] = (cpuSeconds(server.pid) - before[i]!) / wall;
+    const used = cpuSeconds(server.pid) - before[i]!;
+    ours += used;
+    cpu[server.name] = used / wall;
   });
+  // Everything else that ran meanwhile: other users of a shared machine, this orchestrator, the kernel.
+  cpu["other"] = Math.max(0, machineBusySeconds() - machineBefore - ours) / wall;
   return { target: target.name, result, cpu };
 }
 
