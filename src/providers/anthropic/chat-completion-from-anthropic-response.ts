@@ -1,6 +1,6 @@
 import { openAIErrorBody } from "../../api/openai-error.js";
 import type { TokenUsage } from "../../usage/token-usage.js";
-import { createdFromDateHeader } from "../aws-bedrock/created-from-date-header.js";
+import { createdFromDateHeader } from "../created-from-date-header.js";
 import type { ResponseContext, ResponseTranslator, TranslatedBody } from "../translator.js";
 import { AnthropicEventsToChatChunks } from "./anthropic-events-to-chat-chunks.js";
 import type { AnthropicMessage, AnthropicStreamEvent } from "./anthropic-wire-types.js";

@@ -1,8 +1,8 @@
 import { anthropicErrorBody } from "../../api/anthropic-error.js";
 import type { AnthropicStreamEvent } from "../anthropic/anthropic-wire-types.js";
 import { AwsEventStreamDecoder } from "../aws/aws-event-stream-decoder.js";
+import { mapBedrockErrorToAnthropicType } from "../aws/map-bedrock-error-to-anthropic-type.js";
 import { readBedrockStreamException } from "../aws/read-bedrock-stream-exception.js";
-import { mapBedrockErrorToAnthropicType } from "./map-bedrock-error-to-anthropic-type.js";
 
 /** An Anthropic stream event and its JSON text, to parse once and relay unchanged. */
 export interface InvokeStreamEvent {

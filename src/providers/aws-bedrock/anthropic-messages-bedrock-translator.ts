@@ -1,7 +1,7 @@
 import { anthropicErrorBody } from "../../api/anthropic-error.js";
 import { emptyUsage } from "../../usage/token-usage.js";
 import { bedrockModelPath } from "../aws/bedrock-model-path.js";
-import { mapBedrockErrorToAnthropicType } from "../aws-anthropic/map-bedrock-error-to-anthropic-type.js";
+import { mapBedrockErrorToAnthropicType } from "../aws/map-bedrock-error-to-anthropic-type.js";
 import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
 import { ConverseStreamReader } from "./converse-stream-reader.js";
 import { ConverseStreamToAnthropicEvents } from "./converse-stream-to-anthropic-events.js";

@@ -1,12 +1,12 @@
 import { openAIErrorBody } from "../../api/openai-error.js";
 import { emptyUsage } from "../../usage/token-usage.js";
 import { bedrockModelPath } from "../aws/bedrock-model-path.js";
+import { createdFromDateHeader } from "../created-from-date-header.js";
 import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
 import { ConverseStreamReader } from "./converse-stream-reader.js";
 import { ConverseStreamToOpenAIChunks } from "./converse-stream-to-openai-chunks.js";
 import { convertConverseToOpenAIResponse } from "./convert-converse-to-openai-response.js";
 import { convertOpenAIChatToConverse } from "./convert-openai-chat-to-converse.js";
-import { createdFromDateHeader } from "./created-from-date-header.js";
 import { readConverseResponse } from "./read-converse-response.js";
 import { bedrockRequestId } from "./response-id.js";
 

@@ -1,6 +1,6 @@
-import { anthropicErrorBody, anthropicErrorTypeForStatus } from "../../api/anthropic-error.js";
+import { anthropicErrorTypeForStatus } from "../../api/anthropic-error.js";
+import { AnthropicStreamWriter } from "../../api/anthropic-stream-writer.js";
 import { emptyUsage, type TokenUsage } from "../../usage/token-usage.js";
-import { anthropicSseEvent } from "../anthropic/anthropic-sse-event.js";
 import { convertOpenAIUsage, type OpenAIUsage } from "../openai/convert-openai-usage.js";
 import { convertOpenAIUsageToAnthropic } from "./convert-openai-usage-to-anthropic.js";
 import { mapOpenAIFinishReason } from "./map-openai-finish-reason.js";
@@ -33,20 +33,16 @@ interface ChatChunk {
  * thinking, text and tool_use blocks, one open at a time as Anthropic streams them; then, at
  * `[DONE]` (or when the upstream ends without it), content_block_stop, message_delta with the stop
  * reason and the usage of the final usage chunk, and message_stop. OpenAI reports usage only at
- * the end, so message_start says 0 input tokens and message_delta gives the real counts, which
- * the Anthropic SDKs take over. An error object in the stream becomes an `error` event.
+ * the end, so message_delta gives the real counts. An error object in the stream becomes an
+ * `error` event.
  */
 export class ChatChunksToAnthropicEvents {
   readonly usage: TokenUsage = emptyUsage();
+  private readonly writer = new AnthropicStreamWriter();
   private upstreamUsage: OpenAIUsage | undefined;
   private id = "";
   private model: string | undefined;
-  private started = false;
-  private closed = false;
   private failed = false;
-  /** Index of the last block started; -1 before the first. */
-  private blockIndex = -1;
-  private openBlock: "text" | "thinking" | "tool_use" | undefined;
   /** OpenAI tool call index -> the Anthropic block index of its tool_use block. */
   private readonly toolBlocks = new Map<number, number>();
   private finishReason: string | null | undefined;
@@ -59,7 +55,7 @@ export class ChatChunksToAnthropicEvents {
 
   /** One `data:` payload in; the Anthropic SSE to send now ("" for none). */
   push(data: string): string {
-    if (this.closed || this.failed) return "";
+    if (this.writer.finished || this.failed) return "";
     if (data === "[DONE]") return this.close();
     let chunk: ChatChunk;
     try {
@@ -83,12 +79,12 @@ export class ChatChunksToAnthropicEvents {
     if (delta) {
       const reasoning = delta.reasoning_content ?? delta.reasoning;
       if (typeof reasoning === "string" && reasoning !== "") {
-        out += this.openIfNeeded("thinking");
-        out += this.blockDelta(`{"type":"thinking_delta","thinking":${JSON.stringify(reasoning)}}`);
+        if (this.writer.openKind !== "thinking") out += this.writer.startThinking();
+        out += this.writer.thinkingDelta(reasoning);
       }
       if (typeof delta.content === "string" && delta.content !== "") {
-        out += this.openIfNeeded("text");
-        out += this.blockDelta(`{"type":"text_delta","text":${JSON.stringify(delta.content)}}`);
+        if (this.writer.openKind !== "text") out += this.writer.startText();
+        out += this.writer.textDelta(delta.content);
       }
       for (const call of delta.tool_calls ?? []) out += this.toolCall(call);
     }
@@ -102,26 +98,7 @@ export class ChatChunksToAnthropicEvents {
   }
 
   private start(): string {
-    if (this.started) return "";
-    this.started = true;
-    const message = {
-      id: this.id,
-      type: "message",
-      role: "assistant",
-      model: this.responseModel,
-      content: [],
-      stop_reason: null,
-      stop_sequence: null,
-      usage: { input_tokens: 0, output_tokens: 0 },
-    };
-    return anthropicSseEvent("message_start", JSON.stringify({ type: "message_start", message }));
-  }
-
-  private openIfNeeded(kind: "text" | "thinking"): string {
-    if (this.openBlock === kind) return "";
-    const block =
-      kind === "text" ? '{"type":"text","text":""}' : '{"type":"thinking","thinking":"","signature":""}';
-    return this.closeBlock() + this.startBlock(block, kind);
+    return this.writer.startMessage(this.id, this.responseModel);
   }
 
   private toolCall(call: ToolCallDelta): string {
@@ -129,58 +106,21 @@ export class ChatChunksToAnthropicEvents {
     let out = "";
     let blockIndex = this.toolBlocks.get(index);
     if (blockIndex === undefined) {
-      const block = { type: "tool_use", id: call.id ?? "", name: call.function?.name ?? "", input: {} };
-      out += this.closeBlock() + this.startBlock(JSON.stringify(block), "tool_use");
-      blockIndex = this.blockIndex;
+      out += this.writer.startToolUse(call.id ?? "", call.function?.name ?? "");
+      blockIndex = this.writer.lastIndex;
       this.toolBlocks.set(index, blockIndex);
     }
     const args = call.function?.arguments;
-    if (args) {
-      const delta = `{"type":"input_json_delta","partial_json":${JSON.stringify(args)}}`;
-      out += anthropicSseEvent(
-        "content_block_delta",
-        `{"type":"content_block_delta","index":${blockIndex},"delta":${delta}}`,
-      );
-    }
+    if (args) out += this.writer.inputJsonDelta(args, blockIndex);
     return out;
-  }
-
-  private startBlock(block: string, kind: "text" | "thinking" | "tool_use"): string {
-    this.blockIndex++;
-    this.openBlock = kind;
-    return anthropicSseEvent(
-      "content_block_start",
-      `{"type":"content_block_start","index":${this.blockIndex},"content_block":${block}}`,
-    );
-  }
-
-  private blockDelta(delta: string): string {
-    return anthropicSseEvent(
-      "content_block_delta",
-      `{"type":"content_block_delta","index":${this.blockIndex},"delta":${delta}}`,
-    );
-  }
-
-  private closeBlock(): string {
-    if (this.openBlock === undefined) return "";
-    this.openBlock = undefined;
-    return anthropicSseEvent(
-      "content_block_stop",
-      `{"type":"content_block_stop","index":${this.blockIndex}}`,
-    );
   }
 
   private close(): string {
-    if (this.closed) return "";
-    this.closed = true;
-    let out = this.start() + this.closeBlock();
+    if (this.writer.finished) return "";
     const usage = this.upstreamUsage
       ? convertOpenAIUsageToAnthropic(this.upstreamUsage)
       : { output_tokens: 0 };
-    const delta = { stop_reason: mapOpenAIFinishReason(this.finishReason), stop_sequence: null };
-    out += anthropicSseEvent("message_delta", JSON.stringify({ type: "message_delta", delta, usage }));
-    out += anthropicSseEvent("message_stop", '{"type":"message_stop"}');
-    return out;
+    return this.start() + this.writer.finish(mapOpenAIFinishReason(this.finishReason), usage);
   }
 
   private fail(error: { message?: unknown; code?: unknown }): string {
@@ -189,6 +129,6 @@ export class ChatChunksToAnthropicEvents {
     const type =
       Number.isInteger(status) && status >= 400 ? anthropicErrorTypeForStatus(status) : "api_error";
     const message = typeof error.message === "string" ? error.message : JSON.stringify(error);
-    return anthropicSseEvent("error", anthropicErrorBody(type, message));
+    return this.writer.error(type, message);
   }
 }
