@@ -1,14 +1,14 @@
 import { anthropicErrorBody } from "../../api/anthropic-error.js";
+import { anthropicSseEvent } from "../../api/anthropic-stream-writer.js";
 import { emptyUsage, type TokenUsage } from "../../usage/token-usage.js";
-import { anthropicSseEvent } from "../anthropic/anthropic-sse-event.js";
 import { AnthropicStreamUsage } from "../anthropic/convert-anthropic-usage.js";
 import { readAnthropicMessageAnswer } from "../anthropic/read-anthropic-message-answer.js";
+import { mapBedrockErrorToAnthropicType } from "../aws/map-bedrock-error-to-anthropic-type.js";
 import { readBedrockError } from "../aws/read-bedrock-error.js";
 import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
 import { bedrockAnthropicBetas } from "./bedrock-anthropic-betas.js";
 import { BedrockInvokeStream } from "./bedrock-invoke-stream.js";
 import { bedrockAnthropicVersion, invokeModelPath } from "./invoke-model-target.js";
-import { mapBedrockErrorToAnthropicType } from "./map-bedrock-error-to-anthropic-type.js";
 
 /**
  * /v1/messages to Claude on Bedrock (InvokeModel). The Messages body is Bedrock's too, except that
