@@ -1,8 +1,10 @@
 import { anthropicCountTokensAnthropicTranslator } from "./anthropic/anthropic-count-tokens-anthropic-translator.js";
 import { anthropicMessagesAnthropicTranslator } from "./anthropic/anthropic-messages-anthropic-translator.js";
 import { openAIChatAnthropicTranslator } from "./anthropic/openai-chat-anthropic-translator.js";
+import { anthropicCountTokensAWSAnthropicTranslator } from "./aws-anthropic/anthropic-count-tokens-aws-anthropic-translator.js";
 import { anthropicMessagesAWSAnthropicTranslator } from "./aws-anthropic/anthropic-messages-aws-anthropic-translator.js";
 import { openAIChatAWSAnthropicTranslator } from "./aws-anthropic/openai-chat-aws-anthropic-translator.js";
+import { anthropicCountTokensBedrockTranslator } from "./aws-bedrock/anthropic-count-tokens-bedrock-translator.js";
 import { anthropicMessagesBedrockTranslator } from "./aws-bedrock/anthropic-messages-bedrock-translator.js";
 import { openAIChatBedrockTranslator } from "./aws-bedrock/openai-chat-bedrock-translator.js";
 import { openAIEmbeddingsTitanTranslator } from "./aws-bedrock/openai-embeddings-titan-translator.js";
@@ -43,6 +45,8 @@ const translators: Record<ClientApi, Partial<Record<BackendSchemaName, Translato
   },
   "anthropic-count-tokens": {
     Anthropic: anthropicCountTokensAnthropicTranslator,
+    AWSAnthropic: anthropicCountTokensAWSAnthropicTranslator,
+    AWSBedrock: anthropicCountTokensBedrockTranslator,
   },
 };
 

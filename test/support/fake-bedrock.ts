@@ -16,7 +16,13 @@ import { type ReceivedRequest, startRecordingUpstream } from "./recording-upstre
  *   have only Converse fields, one member per content block and alternating roles (400
  *   `ValidationException` otherwise);
  * - it answers with Bedrock-shaped JSON and event streams, the latter cut at awkward byte boundaries
- *   (inside preludes and headers) and written in separate turns.
+ *   (inside preludes and headers) and written in separate turns;
+ * - it serves CountTokens (`/model/<id>/count-tokens`) as documented: `{"input": ...}` holding exactly
+ *   one of `invokeModel` (`body`: the base64 of an InvokeModel body, checked against Claude's Messages
+ *   schema) or `converse` (only the members ConverseTokensRequest has, checked like Converse), 400
+ *   `ValidationException` otherwise and for models that cannot count (anything but a base
+ *   `anthropic.` id: inference profiles are refused too), and `{"inputTokens": N}` with N from
+ *   countFakeTokens.
  */
 
 export interface FakeBedrockCredentials {
@@ -27,12 +33,22 @@ export interface FakeBedrockCredentials {
 
 /** A request the fake accepted, with what it understood of it. */
 export interface FakeBedrockCall {
-  operation: "converse" | "converse-stream" | "invoke" | "invoke-with-response-stream";
+  operation: "converse" | "converse-stream" | "invoke" | "invoke-with-response-stream" | "count-tokens";
   /** The model id, percent-decoded from the path. */
   modelId: string;
   /** The parsed JSON body. */
   body: Record<string, unknown>;
+  /** CountTokens: what was counted (an InvokeModel body decoded from base64) and the count. */
+  countTokens?: FakeCountTokensInput;
   request: ReceivedRequest;
+}
+
+/** The input of a CountTokens request, decoded and validated, and the tokens the fake counts in it. */
+export interface FakeCountTokensInput {
+  form: "invokeModel" | "converse";
+  /** The decoded InvokeModel body, or the `converse` member. */
+  request: Record<string, unknown>;
+  inputTokens: number;
 }
 
 export type StreamEvents = [eventType: string, payload: Record<string, unknown>][];
@@ -71,7 +87,7 @@ export interface FakeBedrock {
 const CHUNK_SIZES = [1, 5, 11, 2, 29, 7, 64, 3];
 
 const Sha256 = Hash.bind(null, "sha256");
-const PATH = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/;
+const PATH = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream|count-tokens)$/;
 const AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/;
 
@@ -133,12 +149,13 @@ export async function startFakeBedrock(options: FakeBedrockOptions): Promise<Fak
       const problem = converseProblem(body);
       if (problem !== undefined) return sendError(res, 400, "ValidationException", problem);
     }
-    const call: FakeBedrockCall = {
-      operation,
-      modelId: decodeURIComponent(path[1] as string),
-      body,
-      request: req,
-    };
+    const modelId = decodeURIComponent(path[1] as string);
+    const call: FakeBedrockCall = { operation, modelId, body, request: req };
+    if (operation === "count-tokens") {
+      const counted = readCountTokens(modelId, body);
+      if (typeof counted === "string") return sendError(res, 400, "ValidationException", counted);
+      call.countTokens = counted;
+    }
     calls.push(call);
     await send(res, await answer(call));
   });
@@ -184,6 +201,8 @@ function defaultAnswer(call: FakeBedrockCall): FakeBedrockAnswer {
           ],
         ],
       };
+    case "count-tokens":
+      return { json: { inputTokens: call.countTokens?.inputTokens } };
     default:
       return { json: { embedding: [0.125, -0.5, 0.75, 0.0078125], inputTextTokenCount: 4 } };
   }
@@ -329,10 +348,16 @@ async function checkSignature(
   return undefined;
 }
 
-/** What Bedrock's request validation would reject in a Converse body, if anything. */
-function converseProblem(body: Record<string, unknown>): string | undefined {
+/**
+ * What Bedrock's request validation would reject in a Converse body (or, with CountTokens' narrower
+ * set of members, in a ConverseTokensRequest), if anything.
+ */
+function converseProblem(
+  body: Record<string, unknown>,
+  fields: ReadonlySet<string> = CONVERSE_FIELDS,
+): string | undefined {
   for (const key of Object.keys(body)) {
-    if (!CONVERSE_FIELDS.has(key)) return `Malformed input request: extraneous key [${key}] is not permitted`;
+    if (!fields.has(key)) return `Malformed input request: extraneous key [${key}] is not permitted`;
   }
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0)
@@ -358,6 +383,158 @@ function converseProblem(body: Record<string, unknown>): string | undefined {
   if ((messages[0] as Record<string, unknown>).role !== "user")
     return "A conversation must start with a user message.";
   return undefined;
+}
+
+/** The members of ConverseTokensRequest, the `converse` input of CountTokens. */
+const COUNT_TOKENS_CONVERSE_FIELDS: ReadonlySet<string> = new Set([
+  "messages",
+  "system",
+  "toolConfig",
+  "additionalModelRequestFields",
+]);
+/** The fields of Claude's Messages body in InvokeModel; `model` and `stream` are not among them. */
+const CLAUDE_INVOKE_FIELDS: ReadonlySet<string> = new Set([
+  "anthropic_version",
+  "anthropic_beta",
+  "max_tokens",
+  "messages",
+  "system",
+  "stop_sequences",
+  "temperature",
+  "top_p",
+  "top_k",
+  "tools",
+  "tool_choice",
+  "thinking",
+  "metadata",
+  "output_config",
+  "context_management",
+]);
+const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const MALFORMED = "Malformed input request, please reformat your input and try again.";
+
+/** A CountTokens body read as Bedrock reads it: what it counts, or the ValidationException message. */
+function readCountTokens(modelId: string, body: Record<string, unknown>): FakeCountTokensInput | string {
+  // Only base foundation-model ids of Claude count; cross-Region profiles and other models do not.
+  if (!modelId.startsWith("anthropic.")) return "The provided model doesn't support counting tokens.";
+  const input = body.input;
+  if (!isJsonObject(input)) {
+    return "1 validation error detected: Value null at 'input' failed to satisfy constraint: Member must not be null";
+  }
+  const members = Object.keys(input);
+  if (members.length !== 1 || (members[0] !== "invokeModel" && members[0] !== "converse")) {
+    return `Malformed input request: input is a union, set exactly one of [invokeModel, converse], not [${members.join(", ")}]`;
+  }
+  if (members[0] === "converse") {
+    const converse = input.converse;
+    if (!isJsonObject(converse)) return MALFORMED;
+    const problem = converseProblem(converse, COUNT_TOKENS_CONVERSE_FIELDS);
+    if (problem !== undefined) return problem;
+    const toolConfig = isJsonObject(converse.toolConfig) ? converse.toolConfig : {};
+    return {
+      form: "converse",
+      request: converse,
+      inputTokens: countFakeTokens([converse.system, converse.messages, toolConfig.tools]),
+    };
+  }
+  const invokeModel = input.invokeModel;
+  if (!isJsonObject(invokeModel) || typeof invokeModel.body !== "string") {
+    return "1 validation error detected: Value null at 'input.invokeModel.body' failed to satisfy constraint: Member must not be null";
+  }
+  if (!STANDARD_BASE64.test(invokeModel.body)) return "input.invokeModel.body is not valid base64.";
+  let request: unknown;
+  try {
+    request = JSON.parse(Buffer.from(invokeModel.body, "base64").toString("utf8"));
+  } catch {
+    return MALFORMED;
+  }
+  if (!isJsonObject(request)) return MALFORMED;
+  const problem = claudeInvokeProblem(request);
+  if (problem !== undefined) return problem;
+  return {
+    form: "invokeModel",
+    request,
+    inputTokens: countFakeTokens([request.system, request.messages, request.tools]),
+  };
+}
+
+/** What Bedrock would reject in Claude's InvokeModel body (the Messages schema it validates against). */
+function claudeInvokeProblem(body: Record<string, unknown>): string | undefined {
+  const malformed = (detail: string) =>
+    `Malformed input request: #${detail}, please reformat your input and try again.`;
+  for (const key of Object.keys(body)) {
+    if (!CLAUDE_INVOKE_FIELDS.has(key)) return malformed(`: extraneous key [${key}] is not permitted`);
+  }
+  for (const key of ["anthropic_version", "max_tokens", "messages"]) {
+    if (!(key in body)) return malformed(`: required key [${key}] not found`);
+  }
+  if (body.anthropic_version !== "bedrock-2023-05-31") {
+    return malformed(`/anthropic_version: ${String(body.anthropic_version)} is not a valid enum value`);
+  }
+  const maxTokens = body.max_tokens;
+  if (!Number.isInteger(maxTokens) || (maxTokens as number) < 1) {
+    return malformed("/max_tokens: expected an integer of at least 1");
+  }
+  if (
+    body.anthropic_beta !== undefined &&
+    !(Array.isArray(body.anthropic_beta) && body.anthropic_beta.every((flag) => typeof flag === "string"))
+  ) {
+    return malformed("/anthropic_beta: expected type: JSONArray of strings");
+  }
+  if (!Array.isArray(body.messages) || body.messages.length === 0) {
+    return malformed("/messages: expected minimum item count: 1");
+  }
+  const thinking = body.thinking;
+  if (isJsonObject(thinking) && thinking.type === "enabled") {
+    const budget = thinking.budget_tokens;
+    if (!Number.isInteger(budget) || (budget as number) < 1024) {
+      return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024";
+    }
+    if ((maxTokens as number) <= (budget as number)) {
+      return "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size";
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Keys whose values are structure, not text a model reads: roles, block types, ids, formats, media
+ * types, signatures, base64 data and cache marks. Leaving them out makes the count of one request the
+ * same in its InvokeModel (Anthropic) and Converse forms.
+ */
+const STRUCTURAL_KEYS: ReadonlySet<string> = new Set([
+  "role",
+  "type",
+  "id",
+  "tool_use_id",
+  "toolUseId",
+  "format",
+  "media_type",
+  "signature",
+  "data",
+  "bytes",
+  "status",
+  "cache_control",
+  "cachePoint",
+]);
+
+/**
+ * The fake's tokenizer: one token per whitespace-separated word of every string in the counted parts
+ * (system, messages, tools), keys and structural values left out. Deterministic, so tests can work a
+ * count out by hand.
+ */
+function countFakeTokens(value: unknown): number {
+  if (typeof value === "string") return value.match(/\S+/g)?.length ?? 0;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + countFakeTokens(item), 0);
+  if (!isJsonObject(value)) return 0;
+  let sum = 0;
+  for (const [key, item] of Object.entries(value))
+    if (!STRUCTURAL_KEYS.has(key)) sum += countFakeTokens(item);
+  return sum;
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export interface BedrockBackendOptions {

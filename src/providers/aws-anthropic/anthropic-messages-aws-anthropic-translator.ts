@@ -6,28 +6,20 @@ import { readAnthropicMessageAnswer } from "../anthropic/read-anthropic-message-
 import { mapBedrockErrorToAnthropicType } from "../aws/map-bedrock-error-to-anthropic-type.js";
 import { readBedrockError } from "../aws/read-bedrock-error.js";
 import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
-import { bedrockAnthropicBetas } from "./bedrock-anthropic-betas.js";
 import { BedrockInvokeStream } from "./bedrock-invoke-stream.js";
-import { bedrockAnthropicVersion, invokeModelPath } from "./invoke-model-target.js";
+import { invokeModelBody } from "./invoke-model-body.js";
+import { invokeModelPath } from "./invoke-model-target.js";
 
 /**
- * /v1/messages to Claude on Bedrock (InvokeModel). The Messages body is Bedrock's too, except that
- * `model` moves to the path, streaming is chosen by the path instead of `stream` (Bedrock rejects
- * both as extra inputs), `anthropic_version` names Bedrock's API version, and the beta flags of the
- * `anthropic-beta` header that Bedrock knows go into `anthropic_beta`. The streamed answer comes as
- * an AWS event stream and is rewritten into Anthropic's SSE.
+ * /v1/messages to Claude on Bedrock (InvokeModel). The Messages body is Bedrock's too, with the
+ * changes invokeModelBody makes. The streamed answer comes as an AWS event stream and is rewritten
+ * into Anthropic's SSE.
  */
 export const anthropicMessagesAWSAnthropicTranslator: Translator = {
-  request(input) {
-    const { model: _model, stream: _stream, ...rest } = input.body;
-    const body: Record<string, unknown> = {
-      anthropic_version: bedrockAnthropicVersion(input.schema),
-      ...rest,
-    };
-    const betas = bedrockAnthropicBetas(input.headers);
-    if (betas.length > 0) body.anthropic_beta = betas;
-    return { path: invokeModelPath(input.model, input.stream), body: JSON.stringify(body) };
-  },
+  request: (input) => ({
+    path: invokeModelPath(input.model, input.stream),
+    body: JSON.stringify(invokeModelBody(input)),
+  }),
   response: (ctx) => new AnthropicMessagesFromBedrockResponse(ctx),
 };
 
