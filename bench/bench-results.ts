@@ -29,8 +29,13 @@ export interface BenchResults {
     soakSeconds: number;
     rate: number;
     connections: number;
+    /** A run is repeated when other processes used more than this share of a core meanwhile. */
+    maxOtherCpu?: number;
+    retries?: number;
     gatewayArgs: string[];
   };
+  /** Measurements repeated because of other load. */
+  retried?: number;
   /** Why the gateway rows are missing, when they are. */
   gatewayPending?: string;
   /** The minimal proxy's VmRSS after the same warm-up as the gateway: what any undici proxy costs. */

@@ -31,6 +31,8 @@ const { values } = parseArgs({
     rate: { type: "string", default: "1000" },
     connections: { type: "string", default: "32" },
     rounds: { type: "string", default: "3" },
+    "max-other-cpu": { type: "string", default: "0.25" },
+    retries: { type: "string", default: "3" },
     "gateway-args": { type: "string", default: "" },
     out: { type: "string" },
     "profile-dir": { type: "string" },
@@ -45,6 +47,8 @@ const settings = {
   soakSeconds: quick ? 10 : Number(values["soak-seconds"]),
   rate: Number(values.rate),
   connections: Number(values.connections),
+  maxOtherCpu: Number(values["max-other-cpu"]),
+  retries: quick ? 0 : Number(values.retries),
   gatewayArgs: values["gateway-args"].split(" ").filter((arg) => arg !== ""),
 };
 
@@ -158,6 +162,27 @@ async function measure(target: (typeof targets)[number], load: LoadJob): Promise
   return { target: target.name, result, cpu };
 }
 
+/**
+ * On a shared machine other work can land on our cores mid-measurement; a run during which other
+ * processes used more than `--max-other-cpu` of a core is repeated (up to `--retries` times) and the
+ * quietest attempt is kept. Every retry is counted in the report.
+ */
+let retried = 0;
+async function quietMeasure(target: (typeof targets)[number], load: LoadJob): Promise<TargetRun> {
+  let best = await measure(target, load);
+  for (
+    let attempt = 0;
+    attempt < settings.retries && (best.cpu["other"] ?? 0) > settings.maxOtherCpu;
+    attempt++
+  ) {
+    log(`  other processes used ${((best.cpu["other"] ?? 0) * 100).toFixed(0)} % of a core; measuring again`);
+    retried++;
+    const again = await measure(target, load);
+    if ((again.cpu["other"] ?? 0) < (best.cpu["other"] ?? 0)) best = again;
+  }
+  return best;
+}
+
 /** Every round measures each target once, back to back, so slow drifts of a shared machine hit all. */
 async function rounds(phase: string, mode: LoadJob["mode"], body: string): Promise<TargetRun[][]> {
   const all: TargetRun[][] = [];
@@ -165,7 +190,7 @@ async function rounds(phase: string, mode: LoadJob["mode"], body: string): Promi
     const runs: TargetRun[] = [];
     for (const target of targets) {
       log(`${phase}, round ${round}/${settings.rounds}: ${target.name}`);
-      runs.push(await measure(target, job(mode, target.origin, body, settings.durationSeconds)));
+      runs.push(await quietMeasure(target, job(mode, target.origin, body, settings.durationSeconds)));
     }
     all.push(runs);
   }
@@ -222,6 +247,7 @@ const results: BenchResults = {
   loadAverageEnd: loadAverage(),
   settings,
   gatewayPending,
+  retried,
   proxyIdleBytes,
   maxThroughput,
   latency,
