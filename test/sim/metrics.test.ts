@@ -40,13 +40,13 @@ describe("simulator /metrics", () => {
   });
 
   it("shows running and waiting requests and KV usage while slots are full", async () => {
-    const { sim, client } = await startSimWithClient({ ttftMs: 400, maxRunning: 2, outputTokens: 1 });
+    const { sim, client } = await startSimWithClient({ ttftMs: 800, maxRunning: 2, outputTokens: 1 });
     try {
       const messages = [{ role: "user" as const, content: "x" }];
       const inFlight = [0, 1, 2].map(() => client.chat.completions.create({ model: "m", messages }));
       // Poll until all three have reached the server; two run, one waits.
       let text = await scrape(sim.url);
-      for (let i = 0; i < 50 && metricValue(text, "vllm:num_requests_waiting") !== 1; i++) {
+      for (let i = 0; i < 150 && metricValue(text, "vllm:num_requests_waiting") !== 1; i++) {
         await new Promise((resolve) => setTimeout(resolve, 5));
         text = await scrape(sim.url);
       }
