@@ -25,8 +25,8 @@ export function renderReport(results: BenchResults): string {
     `Settings: ${settings.rounds} round(s) of ${settings.durationSeconds} s (+${settings.warmupSeconds} s warm-up) per target and phase, ` +
       `${settings.connections} connections for max throughput, ${settings.rate} req/s for latency, soak ${settings.soakSeconds} s` +
       `${settings.gatewayArgs.length ? `, gateway flags \`${settings.gatewayArgs.join(" ")}\`` : ""}.`,
-    settings.maxOtherCpu === undefined
-      ? ""
+    settings.maxOtherCpu === undefined || !settings.retries
+      ? "Runs disturbed by other processes were not repeated."
       : `Runs during which other processes used more than ${pct(settings.maxOtherCpu)} of a core were repeated up to ${settings.retries} times, keeping the quietest: ${results.retried ?? 0} repeat(s).`,
     "",
   );
