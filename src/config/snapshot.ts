@@ -121,8 +121,10 @@ export interface CredentialInjector {
 /** The upstream request as it is about to be sent, for credential injection and signing. */
 export interface OutgoingRequest {
   method: string;
-  /** Full origin + path, e.g. "https://bedrock-runtime.us-east-1.amazonaws.com/model/x/converse". */
-  url: URL;
+  /** Path and query as sent, e.g. "/model/x/converse". */
+  readonly path: string;
+  /** Full origin + path, e.g. "https://bedrock-runtime.us-east-1.amazonaws.com/model/x/converse" (parsed on first use). */
+  readonly url: URL;
   /** Lower-case header name -> value; inject() may add or change entries. */
   headers: Record<string, string>;
   body: Buffer | string;

@@ -1,16 +1,21 @@
 import type { ServerResponse } from "node:http";
 
-/** Writes a whole response with a known length. Safe to call when the client is already gone. */
+/**
+ * Writes a whole response with a known length. `headers`, when given, is used as the header object
+ * itself (content-type and content-length are added to it), saving a copy per response. Safe to call
+ * when the client is already gone.
+ */
 export function sendBody(
   res: ServerResponse,
   status: number,
   contentType: string,
   body: Buffer | string,
-  extraHeaders?: Record<string, string | string[]>,
+  headers: Record<string, string | string[] | number> = {},
 ): void {
   if (res.headersSent || res.destroyed) return;
-  const length = typeof body === "string" ? Buffer.byteLength(body) : body.length;
-  res.writeHead(status, { ...extraHeaders, "content-type": contentType, "content-length": length });
+  headers["content-type"] = contentType;
+  headers["content-length"] = typeof body === "string" ? Buffer.byteLength(body) : body.length;
+  res.writeHead(status, headers);
   res.end(body);
 }
 

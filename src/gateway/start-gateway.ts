@@ -11,6 +11,7 @@ import { basename, dirname } from "node:path";
 import { type ConfigSource, loadSnapshot } from "../config/load-snapshot.js";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
 import { DispatcherCache } from "../upstream/dispatcher-cache.js";
+import { AccessLogWriter } from "./access-log-writer.js";
 import { createAdminServer } from "./admin-server.js";
 import { formatAccessLog } from "./format-access-log.js";
 import type { GatewayOptions, RunningGateway } from "./gateway-options.js";
@@ -29,7 +30,12 @@ const RELOAD_DEBOUNCE_MS = 100;
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const accessLog = options.accessLog === false ? undefined : (options.accessLog ?? writeStdoutLine);
+  // The default access log goes to stdout, batched per event-loop turn.
+  const stdoutLog = options.accessLog === undefined ? new AccessLogWriter(writeStdout) : undefined;
+  const accessLog =
+    options.accessLog === false
+      ? undefined
+      : (options.accessLog ?? ((line: string) => stdoutLog?.write(line)));
   const source: ConfigSource = options.configPaths
     ? { paths: options.configPaths }
     : { text: options.configText ?? "", origin: "<config>" };
@@ -117,12 +123,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       for (const w of watchers) w.close();
       await Promise.all([closeServer(server), closeServer(admin)]);
       await dispatchers.closeAll();
+      stdoutLog?.flush();
     },
   };
 }
 
-function writeStdoutLine(line: string): void {
-  process.stdout.write(`${line}\n`);
+function writeStdout(text: string): void {
+  process.stdout.write(text);
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

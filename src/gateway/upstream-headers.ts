@@ -68,8 +68,8 @@ const NOT_RETURNED = new Set([
 /** Upstream response headers for the client; the gateway sets content-type and length itself. */
 export function clientResponseHeaders(
   upstream: Record<string, string | string[] | undefined>,
-): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+): Record<string, string | string[] | number> {
+  const out: Record<string, string | string[] | number> = {};
   for (const name in upstream) {
     if (NOT_RETURNED.has(name)) continue;
     const value = upstream[name];

@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { FAKE_CLAUDE_ANSWER, startFakeAnthropic } from "../support/fake-anthropic.js";
 import { startFakeOpenAI } from "../support/fake-openai-server.js";
 import { configYaml, gatewayDocs, modelIs, openAIBackendDocs, routeDoc } from "../support/gateway-yaml.js";
 import type { RecordingUpstream } from "../support/recording-upstream.js";
@@ -106,6 +108,41 @@ test("aigw run with no file and OPENAI_API_KEY/OPENAI_BASE_URL routes every mode
     assert.equal(sent.headers.authorization, "Bearer sk-env");
   } finally {
     await aigw.stop();
+  }
+});
+
+test("aigw run with ANTHROPIC_API_KEY and OPENAI_API_KEY: claude-* models go to Anthropic, others to OpenAI", async () => {
+  const anthropic = await startFakeAnthropic({ apiKey: "sk-ant-env" });
+  const aigw = await serveAigw(
+    EPHEMERAL,
+    cleanEnv({
+      ANTHROPIC_API_KEY: "sk-ant-env",
+      ANTHROPIC_BASE_URL: anthropic.url,
+      OPENAI_API_KEY: "sk-env",
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+    }),
+  );
+  try {
+    // The Anthropic SDK pointed at the gateway as ANTHROPIC_BASE_URL, with its own (client) key.
+    const claude = new Anthropic({ baseURL: aigw.url, apiKey: "client-key" });
+    const message = await claude.messages.create({
+      model: "claude-sonnet-4-5",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    const first = message.content[0];
+    assert.equal(first?.type === "text" ? first.text : undefined, FAKE_CLAUDE_ANSWER);
+    assert.equal(anthropic.calls.length, 1, "the fake accepted the configured x-api-key");
+    const openaiCount = upstream.requests.length;
+    const res = await sendRaw(`${aigw.url}/v1/chat/completions`, {
+      body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] },
+    });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(upstream.requests.length, openaiCount + 1);
+    assert.equal(upstream.requests.at(-1)!.headers.authorization, "Bearer sk-env");
+  } finally {
+    await aigw.stop();
+    await anthropic.close();
   }
 });
 

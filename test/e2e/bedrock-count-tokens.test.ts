@@ -249,9 +249,11 @@ test("what Converse cannot express is refused by the gateway (422) before Bedroc
 
 /** Sends `body` to the fake's CountTokens for `modelId`, signed as the gateway signs; status and JSON back. */
 async function countTokensDirect(modelId: string, body: unknown): Promise<{ status: number; json: unknown }> {
+  const url = new URL(`${fake.url}/model/${encodeURIComponent(modelId)}/count-tokens`);
   const request = {
     method: "POST",
-    url: new URL(`${fake.url}/model/${encodeURIComponent(modelId)}/count-tokens`),
+    path: url.pathname,
+    url,
     headers: { "content-type": "application/json" } as Record<string, string>,
     body: JSON.stringify(body),
     clientHeaders: {},

@@ -1,4 +1,4 @@
-import { findTopLevelString } from "../../util/find-top-level-string.js";
+import { findTopLevelString } from "../../util/find-top-level-value.js";
 import type { TranslateRequestInput, UpstreamRequest } from "../translator.js";
 import { openAIPath } from "./openai-path.js";
 

@@ -51,6 +51,7 @@ function outgoing(target: FakeBedrock, clientHeaders: Record<string, string> = {
   const url = new URL(MODEL_PATH, target.url);
   return {
     method: "POST",
+    path: MODEL_PATH,
     url,
     headers: {
       host: url.host,

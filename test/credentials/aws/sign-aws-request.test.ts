@@ -14,6 +14,7 @@ const BODY = '{"messages":[{"role":"user","content":[{"text":"Hi"}]}]}';
 function outgoing(path: string, extra: Record<string, string> = {}): OutgoingRequest {
   return {
     method: "POST",
+    path,
     url: new URL(path, "https://bedrock-runtime.us-east-1.amazonaws.com"),
     headers: {
       host: "bedrock-runtime.us-east-1.amazonaws.com",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { findTopLevelString } from "../../src/util/find-top-level-string.js";
+import { findTopLevelString, findTopLevelValue } from "../../src/util/find-top-level-value.js";
 
 const spanText = (json: string, key: string): string | undefined => {
   const buf = Buffer.from(json);
@@ -35,4 +35,36 @@ test("a value equal to the key name is not mistaken for a key", () => {
 test("multi-byte characters before the value keep byte offsets right", () => {
   const json = '{"messages":[{"content":"héllo ✓ 😀"}],"model":"m"}';
   assert.equal(spanText(json, "model"), '"m"');
+});
+
+const valueText = (json: string, key: string): string | undefined => {
+  const buf = Buffer.from(json);
+  const span = findTopLevelValue(buf, key);
+  return span ? buf.subarray(span.start, span.end).toString() : undefined;
+};
+
+test("any value type: objects and arrays with nested strings and brackets, numbers, literals", () => {
+  const json =
+    '{"id":"x","usage":{"prompt_tokens":8,"note":"a } ] \\" b","d":{"x":[1,{"y":2}]}},"n":12 ,"ok":true,"z":null,"arr":[1,[2],"]"]}';
+  assert.equal(valueText(json, "usage"), '{"prompt_tokens":8,"note":"a } ] \\" b","d":{"x":[1,{"y":2}]}}');
+  assert.equal(valueText(json, "n"), "12");
+  assert.equal(valueText(json, "ok"), "true");
+  assert.equal(valueText(json, "z"), "null");
+  assert.equal(valueText(json, "arr"), '[1,[2],"]"]');
+  assert.equal(valueText('{"a": -1.5e3}', "a"), "-1.5e3");
+  assert.equal(valueText(json, "missing"), undefined);
+});
+
+test("the usage of a real chat.completion parses from its span alone", () => {
+  const answer = JSON.stringify({
+    id: "chatcmpl-1",
+    choices: [{ index: 0, message: { role: "assistant", content: 'He said "usage": {"x":1}' } }],
+    usage: { prompt_tokens: 8, completion_tokens: 377, total_tokens: 385 },
+  });
+  const span = findTopLevelValue(Buffer.from(answer), "usage")!;
+  assert.deepEqual(JSON.parse(answer.slice(span.start, span.end)), {
+    prompt_tokens: 8,
+    completion_tokens: 377,
+    total_tokens: 385,
+  });
 });
