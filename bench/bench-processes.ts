@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
@@ -18,6 +19,19 @@ export const canPin = ((): boolean => {
     return false;
   }
 })();
+
+/**
+ * The Node flags a bin declares in its shebang (`#!/usr/bin/env -S node --flag ...`), so the
+ * benchmark runs the gateway exactly as `npx aigw` does while still pinning `node` with taskset.
+ */
+export function binNodeFlags(binPath: string): string[] {
+  const first = readFileSync(binPath, "utf8").split("\n", 1)[0] ?? "";
+  const words = first
+    .replace(/^#!\S*env\s+(-S\s+)?/, "")
+    .split(/\s+/)
+    .filter(Boolean);
+  return words[0] === "node" ? words.slice(1) : [];
+}
 
 /** Starts `node <args>` pinned to `cpus` ("0", "1", "0-1") when possible. */
 function spawnNode(

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   BENCH_DIST,
+  binNodeFlags,
   canPin,
   freePort,
   REPO_ROOT,
@@ -102,6 +103,7 @@ try {
     "gateway",
     [
       ...profileFlags,
+      ...binNodeFlags(`${REPO_ROOT}dist/src/cli/main.js`),
       `${REPO_ROOT}dist/src/cli/main.js`,
       "run",
       `${REPO_ROOT}bench/gateway.yaml`,

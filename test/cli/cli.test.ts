@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,7 @@ import { startFakeOpenAI } from "../support/fake-openai-server.js";
 import { configYaml, gatewayDocs, modelIs, openAIBackendDocs, routeDoc } from "../support/gateway-yaml.js";
 import type { RecordingUpstream } from "../support/recording-upstream.js";
 import { sendRaw } from "../support/send-raw.js";
-import { cleanEnv, runAigw, serveAigw } from "../support/spawn-aigw.js";
+import { AIGW_BIN, cleanEnv, runAigw, serveAigw } from "../support/spawn-aigw.js";
 
 const CRDCEL = fileURLToPath(
   new URL("../../../../shared/conformance/envoy-ai-gateway/tests/crdcel/testdata/", import.meta.url),
@@ -167,6 +168,20 @@ test("aigw run with nothing configured is a working offline demo", async () => {
   } finally {
     await aigw.stop();
   }
+});
+
+test("the bin runs as a program through its shebang (with its Node flags), as npx and npm start run it", async () => {
+  const run = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+    const child = spawn(AIGW_BIN, ["version"], { stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout }));
+  });
+  assert.equal(run.code, 0);
+  assert.match(run.stdout, /^aigw \d+\.\d+\.\d+/);
 });
 
 test("aigw with an unknown command prints usage and exits 2", async () => {
