@@ -13,8 +13,9 @@ export async function runValidateCommand(argv: string[]): Promise<number> {
   }
   try {
     const resources = await loadConfigFiles(argv, process.env);
-    const { errors, ignored } = validateResources(resources);
+    const { errors, warnings, ignored } = validateResources(resources);
     for (const i of ignored) process.stdout.write(`ignored: ${i}\n`);
+    for (const w of warnings) process.stderr.write(`warning: ${formatFieldError(w)}\n`);
     for (const e of errors) process.stderr.write(`${formatFieldError(e)}\n`);
     if (errors.length > 0) {
       process.stderr.write(`${errors.length} error(s)\n`);

@@ -1,5 +1,5 @@
-import { compileCredentials } from "../credentials/compile-credentials.js";
-import type { BackendSchema, BackendSchemaName } from "../providers/translator.js";
+import { type CredentialFactories, compileCredentials } from "../credentials/compile-credentials.js";
+import type { BackendSchema, BackendSchemaName, SchemaTranslators } from "../providers/translator.js";
 import type { DispatcherCache, OriginSettings } from "../upstream/dispatcher-cache.js";
 import type { BodyMutationSpec, MutationSpec } from "./compile-routes.js";
 import type { Resource } from "./resource.js";
@@ -25,13 +25,18 @@ export interface CompiledBackends {
 }
 
 /** Compiles every AIServiceBackend with its Envoy Gateway Backend, TLS policy and credentials. */
-export function compileBackends(
-  index: ResourceIndex,
-  dispatchers: DispatcherCache,
-  env: Readonly<Record<string, string | undefined>>,
-  warn: (message: string) => void,
-): CompiledBackends {
-  const credentials = credentialsByBackend(index, env);
+export interface BackendCompileContext {
+  dispatchers: DispatcherCache;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Translators of every schema the configuration uses (loaded beforehand). */
+  translators: ReadonlyMap<BackendSchemaName, SchemaTranslators>;
+  credentialFactories: CredentialFactories;
+  warn: (message: string) => void;
+}
+
+export function compileBackends(index: ResourceIndex, ctx: BackendCompileContext): CompiledBackends {
+  const { dispatchers, warn } = ctx;
+  const credentials = credentialsByBackend(index, ctx);
   const backends = new Map<string, CompiledBackend>();
   const mutations = new Map<string, { header?: MutationSpec; body?: BodyMutationSpec }>();
   const origins: OriginSettings[] = [];
@@ -45,9 +50,11 @@ export function compileBackends(
       throw new Error(`AIServiceBackend ${key}: spec.backendRef: Backend ${ref.name ?? ""} not found`);
     const origin = originOf(target, index);
     origins.push(origin.settings);
+    const schema = schemaOf(spec);
     backends.set(key, {
       key,
-      schema: schemaOf(spec),
+      schema,
+      translators: ctx.translators.get(schema.name) ?? {},
       origin: origin.settings.origin,
       hostHeader: origin.hostHeader,
       dispatcher: dispatchers.get(origin.settings),
@@ -61,6 +68,16 @@ export function compileBackends(
     }
   }
   return { backends, mutations, origins };
+}
+
+/** The schema names the AIServiceBackends of a configuration use (OpenAI when unset). */
+export function schemasUsed(resources: readonly Resource[]): Set<BackendSchemaName> {
+  const names = new Set<BackendSchemaName>();
+  for (const r of resources) {
+    if (r.kind !== "AIServiceBackend") continue;
+    names.add(schemaOf((r.spec ?? {}) as AIServiceBackendSpec).name);
+  }
+  return names;
 }
 
 function schemaOf(spec: AIServiceBackendSpec): BackendSchema {
@@ -166,13 +183,13 @@ function caBundle(
 /** The credential injector of every AIServiceBackend a BackendSecurityPolicy targets. */
 function credentialsByBackend(
   index: ResourceIndex,
-  env: Readonly<Record<string, string | undefined>>,
+  ctx: BackendCompileContext,
 ): Map<string, CredentialInjector> {
   const out = new Map<string, CredentialInjector>();
   for (const policy of index.list("BackendSecurityPolicy")) {
     const namespace = policy.metadata.namespace ?? "default";
     const targets = (policy.spec?.targetRefs as { kind?: string; name?: string }[] | undefined) ?? [];
-    const injector = compileCredentials(policy, index, env);
+    const injector = compileCredentials(policy, index, ctx.env, ctx.credentialFactories);
     for (const t of targets) {
       if ((t.kind ?? "AIServiceBackend") === "AIServiceBackend" && t.name)
         out.set(`${namespace}/${t.name}`, injector);

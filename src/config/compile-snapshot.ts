@@ -1,3 +1,5 @@
+import type { CredentialFactories } from "../credentials/compile-credentials.js";
+import type { BackendSchemaName, SchemaTranslators } from "../providers/translator.js";
 import type { DispatcherCache } from "../upstream/dispatcher-cache.js";
 import { compileBackends } from "./compile-backends.js";
 import { compileRoute } from "./compile-routes.js";
@@ -14,6 +16,9 @@ export interface CompileOptions {
   dispatchers: DispatcherCache;
   /** For credential chains that read the environment (AWS). */
   env: Readonly<Record<string, string | undefined>>;
+  /** Translators of every schema the configuration uses (see loadSchemaTranslators). */
+  translators: ReadonlyMap<BackendSchemaName, SchemaTranslators>;
+  credentialFactories: CredentialFactories;
   /** Unix seconds for /v1/models `created` when nothing else says. */
   defaultCreatedAt: number;
   /** Kinds that were read but ignored (from validation). */
@@ -34,12 +39,7 @@ export function compileSnapshot(resources: readonly Resource[], options: Compile
     );
   }
   const gateway = gateways[0];
-  const { backends, mutations, origins } = compileBackends(
-    index,
-    options.dispatchers,
-    options.env,
-    options.warn,
-  );
+  const { backends, mutations, origins } = compileBackends(index, options);
   const routes = index.list("AIGatewayRoute").map((route) =>
     compileRoute(route, {
       backends,

@@ -1,4 +1,8 @@
+import { loadCredentialFactories } from "../credentials/compile-credentials.js";
+import { loadSchemaTranslators } from "../providers/registry.js";
+import type { BackendSchemaName, SchemaTranslators } from "../providers/translator.js";
 import type { DispatcherCache } from "../upstream/dispatcher-cache.js";
+import { schemasUsed } from "./compile-backends.js";
 import { compileSnapshot } from "./compile-snapshot.js";
 import { formatFieldError } from "./field-error.js";
 import { loadConfigFiles, parseConfigText } from "./load-config-files.js";
@@ -36,13 +40,23 @@ export async function loadSnapshot(
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-  const { errors, ignored } = validateResources(resources);
+  const { errors, warnings, ignored } = validateResources(resources);
   if (errors.length > 0) throw new ConfigError(errors.map(formatFieldError).join("\n"));
+  for (const w of warnings) options.warn(formatFieldError(w));
+  // Load the code of the providers this configuration uses, and only that.
+  const translators = new Map<BackendSchemaName, SchemaTranslators>();
+  for (const schema of schemasUsed(resources)) translators.set(schema, await loadSchemaTranslators(schema));
+  const policyTypes = new Set(
+    resources.filter((r) => r.kind === "BackendSecurityPolicy").map((r) => String(r.spec?.type ?? "")),
+  );
+  const credentialFactories = await loadCredentialFactories(policyTypes);
   try {
     return compileSnapshot(resources, {
       generation: options.generation,
       dispatchers: options.dispatchers,
       env: options.env,
+      translators,
+      credentialFactories,
       defaultCreatedAt: options.defaultCreatedAt,
       ignored,
       warn: options.warn,

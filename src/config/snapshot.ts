@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import type { CostCalculator } from "../limits/compute-costs.js";
-import type { BackendSchema } from "../providers/translator.js";
+import type { BackendSchema, SchemaTranslators } from "../providers/translator.js";
 
 /**
  * The compiled, immutable form of the configuration that the request path reads. Built once per
@@ -101,6 +101,8 @@ export interface CompiledBackend {
   /** "namespace/name" of the AIServiceBackend. */
   readonly key: string;
   readonly schema: BackendSchema;
+  /** The translators this backend's schema offers, by client API (resolved at compile time). */
+  readonly translators: SchemaTranslators;
   /** Origin URL of the upstream, e.g. "https://api.openai.com:443". */
   readonly origin: string;
   /** The host header / SNI name to present upstream. */

@@ -1,7 +1,7 @@
 import type { Resource } from "../config/resource.js";
 import type { ResourceIndex } from "../config/resource-index.js";
 import type { CredentialInjector } from "../config/snapshot.js";
-import { createAwsCredentialInjector } from "./aws/create-aws-credential-injector.js";
+import type { createAwsCredentialInjector } from "./aws/create-aws-credential-injector.js";
 import { createHeaderCredentialInjector } from "./header-credential-injector.js";
 
 /** Per BackendSecurityPolicy type: the spec field, the upstream header, and the default override header. */
@@ -17,6 +17,23 @@ const HEADER_KEY_TYPES: Record<string, { field: string; header: string; prefix: 
     AzureAPIKey: { field: "azureAPIKey", header: "api-key", prefix: "", override: "x-aigw-azure-api-key" },
   };
 
+/**
+ * Factories of credential types with heavy dependencies (the AWS signer), loaded only when a
+ * configuration uses them (see loadCredentialFactories).
+ */
+export interface CredentialFactories {
+  aws?: typeof createAwsCredentialInjector;
+}
+
+/** Loads the factories the given policy types need. */
+export async function loadCredentialFactories(types: ReadonlySet<string>): Promise<CredentialFactories> {
+  const factories: CredentialFactories = {};
+  if (types.has("AWSCredentials")) {
+    factories.aws = (await import("./aws/create-aws-credential-injector.js")).createAwsCredentialInjector;
+  }
+  return factories;
+}
+
 /** A policy type that is validated but not implemented yet: requests to its backends fail clearly. */
 export class UnsupportedCredentialError extends Error {
   override readonly name = "UnsupportedCredentialError";
@@ -30,6 +47,7 @@ export function compileCredentials(
   policy: Resource,
   index: ResourceIndex,
   env: Readonly<Record<string, string | undefined>>,
+  factories: CredentialFactories,
 ): CredentialInjector {
   const spec = policy.spec ?? {};
   const type = String(spec.type ?? "");
@@ -48,14 +66,14 @@ export function compileCredentials(
       fallbackToConfigured: override?.fallbackToConfigured ?? true,
     });
   }
-  if (type === "AWSCredentials") {
+  if (type === "AWSCredentials" && factories.aws) {
     const aws = (spec.awsCredentials ?? {}) as {
       region?: string;
       credentialsFile?: { secretRef?: { name?: string; namespace?: string }; profile?: string };
     };
     const ref = aws.credentialsFile?.secretRef;
     const file = ref?.name ? index.secret(ref.namespace ?? namespace, ref.name)?.credentials : undefined;
-    return createAwsCredentialInjector(
+    return factories.aws(
       {
         region: aws.region ?? "",
         credentialsFile:

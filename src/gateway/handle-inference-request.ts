@@ -3,7 +3,6 @@ import type { RuntimeSnapshot } from "../config/snapshot.js";
 import { UnsupportedCredentialError } from "../credentials/compile-credentials.js";
 import { MissingCredentialError } from "../credentials/missing-credential-error.js";
 import type { ClientEndpoint } from "../endpoints/client-endpoint.js";
-import { translatorFor } from "../providers/registry.js";
 import {
   InvalidRequestError,
   type TranslateRequestInput,
@@ -114,7 +113,7 @@ export async function handleInferenceRequest(
   record.backend = backend.key;
   const requestModel = ref.modelNameOverride ?? model;
   record.requestModel = requestModel;
-  const translator = translatorFor(endpoint.api, backend.schema.name);
+  const translator = backend.translators[endpoint.api];
   if (!translator) {
     const message = `backend ${backend.key} (schema ${backend.schema.name}) does not serve ${path}`;
     return fail(400, "BadRequest", message, "unsupported_schema");

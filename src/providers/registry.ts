@@ -1,55 +1,23 @@
-import { anthropicCountTokensAnthropicTranslator } from "./anthropic/anthropic-count-tokens-anthropic-translator.js";
-import { anthropicMessagesAnthropicTranslator } from "./anthropic/anthropic-messages-anthropic-translator.js";
-import { openAIChatAnthropicTranslator } from "./anthropic/openai-chat-anthropic-translator.js";
-import { anthropicCountTokensAWSAnthropicTranslator } from "./aws-anthropic/anthropic-count-tokens-aws-anthropic-translator.js";
-import { anthropicMessagesAWSAnthropicTranslator } from "./aws-anthropic/anthropic-messages-aws-anthropic-translator.js";
-import { openAIChatAWSAnthropicTranslator } from "./aws-anthropic/openai-chat-aws-anthropic-translator.js";
-import { anthropicCountTokensBedrockTranslator } from "./aws-bedrock/anthropic-count-tokens-bedrock-translator.js";
-import { anthropicMessagesBedrockTranslator } from "./aws-bedrock/anthropic-messages-bedrock-translator.js";
-import { openAIChatBedrockTranslator } from "./aws-bedrock/openai-chat-bedrock-translator.js";
-import { openAIEmbeddingsTitanTranslator } from "./aws-bedrock/openai-embeddings-titan-translator.js";
-import { openAIChatTranslator } from "./openai/openai-chat-translator.js";
-import { openAICompletionsTranslator } from "./openai/openai-completions-translator.js";
-import { openAIEmbeddingsTranslator } from "./openai/openai-embeddings-translator.js";
-import { openAIImagesTranslator } from "./openai/openai-images-translator.js";
-import { anthropicMessagesOpenAITranslator } from "./openai-from-anthropic/anthropic-messages-openai-translator.js";
-import type { BackendSchemaName, ClientApi, Translator } from "./translator.js";
+import type { BackendSchemaName, SchemaTranslators } from "./translator.js";
 
 /**
- * Which translator serves which (client API, backend schema) pair. A missing pair means the backend
- * cannot serve that endpoint; the gateway answers with the client API's error.
- * Add one line per new translator.
+ * Which client APIs each backend schema serves, loaded on demand: a configuration only pays (in
+ * start-up time and memory) for the providers it uses — an OpenAI-only gateway never loads the AWS
+ * event-stream codec or the SigV4 signer. Configuration compilation awaits the schemas it needs
+ * once; the request path then finds its translator on the compiled backend.
+ * A missing (schema, API) pair means the backend cannot serve that endpoint.
  */
-const translators: Record<ClientApi, Partial<Record<BackendSchemaName, Translator>>> = {
-  "openai-chat": {
-    OpenAI: openAIChatTranslator,
-    Anthropic: openAIChatAnthropicTranslator,
-    AWSAnthropic: openAIChatAWSAnthropicTranslator,
-    AWSBedrock: openAIChatBedrockTranslator,
-  },
-  "openai-completions": {
-    OpenAI: openAICompletionsTranslator,
-  },
-  "openai-embeddings": {
-    OpenAI: openAIEmbeddingsTranslator,
-    AWSBedrock: openAIEmbeddingsTitanTranslator,
-  },
-  "openai-images": {
-    OpenAI: openAIImagesTranslator,
-  },
-  "anthropic-messages": {
-    Anthropic: anthropicMessagesAnthropicTranslator,
-    OpenAI: anthropicMessagesOpenAITranslator,
-    AWSAnthropic: anthropicMessagesAWSAnthropicTranslator,
-    AWSBedrock: anthropicMessagesBedrockTranslator,
-  },
-  "anthropic-count-tokens": {
-    Anthropic: anthropicCountTokensAnthropicTranslator,
-    AWSAnthropic: anthropicCountTokensAWSAnthropicTranslator,
-    AWSBedrock: anthropicCountTokensBedrockTranslator,
-  },
+const SCHEMAS: Partial<Record<BackendSchemaName, () => Promise<SchemaTranslators>>> = {
+  OpenAI: async () => (await import("./openai/openai-schema-translators.js")).openAISchemaTranslators,
+  Anthropic: async () =>
+    (await import("./anthropic/anthropic-schema-translators.js")).anthropicSchemaTranslators,
+  AWSBedrock: async () =>
+    (await import("./aws-bedrock/bedrock-schema-translators.js")).bedrockSchemaTranslators,
+  AWSAnthropic: async () =>
+    (await import("./aws-anthropic/aws-anthropic-schema-translators.js")).awsAnthropicSchemaTranslators,
 };
 
-export function translatorFor(api: ClientApi, schema: BackendSchemaName): Translator | undefined {
-  return translators[api][schema];
+/** The translators of a schema; empty for schemas that are validated but not served yet. */
+export async function loadSchemaTranslators(schema: BackendSchemaName): Promise<SchemaTranslators> {
+  return (await SCHEMAS[schema]?.()) ?? {};
 }

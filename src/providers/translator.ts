@@ -114,3 +114,6 @@ export interface Translator {
 export class InvalidRequestError extends Error {
   override readonly name = "InvalidRequestError";
 }
+
+/** The translators of one backend schema, by the client API they serve. */
+export type SchemaTranslators = Partial<Record<ClientApi, Translator>>;

@@ -49,6 +49,23 @@ test("aigw validate: an invalid file exits 1 with the Kubernetes-style error", a
   assert.match(run.stderr, /spec\.rules: Invalid value: "array": rule name must be unique within the route/);
 });
 
+test("aigw validate: warnings (e.g. a deprecated API version) are printed and do not fail", async () => {
+  const file = join(dir, "deprecated.yaml");
+  const yaml = configYaml(
+    gatewayDocs(),
+    routeDoc("r", { rules: [{ matches: [modelIs("m")], backendRefs: [{ name: "up" }] }] }),
+    openAIBackendDocs("up", upstream.url),
+  ).replace(
+    "aigateway.envoyproxy.io/v1beta1\nkind: AIGatewayRoute",
+    "aigateway.envoyproxy.io/v1alpha1\nkind: AIGatewayRoute",
+  );
+  assert.match(yaml, /v1alpha1\nkind: AIGatewayRoute/, "the fixture really uses the deprecated version");
+  await writeFile(file, yaml);
+  const run = await runAigw(["validate", file]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /^warning: .*AIGatewayRoute default\/r.*v1alpha1/m);
+});
+
 test("aigw validate: a missing file and no arguments are errors", async () => {
   assert.equal((await runAigw(["validate", join(dir, "nope.yaml")])).code, 1);
   assert.equal((await runAigw(["validate"])).code, 2);

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { anthropicCountTokensAWSAnthropicTranslator as invokeForm } from "../../../src/providers/aws-anthropic/anthropic-count-tokens-aws-anthropic-translator.js";
 import { anthropicCountTokensBedrockTranslator as converseForm } from "../../../src/providers/aws-bedrock/anthropic-count-tokens-bedrock-translator.js";
-import { translatorFor } from "../../../src/providers/registry.js";
+import { loadSchemaTranslators } from "../../../src/providers/registry.js";
 import { InvalidRequestError, type Translator } from "../../../src/providers/translator.js";
 import { emptyUsage } from "../../../src/usage/token-usage.js";
 import { jsonOf, requestInput, responseContext } from "../anthropic/translator-harness.js";
@@ -281,7 +281,7 @@ for (const [name, translator] of [
   });
 }
 
-it("the registry serves count_tokens from both AWS schemas", () => {
-  assert.equal(translatorFor("anthropic-count-tokens", "AWSAnthropic"), invokeForm);
-  assert.equal(translatorFor("anthropic-count-tokens", "AWSBedrock"), converseForm);
+it("the registry serves count_tokens from both AWS schemas", async () => {
+  assert.equal((await loadSchemaTranslators("AWSAnthropic"))["anthropic-count-tokens"], invokeForm);
+  assert.equal((await loadSchemaTranslators("AWSBedrock"))["anthropic-count-tokens"], converseForm);
 });

@@ -1,0 +1,15 @@
+import { anthropicMessagesOpenAITranslator } from "../openai-from-anthropic/anthropic-messages-openai-translator.js";
+import type { SchemaTranslators } from "../translator.js";
+import { openAIChatTranslator } from "./openai-chat-translator.js";
+import { openAICompletionsTranslator } from "./openai-completions-translator.js";
+import { openAIEmbeddingsTranslator } from "./openai-embeddings-translator.js";
+import { openAIImagesTranslator } from "./openai-images-translator.js";
+
+/** What an OpenAI-schema backend (OpenAI, vLLM, Ollama, Groq, ...) serves. */
+export const openAISchemaTranslators: SchemaTranslators = {
+  "openai-chat": openAIChatTranslator,
+  "openai-completions": openAICompletionsTranslator,
+  "openai-embeddings": openAIEmbeddingsTranslator,
+  "openai-images": openAIImagesTranslator,
+  "anthropic-messages": anthropicMessagesOpenAITranslator,
+};
