@@ -55,10 +55,16 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** A request a server must answer with 200 before it counts as ready. */
+export interface Probe {
+  path: string;
+  body: string;
+}
+
 /**
- * Starts a server process and waits until it answers the benchmark request with 200, which also
- * proves the route to the simulator works. Rejects with the process's stderr tail if it exits or
- * is not ready within `readyTimeoutMs`.
+ * Starts a server process and waits until it answers the probe request with 200, which for the
+ * proxy and the gateway also proves the route to the simulator works. Rejects with the process's
+ * stderr tail if it exits or is not ready within `readyTimeoutMs`.
  */
 export async function startServer(
   name: string,
@@ -66,7 +72,7 @@ export async function startServer(
   port: number,
   cpus: string | undefined,
   env: NodeJS.ProcessEnv,
-  probeBody: string,
+  probe: Probe,
   readyTimeoutMs = 20_000,
 ): Promise<ServerProcess> {
   const child = spawnNode(args, cpus, env, "ignore");
@@ -76,28 +82,29 @@ export async function startServer(
   });
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyTimeoutMs;
+  let last: { status: number; body: string } | undefined;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
-    if (await answers(origin, probeBody)) {
-      return { name, pid: child.pid!, origin, stop: () => stopChild(child) };
-    }
+    last = await answer(origin, probe);
+    if (last?.status === 200) return { name, pid: child.pid!, origin, stop: () => stopChild(child) };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await stopChild(child);
-  throw new Error(`${name} did not become ready (exit ${child.exitCode}):\n${stderr}`);
+  const answered = last ? `; it answered ${probe.path} with ${last.status}: ${last.body.slice(0, 400)}` : "";
+  throw new Error(`${name} did not become ready (exit ${child.exitCode})${answered}\n${stderr}`);
 }
 
-async function answers(origin: string, body: string): Promise<boolean> {
+/** One POST of the probe; undefined when the server cannot be reached. */
+async function answer(origin: string, probe: Probe): Promise<{ status: number; body: string } | undefined> {
   try {
-    const response = await request(`${origin}/v1/chat/completions`, {
+    const response = await request(`${origin}${probe.path}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body,
+      body: probe.body,
     });
-    await response.body.dump();
-    return response.statusCode === 200;
+    return { status: response.statusCode, body: await response.body.text() };
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -110,8 +117,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Runs one load job in its own (pinned) process and returns its result. */
-export async function runLoad(job: LoadJob, cpus: string | undefined): Promise<LoadResult> {
-  const child = spawnNode([`${BENCH_DIST}load-generator.js`, JSON.stringify(job)], cpus, process.env, "pipe");
+export function runLoad(job: LoadJob, cpus: string | undefined): Promise<LoadResult> {
+  return runForJson([`${BENCH_DIST}load-generator.js`, JSON.stringify(job)], cpus);
+}
+
+/** Runs `node <args>` (pinned) to completion and parses the one JSON document it prints. */
+export async function runForJson<T>(args: string[], cpus: string | undefined): Promise<T> {
+  const child = spawnNode(args, cpus, process.env, "pipe");
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -121,8 +133,8 @@ export async function runLoad(job: LoadJob, cpus: string | undefined): Promise<L
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const [code] = await once(child, "exit");
-  if (code !== 0) throw new Error(`load generator failed (${code}):\n${stderr}`);
-  return JSON.parse(stdout) as LoadResult;
+  if (code !== 0) throw new Error(`${args.find((arg) => arg.endsWith(".js"))} failed (${code}):\n${stderr}`);
+  return JSON.parse(stdout) as T;
 }
 
 /** A port that was free a moment ago (the child binds it next; loopback races are rare enough). */

@@ -1,7 +1,9 @@
 import type { LoadResult } from "./load-job.js";
 import type { MachineInfo } from "./machine-info.js";
+import type { LatencySummary } from "./percentiles.js";
 
-export type TargetName = "direct" | "minimal proxy" | "gateway";
+/** "gateway → Bedrock": the same gateway process, OpenAI chat translated to Bedrock Converse. */
+export type TargetName = "direct" | "minimal proxy" | "gateway" | "gateway → Bedrock";
 
 /** One load run against one target, with the CPU each process used during it. */
 export interface TargetRun {
@@ -9,6 +11,31 @@ export interface TargetRun {
   result: LoadResult;
   /** CPU seconds / wall seconds per process ("simulator", the target, "client"); 1 = one full core. */
   cpu: Record<string, number>;
+}
+
+/** What one response translator costs per chunk of a realistic stream (translator-chunk-cost.ts). */
+export interface ChunkCostRow {
+  /** e.g. "OpenAI chat → Bedrock Converse". */
+  translator: string;
+  /** The OpenAI -> OpenAI passthrough: the reference, not a translation. */
+  passthrough: boolean;
+  /** Upstream chunks per stream, one upstream event each. */
+  chunksPerStream: number;
+  /** Bytes the client gets per stream. */
+  clientBytesPerStream: number;
+  /** ms per `chunk()` call and per the stream's `end()`, over every measured stream. */
+  perChunk: LatencySummary;
+}
+
+export interface ChunkCostResults {
+  /** Measured streams per translator, after `warmupStreams`. */
+  streams: number;
+  warmupStreams: number;
+  /** The gateway's Node flags, which the microbenchmark ran with too (same GC settings). */
+  nodeFlags: string[];
+  rows: ChunkCostRow[];
+  /** CPU seconds / wall seconds: the microbenchmark itself and everything else meanwhile. */
+  cpu: { benchmark: number; other: number };
 }
 
 export interface MemorySample {
@@ -38,9 +65,11 @@ export interface BenchResults {
   retried?: number;
   /** Why the gateway rows are missing, when they are. */
   gatewayPending?: string;
+  /** Why the gateway → Bedrock rows are missing, when they are. */
+  bedrockPending?: string;
   /** The minimal proxy's VmRSS after the same warm-up as the gateway: what any undici proxy costs. */
   proxyIdleBytes: number;
-  /** rounds x targets. */
+  /** rounds x targets; gateway → Bedrock is measured here only. */
   maxThroughput: TargetRun[][];
   latency: TargetRun[][];
   streamFirstByte: TargetRun[][];
@@ -51,4 +80,6 @@ export interface BenchResults {
     idleAfterSoakBytes: number;
     soakRun: TargetRun;
   };
+  /** Added cost of translated streams per chunk, in-process. */
+  chunkCost?: ChunkCostResults;
 }

@@ -1,4 +1,4 @@
-import type { BenchResults, TargetName, TargetRun } from "./bench-results.js";
+import type { BenchResults, ChunkCostResults, TargetName, TargetRun } from "./bench-results.js";
 import type { LatencySummary } from "./percentiles.js";
 
 /** The budgets the issue sets for the gateway. */
@@ -9,7 +9,12 @@ const BUDGET = {
   addedFirstByteP99Ms: 0.5,
   idleRssBytes: 70 * 2 ** 20,
   soakGrowth: 0.1,
+  /** Issue "Providers I": translation must not be the bottleneck. */
+  bedrockThroughputRatio: 0.7,
+  translatedChunkP99Ms: 0.2,
 };
+
+const BEDROCK: TargetName = "gateway → Bedrock";
 
 type Verdict = "PASS" | "MISS" | "pending";
 
@@ -32,6 +37,16 @@ export function renderReport(results: BenchResults): string {
   );
   if (results.gatewayPending) {
     out.push(`Gateway rows are **pending**: it did not start.`, "", "```", results.gatewayPending, "```", "");
+  }
+  if (results.bedrockPending) {
+    out.push(
+      `${BEDROCK} rows are **pending**: it did not start.`,
+      "",
+      "```",
+      results.bedrockPending,
+      "```",
+      "",
+    );
   }
 
   out.push("### Budgets", "", "| Budget | Target | Measured | Result |", "|---|---|---|---|");
@@ -84,6 +99,32 @@ export function renderReport(results: BenchResults): string {
       growth ? `${growth.description} (${pct(growth.ratio)})` : "—",
       verdict(growth?.ratio ?? Number.NaN, (v) => Math.abs(v) <= BUDGET.soakGrowth),
     ),
+  );
+  if (runsOf(results.maxThroughput, BEDROCK).length > 0 || results.bedrockPending) {
+    const bedrockRatio = rps(BEDROCK) / rps("gateway");
+    out.push(
+      row(
+        "Max throughput, chat → Bedrock Converse (translated, SigV4-signed)",
+        `≥ ${BUDGET.bedrockThroughputRatio} × passthrough gateway`,
+        `${fmt(bedrockRatio, 2)} × (${fmt(rps(BEDROCK), 0)} vs ${fmt(rps("gateway"), 0)} req/s)`,
+        verdict(bedrockRatio, (v) => v >= BUDGET.bedrockThroughputRatio),
+      ),
+    );
+  }
+  if (results.chunkCost) {
+    const { slowest, reference } = chunkCostExtremes(results.chunkCost);
+    out.push(
+      row(
+        "Translated stream, time per chunk p99 (slowest translator)",
+        `< ${BUDGET.translatedChunkP99Ms} ms`,
+        slowest
+          ? `${us(slowest.perChunk.p99)} (${slowest.translator}); passthrough ${us(reference?.perChunk.p99 ?? Number.NaN)}`
+          : "—",
+        verdict(slowest?.perChunk.p99 ?? Number.NaN, (v) => v < BUDGET.translatedChunkP99Ms),
+      ),
+    );
+  }
+  out.push(
     "",
     "Added latency is the gateway's percentile minus the direct percentile, per round, median over rounds.",
     `The minimal proxy (the floor of a Node proxy) adds p50 ${ms(addedP50.proxy)}, p99 ${ms(addedP99.proxy)}, first byte p99 ${ms(addedFirstByte.proxy)}.`,
@@ -100,6 +141,13 @@ export function renderReport(results: BenchResults): string {
     const median = medianRun(runs, (run) => run.result.requestsPerSecond);
     out.push(
       `| ${name} | ${fmt(rps(name), 0)} | ${runs.map((run) => fmt(run.result.requestsPerSecond, 0)).join(", ")} | ${cpuShares(median, name)} | ${ms(median.result.latency.p50)} / ${ms(median.result.latency.p99)} | ${failures(runs)} |`,
+    );
+  }
+  if (targetNames(results.maxThroughput).includes(BEDROCK)) {
+    out.push(
+      "",
+      `${BEDROCK}: a second gateway process (same bin, flags and core) routing model \`bench-bedrock\` as OpenAI chat → Bedrock Converse, ` +
+        "SigV4-signed, to a fake Bedrock runtime answering a ~700-byte Converse body at once; its CPU is in the simulator column.",
     );
   }
   out.push("");
@@ -132,7 +180,43 @@ export function renderReport(results: BenchResults): string {
       "",
     );
   }
+  if (results.chunkCost) chunkCostTable(out, results.chunkCost);
   return `${out.join("\n")}\n`;
+}
+
+function chunkCostTable(out: string[], cost: ChunkCostResults): void {
+  out.push("### Translated streams: time per chunk (in-process)", "");
+  out.push(
+    `| Translator | chunks per stream | client bytes per stream | p50 | p90 | p99 | p99.9 | max | mean | p99 < ${BUDGET.translatedChunkP99Ms} ms |`,
+  );
+  out.push("|---|---|---|---|---|---|---|---|---|---|");
+  for (const row of cost.rows) {
+    const l = row.perChunk;
+    const result = row.passthrough
+      ? "reference"
+      : `**${verdict(l.p99, (v) => v < BUDGET.translatedChunkP99Ms)}**`;
+    out.push(
+      `| ${row.translator} | ${row.chunksPerStream} | ${row.clientBytesPerStream} | ${us(l.p50)} | ${us(l.p90)} | ${us(l.p99)} | ${us(l.p999)} | ${us(l.max)} | ${us(l.mean)} | ${result} |`,
+    );
+  }
+  out.push(
+    "",
+    `One upstream event per chunk, as a model streams token by token; each \`chunk()\` call and the stream's \`end()\` timed with \`process.hrtime.bigint()\` ` +
+      `(the clock's own cost is in every sample: the passthrough row is the floor). ${cost.streams} streams per translator after ${cost.warmupStreams} warm-up streams, ` +
+      `interleaved in batches, one process on the servers' core with the gateway's Node flags${cost.nodeFlags.length ? ` (\`${cost.nodeFlags.join(" ")}\`)` : ""}; ` +
+      `other processes used ${pct(cost.cpu.other)} of a core meanwhile.`,
+    "",
+  );
+}
+
+/** The translator with the highest p99 per chunk, and the passthrough reference. */
+function chunkCostExtremes(cost: ChunkCostResults) {
+  const translated = cost.rows.filter((row) => !row.passthrough);
+  const slowest = translated.reduce<(typeof translated)[number] | undefined>(
+    (worst, row) => (worst === undefined || row.perChunk.p99 > worst.perChunk.p99 ? row : worst),
+    undefined,
+  );
+  return { slowest, reference: cost.rows.find((row) => row.passthrough) };
 }
 
 function latencyTable(out: string[], title: string, rounds: TargetRun[][], field: "latency" | "firstByte") {
@@ -205,7 +289,8 @@ function soakGrowth(samples: { seconds: number; bytes: number }[]) {
 
 function cpuShares(run: TargetRun, name: TargetName): string {
   const target = name === "direct" ? "—" : pct(run.cpu[name] ?? Number.NaN);
-  return `${pct(run.cpu["client"] ?? Number.NaN)} / ${pct(run.cpu["simulator"] ?? Number.NaN)} / ${target} / ${pct(run.cpu["other"] ?? Number.NaN)}`;
+  const upstream = run.cpu[name === BEDROCK ? "fake Bedrock" : "simulator"] ?? Number.NaN;
+  return `${pct(run.cpu["client"] ?? Number.NaN)} / ${pct(upstream)} / ${target} / ${pct(run.cpu["other"] ?? Number.NaN)}`;
 }
 
 function targetNames(rounds: TargetRun[][]): TargetName[] {
@@ -265,6 +350,11 @@ function fmt(value: number, digits: number): string {
 
 function ms(value: number): string {
   return Number.isNaN(value) ? "—" : `${value >= 0 && value < 10 ? value.toFixed(3) : value.toFixed(2)} ms`;
+}
+
+/** Milliseconds shown in microseconds: per-chunk costs are far below what `ms` resolves. */
+function us(valueMs: number): string {
+  return Number.isNaN(valueMs) ? "—" : `${(valueMs * 1000).toFixed(valueMs < 0.01 ? 2 : 1)} µs`;
 }
 
 function mb(bytes: number): string {

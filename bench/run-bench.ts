@@ -6,23 +6,28 @@ import {
   binNodeFlags,
   canPin,
   freePort,
+  type Probe,
   REPO_ROOT,
+  runForJson,
   runLoad,
   type ServerProcess,
   startServer,
 } from "./bench-processes.js";
-import type { BenchResults, MemorySample, TargetName, TargetRun } from "./bench-results.js";
+import type { BenchResults, ChunkCostResults, MemorySample, TargetName, TargetRun } from "./bench-results.js";
 import type { LoadJob } from "./load-job.js";
 import { loadAverage, machineInfo } from "./machine-info.js";
 import { cpuSeconds, machineBusySeconds, residentBytes } from "./process-stats.js";
 import { renderReport } from "./render-report.js";
 import { summarizeCpuProfile } from "./summarize-cpu-profile.js";
+import type { ChunkCostJob, ChunkCostOutput } from "./translator-chunk-cost.js";
 
 /**
  * `npm run bench`: the gateway against the budgets, side by side with the client talking to the
  * simulator directly and through a minimal Node proxy, all in one run on loopback. Every server
  * and the load generator run in their own processes; with two or more cores the proxy/gateway get
- * core 1 to themselves and the client shares core 0 with the simulator.
+ * core 1 to themselves and the client shares core 0 with the simulator (and the fake Bedrock
+ * runtime, which the gateway's translated path "gateway → Bedrock" talks to). At the end the
+ * per-chunk cost of translated streams is measured in-process on core 1.
  */
 const { values } = parseArgs({
   options: {
@@ -52,6 +57,10 @@ const settings = {
   retries: quick ? 0 : Number(values.retries),
   gatewayArgs: values["gateway-args"].split(" ").filter((arg) => arg !== ""),
 };
+/** The per-chunk microbenchmark: streams per translator, after a warm-up. */
+const chunkCostJob: ChunkCostJob = quick
+  ? { streams: 2_000, warmupStreams: 500, batches: 4 }
+  : { streams: 20_000, warmupStreams: 2_000, batches: 10 };
 
 /** With --profile-dir, the proxy and the gateway write V8 CPU profiles there when they stop. */
 const profileFlags = values["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", values["profile-dir"]] : [];
@@ -64,6 +73,11 @@ const SERVER_CPUS = pinned ? "1" : undefined;
 const PROMPT = [{ role: "user", content: "Write one sentence about benchmarks." }];
 const CHAT_BODY = JSON.stringify({ model: "bench", messages: PROMPT });
 const STREAM_BODY = JSON.stringify({ model: "bench", messages: PROMPT, stream: true });
+/** Routed by bench/gateway-bedrock.yaml to the fake Bedrock runtime as a Converse request. */
+const BEDROCK_BODY = JSON.stringify({ model: "bench-bedrock", messages: PROMPT });
+const CHAT_PROBE = { path: "/v1/chat/completions", body: CHAT_BODY };
+const BEDROCK_PROBE = { path: "/v1/chat/completions", body: BEDROCK_BODY };
+const GATEWAY_BIN = `${REPO_ROOT}dist/src/cli/main.js`;
 
 function log(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
@@ -77,7 +91,16 @@ const simulator = await startServer(
   simPort,
   CLIENT_CPUS,
   process.env,
-  CHAT_BODY,
+  CHAT_PROBE,
+);
+const bedrockPort = await freePort();
+const fakeBedrock = await startServer(
+  "fake Bedrock",
+  [`${BENCH_DIST}serve-fake-bedrock.js`, "--port", String(bedrockPort)],
+  bedrockPort,
+  CLIENT_CPUS,
+  process.env,
+  { path: "/model/bench/converse", body: '{"messages":[{"role":"user","content":[{"text":"Hi"}]}]}' },
 );
 const proxyPort = await freePort();
 const proxy = await startServer(
@@ -93,43 +116,83 @@ const proxy = await startServer(
   proxyPort,
   SERVER_CPUS,
   process.env,
-  CHAT_BODY,
+  CHAT_PROBE,
 );
-let gateway: ServerProcess | undefined;
-let gatewayPending: string | undefined;
-const gatewayPort = await freePort();
-try {
-  gateway = await startServer(
-    "gateway",
-    [
-      ...profileFlags,
-      ...binNodeFlags(`${REPO_ROOT}dist/src/cli/main.js`),
-      `${REPO_ROOT}dist/src/cli/main.js`,
-      "run",
-      `${REPO_ROOT}bench/gateway.yaml`,
-      "--port",
-      String(gatewayPort),
-      "--admin-port",
-      String(await freePort()),
-      "--host",
-      "127.0.0.1",
-      ...settings.gatewayArgs,
-    ],
-    gatewayPort,
-    SERVER_CPUS,
-    { ...process.env, SIM_PORT: String(simPort) },
-    CHAT_BODY,
-  );
-} catch (error) {
-  gatewayPending = (error as Error).message.split("\n").slice(0, 6).join("\n");
-  log(`gateway not runnable, its rows stay pending:\n${gatewayPending}`);
+/**
+ * `aigw run <configFiles>` started as its bin declares, on the servers' core; when it does not start
+ * or does not answer `probe` with 200, no server but the reason (also logged), and its rows stay pending.
+ */
+async function startGateway(
+  name: TargetName,
+  configFiles: string[],
+  probe: Probe,
+): Promise<{ server?: ServerProcess; pending?: string }> {
+  const port = await freePort();
+  try {
+    const server = await startServer(
+      name,
+      [
+        ...profileFlags,
+        ...binNodeFlags(GATEWAY_BIN),
+        GATEWAY_BIN,
+        "run",
+        ...configFiles.map((file) => `${REPO_ROOT}bench/${file}`),
+        "--port",
+        String(port),
+        "--admin-port",
+        String(await freePort()),
+        "--host",
+        "127.0.0.1",
+        ...settings.gatewayArgs,
+      ],
+      port,
+      SERVER_CPUS,
+      { ...process.env, SIM_PORT: String(simPort), BEDROCK_PORT: String(bedrockPort) },
+      probe,
+    );
+    return { server };
+  } catch (error) {
+    const pending = (error as Error).message.split("\n").slice(0, 6).join("\n");
+    log(`${name} not runnable, its rows stay pending:\n${pending}`);
+    return { pending };
+  }
 }
 
-const targets: { name: TargetName; server: ServerProcess | undefined; origin: string }[] = [
-  { name: "direct", server: undefined, origin: simulator.origin },
-  { name: "minimal proxy", server: proxy, origin: proxy.origin },
+const { server: gateway, pending: gatewayPending } = await startGateway(
+  "gateway",
+  ["gateway.yaml"],
+  CHAT_PROBE,
+);
+/**
+ * The translated path runs in a second gateway process, so the passthrough gateway's memory
+ * readings stay those of a gateway without AWS providers loaded. Its route file comes first:
+ * gateway.yaml's catch-all rule would otherwise take the Bedrock model too.
+ */
+const { server: bedrockGateway, pending: bedrockPending } = await startGateway(
+  "gateway → Bedrock",
+  ["gateway-bedrock.yaml", "gateway.yaml"],
+  BEDROCK_PROBE,
+);
+
+interface Target {
+  name: TargetName;
+  /** The measured server; none for direct. */
+  server: ServerProcess | undefined;
+  /** The model server behind it, whose CPU is recorded too. */
+  upstream: ServerProcess;
+  origin: string;
+}
+const targets: Target[] = [
+  { name: "direct", server: undefined, upstream: simulator, origin: simulator.origin },
+  { name: "minimal proxy", server: proxy, upstream: simulator, origin: proxy.origin },
 ];
-if (gateway) targets.push({ name: "gateway", server: gateway, origin: gateway.origin });
+if (gateway) targets.push({ name: "gateway", server: gateway, upstream: simulator, origin: gateway.origin });
+const bedrockTarget: Target | undefined = bedrockGateway && {
+  name: "gateway → Bedrock",
+  server: bedrockGateway,
+  upstream: fakeBedrock,
+  origin: bedrockGateway.origin,
+};
 
 function job(mode: LoadJob["mode"], origin: string, body: string, durationSeconds: number): LoadJob {
   return {
@@ -144,9 +207,9 @@ function job(mode: LoadJob["mode"], origin: string, body: string, durationSecond
   };
 }
 
-/** Runs the job and measures the CPU share of the simulator and the target while it ran. */
-async function measure(target: (typeof targets)[number], load: LoadJob): Promise<TargetRun> {
-  const watched = [simulator, ...(target.server ? [target.server] : [])];
+/** Runs the job and measures the CPU share of the upstream and the target while it ran. */
+async function measure(target: Target, load: LoadJob): Promise<TargetRun> {
+  const watched = [target.upstream, ...(target.server ? [target.server] : [])];
   const before = watched.map((server) => cpuSeconds(server.pid));
   const machineBefore = machineBusySeconds();
   const start = process.hrtime.bigint();
@@ -170,33 +233,71 @@ async function measure(target: (typeof targets)[number], load: LoadJob): Promise
  * quietest attempt is kept. Every retry is counted in the report.
  */
 let retried = 0;
-async function quietMeasure(target: (typeof targets)[number], load: LoadJob): Promise<TargetRun> {
-  let best = await measure(target, load);
-  for (
-    let attempt = 0;
-    attempt < settings.retries && (best.cpu["other"] ?? 0) > settings.maxOtherCpu;
-    attempt++
-  ) {
-    log(`  other processes used ${((best.cpu["other"] ?? 0) * 100).toFixed(0)} % of a core; measuring again`);
+async function quietest<T>(run: () => Promise<T>, other: (result: T) => number): Promise<T> {
+  let best = await run();
+  for (let attempt = 0; attempt < settings.retries && other(best) > settings.maxOtherCpu; attempt++) {
+    log(`  other processes used ${(other(best) * 100).toFixed(0)} % of a core; measuring again`);
     retried++;
-    const again = await measure(target, load);
-    if ((again.cpu["other"] ?? 0) < (best.cpu["other"] ?? 0)) best = again;
+    const again = await run();
+    if (other(again) < other(best)) best = again;
   }
   return best;
 }
 
-/** Every round measures each target once, back to back, so slow drifts of a shared machine hit all. */
-async function rounds(phase: string, mode: LoadJob["mode"], body: string): Promise<TargetRun[][]> {
+/**
+ * Every round measures each target once, back to back, so slow drifts of a shared machine hit all.
+ * `measured` pairs each target with the request it is measured with.
+ */
+async function rounds(
+  phase: string,
+  mode: LoadJob["mode"],
+  measured: { target: Target; body: string }[],
+): Promise<TargetRun[][]> {
   const all: TargetRun[][] = [];
   for (let round = 1; round <= settings.rounds; round++) {
     const runs: TargetRun[] = [];
-    for (const target of targets) {
+    for (const { target, body } of measured) {
       log(`${phase}, round ${round}/${settings.rounds}: ${target.name}`);
-      runs.push(await quietMeasure(target, job(mode, target.origin, body, settings.durationSeconds)));
+      const load = job(mode, target.origin, body, settings.durationSeconds);
+      runs.push(
+        await quietest(
+          () => measure(target, load),
+          (run) => run.cpu["other"] ?? 0,
+        ),
+      );
     }
     all.push(runs);
   }
   return all;
+}
+
+function each(body: string): { target: Target; body: string }[] {
+  return targets.map((target) => ({ target, body }));
+}
+
+/**
+ * The per-chunk microbenchmark in its own process on the servers' core, with the gateway's Node
+ * flags (the same young-generation size, so the same garbage-collection pauses land in chunks).
+ */
+async function measureChunkCost(): Promise<ChunkCostResults> {
+  const nodeFlags = binNodeFlags(GATEWAY_BIN);
+  const machineBefore = machineBusySeconds();
+  const start = process.hrtime.bigint();
+  const output = await runForJson<ChunkCostOutput>(
+    [...nodeFlags, `${BENCH_DIST}translator-chunk-cost.js`, JSON.stringify(chunkCostJob)],
+    SERVER_CPUS,
+  );
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  return {
+    streams: output.streams,
+    warmupStreams: chunkCostJob.warmupStreams,
+    nodeFlags,
+    rows: output.rows,
+    cpu: {
+      benchmark: output.cpuSeconds / wall,
+      other: Math.max(0, machineBusySeconds() - machineBefore - output.cpuSeconds) / wall,
+    },
+  };
 }
 
 let memory: BenchResults["memory"];
@@ -209,13 +310,26 @@ for (const target of targets.slice(1)) {
   await runLoad({ ...job("closed", target.origin, CHAT_BODY, 3), connections: 8 }, CLIENT_CPUS);
   await runLoad(job("open", target.origin, STREAM_BODY, 2), CLIENT_CPUS);
 }
+// The translated path gets the same closed-loop warm-up (it is measured for throughput only).
+if (bedrockTarget) {
+  await runLoad({ ...job("closed", bedrockTarget.origin, BEDROCK_BODY, 3), connections: 8 }, CLIENT_CPUS);
+}
 await new Promise((resolve) => setTimeout(resolve, 3000));
 const proxyIdleBytes = residentBytes(proxy.pid);
 if (gateway) idleBytes = residentBytes(gateway.pid);
 
-const maxThroughput = await rounds("max throughput (closed loop)", "closed", CHAT_BODY);
-const latency = await rounds(`latency at ${settings.rate} req/s`, "open", CHAT_BODY);
-const streamFirstByte = await rounds(`stream first byte at ${settings.rate} req/s`, "open", STREAM_BODY);
+const maxThroughput = await rounds("max throughput (closed loop)", "closed", [
+  ...each(CHAT_BODY),
+  ...(bedrockTarget ? [{ target: bedrockTarget, body: BEDROCK_BODY }] : []),
+]);
+// Done with the translated path: the later phases and the soak run without a second gateway.
+await bedrockGateway?.stop();
+const latency = await rounds(`latency at ${settings.rate} req/s`, "open", each(CHAT_BODY));
+const streamFirstByte = await rounds(
+  `stream first byte at ${settings.rate} req/s`,
+  "open",
+  each(STREAM_BODY),
+);
 
 if (gateway) {
   const gatewayTarget = targets.find((target) => target.name === "gateway")!;
@@ -237,24 +351,29 @@ if (gateway) {
 }
 
 await Promise.all([gateway?.stop(), proxy.stop()]);
-await simulator.stop();
+await Promise.all([simulator.stop(), fakeBedrock.stop()]);
+
+log("translated streams: cost per chunk (in-process)");
+const chunkCost = await quietest(measureChunkCost, (result) => result.cpu.other);
 
 const results: BenchResults = {
   date: new Date().toISOString(),
   machine,
   pinning: pinned
-    ? "taskset: load generator and simulator on core 0, minimal proxy / gateway on core 1"
+    ? "taskset: load generator, simulator and fake Bedrock on core 0, minimal proxy / gateways on core 1"
     : "none (taskset unavailable or a single core): all processes share every core",
   loadAverageStart,
   loadAverageEnd: loadAverage(),
   settings,
   gatewayPending,
+  bedrockPending,
   retried,
   proxyIdleBytes,
   maxThroughput,
   latency,
   streamFirstByte,
   memory,
+  chunkCost,
 };
 const report = renderReport(results);
 process.stdout.write(report);
@@ -262,7 +381,9 @@ if (values["profile-dir"]) {
   const dir = values["profile-dir"];
   for (const file of readdirSync(dir).filter((name) => name.endsWith(".cpuprofile"))) {
     // Node names profiles CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile.
-    const owner = [proxy, gateway].find((server) => server && file.includes(`.${server.pid}.`));
+    const owner = [proxy, gateway, bedrockGateway].find(
+      (server) => server && file.includes(`.${server.pid}.`),
+    );
     process.stderr.write(
       `\n${owner?.name ?? "unknown process"}: ${summarizeCpuProfile(join(dir, file), 30)}`,
     );
