@@ -1,10 +1,9 @@
-import { Hash } from "@smithy/hash-node";
-import { SignatureV4 } from "@smithy/signature-v4";
 import type { OutgoingRequest } from "../../config/snapshot.js";
 import type { AwsCredentials } from "./aws-credentials.js";
+import { SignerCache } from "./signer-cache.js";
 
-/** SHA-256 (and its HMAC) as the signer wants it: a constructor taking an optional secret. */
-const Sha256 = Hash.bind(null, "sha256");
+/** Signers shared by every request of this process (see SignerCache). */
+const signers = new SignerCache();
 
 /** Headers whose values AWS must see exactly as signed; everything else the gateway sends is unsigned. */
 const SIGNED_IF_PRESENT = ["content-type"];
@@ -35,14 +34,7 @@ export async function signAwsRequest(
   }
   const query: Record<string, string> = {};
   for (const [name, value] of req.url.searchParams) query[name] = value;
-  const signer = new SignatureV4({
-    service,
-    region,
-    credentials,
-    sha256: Sha256,
-    uriEscapePath: true,
-    applyChecksum: true,
-  });
+  const signer = signers.get(credentials, region, service);
   const signed = await signer.sign(
     {
       method: req.method,

@@ -32,10 +32,11 @@ function outgoing(path: string, extra: Record<string, string> = {}): OutgoingReq
 function referenceSignature(
   canonicalPath: string,
   sessionToken?: string,
+  amzDate = "20261122T035000Z",
 ): { signedHeaders: string; signature: string } {
+  const day = amzDate.slice(0, 8);
   const hash = (data: string) => createHash("sha256").update(data).digest("hex");
   const hmac = (key: Buffer | string, data: string) => createHmac("sha256", key).update(data).digest();
-  const amzDate = "20261122T035000Z";
   const headers: [string, string][] = [
     ["content-type", "application/json"],
     ["host", "bedrock-runtime.us-east-1.amazonaws.com"],
@@ -53,9 +54,9 @@ function referenceSignature(
     signedHeaders,
     hash(BODY),
   ].join("\n");
-  const scope = "20261122/us-east-1/bedrock/aws4_request";
+  const scope = `${day}/us-east-1/bedrock/aws4_request`;
   const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, hash(canonicalRequest)].join("\n");
-  let key = hmac(`AWS4${CREDENTIALS.secretAccessKey}`, "20261122");
+  let key = hmac(`AWS4${CREDENTIALS.secretAccessKey}`, day);
   for (const part of ["us-east-1", "bedrock", "aws4_request"]) key = hmac(key, part);
   return { signedHeaders, signature: createHmac("sha256", key).update(stringToSign).digest("hex") };
 }
@@ -94,5 +95,24 @@ test("a session token is sent and signed; a client's own x-amz-* headers are dro
   assert.match(
     String(req.headers.authorization),
     new RegExp(`SignedHeaders=${expected.signedHeaders}, Signature=${expected.signature}$`),
+  );
+});
+
+test("signers are reused across requests, and a reused signer signs a new day with that day's key", async () => {
+  const path = "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse";
+  const canonical = "/model/anthropic.claude-3-5-sonnet-20240620-v1%253A0/converse";
+  const first = outgoing(path);
+  await signAwsRequest(first, CREDENTIALS, "us-east-1", "bedrock", DATE);
+  assert.match(
+    first.headers.authorization ?? "",
+    new RegExp(`Signature=${referenceSignature(canonical).signature}$`),
+  );
+  // The same identity the next day: a cached signing key of the previous day would give a wrong signature.
+  const nextDay = outgoing(path);
+  await signAwsRequest(nextDay, { ...CREDENTIALS }, "us-east-1", "bedrock", new Date("2026-11-23T00:00:01Z"));
+  const expected = referenceSignature(canonical, undefined, "20261123T000001Z");
+  assert.equal(
+    nextDay.headers.authorization,
+    `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261123/us-east-1/bedrock/aws4_request, SignedHeaders=${expected.signedHeaders}, Signature=${expected.signature}`,
   );
 });
