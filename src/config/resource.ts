@@ -42,7 +42,3 @@ export function groupOf(apiVersion: string): string {
 export function keyOf(namespace: string | undefined, name: string): string {
   return `${namespace ?? DEFAULT_NAMESPACE}/${name}`;
 }
-
-export function resourceKey(r: Resource): string {
-  return keyOf(r.metadata.namespace, r.metadata.name);
-}

@@ -1,10 +1,8 @@
 /** Why an upstream exchange failed, as the client and the access log are told. */
 export type UpstreamFailure = "timeout" | "client_closed" | "upstream_unreachable" | "upstream_reset";
 
-/** Classifies an error thrown by undici for a request whose abort reason the gateway set. */
-export function classifyUpstreamError(err: unknown, abortReason: unknown): UpstreamFailure {
-  if (abortReason === "timeout") return "timeout";
-  if (abortReason === "client_closed") return "client_closed";
+/** Classifies an error undici reported for an exchange the gateway did not abort itself. */
+export function classifyUpstreamError(err: unknown): UpstreamFailure {
   const code = (err as { code?: string } | undefined)?.code ?? "";
   if (code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "UND_ERR_CLOSED")
     return "upstream_reset";

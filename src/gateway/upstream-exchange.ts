@@ -124,7 +124,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       this.finish();
       return;
     }
-    const kind = this.abortReason ?? classifyUpstreamError(error, undefined);
+    const kind = this.abortReason ?? classifyUpstreamError(error);
     record.error = kind;
     if (this.translated) this.account(this.translated);
     if (kind === "client_closed") {

@@ -13,8 +13,6 @@ const HOSTNAME = "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*
 const HEADER_NAME = "^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$";
 const DURATION = "^([0-9]{1,5}(h|m|s|ms)){1,4}$";
 
-export const GATEWAY_API_GROUP_DEFAULT = "gateway.networking.k8s.io";
-
 export const group = string({ maxLength: 253, pattern: GROUP });
 export const kind = string({ minLength: 1, maxLength: 63, pattern: KIND });
 export const name = string({ minLength: 1, maxLength: 253 });
