@@ -60,13 +60,18 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   ): void {
     const { request, res } = this.s;
     this.controller = controller;
-    this.translated = this.s.translator.response({
-      status: statusCode,
-      headers,
-      requestModel: request.model,
-      stream: request.stream,
-      request,
-    });
+    try {
+      this.translated = this.s.translator.response({
+        status: statusCode,
+        headers,
+        requestModel: request.model,
+        stream: request.stream,
+        request,
+      });
+    } catch (err) {
+      this.internalError(err);
+      return;
+    }
     this.headers = clientResponseHeaders(headers);
     if (request.stream && statusCode < 300) {
       this.streaming = true;
@@ -78,6 +83,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.failedInternally) return;
     if (!this.streaming) {
       this.chunks.push(chunk);
       return;
@@ -98,6 +104,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     const { res, record } = this.s;
+    if (this.failedInternally) {
+      this.finish();
+      return;
+    }
     try {
       const translated = this.translated!;
       if (this.streaming) {
