@@ -42,7 +42,7 @@ class AnthropicMessagesPassthroughResponse implements ResponseTranslator {
   }
 
   get responseModel(): string | undefined {
-    return this.model ?? this.ctx.requestModel;
+    return this.model ?? this.streamUsage.model ?? this.ctx.requestModel;
   }
 
   body(body: Buffer): TranslatedBody {
@@ -65,15 +65,6 @@ class AnthropicMessagesPassthroughResponse implements ResponseTranslator {
   }
 
   private observe(events: ReturnType<AnthropicSseEvents["push"]>): void {
-    for (const event of events) {
-      this.streamUsage.observe(event);
-      if (
-        event.type === "message_start" &&
-        typeof event.message?.model === "string" &&
-        event.message.model !== ""
-      ) {
-        this.model = event.message.model;
-      }
-    }
+    for (const event of events) this.streamUsage.observe(event);
   }
 }

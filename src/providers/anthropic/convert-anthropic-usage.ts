@@ -21,9 +21,12 @@ export function convertAnthropicUsage(u: AnthropicUsage | null | undefined): Tok
 /**
  * Usage of a Messages stream. `message_start` carries the input counts (and an output count of 1);
  * every `message_delta` carries cumulative totals: the output count always, input and cache counts
- * when the backend reports them there. Totals are taken, never summed.
+ * when the backend reports them there. Totals are taken, never summed. `message_start` also names
+ * the model that answered.
  */
 export class AnthropicStreamUsage {
+  /** The model `message_start` named, if it named one. */
+  model: string | undefined;
   private input = 0;
   private cacheRead = 0;
   private cacheCreation = 0;
@@ -33,6 +36,8 @@ export class AnthropicStreamUsage {
   /** Reads the usage an event carries, if any. */
   observe(event: AnthropicStreamEvent): void {
     if (event.type === "message_start") {
+      const model = event.message?.model;
+      if (typeof model === "string" && model !== "") this.model = model;
       const u = event.message?.usage;
       if (!u) return;
       this.input = count(u.input_tokens);

@@ -37,7 +37,7 @@ class AnthropicMessagesFromBedrockResponse implements ResponseTranslator {
   }
 
   get responseModel(): string | undefined {
-    return this.model ?? this.ctx.requestModel;
+    return this.model ?? this.streamUsage.model ?? this.ctx.requestModel;
   }
 
   body(body: Buffer): TranslatedBody {
@@ -58,13 +58,6 @@ class AnthropicMessagesFromBedrockResponse implements ResponseTranslator {
     let out = "";
     for (const { event, json } of this.stream.push(chunk)) {
       this.streamUsage.observe(event);
-      if (
-        event.type === "message_start" &&
-        typeof event.message?.model === "string" &&
-        event.message.model !== ""
-      ) {
-        this.model = event.message.model;
-      }
       out += anthropicSseEvent(event.type, json);
     }
     return out || undefined;
