@@ -7,7 +7,8 @@ import type { HeaderMutation } from "../config/snapshot.js";
  * encodings it would have to undo, and the client's own credentials (the gateway injects the
  * backend's; a client key reaching a provider would leak it).
  */
-const NEVER_FORWARDED = new Set([
+/** Headers about one connection, never about the message (RFC 9110 section 7.6.1). */
+const HOP_BY_HOP = [
   "connection",
   "keep-alive",
   "proxy-connection",
@@ -15,6 +16,10 @@ const NEVER_FORWARDED = new Set([
   "upgrade",
   "te",
   "trailer",
+];
+
+const NEVER_FORWARDED = new Set([
+  ...HOP_BY_HOP,
   "host",
   "content-length",
   "expect",
@@ -52,18 +57,7 @@ export function upstreamHeaders(
 }
 
 /** Upstream response headers that are not passed back: hop-by-hop and framing. */
-const NOT_RETURNED = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "te",
-  "trailer",
-  "content-length",
-  "content-type",
-  "content-encoding",
-]);
+const NOT_RETURNED = new Set([...HOP_BY_HOP, "content-length", "content-type", "content-encoding"]);
 
 /** Upstream response headers for the client; the gateway sets content-type and length itself. */
 export function clientResponseHeaders(
