@@ -6,7 +6,7 @@ import type { TLSSocket } from "node:tls";
 import OpenAI from "openai";
 import { Agent } from "undici";
 import { fakeOpenAIHandler, startFakeOpenAI } from "../support/fake-openai-server.js";
-import { configYaml, GATEWAY_NAME, modelIs, routeDoc } from "../support/gateway-yaml.js";
+import { configYaml, GATEWAY_NAME, modelIs, openAIBackendDocs, routeDoc } from "../support/gateway-yaml.js";
 import type { RecordingUpstream } from "../support/recording-upstream.js";
 import { sendRaw } from "../support/send-raw.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
@@ -38,35 +38,14 @@ const httpsGateway = (backendUrl: string) =>
       stringData: { "tls.crt": TEST_SERVER_CERT, "tls.key": TEST_SERVER_KEY },
     },
     routeDoc("r", { rules: [{ matches: [modelIs("m")], backendRefs: [{ name: "plain" }] }] }),
-    backendDocs("plain", backendUrl),
+    openAIBackendDocs("plain", backendUrl),
   );
-
-function backendDocs(name: string, url: string) {
-  const u = new URL(url);
-  return [
-    {
-      apiVersion: "gateway.envoyproxy.io/v1alpha1",
-      kind: "Backend",
-      metadata: { name, namespace: "default" },
-      spec: { endpoints: [{ ip: { address: u.hostname, port: Number(u.port) } }] },
-    },
-    {
-      apiVersion: "aigateway.envoyproxy.io/v1beta1",
-      kind: "AIServiceBackend",
-      metadata: { name, namespace: "default" },
-      spec: {
-        schema: { name: "OpenAI" },
-        backendRef: { name, kind: "Backend", group: "gateway.envoyproxy.io" },
-      },
-    },
-  ];
-}
 
 /** A Backend on the TLS upstream with a BackendTLSPolicy; `ca` false means the system CAs only. */
 const tlsUpstreamConfig = (port: number, ca: boolean) =>
   configYaml(
     routeDoc("r", { rules: [{ matches: [modelIs("m")], backendRefs: [{ name: "secure" }] }] }),
-    backendDocs("secure", `http://127.0.0.1:${port}`),
+    openAIBackendDocs("secure", `http://127.0.0.1:${port}`),
     {
       apiVersion: "gateway.networking.k8s.io/v1",
       kind: "BackendTLSPolicy",

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { apiKeyPolicyDocs, serviceBackendDocs } from "./gateway-yaml.js";
 import {
   type ReceivedRequest,
   type RecordingUpstream,
@@ -583,39 +584,8 @@ export function anthropicBackendDocs(
   upstreamUrl: string,
   options: { apiKey: string; schema?: Record<string, unknown> },
 ): Record<string, unknown>[] {
-  const url = new URL(upstreamUrl);
   return [
-    {
-      apiVersion: "gateway.envoyproxy.io/v1alpha1",
-      kind: "Backend",
-      metadata: { name, namespace: "default" },
-      spec: { endpoints: [{ ip: { address: url.hostname, port: Number(url.port) } }] },
-    },
-    {
-      apiVersion: "aigateway.envoyproxy.io/v1beta1",
-      kind: "AIServiceBackend",
-      metadata: { name, namespace: "default" },
-      spec: {
-        schema: options.schema ?? { name: "Anthropic" },
-        backendRef: { name, kind: "Backend", group: "gateway.envoyproxy.io" },
-      },
-    },
-    {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { name: `${name}-apikey`, namespace: "default" },
-      type: "Opaque",
-      stringData: { apiKey: options.apiKey },
-    },
-    {
-      apiVersion: "aigateway.envoyproxy.io/v1beta1",
-      kind: "BackendSecurityPolicy",
-      metadata: { name: `${name}-apikey`, namespace: "default" },
-      spec: {
-        targetRefs: [{ group: "aigateway.envoyproxy.io", kind: "AIServiceBackend", name }],
-        type: "AnthropicAPIKey",
-        anthropicAPIKey: { secretRef: { name: `${name}-apikey` } },
-      },
-    },
+    ...serviceBackendDocs(name, upstreamUrl, { schema: options.schema ?? { name: "Anthropic" } }),
+    ...apiKeyPolicyDocs(name, "AnthropicAPIKey", options.apiKey),
   ];
 }

@@ -4,6 +4,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { encodeAwsEvent, encodeAwsException } from "./encode-aws-event.js";
+import { serviceBackendDocs } from "./gateway-yaml.js";
 import { type ReceivedRequest, startRecordingUpstream } from "./recording-upstream.js";
 
 /**
@@ -557,23 +558,7 @@ export function bedrockBackendDocs(
   fake: FakeBedrock,
   options: BedrockBackendOptions = {},
 ): Record<string, unknown>[] {
-  const docs: Record<string, unknown>[] = [
-    {
-      apiVersion: "gateway.envoyproxy.io/v1alpha1",
-      kind: "Backend",
-      metadata: { name, namespace: "default" },
-      spec: { endpoints: [{ ip: { address: "127.0.0.1", port: fake.port } }] },
-    },
-    {
-      apiVersion: "aigateway.envoyproxy.io/v1beta1",
-      kind: "AIServiceBackend",
-      metadata: { name, namespace: "default" },
-      spec: {
-        schema: { name: "AWSBedrock" },
-        backendRef: { name, kind: "Backend", group: "gateway.envoyproxy.io" },
-      },
-    },
-  ];
+  const docs = serviceBackendDocs(name, `http://127.0.0.1:${fake.port}`, { schema: { name: "AWSBedrock" } });
   const awsCredentials: Record<string, unknown> = { region: options.region ?? "us-east-1" };
   if (options.credentials !== undefined) {
     const profile = options.profile ?? "default";

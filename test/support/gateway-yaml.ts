@@ -60,14 +60,13 @@ export interface OpenAIBackendOptions {
   bodyMutation?: BodyMutationSpec;
 }
 
-/** An OpenAI-schema AIServiceBackend `name` whose Envoy Gateway Backend is `upstreamUrl` (http://ip:port). */
-export function openAIBackendDocs(
-  name: string,
-  upstreamUrl: string,
-  options: OpenAIBackendOptions = {},
-): Doc[] {
+/**
+ * An Envoy Gateway Backend `name` at `upstreamUrl` (http://ip:port) and the AIServiceBackend of the
+ * same name using it; `spec` holds the schema and any other AIServiceBackend fields.
+ */
+export function serviceBackendDocs(name: string, upstreamUrl: string, spec: Doc): Doc[] {
   const url = new URL(upstreamUrl);
-  const docs: Doc[] = [
+  return [
     {
       apiVersion: "gateway.envoyproxy.io/v1alpha1",
       kind: "Backend",
@@ -78,36 +77,47 @@ export function openAIBackendDocs(
       apiVersion: "aigateway.envoyproxy.io/v1beta1",
       kind: "AIServiceBackend",
       metadata: { name, namespace: "default" },
+      spec: { ...spec, backendRef: { name, kind: "Backend", group: "gateway.envoyproxy.io" } },
+    },
+  ];
+}
+
+/** A Secret `<backend>-apikey` holding `key` and the BackendSecurityPolicy of `type` using it. */
+export function apiKeyPolicyDocs(backend: string, type: "APIKey" | "AnthropicAPIKey", key: string): Doc[] {
+  const field = type === "APIKey" ? "apiKey" : "anthropicAPIKey";
+  return [
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: `${backend}-apikey`, namespace: "default" },
+      type: "Opaque",
+      stringData: { apiKey: key },
+    },
+    {
+      apiVersion: "aigateway.envoyproxy.io/v1beta1",
+      kind: "BackendSecurityPolicy",
+      metadata: { name: `${backend}-apikey`, namespace: "default" },
       spec: {
-        schema:
-          options.prefix === undefined ? { name: "OpenAI" } : { name: "OpenAI", prefix: options.prefix },
-        backendRef: { name, kind: "Backend", group: "gateway.envoyproxy.io" },
-        ...(options.headerMutation === undefined ? {} : { headerMutation: options.headerMutation }),
-        ...(options.bodyMutation === undefined ? {} : { bodyMutation: options.bodyMutation }),
+        targetRefs: [{ group: "aigateway.envoyproxy.io", kind: "AIServiceBackend", name: backend }],
+        type,
+        [field]: { secretRef: { name: `${backend}-apikey` } },
       },
     },
   ];
-  if (options.apiKey !== undefined) {
-    docs.push(
-      {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name: `${name}-apikey`, namespace: "default" },
-        type: "Opaque",
-        stringData: { apiKey: options.apiKey },
-      },
-      {
-        apiVersion: "aigateway.envoyproxy.io/v1beta1",
-        kind: "BackendSecurityPolicy",
-        metadata: { name: `${name}-apikey`, namespace: "default" },
-        spec: {
-          targetRefs: [{ group: "aigateway.envoyproxy.io", kind: "AIServiceBackend", name }],
-          type: "APIKey",
-          apiKey: { secretRef: { name: `${name}-apikey` } },
-        },
-      },
-    );
-  }
+}
+
+/** An OpenAI-schema AIServiceBackend `name` whose Envoy Gateway Backend is `upstreamUrl` (http://ip:port). */
+export function openAIBackendDocs(
+  name: string,
+  upstreamUrl: string,
+  options: OpenAIBackendOptions = {},
+): Doc[] {
+  const docs = serviceBackendDocs(name, upstreamUrl, {
+    schema: options.prefix === undefined ? { name: "OpenAI" } : { name: "OpenAI", prefix: options.prefix },
+    ...(options.headerMutation === undefined ? {} : { headerMutation: options.headerMutation }),
+    ...(options.bodyMutation === undefined ? {} : { bodyMutation: options.bodyMutation }),
+  });
+  if (options.apiKey !== undefined) docs.push(...apiKeyPolicyDocs(name, "APIKey", options.apiKey));
   return docs;
 }
 
