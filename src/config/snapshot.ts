@@ -125,8 +125,8 @@ export interface OutgoingRequest {
   method: string;
   /** Path and query as sent, e.g. "/model/x/converse". */
   readonly path: string;
-  /** Full origin + path, e.g. "https://bedrock-runtime.us-east-1.amazonaws.com/model/x/converse" (parsed on first use). */
-  readonly url: URL;
+  /** The backend's host[:port] as the Host header names it by default, e.g. "bedrock-runtime.us-east-1.amazonaws.com". */
+  readonly authority: string;
   /** Lower-case header name -> value; inject() may add or change entries. */
   headers: Record<string, string>;
   body: Buffer | string;

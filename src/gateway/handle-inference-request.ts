@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { RuntimeSnapshot } from "../config/snapshot.js";
+import type { OutgoingRequest, RuntimeSnapshot } from "../config/snapshot.js";
 import { UnsupportedCredentialError } from "../credentials/compile-credentials.js";
 import { MissingCredentialError } from "../credentials/missing-credential-error.js";
 import type { ClientEndpoint } from "../endpoints/client-endpoint.js";
@@ -11,7 +11,6 @@ import {
 import { emptyUsage } from "../usage/token-usage.js";
 import { applyBodyMutation } from "./apply-body-mutation.js";
 import { matchRoute, requestHost } from "./match-route.js";
-import { PreparedRequest } from "./outgoing-request.js";
 import { pickBackend } from "./pick-backend.js";
 import { BodyTooLargeError, readRequestBody } from "./read-request-body.js";
 import type { RequestRecord } from "./request-record.js";
@@ -139,19 +138,20 @@ export async function handleInferenceRequest(
     }
     throw err;
   }
-  const outgoing = new PreparedRequest(
-    backend.origin,
-    upstream.path,
-    upstreamHeaders(
+  const outgoing: OutgoingRequest = {
+    method: "POST",
+    path: upstream.path,
+    authority: backend.hostHeader,
+    headers: upstreamHeaders(
       req.headers,
       backend.hostHeader,
       requestModel,
       backend.credentials?.overrideHeaders ?? [],
       ref.headerMutation,
     ),
-    ref.bodyMutation ? applyBodyMutation(upstream.body, ref.bodyMutation) : upstream.body,
-    req.headers,
-  );
+    body: ref.bodyMutation ? applyBodyMutation(upstream.body, ref.bodyMutation) : upstream.body,
+    clientHeaders: req.headers,
+  };
   outgoing.headers["content-type"] ??= "application/json";
   if (upstream.headers) Object.assign(outgoing.headers, upstream.headers);
   if (backend.credentials) {

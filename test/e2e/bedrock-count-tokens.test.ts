@@ -253,13 +253,13 @@ async function countTokensDirect(modelId: string, body: unknown): Promise<{ stat
   const request = {
     method: "POST",
     path: url.pathname,
-    url,
+    authority: url.host,
     headers: { "content-type": "application/json" } as Record<string, string>,
     body: JSON.stringify(body),
     clientHeaders: {},
   };
   await signAwsRequest(request, CREDENTIALS, "us-east-1", "bedrock");
-  const response = await fetch(request.url, { method: "POST", headers: request.headers, body: request.body });
+  const response = await fetch(url, { method: "POST", headers: request.headers, body: request.body });
   return { status: response.status, json: await response.json() };
 }
 

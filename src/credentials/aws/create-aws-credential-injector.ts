@@ -73,7 +73,7 @@ export function createAwsCredentialInjector(
       }
       credentials ??= configured();
       if (credentials === undefined) throw new MissingCredentialError();
-      const host = req.headers.host ?? req.url.host;
+      const host = req.headers.host ?? req.authority;
       await signAwsRequest(req, credentials, bedrockRegionFromHost(host) ?? spec.region, SERVICE);
     },
   };

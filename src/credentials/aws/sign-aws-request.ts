@@ -1,3 +1,4 @@
+import { hash } from "node:crypto";
 import type { OutgoingRequest } from "../../config/snapshot.js";
 import type { AwsCredentials } from "./aws-credentials.js";
 import { SignerCache } from "./signer-cache.js";
@@ -26,22 +27,25 @@ export async function signAwsRequest(
   for (const name of Object.keys(req.headers)) {
     if (name.startsWith("x-amz-")) delete req.headers[name];
   }
-  const host = req.headers.host ?? req.url.host;
-  const toSign: Record<string, string> = { host };
+  const toSign: Record<string, string> = {
+    host: req.headers.host ?? req.authority,
+    // Given to the signer, which then uses it instead of hashing the body itself: the one-shot
+    // hash is several times cheaper than its generic Checksum round (see BENCHMARKS.md).
+    "x-amz-content-sha256": hash("sha256", req.body, "hex"),
+  };
   for (const name of SIGNED_IF_PRESENT) {
     const value = req.headers[name];
     if (value !== undefined) toSign[name] = value;
   }
-  const query: Record<string, string> = {};
-  for (const [name, value] of req.url.searchParams) query[name] = value;
+  const queryStart = req.path.indexOf("?");
   const signer = signers.get(credentials, region, service);
   const signed = await signer.sign(
     {
       method: req.method,
-      protocol: req.url.protocol,
-      hostname: req.url.hostname,
-      path: req.url.pathname,
-      query,
+      protocol: "https:",
+      hostname: toSign.host as string,
+      path: queryStart < 0 ? req.path : req.path.slice(0, queryStart),
+      query: queryStart < 0 ? {} : queryOf(req.path.slice(queryStart + 1)),
       headers: toSign,
       body: req.body,
     },
@@ -50,4 +54,11 @@ export async function signAwsRequest(
   for (const [name, value] of Object.entries(signed.headers)) {
     if (name === "authorization" || name.startsWith("x-amz-")) req.headers[name] = value;
   }
+}
+
+/** The decoded query parameters, as the signer wants them (it encodes them canonically again). */
+function queryOf(search: string): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(search)) query[name] = value;
+  return query;
 }

@@ -1,9 +1,6 @@
-import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentials } from "./aws-credentials.js";
-
-/** SHA-256 (and its HMAC) as the signer wants it: a constructor taking an optional secret. */
-const Sha256 = Hash.bind(null, "sha256");
+import { NodeSha256 } from "./node-sha256.js";
 
 /** Enough for the configured identities plus many distinct per-request overrides. */
 const MAX_SIGNERS = 256;
@@ -26,7 +23,7 @@ export class SignerCache {
         service,
         region,
         credentials,
-        sha256: Sha256,
+        sha256: NodeSha256,
         uriEscapePath: true,
         applyChecksum: true,
       });

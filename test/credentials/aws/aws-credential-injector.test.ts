@@ -52,7 +52,7 @@ function outgoing(target: FakeBedrock, clientHeaders: Record<string, string> = {
   return {
     method: "POST",
     path: MODEL_PATH,
-    url,
+    authority: url.host,
     headers: {
       host: url.host,
       "content-type": "application/json",
@@ -69,7 +69,11 @@ function outgoing(target: FakeBedrock, clientHeaders: Record<string, string> = {
 async function send(
   req: OutgoingRequest,
 ): Promise<{ status: number; errorType: string | undefined; body: string }> {
-  const res = await request(req.url, { method: "POST", headers: req.headers, body: req.body });
+  const res = await request(`http://${req.authority}${req.path}`, {
+    method: "POST",
+    headers: req.headers,
+    body: req.body,
+  });
   const errorType = res.headers["x-amzn-errortype"];
   return {
     status: res.statusCode,

@@ -15,7 +15,7 @@ function outgoing(path: string, extra: Record<string, string> = {}): OutgoingReq
   return {
     method: "POST",
     path,
-    url: new URL(path, "https://bedrock-runtime.us-east-1.amazonaws.com"),
+    authority: "bedrock-runtime.us-east-1.amazonaws.com",
     headers: {
       host: "bedrock-runtime.us-east-1.amazonaws.com",
       "content-type": "application/json",
@@ -73,7 +73,7 @@ test("the canonical path escapes the sent path once more: %3A is signed as %253A
   assert.equal(req.headers["x-amz-content-sha256"], createHash("sha256").update(BODY).digest("hex"));
   // Unsigned client headers are left as they are; the path and body are untouched.
   assert.equal(req.headers["user-agent"], "OpenAI/JS 7.57.0");
-  assert.equal(req.url.pathname, "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse");
+  assert.equal(req.path, "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse");
   assert.equal(req.body, BODY);
 });
 
