@@ -2,8 +2,16 @@ import type { LoadResult } from "./load-job.js";
 import type { MachineInfo } from "./machine-info.js";
 import type { LatencySummary } from "./percentiles.js";
 
-/** "gateway → Bedrock": the same gateway process, OpenAI chat translated to Bedrock Converse. */
-export type TargetName = "direct" | "minimal proxy" | "gateway" | "gateway → Bedrock";
+/**
+ * "gateway → Bedrock": a second gateway process, OpenAI chat translated to Bedrock Converse and
+ * SigV4-signed; "gateway → Bedrock unsigned": the same process and translation without signing.
+ */
+export type TargetName =
+  | "direct"
+  | "minimal proxy"
+  | "gateway"
+  | "gateway → Bedrock"
+  | "gateway → Bedrock unsigned";
 
 /** One load run against one target, with the CPU each process used during it. */
 export interface TargetRun {

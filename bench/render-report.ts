@@ -15,6 +15,7 @@ const BUDGET = {
 };
 
 const BEDROCK: TargetName = "gateway → Bedrock";
+const BEDROCK_UNSIGNED: TargetName = "gateway → Bedrock unsigned";
 
 type Verdict = "PASS" | "MISS" | "pending";
 
@@ -111,6 +112,18 @@ export function renderReport(results: BenchResults): string {
       ),
     );
   }
+  if (runsOf(results.maxThroughput, BEDROCK_UNSIGNED).length > 0) {
+    // Not a budget of its own: the same path without SigV4, which says how much of the gap is signing.
+    const unsignedRatio = rps(BEDROCK_UNSIGNED) / rps("gateway");
+    out.push(
+      row(
+        "The same, translated but not signed (translation alone)",
+        "—",
+        `${fmt(unsignedRatio, 2)} × (${fmt(rps(BEDROCK_UNSIGNED), 0)} vs ${fmt(rps("gateway"), 0)} req/s)`,
+        "reference",
+      ),
+    );
+  }
   if (results.chunkCost) {
     const { slowest, reference } = chunkCostExtremes(results.chunkCost);
     out.push(
@@ -148,6 +161,12 @@ export function renderReport(results: BenchResults): string {
       "",
       `${BEDROCK}: a second gateway process (same bin, flags and core) routing model \`bench-bedrock\` as OpenAI chat → Bedrock Converse, ` +
         "SigV4-signed, to a fake Bedrock runtime answering a ~700-byte Converse body at once; its CPU is in the simulator column.",
+    );
+  }
+  if (targetNames(results.maxThroughput).includes(BEDROCK_UNSIGNED)) {
+    out.push(
+      "",
+      `${BEDROCK_UNSIGNED}: the same process, translation and fake, model \`bench-bedrock-unsigned\` routed to a backend without a BackendSecurityPolicy, so nothing is signed.`,
     );
   }
   out.push("");
@@ -288,8 +307,11 @@ function soakGrowth(samples: { seconds: number; bytes: number }[]) {
 }
 
 function cpuShares(run: TargetRun, name: TargetName): string {
-  const target = name === "direct" ? "—" : pct(run.cpu[name] ?? Number.NaN);
-  const upstream = run.cpu[name === BEDROCK ? "fake Bedrock" : "simulator"] ?? Number.NaN;
+  // Both Bedrock targets are one gateway process, whose CPU is recorded under its server name.
+  const server = name === BEDROCK_UNSIGNED ? BEDROCK : name;
+  const target = name === "direct" ? "—" : pct(run.cpu[server] ?? Number.NaN);
+  const bedrock = name === BEDROCK || name === BEDROCK_UNSIGNED;
+  const upstream = run.cpu[bedrock ? "fake Bedrock" : "simulator"] ?? Number.NaN;
   return `${pct(run.cpu["client"] ?? Number.NaN)} / ${pct(upstream)} / ${target} / ${pct(run.cpu["other"] ?? Number.NaN)}`;
 }
 
@@ -335,8 +357,9 @@ function thin<T>(items: T[], max: number): T[] {
   return Array.from({ length: max }, (_, i) => items[Math.round(i * step)]!);
 }
 
-function row(budget: string, target: string, measured: string, result: Verdict): string {
-  return `| ${budget} | ${target} | ${measured} | ${result === "pending" ? "pending" : `**${result}**`} |`;
+function row(budget: string, target: string, measured: string, result: Verdict | "reference"): string {
+  const shown = result === "pending" || result === "reference" ? result : `**${result}**`;
+  return `| ${budget} | ${target} | ${measured} | ${shown} |`;
 }
 
 function verdict(value: number, ok: (value: number) => boolean): Verdict {

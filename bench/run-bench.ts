@@ -75,6 +75,8 @@ const CHAT_BODY = JSON.stringify({ model: "bench", messages: PROMPT });
 const STREAM_BODY = JSON.stringify({ model: "bench", messages: PROMPT, stream: true });
 /** Routed by bench/gateway-bedrock.yaml to the fake Bedrock runtime as a Converse request. */
 const BEDROCK_BODY = JSON.stringify({ model: "bench-bedrock", messages: PROMPT });
+/** The same translation to the same fake, through a backend without SigV4 (see gateway-bedrock.yaml). */
+const UNSIGNED_BEDROCK_BODY = JSON.stringify({ model: "bench-bedrock-unsigned", messages: PROMPT });
 const CHAT_PROBE = { path: "/v1/chat/completions", body: CHAT_BODY };
 const BEDROCK_PROBE = { path: "/v1/chat/completions", body: BEDROCK_BODY };
 const GATEWAY_BIN = `${REPO_ROOT}dist/src/cli/main.js`;
@@ -192,6 +194,10 @@ const bedrockTarget: Target | undefined = bedrockGateway && {
   server: bedrockGateway,
   upstream: fakeBedrock,
   origin: bedrockGateway.origin,
+};
+const unsignedBedrockTarget: Target | undefined = bedrockTarget && {
+  ...bedrockTarget,
+  name: "gateway → Bedrock unsigned",
 };
 
 function job(mode: LoadJob["mode"], origin: string, body: string, durationSeconds: number): LoadJob {
@@ -313,6 +319,10 @@ for (const target of targets.slice(1)) {
 // The translated path gets the same closed-loop warm-up (it is measured for throughput only).
 if (bedrockTarget) {
   await runLoad({ ...job("closed", bedrockTarget.origin, BEDROCK_BODY, 3), connections: 8 }, CLIENT_CPUS);
+  await runLoad(
+    { ...job("closed", bedrockTarget.origin, UNSIGNED_BEDROCK_BODY, 3), connections: 8 },
+    CLIENT_CPUS,
+  );
 }
 await new Promise((resolve) => setTimeout(resolve, 3000));
 const proxyIdleBytes = residentBytes(proxy.pid);
@@ -320,7 +330,12 @@ if (gateway) idleBytes = residentBytes(gateway.pid);
 
 const maxThroughput = await rounds("max throughput (closed loop)", "closed", [
   ...each(CHAT_BODY),
-  ...(bedrockTarget ? [{ target: bedrockTarget, body: BEDROCK_BODY }] : []),
+  ...(bedrockTarget && unsignedBedrockTarget
+    ? [
+        { target: bedrockTarget, body: BEDROCK_BODY },
+        { target: unsignedBedrockTarget, body: UNSIGNED_BEDROCK_BODY },
+      ]
+    : []),
 ]);
 // Done with the translated path: the later phases and the soak run without a second gateway.
 await bedrockGateway?.stop();
