@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { apiKeyPolicyDocs, serviceBackendDocs } from "./gateway-yaml.js";
@@ -18,13 +18,28 @@ import {
  *   not permitted". API version 2026-10-21 has no temperature, top_p or top_k (and allows messages
  *   with role "system"); 2023-06-01 has them;
  * - answers are deterministic Messages (text, or a call of the first tool while the conversation
- *   does not yet hold a tool result; a thinking block when thinking is enabled), streamed as SSE with
- *   an `event:` line per event and a ping, cut at awkward byte boundaries and written in separate turns.
+ *   does not yet hold a tool result; a signed thinking block when thinking is enabled, and a
+ *   redacted_thinking block too when the last user message holds FAKE_CLAUDE_REDACTED_TRIGGER, as the
+ *   API documents for testing), streamed as SSE with an `event:` line per event and a ping, cut at
+ *   awkward byte boundaries and written in separate turns;
+ * - thinking blocks sent back must carry the signature the fake issued for their text and redacted
+ *   blocks the data it issued; with thinking enabled, the assistant turn answered by tool results must
+ *   start with a thinking block (400 with the API's messages otherwise).
  */
 
 export const FAKE_CLAUDE_ANSWER_PIECES: readonly string[] = ["Hello", " from", " the", " fake", " Claude!"];
 export const FAKE_CLAUDE_ANSWER = FAKE_CLAUDE_ANSWER_PIECES.join("");
 export const FAKE_CLAUDE_THINKING = "The user greets me.";
+/** The string Anthropic documents for testing: a prompt holding it is answered with redacted thinking. */
+export const FAKE_CLAUDE_REDACTED_TRIGGER =
+  "ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193C177646C7398A98432ECCCE4C1253";
+export const FAKE_CLAUDE_REDACTED_DATA =
+  "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj2pLmN3kYiXAhz4HKTO";
+
+/** The signature the fake gives a thinking text: opaque to clients, checkable by the fake alone. */
+export function fakeThinkingSignature(thinking: string): string {
+  return createHmac("sha256", "fake-anthropic-thinking").update(thinking).digest("base64");
+}
 export const FAKE_CLAUDE_TOOL_PREAMBLE = "Let me check.";
 export const FAKE_CLAUDE_TOOL_INPUT_PIECES: readonly string[] = ['{"loc', 'ation": ', '"Paris"}'];
 export const FAKE_CLAUDE_TOOL_INPUT = { location: "Paris" };
@@ -127,9 +142,12 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
     }
     if (operation === "count_tokens") return sendJson(res, { input_tokens: fakeCountTokens(call.body) });
     messageCount++;
-    const message = fakeMessage(call.body, messageCount);
+    const message = fakeClaudeMessage(call.body, messageCount);
     if (call.body.stream === true) {
-      await sendStream(res, streamEvents(message, "streamError" in answer ? answer.streamError : undefined));
+      await sendStream(
+        res,
+        fakeClaudeStreamEvents(message, "streamError" in answer ? answer.streamError : undefined),
+      );
       return;
     }
     sendJson(res, message);
@@ -149,16 +167,20 @@ export function fakeCountTokens(body: Record<string, unknown>): number {
   return Math.ceil(JSON.stringify(counted).length / 4);
 }
 
-/** The Message the fake answers a validated request with. */
-function fakeMessage(body: Record<string, unknown>, n: number): Record<string, unknown> {
+/**
+ * The Message the fake answers a validated request with (also usable for Claude on Bedrock, whose
+ * InvokeModel body is the same Messages request without `model`).
+ */
+export function fakeClaudeMessage(body: Record<string, unknown>, n: number): Record<string, unknown> {
   const content: Record<string, unknown>[] = [];
-  const thinking = body.thinking as { type?: string } | undefined;
-  if (thinking?.type === "enabled") {
+  if (thinkingEnabled(body)) {
     content.push({
       type: "thinking",
       thinking: FAKE_CLAUDE_THINKING,
-      signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3h",
+      signature: fakeThinkingSignature(FAKE_CLAUDE_THINKING),
     });
+    if (lastUserTextHas(body, FAKE_CLAUDE_REDACTED_TRIGGER))
+      content.push({ type: "redacted_thinking", data: FAKE_CLAUDE_REDACTED_DATA });
   }
   const tool = firstClientTool(body);
   const callsTool =
@@ -188,14 +210,26 @@ function firstClientTool(body: Record<string, unknown>): string | undefined {
   return tools.find((t) => t.type === undefined || t.type === "custom")?.name;
 }
 
+function thinkingEnabled(body: Record<string, unknown>): boolean {
+  return (body.thinking as { type?: string } | undefined)?.type === "enabled";
+}
+
+function lastUserTextHas(body: Record<string, unknown>, text: string): boolean {
+  const messages = body.messages as { role?: string; content: unknown }[];
+  const last = messages.findLast((m) => m.role === "user")?.content;
+  return typeof last === "string"
+    ? last.includes(text)
+    : Array.isArray(last) && last.some((b) => String((b as { text?: unknown }).text).includes(text));
+}
+
 function lastTurnHasToolResult(body: Record<string, unknown>): boolean {
   const messages = body.messages as { content: unknown }[];
   const last = messages.at(-1)?.content;
   return Array.isArray(last) && last.some((b) => (b as { type?: string }).type === "tool_result");
 }
 
-/** The SSE events of a Message as the API streams it. */
-function streamEvents(
+/** The events of a Message as the API streams it: [SSE event name, data]. */
+export function fakeClaudeStreamEvents(
   message: Record<string, unknown>,
   failure?: { type: string; message: string },
 ): [string, unknown][] {
@@ -241,6 +275,9 @@ function streamEvents(
           delta: { type: "signature_delta", signature: block.signature },
         },
       ]);
+    } else if (block.type === "redacted_thinking") {
+      // Redacted thinking comes whole in its start event.
+      events.push(["content_block_start", { type: "content_block_start", index, content_block: block }]);
     } else if (block.type === "text") {
       events.push([
         "content_block_start",
@@ -413,7 +450,21 @@ export function validateRequest(
   if (thinking) return thinking;
   const tools = validateTools(body.tools, body.tool_choice);
   if (tools) return tools;
-  return validateMessages(body.messages, version);
+  return validateMessages(body.messages, version) ?? thinkingTurnProblem(body);
+}
+
+/**
+ * With thinking enabled, the assistant turn whose tool calls the last message answers must start with
+ * its thinking, as the API requires (it reports the problem on the first block).
+ */
+function thinkingTurnProblem(body: Record<string, unknown>): string | undefined {
+  if (!thinkingEnabled(body) || !lastTurnHasToolResult(body)) return undefined;
+  const messages = body.messages as { role?: string; content: unknown }[];
+  const i = messages.length - 2;
+  const content = messages[i]?.content;
+  const first = Array.isArray(content) ? String((content[0] as { type?: unknown }).type) : "text";
+  if (first === "thinking" || first === "redacted_thinking") return undefined;
+  return `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${first}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking`;
 }
 
 function validateSystem(system: unknown): string | undefined {
@@ -541,6 +592,16 @@ function validateBlock(block: Record<string, unknown>, path: string): string | u
         return `${path}.${type}.source.type: Input tag '${String(source.type)}' does not match any of the expected tags`;
       return extraField(source, new Set(sourceFields), `${path}.${type}.source.${String(source.type)}.`);
     }
+    case "thinking":
+      if (typeof block.thinking !== "string") return `${path}.thinking.thinking: Field required`;
+      if (typeof block.signature !== "string") return `${path}.thinking.signature: Field required`;
+      return block.signature === fakeThinkingSignature(block.thinking)
+        ? undefined
+        : `${path}: Invalid \`signature\` in \`thinking\` block`;
+    case "redacted_thinking":
+      return block.data === FAKE_CLAUDE_REDACTED_DATA
+        ? undefined
+        : `${path}: Invalid \`data\` in \`redacted_thinking\` block`;
     case "tool_use":
       if (typeof block.id !== "string" || typeof block.name !== "string")
         return `${path}.tool_use.id: Field required`;

@@ -11,6 +11,9 @@ import { mapAnthropicStopReason } from "./map-anthropic-stop-reason.js";
  * Bedrock's event stream) into OpenAI `chat.completion.chunk` SSE, one event at a time:
  * - message_start -> the role chunk (`{"role":"assistant","content":""}`);
  * - text and thinking deltas -> `content` and `reasoning_content` deltas;
+ * - what a reasoning string cannot carry goes to `thinking_blocks` deltas (the LiteLLM convention):
+ *   a signature_delta -> `[{"type":"thinking","signature"}]`, which closes the thinking block whose
+ *   text came before it; a redacted_thinking block -> `[{"type":"redacted_thinking","data"}]`;
  * - a tool_use block -> a tool call (id, name) with the next tool index, and its input_json_delta
  *   pieces -> `arguments` deltas for that index;
  * - message_stop -> the finish chunk, then the usage chunk when asked for;
@@ -77,6 +80,13 @@ export class AnthropicEventsToChatChunks {
         if (block.type === "thinking" && block.thinking) {
           return this.chunk(JSON.stringify({ reasoning_content: block.thinking }), null);
         }
+        // Redacted thinking arrives whole in its start event; no deltas follow.
+        if (block.type === "redacted_thinking" && typeof block.data === "string") {
+          return this.chunk(
+            `{"thinking_blocks":[{"type":"redacted_thinking","data":${JSON.stringify(block.data)}}]}`,
+            null,
+          );
+        }
         return "";
       }
       case "content_block_delta": {
@@ -96,8 +106,15 @@ export class AnthropicEventsToChatChunks {
               null,
             );
           }
+          case "signature_delta":
+            return delta.signature
+              ? this.chunk(
+                  `{"thinking_blocks":[{"type":"thinking","signature":${JSON.stringify(delta.signature)}}]}`,
+                  null,
+                )
+              : "";
           default:
-            // signature_delta and citations_delta have no OpenAI counterpart.
+            // citations_delta has no OpenAI counterpart.
             return "";
         }
       }

@@ -6,8 +6,11 @@ import { mapAnthropicStopReason } from "./map-anthropic-stop-reason.js";
 /**
  * An Anthropic Message -> an OpenAI `chat.completion`. Text blocks join into `content`, thinking
  * into `reasoning_content` (the field OpenAI-compatible servers use for reasoning), `tool_use`
- * blocks become `tool_calls` with the input as a JSON string. Server tools (web search etc.) ran
- * at Anthropic: their blocks are not calls the client could answer, so they are left out.
+ * blocks become `tool_calls` with the input as a JSON string. Thinking and redacted_thinking blocks
+ * are also kept whole, in answer order, in `thinking_blocks` (the LiteLLM convention): a string
+ * cannot carry the signature and the redacted data the client must send back in a tool-use loop.
+ * Server tools (web search etc.) ran at Anthropic: their blocks are not calls the client could
+ * answer, so they are left out.
  */
 export function convertAnthropicMessageToChatCompletion(
   message: AnthropicMessage,
@@ -18,13 +21,22 @@ export function convertAnthropicMessageToChatCompletion(
   let text: string | null = null;
   let reasoning: string | undefined;
   const toolCalls: Record<string, unknown>[] = [];
+  const thinkingBlocks: Record<string, unknown>[] = [];
   for (const block of message.content ?? []) {
     switch (block.type) {
       case "text":
         text = (text ?? "") + (block.text ?? "");
         break;
-      case "thinking":
+      case "thinking": {
         reasoning = (reasoning ?? "") + (block.thinking ?? "");
+        const thinking: Record<string, unknown> = { type: "thinking", thinking: block.thinking ?? "" };
+        if (typeof block.signature === "string") thinking.signature = block.signature;
+        thinkingBlocks.push(thinking);
+        break;
+      }
+      case "redacted_thinking":
+        if (typeof block.data === "string")
+          thinkingBlocks.push({ type: "redacted_thinking", data: block.data });
         break;
       case "tool_use":
         toolCalls.push({
@@ -37,6 +49,7 @@ export function convertAnthropicMessageToChatCompletion(
   }
   const chatMessage: Record<string, unknown> = { role: "assistant", content: text };
   if (reasoning !== undefined) chatMessage.reasoning_content = reasoning;
+  if (thinkingBlocks.length > 0) chatMessage.thinking_blocks = thinkingBlocks;
   if (toolCalls.length > 0) chatMessage.tool_calls = toolCalls;
   return {
     id: message.id,

@@ -1,3 +1,9 @@
+import {
+  type OpenAIThinkingBlock,
+  readThinkingBlock,
+  readThinkingBlocks,
+  thinkingBlockName,
+} from "../read-openai-thinking-blocks.js";
 import { InvalidRequestError } from "../translator.js";
 import {
   type AnthropicBlockParam,
@@ -8,8 +14,10 @@ import {
  * OpenAI chat `messages` -> Anthropic `system` and `messages`:
  * - system and developer messages become `system` text blocks, in order;
  * - user content becomes content blocks (a plain string stays a string);
- * - assistant text and `tool_calls` become text and `tool_use` blocks; an assistant message with
- *   neither is dropped, as Anthropic rejects empty turns;
+ * - assistant `thinking_blocks` (Claude's thinking, echoed back with its signature) become thinking
+ *   and redacted_thinking blocks leading the turn, where Claude requires them; assistant text and
+ *   `tool_calls` follow as text and `tool_use` blocks; an assistant message with none of them is
+ *   dropped, as Anthropic rejects empty turns;
  * - tool messages become `tool_result` blocks of a user message; consecutive ones share one user
  *   message, which is how Anthropic expects the results of parallel tool calls.
  */
@@ -78,11 +86,16 @@ function convertSystemContent(content: unknown): AnthropicBlockParam[] {
 
 function convertAssistantMessage(msg: ChatMessage): AnthropicBlockParam[] {
   const blocks: AnthropicBlockParam[] = [];
+  readThinkingBlocks(msg.thinking_blocks).forEach((block, i) => {
+    blocks.push(convertThinkingBlock(block, thinkingBlockName(i)));
+  });
   const content = msg.content;
   if (typeof content === "string") {
     if (content !== "") blocks.push({ type: "text", text: content });
   } else if (Array.isArray(content)) {
-    for (const part of content) blocks.push(convertAssistantPart(part));
+    content.forEach((part, i) => {
+      blocks.push(convertAssistantPart(part, `assistant content[${i}]`));
+    });
   }
   if (Array.isArray(msg.tool_calls)) {
     for (const call of msg.tool_calls) blocks.push(convertToolCall(call));
@@ -90,8 +103,11 @@ function convertAssistantMessage(msg: ChatMessage): AnthropicBlockParam[] {
   return blocks;
 }
 
-/** Assistant parts: text, refusal (said as text), and thinking blocks a client passes back. */
-function convertAssistantPart(part: unknown): AnthropicBlockParam {
+/**
+ * Assistant parts: text, refusal (said as text), and thinking blocks a client passes back in the
+ * same shape as a `thinking_blocks` entry.
+ */
+function convertAssistantPart(part: unknown, where: string): AnthropicBlockParam {
   const p = (typeof part === "object" && part !== null ? part : {}) as Record<string, unknown>;
   let block: AnthropicBlockParam;
   switch (p.type) {
@@ -102,16 +118,28 @@ function convertAssistantPart(part: unknown): AnthropicBlockParam {
       block = { type: "text", text: String(p.refusal ?? "") };
       break;
     case "thinking":
-      block = { type: "thinking", thinking: String(p.thinking ?? ""), signature: String(p.signature ?? "") };
-      break;
     case "redacted_thinking":
-      block = { type: "redacted_thinking", data: String(p.data ?? "") };
+      block = convertThinkingBlock(readThinkingBlock(p, where), where);
       break;
     default:
       throw new InvalidRequestError(`unsupported assistant content part type: ${String(p.type)}`);
   }
   if (p.cache_control !== undefined) block.cache_control = p.cache_control;
   return block;
+}
+
+/**
+ * Anthropic verifies the signature of every thinking block it is sent and answers a missing one with
+ * an error about the message position only, so the gateway says which client field lacks it.
+ */
+function convertThinkingBlock(block: OpenAIThinkingBlock, where: string): AnthropicBlockParam {
+  if (block.type === "redacted_thinking") return { type: "redacted_thinking", data: block.data };
+  if (block.signature === undefined) {
+    throw new InvalidRequestError(
+      `${where} has no signature: Anthropic takes a thinking block back only with the signature Claude returned for it (send thinking_blocks back unchanged)`,
+    );
+  }
+  return { type: "thinking", thinking: block.thinking, signature: block.signature };
 }
 
 function convertToolCall(call: unknown): AnthropicBlockParam {

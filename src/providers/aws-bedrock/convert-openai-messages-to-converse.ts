@@ -1,3 +1,4 @@
+import { type OpenAIThinkingBlock, readThinkingBlocks } from "../read-openai-thinking-blocks.js";
 import { InvalidRequestError } from "../translator.js";
 import { appendConverseMessage } from "./append-converse-message.js";
 import { CACHE_POINT, wantsCachePoint } from "./cache-point.js";
@@ -94,12 +95,7 @@ function convertAssistantMessage(message: Json): ConverseContentBlock[] {
   const blocks: ConverseContentBlock[] = [];
   // Reasoning echoed back from an earlier answer (`thinking_blocks`, the LiteLLM convention this
   // gateway also answers with). Claude requires reasoning to lead the assistant turn.
-  if (Array.isArray(message.thinking_blocks)) {
-    for (const block of message.thinking_blocks as Json[]) {
-      const reasoning = convertThinkingBlock(block);
-      if (reasoning !== undefined) blocks.push(reasoning);
-    }
-  }
+  for (const block of readThinkingBlocks(message.thinking_blocks)) blocks.push(convertThinkingBlock(block));
   const content = message.content;
   if (typeof content === "string") {
     if (content !== "") blocks.push({ text: content });
@@ -121,17 +117,15 @@ function convertAssistantMessage(message: Json): ConverseContentBlock[] {
   return blocks;
 }
 
-function convertThinkingBlock(block: Json): ConverseContentBlock | undefined {
-  if (block?.type === "thinking" && typeof block.thinking === "string") {
-    const reasoningText: { text: string; signature?: string } = { text: block.thinking };
-    if (typeof block.signature === "string" && block.signature !== "")
-      reasoningText.signature = block.signature;
-    return { reasoningContent: { reasoningText } };
-  }
-  if (block?.type === "redacted_thinking" && typeof block.data === "string") {
-    return { reasoningContent: { redactedContent: block.data } };
-  }
-  return undefined;
+/**
+ * Converse makes the signature optional: reasoning models other than Claude (and this gateway's own
+ * answers from them) have none, so a thinking block without one is sent as it is.
+ */
+function convertThinkingBlock(block: OpenAIThinkingBlock): ConverseContentBlock {
+  if (block.type === "redacted_thinking") return { reasoningContent: { redactedContent: block.data } };
+  const reasoningText: { text: string; signature?: string } = { text: block.thinking };
+  if (block.signature !== undefined) reasoningText.signature = block.signature;
+  return { reasoningContent: { reasoningText } };
 }
 
 function convertAssistantPart(part: Json): ConverseContentBlock | undefined {

@@ -122,6 +122,104 @@ export const thinkingStream = [
   "",
 ].join("\n");
 
+/** The signature and redacted data of the extended-thinking fixtures below. */
+export const THINKING_SIGNATURE =
+  "EqQBCkgIBxABGAIiQJ0Ll3Rm8TgS1EaXqCTQ0s0Hrz6hLq3mVmtw7k7pBXGOc5dXrUhtGQyMw1eQ0oQ9J1f2kz6kB8Lw==";
+export const REDACTED_THINKING_DATA =
+  "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj2pLmN3kYiX";
+
+/** The answer of thinkingToolUseStream not streamed, with a second thinking block after the redacted one. */
+export const thinkingToolUseMessage = {
+  id: "msg_01ThinkTool",
+  type: "message",
+  role: "assistant",
+  model: "claude-sonnet-4-5-20250929",
+  content: [
+    {
+      type: "thinking",
+      thinking: "The user wants the weather in Paris: call get_weather.",
+      signature: THINKING_SIGNATURE,
+    },
+    { type: "redacted_thinking", data: REDACTED_THINKING_DATA },
+    { type: "thinking", thinking: " Then answer briefly.", signature: "EpYBCkYIBxgCIkBsecond" },
+    { type: "text", text: "Let me check." },
+    { type: "tool_use", id: "toolu_01ThinkTool", name: "get_weather", input: { location: "Paris" } },
+  ],
+  stop_reason: "tool_use",
+  stop_sequence: null,
+  usage: { input_tokens: 412, output_tokens: 96 },
+};
+
+/** Anthropic events as the API streams them: `event: <type>` and `data: <JSON>` per event. */
+function toSse(events: (Record<string, unknown> & { type: string })[]): string {
+  return events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join("");
+}
+
+/**
+ * SSE for a tool-use answer with extended thinking: a thinking block (its text in two deltas, then
+ * its signature_delta), a redacted_thinking block (whole in its start event), text, and a tool call.
+ */
+export const thinkingToolUseStream = toSse([
+  {
+    type: "message_start",
+    message: {
+      ...thinkingToolUseMessage,
+      content: [],
+      stop_reason: null,
+      usage: {
+        input_tokens: 412,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        output_tokens: 4,
+      },
+    },
+  },
+  { type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "", signature: "" } },
+  { type: "ping" },
+  {
+    type: "content_block_delta",
+    index: 0,
+    delta: { type: "thinking_delta", thinking: "The user wants the weather " },
+  },
+  {
+    type: "content_block_delta",
+    index: 0,
+    delta: { type: "thinking_delta", thinking: "in Paris: call get_weather." },
+  },
+  {
+    type: "content_block_delta",
+    index: 0,
+    delta: { type: "signature_delta", signature: THINKING_SIGNATURE },
+  },
+  { type: "content_block_stop", index: 0 },
+  {
+    type: "content_block_start",
+    index: 1,
+    content_block: { type: "redacted_thinking", data: REDACTED_THINKING_DATA },
+  },
+  { type: "content_block_stop", index: 1 },
+  { type: "content_block_start", index: 2, content_block: { type: "text", text: "" } },
+  { type: "content_block_delta", index: 2, delta: { type: "text_delta", text: "Let me check." } },
+  { type: "content_block_stop", index: 2 },
+  {
+    type: "content_block_start",
+    index: 3,
+    content_block: { type: "tool_use", id: "toolu_01ThinkTool", name: "get_weather", input: {} },
+  },
+  {
+    type: "content_block_delta",
+    index: 3,
+    delta: { type: "input_json_delta", partial_json: '{"location": "Paris"}' },
+  },
+  { type: "content_block_stop", index: 3 },
+  {
+    type: "message_delta",
+    delta: { stop_reason: "tool_use", stop_sequence: null },
+    usage: { output_tokens: 96 },
+  },
+  { type: "message_stop" },
+]);
+
 /** An error that arrives inside a 200 stream (the API was overloaded mid-answer). */
 export const overloadedMidStream = [
   "event: message_start",

@@ -12,6 +12,7 @@ import {
 } from "./anthropic-fixtures.js";
 import {
   AWKWARD_PIECE_SIZES,
+  expectedChatChunks,
   jsonOf,
   RESPONSE_CREATED,
   requestInput,
@@ -267,6 +268,13 @@ describe("OpenAI chat -> Anthropic Messages: response", () => {
             role: "assistant",
             content: "I'll check the weather in San Francisco.",
             reasoning_content: "The user wants the weather. ",
+            thinking_blocks: [
+              {
+                type: "thinking",
+                thinking: "The user wants the weather. ",
+                signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3h",
+              },
+            ],
             tool_calls: [
               {
                 id: "toolu_01A09q90qw90lq917835lq9",
@@ -324,16 +332,7 @@ describe("OpenAI chat -> Anthropic Messages: response", () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    const head = {
-      id: "msg_014p7gG3wDgGV9EUtLvnow3U",
-      object: "chat.completion.chunk",
-      created: RESPONSE_CREATED,
-      model: "claude-sonnet-4-5-20250929",
-    };
-    const choice = (delta: unknown, finish: string | null = null) => ({
-      ...head,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-    });
+    const { head, choice } = expectedChatChunks("msg_014p7gG3wDgGV9EUtLvnow3U", "claude-sonnet-4-5-20250929");
     const expected = [
       choice({ role: "assistant", content: "" }),
       choice({ content: "Okay, let's check " }),
@@ -400,16 +399,22 @@ describe("OpenAI chat -> Anthropic Messages: response", () => {
     assert.equal(usageChunks(requestInput({ ...body, stream_options: { include_usage: true } })), 1);
   });
 
-  it("streams thinking as reasoning_content and reports thinking tokens", () => {
+  it("streams thinking as reasoning_content, its signature as thinking_blocks, and reports thinking tokens", () => {
     const response = translator.response(responseContext(200, "claude-opus-4-5", { stream: true }));
     const chunks = sseDataPayloads(runStream(response, thinkingStream, 5))
       .filter((p) => p !== "[DONE]")
       .map((p) => JSON.parse(p) as { choices: { delta: unknown; finish_reason: string | null }[] });
     assert.deepEqual(
       chunks.map((c) => c.choices[0]?.delta),
-      [{ role: "assistant", content: "" }, { reasoning_content: "2+2 is 4." }, { content: "4" }, {}],
+      [
+        { role: "assistant", content: "" },
+        { reasoning_content: "2+2 is 4." },
+        { thinking_blocks: [{ type: "thinking", signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3h" }] },
+        { content: "4" },
+        {},
+      ],
     );
-    assert.equal(chunks[3]?.choices[0]?.finish_reason, "length");
+    assert.equal(chunks[4]?.choices[0]?.finish_reason, "length");
     assert.equal(response.usage.reasoningTokens, 9);
     assert.equal(response.usage.outputTokens, 12);
   });

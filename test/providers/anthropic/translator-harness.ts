@@ -54,6 +54,19 @@ export function responseContext(
 /** Unix seconds of the Date header responseContext sets. */
 export const RESPONSE_CREATED = Date.parse("Tue, 24 Nov 2026 10:00:00 GMT") / 1000;
 
+/**
+ * The chat.completion.chunk objects a stream translated for OpenAI chat should hold for message `id`
+ * of `model`: `head` (what every chunk repeats) and `choice(delta, finish)`, one chunk of choice 0.
+ */
+export function expectedChatChunks(id: string, model: string) {
+  const head = { id, object: "chat.completion.chunk", created: RESPONSE_CREATED, model };
+  const choice = (delta: unknown, finish: string | null = null) => ({
+    ...head,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  });
+  return { head, choice };
+}
+
 /** Feeds `bytes` to a stream translator in pieces of `size` bytes; returns everything it wrote. */
 export function runStream(translator: ResponseTranslator, bytes: Buffer | string, size: number): string {
   const data = typeof bytes === "string" ? Buffer.from(bytes, "utf8") : bytes;

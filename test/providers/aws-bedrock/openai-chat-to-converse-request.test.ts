@@ -281,6 +281,41 @@ test("assistant reasoning (thinking_blocks and thinking parts) leads the turn; r
   ]);
 });
 
+test("thinking_blocks: a missing signature is left out (Converse allows it); malformed blocks are 422 as for Anthropic", () => {
+  const turn = (thinking_blocks: unknown) => ({
+    model: "deepseek.r1-v1:0",
+    messages: [
+      { role: "user", content: "2+2?" },
+      { role: "assistant", content: "4", thinking_blocks },
+      { role: "user", content: "Sure?" },
+    ],
+  });
+  const out = translate(turn([{ type: "thinking", thinking: "Add.", signature: null }]));
+  assert.deepEqual((out.body.messages as { content: unknown[] }[])[1]?.content, [
+    { reasoningContent: { reasoningText: { text: "Add." } } },
+    { text: "4" },
+  ]);
+  const refused: [unknown, RegExp][] = [
+    [
+      [{ type: "thinking", thinking: "Add.", signature: 7 }],
+      /thinking_blocks\[0\]\.signature must be a string/,
+    ],
+    [[{ type: "redacted_thinking" }], /thinking_blocks\[0\] \(redacted_thinking\) needs data/],
+    [[{ type: "summary", text: "Add." }], /thinking_blocks\[0\] has type "summary"/],
+    ["Add.", /thinking_blocks must be an array/],
+  ];
+  for (const [blocks, message] of refused) {
+    assert.throws(
+      () => translate(turn(blocks)),
+      (err: unknown) => {
+        assert.ok(err instanceof InvalidRequestError, String(err));
+        assert.match(err.message, message);
+        return true;
+      },
+    );
+  }
+});
+
 test("thinking, reasoning_effort and service_tier go where Converse reads them", () => {
   const out = translate({
     model: CLAUDE,
