@@ -3,7 +3,9 @@ import { join } from "node:path";
 import type { CredentialInjector, OutgoingRequest } from "../../config/snapshot.js";
 import { MissingCredentialError } from "../missing-credential-error.js";
 import type { AwsCredentials } from "./aws-credentials.js";
+import { type AwsCredentialChain, awsDefaultChain } from "./aws-default-chain.js";
 import { bedrockRegionFromHost } from "./bedrock-region-from-host.js";
+import { NoAwsCredentialsError } from "./no-aws-credentials-error.js";
 import { parseAwsCredentialsFile } from "./parse-aws-credentials-file.js";
 import { SharedCredentialsFile } from "./shared-credentials-file.js";
 import { signAwsRequest } from "./sign-aws-request.js";
@@ -37,13 +39,21 @@ const SERVICE = "bedrock";
  * 2. the credentialsFile Secret;
  * 3. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN;
  * 4. the shared credentials file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials, profile
- *    AWS_PROFILE or "default"), re-read when it changes on disk.
+ *    AWS_PROFILE or "default"), re-read when it changes on disk;
+ * 5. only where 2-4 give nothing (so never with a credentialsFile or environment keys): AWS's
+ *    default chain (web identity / IRSA, container credentials for ECS and EKS Pod Identity, EC2
+ *    instance metadata, SSO, credential_process, assume-role profiles), loaded on first use; when it
+ *    fails too, the request fails with NoAwsCredentialsError (401).
+ * Sources 3 and 4 read `env`, which is process.env in the gateway and a literal in tests; the
+ * default chain always reads process.env itself (it takes only the profile from `env`), so tests
+ * that steer it run the gateway as a child process with its own environment, or pass `defaultChain`.
  * inject() signs each attempt anew (fresh x-amz-date, the body of that attempt).
  * Throws InvalidAwsCredentialsFileError when the credentialsFile has no usable profile.
  */
 export function createAwsCredentialInjector(
   spec: AwsCredentialSpec,
   env: Readonly<Record<string, string | undefined>>,
+  defaultChain: AwsCredentialChain = awsDefaultChain(env.AWS_PROFILE || undefined),
 ): CredentialInjector {
   const prefix = (spec.overrideHeaderPrefix ?? DEFAULT_OVERRIDE_PREFIX).toLowerCase();
   const accessKeyHeader = `${prefix}access-key-id`;
@@ -71,15 +81,17 @@ export function createAwsCredentialInjector(
           throw new MissingCredentialError();
         }
       }
-      credentials ??= configured();
-      if (credentials === undefined) throw new MissingCredentialError();
+      credentials ??= configured() ?? (await fromDefaultChain(defaultChain));
       const host = req.headers.host ?? req.authority;
       await signAwsRequest(req, credentials, bedrockRegionFromHost(host) ?? spec.region, SERVICE);
     },
   };
 }
 
-/** The configured credential source, resolved now where it is static. */
+/**
+ * The configured credential source, resolved now where it is static; undefined from the returned
+ * function means "none here", and the caller falls back to AWS's default chain.
+ */
 function configuredCredentials(
   spec: AwsCredentialSpec,
   env: Readonly<Record<string, string | undefined>>,
@@ -106,6 +118,15 @@ function configuredCredentials(
   const path = env.AWS_SHARED_CREDENTIALS_FILE || join(env.HOME || homedir(), ".aws", "credentials");
   const file = new SharedCredentialsFile(path, env.AWS_PROFILE || "default");
   return () => file.current();
+}
+
+/** The default chain's credentials, its failure turned into the 401 every missing credential gets. */
+async function fromDefaultChain(chain: AwsCredentialChain): Promise<AwsCredentials> {
+  try {
+    return await chain();
+  } catch (err) {
+    throw new NoAwsCredentialsError(err);
+  }
 }
 
 function header(req: OutgoingRequest, name: string): string | undefined {

@@ -6,7 +6,10 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import type { OutgoingRequest } from "../../../src/config/snapshot.js";
+import type { AwsCredentials } from "../../../src/credentials/aws/aws-credentials.js";
+import type { AwsCredentialChain } from "../../../src/credentials/aws/aws-default-chain.js";
 import {
+  type AwsCredentialSpec,
   createAwsCredentialInjector,
   InvalidAwsCredentialsFileError,
 } from "../../../src/credentials/aws/create-aws-credential-injector.js";
@@ -23,20 +26,20 @@ const BODY = JSON.stringify({
   inferenceConfig: { maxTokens: 64 },
 });
 
+/** Temporary credentials, as AWS's default chain hands them out; tokenFake accepts exactly these. */
+const TEMPORARY = {
+  accessKeyId: "ASIATEMP",
+  secretAccessKey: "temp-secret",
+  sessionToken: "IQoJb3JpZ2luX2VjTOKEN",
+};
+
 let fake: FakeBedrock;
 let tokenFake: FakeBedrock;
 let dir: string;
 
 before(async () => {
   fake = await startFakeBedrock({ credentials: GOOD, region: "eu-west-1" });
-  tokenFake = await startFakeBedrock({
-    credentials: {
-      accessKeyId: "ASIATEMP",
-      secretAccessKey: "temp-secret",
-      sessionToken: "IQoJb3JpZ2luX2VjTOKEN",
-    },
-    region: "eu-west-1",
-  });
+  tokenFake = await startFakeBedrock({ credentials: TEMPORARY, region: "eu-west-1" });
   dir = await mkdtemp(join(tmpdir(), "aigw-aws-"));
 });
 
@@ -227,13 +230,108 @@ test("the shared credentials file is used last and re-read after it changes on d
   assert.equal((await send(rotated)).status, 200);
 });
 
-test("no credentials anywhere is a missing credential; a credentialsFile without the profile is a config error", async () => {
-  const injector = createAwsCredentialInjector(NO_OVERRIDE, {
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, "absent"),
-  });
-  await assert.rejects(async () => injector.inject(outgoing(fake)), MissingCredentialError);
+test("no credentials anywhere, the default chain included, is a missing credential; a credentialsFile without the profile is a config error", async () => {
+  const injector = createAwsCredentialInjector(
+    NO_OVERRIDE,
+    { AWS_SHARED_CREDENTIALS_FILE: join(dir, "absent") },
+    async () => {
+      throw new Error("Could not load credentials from any providers");
+    },
+  );
+  await assert.rejects(
+    async () => injector.inject(outgoing(fake)),
+    (err: unknown) =>
+      err instanceof MissingCredentialError &&
+      err.message ===
+        "no AWS credentials were found in the environment, the shared credentials file or AWS's default chain: Could not load credentials from any providers",
+  );
   assert.throws(
     () => createAwsCredentialInjector({ ...NO_OVERRIDE, credentialsFile: { secret: "[default]\n" } }, {}),
     InvalidAwsCredentialsFileError,
   );
+});
+
+/** A stand-in for AWS's default chain that counts its calls and hands out `credentials`. */
+function countingChain(credentials: AwsCredentials): { chain: AwsCredentialChain; calls: () => number } {
+  let calls = 0;
+  return {
+    chain: async () => {
+      calls++;
+      return credentials;
+    },
+    calls: () => calls,
+  };
+}
+
+test("the default chain is asked only when the secret, the environment keys and the shared file give nothing", async () => {
+  const sharedFile = join(dir, "credentials-for-chain-test");
+  await writeFile(
+    sharedFile,
+    `[default]\naws_access_key_id = ${GOOD.accessKeyId}\naws_secret_access_key = ${GOOD.secretAccessKey}\n`,
+  );
+  const staticSources: [string, Partial<AwsCredentialSpec>, Record<string, string>][] = [
+    [
+      "credentialsFile",
+      {
+        credentialsFile: {
+          secret: `[default]\naws_access_key_id = ${GOOD.accessKeyId}\naws_secret_access_key = ${GOOD.secretAccessKey}\n`,
+        },
+      },
+      {},
+    ],
+    ["environment", {}, { AWS_ACCESS_KEY_ID: GOOD.accessKeyId, AWS_SECRET_ACCESS_KEY: GOOD.secretAccessKey }],
+    ["shared file", {}, { AWS_SHARED_CREDENTIALS_FILE: sharedFile }],
+  ];
+  for (const [source, spec, env] of staticSources) {
+    const spy = countingChain(TEMPORARY);
+    const injector = createAwsCredentialInjector({ ...NO_OVERRIDE, ...spec }, env, spy.chain);
+    const req = outgoing(fake);
+    await injector.inject(req);
+    assert.equal((await send(req)).status, 200, source);
+    assert.equal(spy.calls(), 0, `${source}: the chain was not asked`);
+  }
+
+  const spy = countingChain(TEMPORARY);
+  const injector = createAwsCredentialInjector(
+    NO_OVERRIDE,
+    { AWS_SHARED_CREDENTIALS_FILE: join(dir, "absent") },
+    spy.chain,
+  );
+  for (let i = 0; i < 2; i++) {
+    const req = outgoing(tokenFake);
+    await injector.inject(req);
+    assert.equal(req.headers["x-amz-security-token"], TEMPORARY.sessionToken);
+    assert.equal((await send(req)).status, 200);
+  }
+  // Asked per request: the chain itself caches (the real one until credentials near expiry).
+  assert.equal(spy.calls(), 2);
+});
+
+test("with credentialOverride, the chain stands in for the configured credentials only when falling back", async () => {
+  const env = { AWS_SHARED_CREDENTIALS_FILE: join(dir, "absent") };
+  const strict = countingChain(TEMPORARY);
+  const noFallback = createAwsCredentialInjector(
+    { region: "eu-west-1", overrideEnabled: true, fallbackToConfigured: false },
+    env,
+    strict.chain,
+  );
+  await assert.rejects(async () => noFallback.inject(outgoing(tokenFake)), MissingCredentialError);
+  const overridden = outgoing(fake, {
+    "x-aigw-aws-access-key-id": GOOD.accessKeyId,
+    "x-aigw-aws-secret-access-key": GOOD.secretAccessKey,
+  });
+  await noFallback.inject(overridden);
+  assert.equal((await send(overridden)).status, 200);
+  assert.equal(strict.calls(), 0);
+
+  const lenient = countingChain(TEMPORARY);
+  const fallback = createAwsCredentialInjector(
+    { region: "eu-west-1", overrideEnabled: true, fallbackToConfigured: true },
+    env,
+    lenient.chain,
+  );
+  const req = outgoing(tokenFake);
+  await fallback.inject(req);
+  assert.equal((await send(req)).status, 200);
+  assert.equal(lenient.calls(), 1);
 });
