@@ -71,13 +71,16 @@ test("aigw validate: a missing file and no arguments are errors", async () => {
   assert.equal((await runAigw(["validate"])).code, 2);
 });
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: ${VAR} is the configuration's substitution syntax, not a template.
 test("aigw run FILE serves the configuration, with ${VAR} substitution, and stops cleanly on SIGTERM", async () => {
   const file = join(dir, "config.yaml");
   const yaml = configYaml(
     gatewayDocs(),
     routeDoc("r", {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: substituted by aigw, not by JavaScript.
       rules: [{ matches: [modelIs("${MODEL_NAME:=fallback-model}")], backendRefs: [{ name: "up" }] }],
     }),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: substituted by aigw, not by JavaScript.
     openAIBackendDocs("up", upstream.url, { apiKey: "${UPSTREAM_KEY}" }),
   );
   await writeFile(file, yaml);

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { test } from "node:test";
 import { openAIEmbeddingsTitanTranslator } from "../../../src/providers/aws-bedrock/openai-embeddings-titan-translator.js";
-import { InvalidRequestError, type ResponseContext } from "../../../src/providers/translator.js";
+import { InvalidRequestError } from "../../../src/providers/translator.js";
 import { bedrockContext, bedrockInput } from "./bedrock-test-input.js";
 
 const TITAN = "amazon.titan-embed-text-v2:0";
