@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
 import type { LoadJob, LoadResult } from "./load-job.js";
 import { SampleRecorder } from "./sample-recorder.js";
@@ -44,18 +45,5 @@ export async function runClosedLoop(job: LoadJob): Promise<LoadResult> {
   stopping = true;
   await stopped;
   await pool.close();
-  return {
-    mode: "closed",
-    completed: recorder.completed,
-    failures: Object.fromEntries(recorder.failures),
-    elapsedSeconds,
-    requestsPerSecond: recorder.completed / elapsedSeconds,
-    latency: recorder.latency(),
-    firstByte: recorder.firstByte(),
-    clientCpuSeconds: 0,
-  };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return recorder.result("closed", elapsedSeconds);
 }

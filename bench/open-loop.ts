@@ -58,15 +58,5 @@ export async function runOpenLoop(job: LoadJob): Promise<LoadResult> {
   await done;
   await pool.close();
   const elapsedSeconds = Number(windowEnd - windowStart) / 1e9;
-  return {
-    mode: "open",
-    completed: recorder.completed,
-    failures: Object.fromEntries(recorder.failures),
-    elapsedSeconds,
-    requestsPerSecond: recorder.completed / elapsedSeconds,
-    latency: recorder.latency(),
-    firstByte: recorder.firstByte(),
-    clientCpuSeconds: 0,
-    scheduleLag: summarize(lag),
-  };
+  return { ...recorder.result("open", elapsedSeconds), scheduleLag: summarize(lag) };
 }

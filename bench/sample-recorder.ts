@@ -1,3 +1,4 @@
+import type { LoadResult } from "./load-job.js";
 import { type LatencySummary, summarize } from "./percentiles.js";
 
 /** Collects per-request timings of the measured window; grows without per-sample allocation. */
@@ -30,6 +31,20 @@ export class SampleRecorder {
 
   firstByte(): LatencySummary {
     return summarize(this.#firstByte.subarray(0, this.#count));
+  }
+
+  /** What a load run reports for its measured window (the caller adds its own extras). */
+  result(mode: LoadResult["mode"], elapsedSeconds: number): LoadResult {
+    return {
+      mode,
+      completed: this.completed,
+      failures: Object.fromEntries(this.failures),
+      elapsedSeconds,
+      requestsPerSecond: this.completed / elapsedSeconds,
+      latency: this.latency(),
+      firstByte: this.firstByte(),
+      clientCpuSeconds: 0,
+    };
   }
 
   failureCount(): number {
