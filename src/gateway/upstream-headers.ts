@@ -2,11 +2,6 @@ import type { IncomingHttpHeaders } from "node:http";
 import { MODEL_HEADER } from "../config/compile-routes.js";
 import type { HeaderMutation } from "../config/snapshot.js";
 
-/**
- * Client headers that never go upstream: hop-by-hop headers, framing the gateway recomputes,
- * encodings it would have to undo, and the client's own credentials (the gateway injects the
- * backend's; a client key reaching a provider would leak it).
- */
 /** Headers about one connection, never about the message (RFC 9110 section 7.6.1). */
 const HOP_BY_HOP = [
   "connection",
@@ -18,6 +13,11 @@ const HOP_BY_HOP = [
   "trailer",
 ];
 
+/**
+ * Client headers that never go upstream: hop-by-hop headers, framing the gateway recomputes,
+ * encodings it would have to undo, and the client's own credentials (the gateway injects the
+ * backend's; a client key reaching a provider would leak it).
+ */
 const NEVER_FORWARDED = new Set([
   ...HOP_BY_HOP,
   "host",
