@@ -42,6 +42,7 @@ export async function signAwsRequest(
   const signed = await signer.sign(
     {
       method: req.method,
+      // Not part of SigV4's canonical request; the signer only carries it along.
       protocol: "https:",
       hostname: toSign.host as string,
       path: queryStart < 0 ? req.path : req.path.slice(0, queryStart),
