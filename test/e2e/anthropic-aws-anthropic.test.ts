@@ -2,16 +2,16 @@ import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import type { RequestRecord } from "../../src/gateway/request-record.js";
 import {
   bedrockBackendDocs,
+  EXAMPLE_CREDENTIALS,
   type FakeBedrock,
   type FakeBedrockAnswer,
   type FakeBedrockCall,
   startFakeBedrock,
 } from "../support/fake-bedrock.js";
 import { configYaml, gatewayDocs, modelIs, routeDoc } from "../support/gateway-yaml.js";
-import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { observeCalls, startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
 
 /**
  * Claude on Bedrock (AIServiceBackend schema AWSAnthropic, InvokeModel) behind the gateway, called with
@@ -21,10 +21,6 @@ import { startTestGateway, type TestGateway } from "../support/start-test-gatewa
  * Anthropic events, as Bedrock sends them.
  */
 
-const CREDENTIALS = {
-  accessKeyId: "AKIAIOSFODNN7EXAMPLE",
-  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-};
 const CLAUDE = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const USAGE = {
   input_tokens: 22,
@@ -47,14 +43,15 @@ let anthropic: Anthropic;
 let openai: OpenAI;
 
 before(async () => {
-  fake = await startFakeBedrock({ credentials: CREDENTIALS, region: "us-east-1", answer });
-  const docs = bedrockBackendDocs("claude-bedrock", fake, { credentials: CREDENTIALS, region: "us-east-1" });
-  const backend = docs.find((doc) => doc.kind === "AIServiceBackend") as { spec: { schema: unknown } };
-  backend.spec.schema = { name: "AWSAnthropic", version: "bedrock-2023-05-31" };
+  fake = await startFakeBedrock({ credentials: EXAMPLE_CREDENTIALS, region: "us-east-1", answer });
   gateway = await startTestGateway(
     configYaml(
       gatewayDocs(),
-      docs,
+      bedrockBackendDocs("claude-bedrock", fake, {
+        schema: { name: "AWSAnthropic", version: "bedrock-2023-05-31" },
+        credentials: EXAMPLE_CREDENTIALS,
+        region: "us-east-1",
+      }),
       routeDoc("bedrock", {
         rules: [
           {
@@ -155,15 +152,7 @@ function answer(call: FakeBedrockCall): FakeBedrockAnswer {
   };
 }
 
-async function observe<T>(
-  call: () => Promise<T>,
-): Promise<{ result: T; calls: FakeBedrockCall[]; record: RequestRecord }> {
-  const callsBefore = fake.calls.length;
-  const recordsBefore = gateway.records.length;
-  const result = await call();
-  const records = await gateway.waitForRecords(recordsBefore + 1);
-  return { result, calls: fake.calls.slice(callsBefore), record: records[recordsBefore] as RequestRecord };
-}
+const observe = <T>(call: () => Promise<T>) => observeCalls(gateway, fake, call);
 
 test("Anthropic SDK: InvokeModel with the model in the path, Bedrock's version and allowed betas in the body", async () => {
   const { result, calls, record } = await observe(() =>

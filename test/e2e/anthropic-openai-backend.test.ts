@@ -1,7 +1,6 @@
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
-import type { RequestRecord } from "../../src/gateway/request-record.js";
 import { expectedUsage } from "../support/expected-usage.js";
 import {
   FAKE_ANSWER,
@@ -12,8 +11,9 @@ import {
   startFakeOpenAI,
 } from "../support/fake-openai-server.js";
 import { configYaml, gatewayDocs, modelIs, openAIBackendDocs, routeDoc } from "../support/gateway-yaml.js";
-import type { ReceivedRequest, RecordingUpstream } from "../support/recording-upstream.js";
-import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { type RecordingUpstream, sentJson } from "../support/recording-upstream.js";
+import { observeOneRequest, startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { anthropicWeatherTool } from "../support/weather-tool.js";
 
 /**
  * The official Anthropic SDK pointed at the gateway, whose route sends the model to an OpenAI-schema
@@ -53,24 +53,7 @@ after(async () => {
   await upstream?.close();
 });
 
-async function observe(call: () => Promise<void>): Promise<{ sent: ReceivedRequest; record: RequestRecord }> {
-  const upstreamBefore = upstream.requests.length;
-  const recordsBefore = gateway.records.length;
-  await call();
-  assert.equal(upstream.requests.length, upstreamBefore + 1, "exactly one upstream request");
-  const records = await gateway.waitForRecords(recordsBefore + 1);
-  return { sent: upstream.requests[upstreamBefore]!, record: records[recordsBefore]! };
-}
-
-function sentJson(sent: ReceivedRequest): Record<string, unknown> {
-  return JSON.parse(sent.body.toString("utf8")) as Record<string, unknown>;
-}
-
-const weatherTool: Anthropic.Tool = {
-  name: "get_weather",
-  description: "Current weather for a place",
-  input_schema: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
-};
+const observe = (call: () => Promise<void>) => observeOneRequest(gateway, upstream, call);
 
 test("a Message from a chat completion, with the backend's key and usage intact", async () => {
   let message: Anthropic.Message | undefined;
@@ -131,7 +114,7 @@ test("tools: the chat tool call comes back as tool_use, plain and streamed", asy
     model: MODEL,
     max_tokens: 128,
     messages: [{ role: "user" as const, content: "Weather in Paris?" }],
-    tools: [weatherTool],
+    tools: [anthropicWeatherTool],
     tool_choice: { type: "any" as const },
   };
   let message: Anthropic.Message | undefined;

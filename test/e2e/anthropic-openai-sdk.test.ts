@@ -1,18 +1,19 @@
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import OpenAI from "openai";
-import type { RequestRecord } from "../../src/gateway/request-record.js";
 import {
   anthropicBackendDocs,
   FAKE_CLAUDE_ANSWER,
+  FAKE_CLAUDE_RECORDED_USAGE,
   FAKE_CLAUDE_TOOL_INPUT,
   FAKE_CLAUDE_TOOL_PREAMBLE,
   type FakeAnthropic,
   startFakeAnthropic,
 } from "../support/fake-anthropic.js";
 import { configYaml, gatewayDocs, modelIs, modelMatches, routeDoc } from "../support/gateway-yaml.js";
-import type { ReceivedRequest } from "../support/recording-upstream.js";
-import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { sentJson } from "../support/recording-upstream.js";
+import { observeOneRequest, startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { openAIWeatherTool } from "../support/weather-tool.js";
 
 /**
  * The official OpenAI SDK pointed at the gateway, which translates chat completions into Anthropic
@@ -32,14 +33,6 @@ const EXPECTED_OPENAI_USAGE = {
   total_tokens: 57,
   prompt_tokens_details: { cached_tokens: 16, cache_creation_tokens: 4 },
   completion_tokens_details: { reasoning_tokens: 0 },
-};
-const EXPECTED_USAGE = {
-  inputTokens: 45,
-  outputTokens: 12,
-  totalTokens: 57,
-  cachedInputTokens: 16,
-  cacheCreationInputTokens: 4,
-  reasoningTokens: 0,
 };
 
 let upstream: FakeAnthropic;
@@ -84,27 +77,7 @@ after(async () => {
   await upstream?.close();
 });
 
-async function observe(call: () => Promise<void>): Promise<{ sent: ReceivedRequest; record: RequestRecord }> {
-  const upstreamBefore = upstream.requests.length;
-  const recordsBefore = gateway.records.length;
-  await call();
-  assert.equal(upstream.requests.length, upstreamBefore + 1, "exactly one upstream request");
-  const records = await gateway.waitForRecords(recordsBefore + 1);
-  return { sent: upstream.requests[upstreamBefore]!, record: records[recordsBefore]! };
-}
-
-function sentJson(sent: ReceivedRequest): Record<string, unknown> {
-  return JSON.parse(sent.body.toString("utf8")) as Record<string, unknown>;
-}
-
-const weatherTool: OpenAI.Chat.Completions.ChatCompletionTool = {
-  type: "function",
-  function: {
-    name: "get_weather",
-    description: "Current weather for a place",
-    parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
-  },
-};
+const observe = (call: () => Promise<void>) => observeOneRequest(gateway, upstream, call);
 
 /** Reads a chat stream: the text, tool calls by index, the finish reason, usage chunks. */
 async function readStream(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>) {
@@ -162,7 +135,7 @@ test("chat completion becomes a Messages call with the pinned API version and th
   assert.equal(record.api, "openai-chat");
   assert.equal(record.status, 200);
   assert.equal(record.responseModel, MODEL);
-  assert.deepEqual(record.usage, EXPECTED_USAGE);
+  assert.deepEqual(record.usage, FAKE_CLAUDE_RECORDED_USAGE);
 });
 
 test("stream: role, text deltas, finish reason, then the usage chunk asked for and [DONE]", async () => {
@@ -185,7 +158,7 @@ test("stream: role, text deltas, finish reason, then the usage chunk asked for a
   assert.equal(sentJson(sent).stream, true);
   assert.equal(sentJson(sent).max_tokens, 100);
   assert.equal(record.stream, true);
-  assert.deepEqual(record.usage, EXPECTED_USAGE);
+  assert.deepEqual(record.usage, FAKE_CLAUDE_RECORDED_USAGE);
 });
 
 test("stream without include_usage: no usage chunk for the client, yet the gateway counts usage", async () => {
@@ -201,7 +174,7 @@ test("stream without include_usage: no usage chunk for the client, yet the gatew
   });
   assert.equal(read?.content, FAKE_CLAUDE_ANSWER);
   assert.deepEqual(read?.usages, []);
-  assert.deepEqual(record.usage, EXPECTED_USAGE);
+  assert.deepEqual(record.usage, FAKE_CLAUDE_RECORDED_USAGE);
 });
 
 test("stream on a route with costs: the gateway asks for usage and charges it", async () => {
@@ -233,7 +206,7 @@ test("tools: tool calls plain and streamed, then the tool result goes back as a 
     completion = await client.chat.completions.create({
       model: MODEL,
       messages: [question],
-      tools: [weatherTool],
+      tools: [openAIWeatherTool],
       tool_choice: "auto",
       parallel_tool_calls: false,
     });
@@ -251,7 +224,7 @@ test("tools: tool calls plain and streamed, then the tool result goes back as a 
   assert.deepEqual(sentJson(sent).tools, [
     {
       name: "get_weather",
-      input_schema: weatherTool.function.parameters,
+      input_schema: openAIWeatherTool.function.parameters,
       description: "Current weather for a place",
     },
   ]);
@@ -263,7 +236,7 @@ test("tools: tool calls plain and streamed, then the tool result goes back as a 
       await client.chat.completions.create({
         model: MODEL,
         messages: [question],
-        tools: [weatherTool],
+        tools: [openAIWeatherTool],
         stream: true,
       }),
     );
@@ -278,7 +251,7 @@ test("tools: tool calls plain and streamed, then the tool result goes back as a 
   const second = await observe(async () => {
     answer = await client.chat.completions.create({
       model: MODEL,
-      tools: [weatherTool],
+      tools: [openAIWeatherTool],
       messages: [
         question,
         message as OpenAI.Chat.Completions.ChatCompletionAssistantMessageParam,

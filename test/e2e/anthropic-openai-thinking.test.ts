@@ -17,6 +17,7 @@ import {
 } from "../support/fake-anthropic.js";
 import {
   bedrockBackendDocs,
+  EXAMPLE_CREDENTIALS,
   type FakeBedrock,
   type FakeBedrockAnswer,
   type FakeBedrockCall,
@@ -34,10 +35,6 @@ import { startTestGateway, type TestGateway } from "../support/start-test-gatewa
  */
 
 const UPSTREAM_KEY = "sk-ant-upstream-secret";
-const CREDENTIALS = {
-  accessKeyId: "AKIAIOSFODNN7EXAMPLE",
-  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-};
 const SIGNATURE = fakeThinkingSignature(FAKE_CLAUDE_THINKING);
 
 type Params = OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
@@ -54,15 +51,15 @@ let client: OpenAI;
 
 before(async () => {
   anthropic = await startFakeAnthropic({ apiKey: UPSTREAM_KEY });
-  bedrock = await startFakeBedrock({ credentials: CREDENTIALS, answer: claudeOnBedrock });
-  const bedrockDocs = bedrockBackendDocs("claude-bedrock", bedrock, { credentials: CREDENTIALS });
-  const service = bedrockDocs.find((doc) => doc.kind === "AIServiceBackend") as { spec: { schema: unknown } };
-  service.spec.schema = { name: "AWSAnthropic" };
+  bedrock = await startFakeBedrock({ credentials: EXAMPLE_CREDENTIALS, answer: claudeOnBedrock });
   gateway = await startTestGateway(
     configYaml(
       gatewayDocs(),
       anthropicBackendDocs("claude", anthropic.url, { apiKey: UPSTREAM_KEY }),
-      bedrockDocs,
+      bedrockBackendDocs("claude-bedrock", bedrock, {
+        schema: { name: "AWSAnthropic" },
+        credentials: EXAMPLE_CREDENTIALS,
+      }),
       routeDoc("main", {
         rules: [
           { matches: [modelIs("claude-sonnet-4-5")], backendRefs: [{ name: "claude" }] },

@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
-import type { RequestRecord } from "../../src/gateway/request-record.js";
 import {
   anthropicBackendDocs,
   FAKE_CLAUDE_ANSWER,
+  FAKE_CLAUDE_RECORDED_USAGE,
   FAKE_CLAUDE_TOOL_INPUT,
   FAKE_CLAUDE_TOOL_PREAMBLE,
   FAKE_CLAUDE_USAGE,
@@ -13,8 +13,9 @@ import {
   startFakeAnthropic,
 } from "../support/fake-anthropic.js";
 import { configYaml, gatewayDocs, modelIs, modelMatches, routeDoc } from "../support/gateway-yaml.js";
-import type { ReceivedRequest } from "../support/recording-upstream.js";
-import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { sentJson } from "../support/recording-upstream.js";
+import { observeOneRequest, startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { anthropicWeatherTool } from "../support/weather-tool.js";
 
 /**
  * The official Anthropic SDK (1.x: Bearer auth, anthropic-version 2026-10-21) pointed at the gateway,
@@ -26,16 +27,6 @@ import { startTestGateway, type TestGateway } from "../support/start-test-gatewa
 const UPSTREAM_KEY = "sk-ant-upstream-secret";
 const CLIENT_KEY = "sk-ant-client-key-must-not-leak";
 const MODEL = "claude-sonnet-4-5";
-
-/** Gateway usage of FAKE_CLAUDE_USAGE: input counts the cache read and cache creation parts. */
-const EXPECTED_USAGE = {
-  inputTokens: 45,
-  outputTokens: 12,
-  totalTokens: 57,
-  cachedInputTokens: 16,
-  cacheCreationInputTokens: 4,
-  reasoningTokens: 0,
-};
 
 let upstream: FakeAnthropic;
 let gateway: TestGateway;
@@ -79,24 +70,7 @@ after(async () => {
 });
 
 /** Runs `call`; returns the one upstream request and the one record it caused. */
-async function observe(call: () => Promise<void>): Promise<{ sent: ReceivedRequest; record: RequestRecord }> {
-  const upstreamBefore = upstream.requests.length;
-  const recordsBefore = gateway.records.length;
-  await call();
-  assert.equal(upstream.requests.length, upstreamBefore + 1, "exactly one upstream request");
-  const records = await gateway.waitForRecords(recordsBefore + 1);
-  return { sent: upstream.requests[upstreamBefore]!, record: records[recordsBefore]! };
-}
-
-function sentJson(sent: ReceivedRequest): Record<string, unknown> {
-  return JSON.parse(sent.body.toString("utf8")) as Record<string, unknown>;
-}
-
-const weatherTool: Anthropic.Tool = {
-  name: "get_weather",
-  description: "Current weather for a place",
-  input_schema: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
-};
+const observe = (call: () => Promise<void>) => observeOneRequest(gateway, upstream, call);
 
 test("message at /v1/messages: the configured key goes upstream, the client's never does", async () => {
   let message: Anthropic.Message | undefined;
@@ -131,7 +105,7 @@ test("message at /v1/messages: the configured key goes upstream, the client's ne
   assert.equal(record.stream, false);
   assert.equal(record.backend, "default/claude");
   assert.equal(record.responseModel, MODEL);
-  assert.deepEqual(record.usage, EXPECTED_USAGE);
+  assert.deepEqual(record.usage, FAKE_CLAUDE_RECORDED_USAGE);
 });
 
 test("stream at /anthropic/v1/messages: the SDK assembles the message; usage from message_start + last message_delta", async () => {
@@ -159,7 +133,7 @@ test("stream at /anthropic/v1/messages: the SDK assembles the message; usage fro
   assert.equal(record.path, "/anthropic/v1/messages");
   assert.equal(record.stream, true);
   assert.equal(record.status, 200);
-  assert.deepEqual(record.usage, EXPECTED_USAGE);
+  assert.deepEqual(record.usage, FAKE_CLAUDE_RECORDED_USAGE);
   assert.equal(record.responseModel, MODEL);
 });
 
@@ -171,7 +145,7 @@ test("tools: tool_use comes back, plain and streamed, and the tool result round-
       model: MODEL,
       max_tokens: 256,
       messages: [question],
-      tools: [weatherTool],
+      tools: [anthropicWeatherTool],
     });
   });
   assert.equal(message?.stop_reason, "tool_use");
@@ -182,7 +156,7 @@ test("tools: tool_use comes back, plain and streamed, and the tool result round-
   let streamed: Anthropic.Message | undefined;
   await observe(async () => {
     streamed = await client.messages
-      .stream({ model: MODEL, max_tokens: 256, messages: [question], tools: [weatherTool] })
+      .stream({ model: MODEL, max_tokens: 256, messages: [question], tools: [anthropicWeatherTool] })
       .finalMessage();
   });
   assert.deepEqual(
@@ -197,7 +171,7 @@ test("tools: tool_use comes back, plain and streamed, and the tool result round-
     answer = await client.messages.create({
       model: MODEL,
       max_tokens: 256,
-      tools: [weatherTool],
+      tools: [anthropicWeatherTool],
       messages: [
         question,
         { role: "assistant", content: message!.content },
@@ -213,7 +187,7 @@ test("count_tokens at /v1/messages/count_tokens passes through and counts input 
   const params = {
     model: MODEL,
     messages: [{ role: "user" as const, content: "How many tokens is this?" }],
-    tools: [weatherTool],
+    tools: [anthropicWeatherTool],
   };
   let counted: Anthropic.MessageTokensCount | undefined;
   const { sent, record } = await observe(async () => {

@@ -1,7 +1,6 @@
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
-import type { RequestRecord } from "../../src/gateway/request-record.js";
 import {
   bedrockBackendDocs,
   type FakeBedrock,
@@ -10,7 +9,7 @@ import {
   startFakeBedrock,
 } from "../support/fake-bedrock.js";
 import { configYaml, gatewayDocs, modelIs, routeDoc } from "../support/gateway-yaml.js";
-import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { observeCalls, startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
 
 /**
  * The official Anthropic SDK -> gateway (/anthropic/v1/messages) -> a fake AWS Bedrock runtime:
@@ -153,15 +152,7 @@ function answer(call: FakeBedrockCall): FakeBedrockAnswer {
   };
 }
 
-async function observe<T>(
-  call: () => Promise<T>,
-): Promise<{ result: T; calls: FakeBedrockCall[]; record: RequestRecord }> {
-  const callsBefore = fake.calls.length;
-  const recordsBefore = gateway.records.length;
-  const result = await call();
-  const records = await gateway.waitForRecords(recordsBefore + 1);
-  return { result, calls: fake.calls.slice(callsBefore), record: records[recordsBefore] as RequestRecord };
-}
+const observe = <T>(call: () => Promise<T>) => observeCalls(gateway, fake, call);
 
 test("messages.create: a Converse call signed with the session token, answered as an Anthropic message", async () => {
   const { result, calls, record } = await observe(() =>

@@ -2,17 +2,17 @@ import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { signAwsRequest } from "../../src/credentials/aws/sign-aws-request.js";
-import type { RequestRecord } from "../../src/gateway/request-record.js";
 import { emptyUsage } from "../../src/usage/token-usage.js";
 import {
   bedrockBackendDocs,
+  EXAMPLE_CREDENTIALS,
   type FakeBedrock,
   type FakeBedrockAnswer,
   type FakeBedrockCall,
   startFakeBedrock,
 } from "../support/fake-bedrock.js";
 import { configYaml, gatewayDocs, modelIs, routeDoc } from "../support/gateway-yaml.js";
-import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { observeCalls, startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
 
 /**
  * The official Anthropic SDK's `messages.countTokens` through the gateway to Bedrock's CountTokens on
@@ -21,10 +21,6 @@ import { startTestGateway, type TestGateway } from "../support/start-test-gatewa
  * per word of text, so one request must count the same through both translations.
  */
 
-const CREDENTIALS = {
-  accessKeyId: "AKIAIOSFODNN7EXAMPLE",
-  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-};
 /** Cross-Region inference profiles: CountTokens only counts by the base model id. */
 const INVOKE_PROFILE = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const CONVERSE_PROFILE = "global.anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -59,15 +55,15 @@ let gateway: TestGateway;
 let anthropic: Anthropic;
 
 before(async () => {
-  fake = await startFakeBedrock({ credentials: CREDENTIALS, region: "us-east-1", answer });
-  const invokeDocs = bedrockBackendDocs("claude-invoke", fake, { credentials: CREDENTIALS });
-  const backend = invokeDocs.find((doc) => doc.kind === "AIServiceBackend") as { spec: { schema: unknown } };
-  backend.spec.schema = { name: "AWSAnthropic" };
+  fake = await startFakeBedrock({ credentials: EXAMPLE_CREDENTIALS, region: "us-east-1", answer });
   gateway = await startTestGateway(
     configYaml(
       gatewayDocs(),
-      invokeDocs,
-      bedrockBackendDocs("claude-converse", fake, { credentials: CREDENTIALS }),
+      bedrockBackendDocs("claude-invoke", fake, {
+        schema: { name: "AWSAnthropic" },
+        credentials: EXAMPLE_CREDENTIALS,
+      }),
+      bedrockBackendDocs("claude-converse", fake, { credentials: EXAMPLE_CREDENTIALS }),
       routeDoc("bedrock", {
         rules: [
           {
@@ -103,15 +99,7 @@ function answer(call: FakeBedrockCall): FakeBedrockAnswer {
   return { json: { inputTokens: call.countTokens?.inputTokens } };
 }
 
-async function observe<T>(
-  call: () => Promise<T>,
-): Promise<{ result: T; calls: FakeBedrockCall[]; record: RequestRecord }> {
-  const callsBefore = fake.calls.length;
-  const recordsBefore = gateway.records.length;
-  const result = await call();
-  const records = await gateway.waitForRecords(recordsBefore + 1);
-  return { result, calls: fake.calls.slice(callsBefore), record: records[recordsBefore] as RequestRecord };
-}
+const observe = <T>(call: () => Promise<T>) => observeCalls(gateway, fake, call);
 
 const countedUsage = (tokens: number) => ({ ...emptyUsage(), inputTokens: tokens, totalTokens: tokens });
 
@@ -258,7 +246,7 @@ async function countTokensDirect(modelId: string, body: unknown): Promise<{ stat
     body: JSON.stringify(body),
     clientHeaders: {},
   };
-  await signAwsRequest(request, CREDENTIALS, "us-east-1", "bedrock");
+  await signAwsRequest(request, EXAMPLE_CREDENTIALS, "us-east-1", "bedrock");
   const response = await fetch(url, { method: "POST", headers: request.headers, body: request.body });
   return { status: response.status, json: await response.json() };
 }

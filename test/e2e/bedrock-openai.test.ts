@@ -1,16 +1,16 @@
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import OpenAI from "openai";
-import type { RequestRecord } from "../../src/gateway/request-record.js";
 import {
   bedrockBackendDocs,
+  EXAMPLE_CREDENTIALS,
   type FakeBedrock,
   type FakeBedrockAnswer,
   type FakeBedrockCall,
   startFakeBedrock,
 } from "../support/fake-bedrock.js";
 import { configYaml, gatewayDocs, modelIs, routeDoc } from "../support/gateway-yaml.js";
-import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { observeCalls, startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
 
 /**
  * The official OpenAI SDK -> gateway -> a fake AWS Bedrock runtime that verifies SigV4 and the
@@ -18,10 +18,6 @@ import { startTestGateway, type TestGateway } from "../support/start-test-gatewa
  * InvokeModel; errors come back as OpenAI errors and usage is counted exactly.
  */
 
-const CREDENTIALS = {
-  accessKeyId: "AKIAIOSFODNN7EXAMPLE",
-  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-};
 const CLAUDE = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 const TITAN = "amazon.titan-embed-text-v2:0";
 /** Exactly representable in float32, so base64 and float answers decode to the same numbers. */
@@ -32,12 +28,12 @@ let gateway: TestGateway;
 let client: OpenAI;
 
 before(async () => {
-  fake = await startFakeBedrock({ credentials: CREDENTIALS, answer });
+  fake = await startFakeBedrock({ credentials: EXAMPLE_CREDENTIALS, answer });
   const config = configYaml(
     gatewayDocs(),
-    bedrockBackendDocs("bedrock", fake, { credentials: CREDENTIALS, profile: "bedrock" }),
+    bedrockBackendDocs("bedrock", fake, { credentials: EXAMPLE_CREDENTIALS, profile: "bedrock" }),
     bedrockBackendDocs("bedrock-wrong-key", fake, {
-      credentials: { accessKeyId: CREDENTIALS.accessKeyId, secretAccessKey: "not-the-secret" },
+      credentials: { accessKeyId: EXAMPLE_CREDENTIALS.accessKeyId, secretAccessKey: "not-the-secret" },
     }),
     bedrockBackendDocs("bedrock-byok", fake, { override: { fallbackToConfigured: false } }),
     routeDoc("bedrock", {
@@ -192,15 +188,7 @@ const WEATHER_TOOL = {
 };
 
 /** Runs `call`, then returns the new fake calls and the one record it caused. */
-async function observe<T>(
-  call: () => Promise<T>,
-): Promise<{ result: T; calls: FakeBedrockCall[]; record: RequestRecord }> {
-  const callsBefore = fake.calls.length;
-  const recordsBefore = gateway.records.length;
-  const result = await call();
-  const records = await gateway.waitForRecords(recordsBefore + 1);
-  return { result, calls: fake.calls.slice(callsBefore), record: records[recordsBefore] as RequestRecord };
-}
+const observe = <T>(call: () => Promise<T>) => observeCalls(gateway, fake, call);
 
 function usage(input: number, output: number, cached = 0) {
   return {
@@ -445,8 +433,8 @@ test("credential override: the client's AWS keys sign the request and are not fo
     baseURL: `${gateway.url}/v1`,
     maxRetries: 0,
     defaultHeaders: {
-      "x-aigw-aws-access-key-id": CREDENTIALS.accessKeyId,
-      "x-aigw-aws-secret-access-key": CREDENTIALS.secretAccessKey,
+      "x-aigw-aws-access-key-id": EXAMPLE_CREDENTIALS.accessKeyId,
+      "x-aigw-aws-secret-access-key": EXAMPLE_CREDENTIALS.secretAccessKey,
     },
   });
   const ok = await observe(() =>

@@ -2,7 +2,6 @@ import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import OpenAI from "openai";
 import { Agent, fetch as undiciFetch } from "undici";
-import type { RequestRecord } from "../../src/gateway/request-record.js";
 import { expectedUsage } from "../support/expected-usage.js";
 import {
   FAKE_ANSWER,
@@ -23,8 +22,9 @@ import {
   openAIBackendDocs,
   routeDoc,
 } from "../support/gateway-yaml.js";
-import type { ReceivedRequest, RecordingUpstream } from "../support/recording-upstream.js";
-import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { type RecordingUpstream, sentJson } from "../support/recording-upstream.js";
+import { observeOneRequest, startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { openAIWeatherTool } from "../support/weather-tool.js";
 
 /**
  * The official OpenAI SDK pointed at the gateway, which forwards to an OpenAI-schema backend (a fake
@@ -78,18 +78,7 @@ after(async () => {
 });
 
 /** Runs `call` and returns the one upstream request and the one record it caused. */
-async function observe(call: () => Promise<void>): Promise<{ sent: ReceivedRequest; record: RequestRecord }> {
-  const upstreamBefore = upstream.requests.length;
-  const recordsBefore = gateway.records.length;
-  await call();
-  assert.equal(upstream.requests.length, upstreamBefore + 1, "exactly one upstream request");
-  const records = await gateway.waitForRecords(recordsBefore + 1);
-  return { sent: upstream.requests[upstreamBefore]!, record: records[recordsBefore]! };
-}
-
-function sentJson(sent: ReceivedRequest): Record<string, unknown> {
-  return JSON.parse(sent.body.toString("utf8")) as Record<string, unknown>;
-}
+const observe = (call: () => Promise<void>) => observeOneRequest(gateway, upstream, call);
 
 test("chat completion", async () => {
   let completion: OpenAI.Chat.Completions.ChatCompletion | undefined;
@@ -152,22 +141,13 @@ test("chat completion stream: content reassembled, usage chunk last", async () =
   assert.equal(typeof record.timeToFirstByteMs, "number", "streams report the time to first byte");
 });
 
-const weatherTool: OpenAI.Chat.Completions.ChatCompletionTool = {
-  type: "function",
-  function: {
-    name: "get_weather",
-    description: "Current weather for a place",
-    parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
-  },
-};
-
 test("chat completion with tools: the tool call comes back", async () => {
   let completion: OpenAI.Chat.Completions.ChatCompletion | undefined;
   const { sent } = await observe(async () => {
     completion = await client.chat.completions.create({
       model: "gpt-test",
       messages: [{ role: "user", content: "Weather in Paris?" }],
-      tools: [weatherTool],
+      tools: [openAIWeatherTool],
       tool_choice: "auto",
     });
   });
@@ -180,7 +160,7 @@ test("chat completion with tools: the tool call comes back", async () => {
       function: { name: "get_weather", arguments: FAKE_TOOL_ARGUMENTS },
     },
   ]);
-  assert.deepEqual(sentJson(sent)["tools"], [weatherTool], "tools reach the upstream unchanged");
+  assert.deepEqual(sentJson(sent)["tools"], [openAIWeatherTool], "tools reach the upstream unchanged");
   assert.equal(sentJson(sent)["tool_choice"], "auto");
 });
 
@@ -191,7 +171,7 @@ test("chat completion stream with tools: tool-call deltas reassemble", async () 
     const stream = await client.chat.completions.create({
       model: "gpt-test",
       messages: [{ role: "user", content: "Weather in Paris?" }],
-      tools: [weatherTool],
+      tools: [openAIWeatherTool],
       stream: true,
     });
     for await (const chunk of stream) {

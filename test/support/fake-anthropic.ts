@@ -1,11 +1,13 @@
 import { createHmac, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { apiKeyPolicyDocs, serviceBackendDocs } from "./gateway-yaml.js";
 import {
+  type FakeUpstream,
   type ReceivedRequest,
   type RecordingUpstream,
   startRecordingUpstream,
+  withCalls,
+  writeInPieces,
 } from "./recording-upstream.js";
 
 /**
@@ -50,6 +52,15 @@ export const FAKE_CLAUDE_USAGE = {
   cache_read_input_tokens: 16,
   output_tokens: 12,
 } as const;
+/** FAKE_CLAUDE_USAGE as the gateway records it: input counts the cache read and cache creation parts. */
+export const FAKE_CLAUDE_RECORDED_USAGE = {
+  inputTokens: 45,
+  outputTokens: 12,
+  totalTokens: 57,
+  cachedInputTokens: 16,
+  cacheCreationInputTokens: 4,
+  reasoningTokens: 0,
+};
 
 export const KNOWN_VERSIONS: ReadonlySet<string> = new Set(["2023-01-01", "2023-06-01", "2026-10-21"]);
 
@@ -78,15 +89,8 @@ export interface FakeAnthropicOptions {
   answer?: (call: FakeAnthropicCall) => FakeAnthropicAnswer;
 }
 
-export interface FakeAnthropic {
-  readonly url: string;
-  readonly port: number;
-  /** Requests that passed authentication and validation, in arrival order. */
-  readonly calls: FakeAnthropicCall[];
-  /** Every request received. */
-  readonly requests: ReceivedRequest[];
-  close(): Promise<void>;
-}
+/** `calls` holds the requests that passed authentication and validation. */
+export type FakeAnthropic = FakeUpstream<FakeAnthropicCall>;
 
 /** Byte counts the SSE body is cut into, cycled. */
 const CHUNK_SIZES = [7, 1, 30, 3, 64, 11, 2, 120];
@@ -152,13 +156,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
     }
     sendJson(res, message);
   });
-  return {
-    url: upstream.url,
-    port: upstream.port,
-    calls,
-    requests: upstream.requests,
-    close: () => upstream.close(),
-  };
+  return withCalls(upstream, calls);
 }
 
 /** count_tokens' answer: a deterministic count of the request (about 4 bytes per token). */
@@ -325,16 +323,7 @@ async function sendStream(res: ServerResponse, events: [string, unknown][]): Pro
     "cache-control": "no-cache",
     "request-id": `req_${randomUUID().replaceAll("-", "")}`,
   });
-  let offset = 0;
-  for (let i = 0; offset < bytes.length; i++) {
-    if (res.destroyed) return;
-    const size = CHUNK_SIZES[i % CHUNK_SIZES.length] as number;
-    res.write(bytes.subarray(offset, offset + size));
-    offset += size;
-    // A turn between writes so the pieces leave separately and the gateway's reader sees the cuts.
-    await nextTurn();
-  }
-  res.end();
+  await writeInPieces(res, bytes, CHUNK_SIZES);
 }
 
 function sendJson(res: ServerResponse, value: unknown): void {

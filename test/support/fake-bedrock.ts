@@ -1,11 +1,16 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { encodeAwsEvent, encodeAwsException } from "./encode-aws-event.js";
 import { serviceBackendDocs } from "./gateway-yaml.js";
-import { type ReceivedRequest, startRecordingUpstream } from "./recording-upstream.js";
+import {
+  type FakeUpstream,
+  type ReceivedRequest,
+  startRecordingUpstream,
+  withCalls,
+  writeInPieces,
+} from "./recording-upstream.js";
 
 /**
  * A fake AWS Bedrock runtime on 127.0.0.1 that behaves like the real one where the gateway can get it
@@ -31,6 +36,12 @@ export interface FakeBedrockCredentials {
   secretAccessKey: string;
   sessionToken?: string;
 }
+
+/** The example key pair of AWS's documentation: static credentials for a fake that accepts them. */
+export const EXAMPLE_CREDENTIALS: Readonly<FakeBedrockCredentials> = {
+  accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+};
 
 /** A request the fake accepted, with what it understood of it. */
 export interface FakeBedrockCall {
@@ -73,16 +84,8 @@ export interface FakeBedrockOptions {
   answer?: (call: FakeBedrockCall) => FakeBedrockAnswer | Promise<FakeBedrockAnswer>;
 }
 
-export interface FakeBedrock {
-  /** "http://127.0.0.1:<port>" */
-  readonly url: string;
-  readonly port: number;
-  /** Requests whose signature and shape were accepted, in arrival order. */
-  readonly calls: FakeBedrockCall[];
-  /** Every request received, accepted or not. */
-  readonly requests: ReceivedRequest[];
-  close(): Promise<void>;
-}
+/** `calls` holds the requests whose signature and shape were accepted. */
+export type FakeBedrock = FakeUpstream<FakeBedrockCall>;
 
 /** Byte counts the event stream is cut into, cycled; several cut inside the 12-byte prelude. */
 const CHUNK_SIZES = [1, 5, 11, 2, 29, 7, 64, 3];
@@ -160,13 +163,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions): Promise<Fak
     calls.push(call);
     await send(res, await answer(call));
   });
-  return {
-    url: upstream.url,
-    port: upstream.port,
-    calls,
-    requests: upstream.requests,
-    close: () => upstream.close(),
-  };
+  return withCalls(upstream, calls);
 }
 
 /** The default: a short text answer, streamed for converse-stream, and a Titan embedding for invoke. */
@@ -228,16 +225,7 @@ async function send(res: ServerResponse, answer: FakeBedrockAnswer): Promise<voi
     frames.push(encodeAwsException(answer.exception.type, { message: answer.exception.message }));
   const bytes = Buffer.concat(frames);
   res.writeHead(200, { "content-type": "application/vnd.amazon.eventstream", "x-amzn-requestid": requestId });
-  let offset = 0;
-  for (let i = 0; offset < bytes.length; i++) {
-    if (res.destroyed) return;
-    const size = CHUNK_SIZES[i % CHUNK_SIZES.length] as number;
-    res.write(bytes.subarray(offset, offset + size));
-    offset += size;
-    // A turn between writes so the pieces leave separately and the gateway's decoder sees the cuts.
-    await nextTurn();
-  }
-  res.end();
+  await writeInPieces(res, bytes, CHUNK_SIZES);
 }
 
 function sendError(
@@ -539,6 +527,8 @@ function isJsonObject(value: unknown): value is Record<string, unknown> {
 }
 
 export interface BedrockBackendOptions {
+  /** The AIServiceBackend schema; default AWSBedrock (Converse); { name: "AWSAnthropic" } for InvokeModel. */
+  schema?: Record<string, unknown>;
   /** awsCredentials.region; default us-east-1 (the fake's default). */
   region?: string;
   /** Kept in a Secret as the `credentials` INI file (BackendSecurityPolicy awsCredentials.credentialsFile). */
@@ -550,15 +540,18 @@ export interface BedrockBackendOptions {
 }
 
 /**
- * Envoy AI Gateway YAML documents for an AWSBedrock AIServiceBackend `name` served by `fake`: the
- * Backend, the AIServiceBackend, and an AWSCredentials BackendSecurityPolicy with its Secret.
+ * Envoy AI Gateway YAML documents for an AIServiceBackend `name` served by `fake` (schema AWSBedrock
+ * unless `options.schema` says otherwise): the Backend, the AIServiceBackend, and an AWSCredentials
+ * BackendSecurityPolicy with its Secret.
  */
 export function bedrockBackendDocs(
   name: string,
   fake: FakeBedrock,
   options: BedrockBackendOptions = {},
 ): Record<string, unknown>[] {
-  const docs = serviceBackendDocs(name, `http://127.0.0.1:${fake.port}`, { schema: { name: "AWSBedrock" } });
+  const docs = serviceBackendDocs(name, `http://127.0.0.1:${fake.port}`, {
+    schema: options.schema ?? { name: "AWSBedrock" },
+  });
   const awsCredentials: Record<string, unknown> = { region: options.region ?? "us-east-1" };
   if (options.credentials !== undefined) {
     const profile = options.profile ?? "default";

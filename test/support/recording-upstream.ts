@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setImmediate as nextTurn } from "node:timers/promises";
 
 /** One request exactly as the fake upstream received it: tests assert on what the gateway sent. */
 export interface ReceivedRequest {
@@ -29,6 +30,55 @@ export interface RecordingUpstream {
   /** Replaces the handler for the following requests. */
   setHandler(handler: UpstreamHandler): void;
   close(): Promise<void>;
+}
+
+/** A strict fake upstream (Anthropic, Bedrock): a recording upstream that also keeps what it accepted. */
+export interface FakeUpstream<Call> {
+  /** "http://127.0.0.1:<port>" */
+  readonly url: string;
+  readonly port: number;
+  /** Requests that passed the fake's checks (authentication, validation), as it understood them. */
+  readonly calls: Call[];
+  /** Every request received, accepted or not. */
+  readonly requests: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+/** `upstream` as a FakeUpstream whose handler pushes what it accepts to `calls`. */
+export function withCalls<Call>(upstream: RecordingUpstream, calls: Call[]): FakeUpstream<Call> {
+  return {
+    url: upstream.url,
+    port: upstream.port,
+    calls,
+    requests: upstream.requests,
+    close: () => upstream.close(),
+  };
+}
+
+/** The body of a request the upstream received, parsed as JSON. */
+export function sentJson(sent: ReceivedRequest): Record<string, unknown> {
+  return JSON.parse(sent.body.toString("utf8")) as Record<string, unknown>;
+}
+
+/**
+ * Writes `bytes` cut into pieces of `sizes` (cycled), then ends the response. A turn passes between
+ * writes so the pieces leave separately and the gateway's reader sees the cuts; a response the peer
+ * closed meanwhile is left alone.
+ */
+export async function writeInPieces(
+  res: ServerResponse,
+  bytes: Buffer,
+  sizes: readonly number[],
+): Promise<void> {
+  let offset = 0;
+  for (let i = 0; offset < bytes.length; i++) {
+    if (res.destroyed) return;
+    const size = sizes[i % sizes.length] as number;
+    res.write(bytes.subarray(offset, offset + size));
+    offset += size;
+    await nextTurn();
+  }
+  res.end();
 }
 
 /**

@@ -1,6 +1,8 @@
+import * as assert from "node:assert/strict";
 import type { GatewayOptions, RunningGateway } from "../../src/gateway/gateway-options.js";
 import type { RequestRecord } from "../../src/gateway/request-record.js";
 import { startGateway } from "../../src/gateway/start-gateway.js";
+import type { ReceivedRequest } from "./recording-upstream.js";
 
 export interface TestGateway {
   readonly gateway: RunningGateway;
@@ -68,4 +70,37 @@ export async function startTestGateway(
     },
     close: () => gateway.close(),
   };
+}
+
+/**
+ * Runs `call` (one request through `gateway`), checks it caused exactly one request to `upstream`, and
+ * returns that upstream request and the one record the gateway finished for it.
+ */
+export async function observeOneRequest(
+  gateway: TestGateway,
+  upstream: { readonly requests: readonly ReceivedRequest[] },
+  call: () => Promise<void>,
+): Promise<{ sent: ReceivedRequest; record: RequestRecord }> {
+  const upstreamBefore = upstream.requests.length;
+  const recordsBefore = gateway.records.length;
+  await call();
+  assert.equal(upstream.requests.length, upstreamBefore + 1, "exactly one upstream request");
+  const records = await gateway.waitForRecords(recordsBefore + 1);
+  return { sent: upstream.requests[upstreamBefore]!, record: records[recordsBefore]! };
+}
+
+/**
+ * Runs `call` (one request through `gateway`) and returns what it resolved to, the calls `fake` accepted
+ * meanwhile and the one record the gateway finished for it.
+ */
+export async function observeCalls<T, Call>(
+  gateway: TestGateway,
+  fake: { readonly calls: readonly Call[] },
+  call: () => Promise<T>,
+): Promise<{ result: T; calls: Call[]; record: RequestRecord }> {
+  const callsBefore = fake.calls.length;
+  const recordsBefore = gateway.records.length;
+  const result = await call();
+  const records = await gateway.waitForRecords(recordsBefore + 1);
+  return { result, calls: fake.calls.slice(callsBefore), record: records[recordsBefore] as RequestRecord };
 }
