@@ -37,14 +37,17 @@ metadata: {name: openai, namespace: default}
 spec:
   endpoints: [{fqdn: {hostname: api.openai.com, port: 443}}]`;
 
-const POLICY = `
+/** A BackendSecurityPolicy `name` for the AIServiceBackend "openai": its type, then that type's field. */
+const securityPolicy = (name: string, type: string, credentials: string) => `
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: BackendSecurityPolicy
-metadata: {name: openai-key, namespace: default}
+metadata: {name: ${name}, namespace: default}
 spec:
   targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: openai}]
-  type: APIKey
-  apiKey: {secretRef: {name: openai-key}}`;
+  type: ${type}
+  ${credentials}`;
+
+const POLICY = securityPolicy("openai-key", "APIKey", "apiKey: {secretRef: {name: openai-key}}");
 
 const SECRET = `
 apiVersion: v1
@@ -125,39 +128,30 @@ test("a credential Secret without the key its policy type reads is an error", ()
 });
 
 test("each policy type reads its own Secret key", () => {
-  const aws = `
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: BackendSecurityPolicy
-metadata: {name: aws, namespace: default}
-spec:
-  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: openai}]
-  type: AWSCredentials
-  awsCredentials: {region: us-east-1, credentialsFile: {secretRef: {name: openai-key}}}`;
-  assert.deepEqual(messages(validate(ROUTE, BACKEND, EG_BACKEND, aws, SECRET).errors), [
-    'spec.awsCredentials.credentialsFile.secretRef.name: Invalid value: "openai-key": Secret default/openai-key has no key "credentials"',
-  ]);
-  const azure = `
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: BackendSecurityPolicy
-metadata: {name: azure, namespace: default}
-spec:
-  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: openai}]
-  type: AzureCredentials
-  azureCredentials: {clientID: c, tenantID: t, clientSecretRef: {name: openai-key}}`;
-  assert.deepEqual(messages(validate(ROUTE, BACKEND, EG_BACKEND, azure, SECRET).errors), [
-    'spec.azureCredentials.clientSecretRef.name: Invalid value: "openai-key": Secret default/openai-key has no key "client-secret"',
-  ]);
-  const gcp = `
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: BackendSecurityPolicy
-metadata: {name: gcp, namespace: default}
-spec:
-  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: openai}]
-  type: GCPCredentials
-  gcpCredentials: {projectName: p, region: r, credentialsFile: {secretRef: {name: openai-key}}}`;
-  assert.deepEqual(messages(validate(ROUTE, BACKEND, EG_BACKEND, gcp, SECRET).errors), [
-    'spec.gcpCredentials.credentialsFile.secretRef.name: Invalid value: "openai-key": Secret default/openai-key has no key "service_account.json"',
-  ]);
+  const cases: [name: string, type: string, credentials: string, error: string][] = [
+    [
+      "aws",
+      "AWSCredentials",
+      "awsCredentials: {region: us-east-1, credentialsFile: {secretRef: {name: openai-key}}}",
+      'spec.awsCredentials.credentialsFile.secretRef.name: Invalid value: "openai-key": Secret default/openai-key has no key "credentials"',
+    ],
+    [
+      "azure",
+      "AzureCredentials",
+      "azureCredentials: {clientID: c, tenantID: t, clientSecretRef: {name: openai-key}}",
+      'spec.azureCredentials.clientSecretRef.name: Invalid value: "openai-key": Secret default/openai-key has no key "client-secret"',
+    ],
+    [
+      "gcp",
+      "GCPCredentials",
+      "gcpCredentials: {projectName: p, region: r, credentialsFile: {secretRef: {name: openai-key}}}",
+      'spec.gcpCredentials.credentialsFile.secretRef.name: Invalid value: "openai-key": Secret default/openai-key has no key "service_account.json"',
+    ],
+  ];
+  for (const [name, type, credentials, error] of cases) {
+    const policy = securityPolicy(name, type, credentials);
+    assert.deepEqual(messages(validate(ROUTE, BACKEND, EG_BACKEND, policy, SECRET).errors), [error]);
+  }
 });
 
 test("an empty credential is a warning, and so is a missing one clients must always override", () => {
@@ -224,17 +218,10 @@ test("parentRefs must name a Gateway of the set once the set has Gateways", () =
 });
 
 test("an HTTPS listener needs a kubernetes.io/tls Secret with tls.crt and tls.key", () => {
-  const https = `
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: aigw
-  listeners:
-    - name: https
-      protocol: HTTPS
-      port: 8443
-      tls: {certificateRefs: [{name: cert}]}`;
+  const https = GATEWAY.replace(
+    "[{name: http, protocol: HTTP, port: 8080}]",
+    "[{name: https, protocol: HTTPS, port: 8443, tls: {certificateRefs: [{name: cert}]}}]",
+  );
   assert.deepEqual(messages(validate(https).errors), [
     'spec.listeners[0].tls.certificateRefs[0].name: Not found: "cert": Secret default/cert is not in the configuration',
   ]);

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type OpenAI from "openai";
-import type { ChatCompletionTool } from "openai/resources/chat/completions";
+import type { ChatCompletionTool, ChatCompletionToolChoiceOption } from "openai/resources/chat/completions";
 import type { RunningSimulator } from "../../src/sim/start-simulator.js";
 import { startSimWithClient } from "./sim-client.js";
 
@@ -40,13 +40,12 @@ describe("simulator tool calls", () => {
   before(async () => ({ sim, client } = await startSimWithClient()));
   after(() => sim.close());
 
+  /** A chat request for the tools with this tool_choice. */
+  const ask = (tool_choice: ChatCompletionToolChoiceOption) =>
+    client.chat.completions.create({ model: "m", messages, tools, tool_choice });
+
   it("calls the first function when tool_choice is required, with schema-shaped arguments", async () => {
-    const completion = await client.chat.completions.create({
-      model: "m",
-      messages,
-      tools,
-      tool_choice: "required",
-    });
+    const completion = await ask("required");
     const [choice] = completion.choices;
     assert.equal(choice?.finish_reason, "tool_calls");
     assert.equal(choice?.message.content, null);
@@ -63,12 +62,7 @@ describe("simulator tool calls", () => {
   });
 
   it("calls the named function, filling every property when none is required", async () => {
-    const completion = await client.chat.completions.create({
-      model: "m",
-      messages,
-      tools,
-      tool_choice: { type: "function", function: { name: "book_table" } },
-    });
+    const completion = await ask({ type: "function", function: { name: "book_table" } });
     const call = completion.choices[0]?.message.tool_calls?.[0];
     if (call?.type !== "function") throw new Error("expected a function call");
     assert.equal(call.function.name, "book_table");
@@ -76,12 +70,7 @@ describe("simulator tool calls", () => {
   });
 
   it("answers in text when tool_choice is auto", async () => {
-    const completion = await client.chat.completions.create({
-      model: "m",
-      messages,
-      tools,
-      tool_choice: "auto",
-    });
+    const completion = await ask("auto");
     assert.equal(completion.choices[0]?.finish_reason, "stop");
     assert.equal(completion.choices[0]?.message.tool_calls, undefined);
     assert.ok(completion.choices[0]?.message.content);

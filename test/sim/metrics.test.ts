@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { startSimWithClient } from "./sim-client.js";
+import { withSimClient } from "./sim-client.js";
 
 function metricValue(text: string, name: string, labels = ""): number | undefined {
   for (const line of text.split("\n")) {
@@ -18,9 +18,8 @@ async function scrape(url: string): Promise<string> {
 }
 
 describe("simulator /metrics", () => {
-  it("counts finished requests and tokens under vLLM's names", async () => {
-    const { sim, client } = await startSimWithClient({ outputTokens: 5, models: ["served"] });
-    try {
+  it("counts finished requests and tokens under vLLM's names", () =>
+    withSimClient({ outputTokens: 5, models: ["served"] }, async ({ sim, client }) => {
       await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "12345678" }] });
       await client.chat.completions.create({
         model: "m",
@@ -34,14 +33,10 @@ describe("simulator /metrics", () => {
       assert.equal(metricValue(text, "vllm:request_success_total", 'finished_reason="length"'), 1);
       assert.equal(metricValue(text, "vllm:num_requests_running"), 0);
       assert.equal(metricValue(text, "vllm:num_requests_waiting"), 0);
-    } finally {
-      await sim.close();
-    }
-  });
+    }));
 
-  it("shows running and waiting requests and KV usage while slots are full", async () => {
-    const { sim, client } = await startSimWithClient({ ttftMs: 800, maxRunning: 2, outputTokens: 1 });
-    try {
+  it("shows running and waiting requests and KV usage while slots are full", () =>
+    withSimClient({ ttftMs: 800, maxRunning: 2, outputTokens: 1 }, async ({ sim, client }) => {
       const messages = [{ role: "user" as const, content: "x" }];
       const inFlight = [0, 1, 2].map(() => client.chat.completions.create({ model: "m", messages }));
       // Poll until all three have reached the server; two run, one waits.
@@ -58,8 +53,5 @@ describe("simulator /metrics", () => {
       const after = await scrape(sim.url);
       assert.equal(metricValue(after, "vllm:num_requests_running"), 0);
       assert.equal(metricValue(after, "vllm:request_success_total", 'finished_reason="stop"'), 3);
-    } finally {
-      await sim.close();
-    }
-  });
+    }));
 });

@@ -10,3 +10,16 @@ export async function startSimWithClient(
   const client = new OpenAI({ apiKey: "sk-test", baseURL: `${sim.url}/v1`, maxRetries: 0 });
   return { sim, client };
 }
+
+/** Runs `body` against a simulator started for it with `options`; closes the simulator however it ends. */
+export async function withSimClient<T>(
+  options: SimulatorOptions,
+  body: (started: { sim: RunningSimulator; client: OpenAI }) => Promise<T>,
+): Promise<T> {
+  const started = await startSimWithClient(options);
+  try {
+    return await body(started);
+  } finally {
+    await started.sim.close();
+  }
+}

@@ -1,8 +1,20 @@
 /**
  * Anthropic Messages API answers in the documented wire format
  * (https://docs.anthropic.com/en/api/messages, .../messages-streaming), as the unit tests feed them
- * to the translators.
+ * to the translators, with the usage the gateway counts for them; and a Messages tool.
  */
+
+/** Anthropic events as the API streams them: `event: <type>` and `data: <JSON>` per event. */
+function toSse(events: (Record<string, unknown> & { type: string })[]): string {
+  return events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join("");
+}
+
+/** The same for data lines written out as the API sent them, byte for byte (spacing, key order). */
+function rawSse(...data: string[]): string {
+  return data
+    .map((line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`)
+    .join("");
+}
 
 /** A non-streaming answer with a thinking block, text, a tool call and prompt-cache usage. */
 export const toolUseMessage = {
@@ -31,6 +43,23 @@ export const toolUseMessage = {
   },
 };
 
+/** The usage the gateway counts for toolUseMessage: input is 472 + 100 cache writes + 2048 cache reads. */
+export const toolUseMessageUsage = {
+  inputTokens: 2620,
+  outputTokens: 89,
+  totalTokens: 2709,
+  cachedInputTokens: 2048,
+  cacheCreationInputTokens: 100,
+  reasoningTokens: 0,
+};
+
+/** A client tool as Messages requests define it; openAIWeatherTool is the same tool for OpenAI chat. */
+export const anthropicWeatherTool = {
+  name: "get_weather",
+  description: "Weather for a city",
+  input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+};
+
 /** A plain text answer. */
 export const textMessage = {
   id: "msg_013Zva2CMHLNnXjNJJKqJ2EF",
@@ -44,83 +73,45 @@ export const textMessage = {
 };
 
 /** SSE for a streamed answer: text, then a tool call whose input arrives as input_json_delta pieces. */
-export const toolUseStream = [
-  "event: message_start",
-  'data: {"type":"message_start","message":{"id":"msg_014p7gG3wDgGV9EUtLvnow3U","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","stop_sequence":null,"usage":{"input_tokens":472,"cache_creation_input_tokens":0,"cache_read_input_tokens":1024,"output_tokens":2},"content":[],"stop_reason":null}}',
-  "",
-  "event: content_block_start",
-  'data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
-  "",
-  "event: ping",
-  'data: {"type": "ping"}',
-  "",
-  "event: content_block_delta",
-  'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Okay, let\'s check "}}',
-  "",
-  "event: content_block_delta",
-  'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"the weather – ☀️"}}',
-  "",
-  "event: content_block_stop",
-  'data: {"type":"content_block_stop","index":0}',
-  "",
-  "event: content_block_start",
-  'data: {"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_01T1x1fJ34qAmk2tNTrN7Up6","name":"get_weather","input":{}}}',
-  "",
-  "event: content_block_delta",
-  'data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}}',
-  "",
-  "event: content_block_delta",
-  'data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\\"location\\":"}}',
-  "",
-  "event: content_block_delta",
-  'data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":" \\"San Francisco, CA\\"}"}}',
-  "",
-  "event: content_block_stop",
-  'data: {"type":"content_block_stop","index":1}',
-  "",
-  "event: message_delta",
-  'data: {"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":89}}',
-  "",
-  "event: message_stop",
-  'data: {"type":"message_stop"}',
-  "",
-  "",
-].join("\n");
+export const toolUseStream = rawSse(
+  '{"type":"message_start","message":{"id":"msg_014p7gG3wDgGV9EUtLvnow3U","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","stop_sequence":null,"usage":{"input_tokens":472,"cache_creation_input_tokens":0,"cache_read_input_tokens":1024,"output_tokens":2},"content":[],"stop_reason":null}}',
+  '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+  '{"type": "ping"}',
+  '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Okay, let\'s check "}}',
+  '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"the weather – ☀️"}}',
+  '{"type":"content_block_stop","index":0}',
+  '{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_01T1x1fJ34qAmk2tNTrN7Up6","name":"get_weather","input":{}}}',
+  '{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}}',
+  '{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\\"location\\":"}}',
+  '{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":" \\"San Francisco, CA\\"}"}}',
+  '{"type":"content_block_stop","index":1}',
+  '{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":89}}',
+  '{"type":"message_stop"}',
+);
+
+/** The usage the gateway counts for toolUseStream: input is 472 + 1024 cache reads. */
+export const toolUseStreamUsage = {
+  inputTokens: 1496,
+  outputTokens: 89,
+  totalTokens: 1585,
+  cachedInputTokens: 1024,
+  cacheCreationInputTokens: 0,
+  reasoningTokens: 0,
+};
 
 /** SSE for a streamed answer with extended thinking before the text. */
-export const thinkingStream = [
-  "event: message_start",
-  'data: {"type":"message_start","message":{"id":"msg_01Thinking","type":"message","role":"assistant","model":"claude-opus-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":30,"output_tokens":1}}}',
-  "",
-  "event: content_block_start",
-  'data: {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}',
-  "",
-  "event: content_block_delta",
-  'data: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"2+2 is 4."}}',
-  "",
-  "event: content_block_delta",
-  'data: {"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3h"}}',
-  "",
-  "event: content_block_stop",
-  'data: {"type":"content_block_stop","index":0}',
-  "",
-  "event: content_block_start",
-  'data: {"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}',
-  "",
-  "event: content_block_delta",
-  'data: {"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"4"}}',
-  "",
-  "event: content_block_stop",
-  'data: {"type":"content_block_stop","index":1}',
-  "",
-  "event: message_delta",
-  'data: {"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":12,"output_tokens_details":{"thinking_tokens":9}}}',
-  "",
-  "event: message_stop",
-  'data: {"type":"message_stop"}',
-  "",
-  "",
-].join("\n");
+export const thinkingStream = rawSse(
+  '{"type":"message_start","message":{"id":"msg_01Thinking","type":"message","role":"assistant","model":"claude-opus-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":30,"output_tokens":1}}}',
+  '{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}',
+  '{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"2+2 is 4."}}',
+  '{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3h"}}',
+  '{"type":"content_block_stop","index":0}',
+  '{"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}',
+  '{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"4"}}',
+  '{"type":"content_block_stop","index":1}',
+  '{"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":12,"output_tokens_details":{"thinking_tokens":9}}}',
+  '{"type":"message_stop"}',
+);
 
 /** The signature and redacted data of the extended-thinking fixtures below. */
 export const THINKING_SIGNATURE =
@@ -149,11 +140,6 @@ export const thinkingToolUseMessage = {
   stop_sequence: null,
   usage: { input_tokens: 412, output_tokens: 96 },
 };
-
-/** Anthropic events as the API streams them: `event: <type>` and `data: <JSON>` per event. */
-function toSse(events: (Record<string, unknown> & { type: string })[]): string {
-  return events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join("");
-}
 
 /**
  * SSE for a tool-use answer with extended thinking: a thinking block (its text in two deltas, then
@@ -221,15 +207,10 @@ export const thinkingToolUseStream = toSse([
 ]);
 
 /** An error that arrives inside a 200 stream (the API was overloaded mid-answer). */
-export const overloadedMidStream = [
-  "event: message_start",
-  'data: {"type":"message_start","message":{"id":"msg_01Overload","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":1}}}',
-  "",
-  "event: error",
-  'data: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
-  "",
-  "",
-].join("\n");
+export const overloadedMidStream = rawSse(
+  '{"type":"message_start","message":{"id":"msg_01Overload","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":1}}}',
+  '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
+);
 
 export const rateLimitError = {
   type: "error",

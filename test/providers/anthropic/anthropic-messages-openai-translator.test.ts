@@ -3,9 +3,11 @@ import { describe, it } from "node:test";
 import { anthropicMessagesOpenAITranslator as translator } from "../../../src/providers/openai-from-anthropic/anthropic-messages-openai-translator.js";
 import { InvalidRequestError } from "../../../src/providers/translator.js";
 import { loadCassette } from "../../support/cassettes.js";
-import { openAIReasoningStream, openAIToolStream } from "./openai-fixtures.js";
+import { anthropicWeatherTool } from "./anthropic-fixtures.js";
+import { openAIReasoningStream, openAIToolStream, openAIWeatherTool } from "./openai-fixtures.js";
 import {
   AWKWARD_PIECE_SIZES,
+  anthropicEvent,
   jsonOf,
   requestInput,
   responseContext,
@@ -72,14 +74,7 @@ describe("Anthropic Messages -> OpenAI chat: request", () => {
               ],
             },
           ],
-          tools: [
-            {
-              name: "get_weather",
-              description: "Weather for a city",
-              input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
-            },
-            { type: "web_search_20250305", name: "web_search", max_uses: 3 },
-          ],
+          tools: [anthropicWeatherTool, { type: "web_search_20250305", name: "web_search", max_uses: 3 }],
           tool_choice: { type: "any", disable_parallel_tool_use: true },
           stop_sequences: ["END"],
           temperature: 0.5,
@@ -126,16 +121,7 @@ describe("Anthropic Messages -> OpenAI chat: request", () => {
       max_completion_tokens: 1024,
       stop: ["END"],
       temperature: 0.5,
-      tools: [
-        {
-          type: "function",
-          function: {
-            name: "get_weather",
-            description: "Weather for a city",
-            parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
-          },
-        },
-      ],
+      tools: [openAIWeatherTool],
       tool_choice: "required",
       parallel_tool_calls: false,
       user: "u-1",
@@ -260,68 +246,48 @@ describe("Anthropic Messages -> OpenAI chat: response", () => {
       stop_sequence: null,
       usage: { input_tokens: 0, output_tokens: 0 },
     };
-    const expected: [string, unknown][] = [
-      ["message_start", { type: "message_start", message: msg }],
-      [
-        "content_block_start",
-        { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
-      ],
-      [
-        "content_block_delta",
-        { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Let me look." } },
-      ],
-      ["content_block_stop", { type: "content_block_stop", index: 0 }],
-      [
-        "content_block_start",
-        {
-          type: "content_block_start",
-          index: 1,
-          content_block: { type: "tool_use", id: "call_A", name: "get_weather", input: {} },
-        },
-      ],
-      [
-        "content_block_delta",
-        {
-          type: "content_block_delta",
-          index: 1,
-          delta: { type: "input_json_delta", partial_json: '{"city":' },
-        },
-      ],
-      [
-        "content_block_delta",
-        {
-          type: "content_block_delta",
-          index: 1,
-          delta: { type: "input_json_delta", partial_json: '"Paris"}' },
-        },
-      ],
-      ["content_block_stop", { type: "content_block_stop", index: 1 }],
-      [
-        "content_block_start",
-        {
-          type: "content_block_start",
-          index: 2,
-          content_block: { type: "tool_use", id: "call_B", name: "get_weather", input: {} },
-        },
-      ],
-      [
-        "content_block_delta",
-        {
-          type: "content_block_delta",
-          index: 2,
-          delta: { type: "input_json_delta", partial_json: '{"city":"Oslo"}' },
-        },
-      ],
-      ["content_block_stop", { type: "content_block_stop", index: 2 }],
-      [
-        "message_delta",
-        {
-          type: "message_delta",
-          delta: { stop_reason: "tool_use", stop_sequence: null },
-          usage: { input_tokens: 34, output_tokens: 219, cache_read_input_tokens: 128 },
-        },
-      ],
-      ["message_stop", { type: "message_stop" }],
+    const expected = [
+      anthropicEvent({ type: "message_start", message: msg }),
+      anthropicEvent({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
+      anthropicEvent({
+        type: "content_block_delta",
+        index: 0,
+        delta: { type: "text_delta", text: "Let me look." },
+      }),
+      anthropicEvent({ type: "content_block_stop", index: 0 }),
+      anthropicEvent({
+        type: "content_block_start",
+        index: 1,
+        content_block: { type: "tool_use", id: "call_A", name: "get_weather", input: {} },
+      }),
+      anthropicEvent({
+        type: "content_block_delta",
+        index: 1,
+        delta: { type: "input_json_delta", partial_json: '{"city":' },
+      }),
+      anthropicEvent({
+        type: "content_block_delta",
+        index: 1,
+        delta: { type: "input_json_delta", partial_json: '"Paris"}' },
+      }),
+      anthropicEvent({ type: "content_block_stop", index: 1 }),
+      anthropicEvent({
+        type: "content_block_start",
+        index: 2,
+        content_block: { type: "tool_use", id: "call_B", name: "get_weather", input: {} },
+      }),
+      anthropicEvent({
+        type: "content_block_delta",
+        index: 2,
+        delta: { type: "input_json_delta", partial_json: '{"city":"Oslo"}' },
+      }),
+      anthropicEvent({ type: "content_block_stop", index: 2 }),
+      anthropicEvent({
+        type: "message_delta",
+        delta: { stop_reason: "tool_use", stop_sequence: null },
+        usage: { input_tokens: 34, output_tokens: 219, cache_read_input_tokens: 128 },
+      }),
+      anthropicEvent({ type: "message_stop" }),
     ];
     for (const size of AWKWARD_PIECE_SIZES) {
       const response = translator.response(responseContext(200, "gpt-5-nano", { stream: true }));

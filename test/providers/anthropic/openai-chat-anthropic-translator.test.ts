@@ -4,12 +4,16 @@ import { openAIChatAnthropicTranslator as translator } from "../../../src/provid
 import { InvalidRequestError } from "../../../src/providers/translator.js";
 import { sseDataPayloads } from "../../support/sse-events.js";
 import {
+  anthropicWeatherTool,
   overloadedMidStream,
   rateLimitError,
   thinkingStream,
   toolUseMessage,
+  toolUseMessageUsage,
   toolUseStream,
+  toolUseStreamUsage,
 } from "./anthropic-fixtures.js";
+import { openAIWeatherTool } from "./openai-fixtures.js";
 import {
   AWKWARD_PIECE_SIZES,
   expectedChatChunks,
@@ -64,16 +68,7 @@ describe("OpenAI chat -> Anthropic Messages: request", () => {
         { role: "tool", tool_call_id: "call_2", content: [{ type: "text", text: "4C rain" }] },
         { role: "user", content: "Thanks" },
       ],
-      tools: [
-        {
-          type: "function",
-          function: {
-            name: "get_weather",
-            description: "Weather for a city",
-            parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
-          },
-        },
-      ],
+      tools: [openAIWeatherTool],
       tool_choice: "required",
       parallel_tool_calls: false,
       max_completion_tokens: 300,
@@ -121,13 +116,7 @@ describe("OpenAI chat -> Anthropic Messages: request", () => {
         { type: "text", text: "You are terse." },
         { type: "text", text: "Use metric units." },
       ],
-      tools: [
-        {
-          name: "get_weather",
-          input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
-          description: "Weather for a city",
-        },
-      ],
+      tools: [anthropicWeatherTool],
       tool_choice: { type: "any", disable_parallel_tool_use: true },
       stop_sequences: ["END"],
       temperature: 0.2,
@@ -298,14 +287,7 @@ describe("OpenAI chat -> Anthropic Messages: response", () => {
         completion_tokens_details: { reasoning_tokens: 0 },
       },
     });
-    assert.deepEqual(response.usage, {
-      inputTokens: 2620,
-      outputTokens: 89,
-      totalTokens: 2709,
-      cachedInputTokens: 2048,
-      cacheCreationInputTokens: 100,
-      reasoningTokens: 0,
-    });
+    assert.deepEqual(response.usage, toolUseMessageUsage);
     assert.equal(response.responseModel, "claude-sonnet-4-5-20250929");
   });
 
@@ -376,14 +358,7 @@ describe("OpenAI chat -> Anthropic Messages: response", () => {
         `size ${size}`,
       );
       assert.match(out, /^: ping$/m);
-      assert.deepEqual(response.usage, {
-        inputTokens: 1496,
-        outputTokens: 89,
-        totalTokens: 1585,
-        cachedInputTokens: 1024,
-        cacheCreationInputTokens: 0,
-        reasoningTokens: 0,
-      });
+      assert.deepEqual(response.usage, toolUseStreamUsage);
     }
   });
 

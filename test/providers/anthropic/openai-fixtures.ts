@@ -1,7 +1,17 @@
 /**
  * OpenAI chat completion streams in the format the recorded cassettes show (service_tier,
- * system_fingerprint, obfuscation padding, a final usage chunk with choices: []).
+ * system_fingerprint, obfuscation padding, a final usage chunk with choices: []), and a chat tool.
  */
+
+/** A function tool as chat requests define it; anthropicWeatherTool is the same tool for Messages. */
+export const openAIWeatherTool = {
+  type: "function",
+  function: {
+    name: "get_weather",
+    description: "Weather for a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  },
+};
 
 const head =
   '"id":"chatcmpl-C4Hq5toolstream","object":"chat.completion.chunk","created":1755137921,"model":"gpt-5-nano-2025-08-07","service_tier":"default","system_fingerprint":null';

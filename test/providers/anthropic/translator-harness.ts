@@ -67,6 +67,14 @@ export function expectedChatChunks(id: string, model: string) {
   return { head, choice };
 }
 
+/**
+ * An expected Anthropic SSE event as the tests read them back: [the name on its `event:` line, its
+ * data], the name being the data's type.
+ */
+export function anthropicEvent(data: Record<string, unknown> & { type: string }): [string, unknown] {
+  return [data.type, data];
+}
+
 /** Feeds `bytes` to a stream translator in pieces of `size` bytes; returns everything it wrote. */
 export function runStream(translator: ResponseTranslator, bytes: Buffer | string, size: number): string {
   const data = typeof bytes === "string" ? Buffer.from(bytes, "utf8") : bytes;

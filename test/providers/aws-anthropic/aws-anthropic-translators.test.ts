@@ -12,6 +12,7 @@ import {
   responseContext,
   runStream,
 } from "../anthropic/translator-harness.js";
+import { bedrockErrorHeaders } from "../aws-bedrock/bedrock-test-input.js";
 import {
   invokeThrottledStream,
   invokeToolUseEvents,
@@ -90,14 +91,7 @@ describe("Anthropic Messages -> Claude on Bedrock (InvokeModel): response", () =
 
   it("answers Bedrock errors in the Anthropic envelope", () => {
     const validation = messagesTranslator
-      .response(
-        responseContext(400, MODEL, {
-          headers: {
-            "content-type": "application/json",
-            "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/",
-          },
-        }),
-      )
+      .response(responseContext(400, MODEL, { headers: bedrockErrorHeaders("ValidationException") }))
       .body(Buffer.from('{"message":"max_tokens: Field required"}'));
     assert.equal(validation.status, 400);
     assert.deepEqual(jsonOf(validation.body), {

@@ -3,29 +3,26 @@ import { test } from "node:test";
 import { anthropicMessagesBedrockTranslator } from "../../../src/providers/aws-bedrock/anthropic-messages-bedrock-translator.js";
 import { encodeAwsException } from "../../support/encode-aws-event.js";
 import { splitSseEvents } from "../../support/sse-events.js";
-import { BEDROCK_HEADERS, bedrockContext } from "./bedrock-test-input.js";
+import { anthropicEvent } from "../anthropic/translator-harness.js";
+import {
+  BEDROCK_HEADERS,
+  bedrockContext,
+  bedrockErrorHeaders,
+  BEDROCK_MODEL as MODEL,
+  runBedrockStream,
+} from "./bedrock-test-input.js";
 import {
   encodeStream,
+  METADATA_FIRST_TEXT_STREAM,
   REASONING_STREAM,
-  type StreamEvent,
   TEXT_STREAM,
   TOOL_STREAM,
 } from "./converse-stream-fixtures.js";
 
-const MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 const ID = BEDROCK_HEADERS["x-amzn-requestid"];
 
-function run(bytes: Buffer, cuts: number[] = []) {
-  const translator = anthropicMessagesBedrockTranslator.response(bedrockContext(200, { stream: true }));
-  let out = "";
-  let from = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    out += translator.chunk(bytes.subarray(from, cut)) ?? "";
-    from = cut;
-  }
-  out += translator.end() ?? "";
-  return { out, translator };
-}
+const run = (bytes: Buffer, cuts?: number[]) =>
+  runBedrockStream(anthropicMessagesBedrockTranslator, bytes, cuts);
 
 /** [event name, parsed data] per SSE event; every event must carry an `event:` line. */
 function events(body: string): [string, Record<string, unknown>][] {
@@ -34,6 +31,15 @@ function events(body: string): [string, Record<string, unknown>][] {
     assert.ok(match, `malformed SSE event: ${JSON.stringify(raw)}`);
     return [match[1] as string, JSON.parse(match[2] as string) as Record<string, unknown>];
   });
+}
+
+/** [event name, block index, content_block or delta] per SSE event. */
+function blocks(body: string): [string, unknown, unknown][] {
+  return events(body).map(([name, data]) => [
+    name,
+    data.index,
+    (data.content_block ?? data.delta) as unknown,
+  ]);
 }
 
 test("a buffered answer becomes an Anthropic message with usage split like Anthropic's", () => {
@@ -108,12 +114,7 @@ test("a buffered answer becomes an Anthropic message with usage split like Anthr
 
 test("errors use the Anthropic envelope with the type for the status", () => {
   const translator = anthropicMessagesBedrockTranslator.response(
-    bedrockContext(429, {
-      headers: {
-        "content-type": "application/json",
-        "x-amzn-errortype": "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/",
-      },
-    }),
+    bedrockContext(429, { headers: bedrockErrorHeaders("ThrottlingException") }),
   );
   const out = translator.body(
     Buffer.from('{"message":"Too many requests, please wait before trying again."}'),
@@ -131,49 +132,38 @@ test("errors use the Anthropic envelope with the type for the status", () => {
 test("a text stream: message_start, a text block, then message_delta with the full usage and message_stop", () => {
   const { out, translator } = run(encodeStream(TEXT_STREAM));
   assert.deepEqual(events(out), [
-    [
-      "message_start",
-      {
-        type: "message_start",
-        message: {
-          id: ID,
-          type: "message",
-          role: "assistant",
-          model: MODEL,
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: 0, output_tokens: 0 },
-        },
+    anthropicEvent({
+      type: "message_start",
+      message: {
+        id: ID,
+        type: "message",
+        role: "assistant",
+        model: MODEL,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 0, output_tokens: 0 },
       },
-    ],
-    [
-      "content_block_start",
-      { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
-    ],
-    [
-      "content_block_delta",
-      { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Hello" } },
-    ],
-    [
-      "content_block_delta",
-      { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "! How can I help?" } },
-    ],
-    ["content_block_stop", { type: "content_block_stop", index: 0 }],
-    [
-      "message_delta",
-      {
-        type: "message_delta",
-        delta: { stop_reason: "end_turn", stop_sequence: null },
-        usage: {
-          input_tokens: 12,
-          output_tokens: 9,
-          cache_creation_input_tokens: 0,
-          cache_read_input_tokens: 0,
-        },
+    }),
+    anthropicEvent({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
+    anthropicEvent({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Hello" } }),
+    anthropicEvent({
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "text_delta", text: "! How can I help?" },
+    }),
+    anthropicEvent({ type: "content_block_stop", index: 0 }),
+    anthropicEvent({
+      type: "message_delta",
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      usage: {
+        input_tokens: 12,
+        output_tokens: 9,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
       },
-    ],
-    ["message_stop", { type: "message_stop" }],
+    }),
+    anthropicEvent({ type: "message_stop" }),
   ]);
   assert.equal(translator.usage.inputTokens, 12);
   assert.equal(translator.usage.outputTokens, 9);
@@ -182,12 +172,7 @@ test("a text stream: message_start, a text block, then message_delta with the fu
 test("tool blocks start with id and name and stream input_json_delta; indexes follow appearance", () => {
   const bytes = encodeStream(TOOL_STREAM);
   const { out, translator } = run(bytes);
-  const seen = events(out).map(([name, data]) => [
-    name,
-    data.index,
-    (data.content_block ?? data.delta) as unknown,
-  ]);
-  assert.deepEqual(seen.slice(1, -2), [
+  assert.deepEqual(blocks(out).slice(1, -2), [
     ["content_block_start", 0, { type: "text", text: "" }],
     ["content_block_delta", 0, { type: "text_delta", text: "Let me check both." }],
     ["content_block_stop", 0, undefined],
@@ -228,12 +213,7 @@ test("tool blocks start with id and name and stream input_json_delta; indexes fo
 
 test("reasoning streams as a thinking block with thinking and signature deltas", () => {
   const { out } = run(encodeStream(REASONING_STREAM));
-  const seen = events(out).map(([name, data]) => [
-    name,
-    data.index,
-    (data.content_block ?? data.delta) as unknown,
-  ]);
-  assert.deepEqual(seen.slice(1, 8), [
+  assert.deepEqual(blocks(out).slice(1, 8), [
     ["content_block_start", 0, { type: "thinking", thinking: "", signature: "" }],
     ["content_block_delta", 0, { type: "thinking_delta", thinking: "The user asks 2+2. " }],
     ["content_block_delta", 0, { type: "thinking_delta", thinking: "That is 4." }],
@@ -245,13 +225,7 @@ test("reasoning streams as a thinking block with thinking and signature deltas",
 });
 
 test("metadata before messageStop and no messageStart still give a well-formed stream", () => {
-  const reordered: StreamEvent[] = [
-    TEXT_STREAM[1] as StreamEvent,
-    TEXT_STREAM[3] as StreamEvent,
-    TEXT_STREAM[5] as StreamEvent,
-    TEXT_STREAM[4] as StreamEvent,
-  ];
-  const names = events(run(encodeStream(reordered)).out).map(([name]) => name);
+  const names = events(run(encodeStream(METADATA_FIRST_TEXT_STREAM)).out).map(([name]) => name);
   assert.deepEqual(names, [
     "message_start",
     "content_block_start",

@@ -2,14 +2,12 @@ import * as assert from "node:assert/strict";
 import { test } from "node:test";
 import { anthropicMessagesBedrockTranslator } from "../../../src/providers/aws-bedrock/anthropic-messages-bedrock-translator.js";
 import { InvalidRequestError } from "../../../src/providers/translator.js";
-import { bedrockInput } from "./bedrock-test-input.js";
+import { bedrockRequest } from "./bedrock-test-input.js";
 
 const MODEL = "anthropic.claude-sonnet-4-20250514-v1:0";
 
-function translate(body: Record<string, unknown>, stream = false) {
-  const out = anthropicMessagesBedrockTranslator.request(bedrockInput(body, { stream }));
-  return { path: out.path, body: JSON.parse(String(out.body)) as Record<string, unknown> };
-}
+const translate = (body: Record<string, unknown>, stream = false) =>
+  bedrockRequest(anthropicMessagesBedrockTranslator, body, { stream });
 
 test("a Messages request becomes a Converse request; system blocks and cache_control become cachePoints", () => {
   const out = translate({

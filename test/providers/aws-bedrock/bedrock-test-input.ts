@@ -1,4 +1,12 @@
-import type { ResponseContext, TranslateRequestInput } from "../../../src/providers/translator.js";
+import type {
+  ResponseContext,
+  ResponseTranslator,
+  TranslateRequestInput,
+  Translator,
+} from "../../../src/providers/translator.js";
+
+/** The model bedrockContext asks for unless told otherwise. */
+export const BEDROCK_MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 
 /** A TranslateRequestInput for an AWSBedrock backend, as the gateway builds it. */
 export function bedrockInput(
@@ -38,7 +46,7 @@ export function bedrockContext(
     body?: Record<string, unknown>;
   } = {},
 ): ResponseContext {
-  const model = options.model ?? "anthropic.claude-3-5-sonnet-20240620-v1:0";
+  const model = options.model ?? BEDROCK_MODEL;
   return {
     status,
     headers: options.headers ?? {
@@ -49,4 +57,42 @@ export function bedrockContext(
     stream: options.stream ?? false,
     request: bedrockInput(options.body ?? { model }, { model, stream: options.stream ?? false }),
   };
+}
+
+/** The headers of a JSON error answer from Bedrock: x-amzn-errortype is `<type>:<coral namespace>`. */
+export function bedrockErrorHeaders(errorType: string): Record<string, string> {
+  return {
+    "content-type": "application/json",
+    "x-amzn-errortype": `${errorType}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+  };
+}
+
+/** What `translator` sends Bedrock for a client body: the path and the parsed JSON body. */
+export function bedrockRequest(
+  translator: Translator,
+  body: Record<string, unknown>,
+  options: { model?: string; stream?: boolean } = {},
+) {
+  const out = translator.request(bedrockInput(body, options));
+  return { path: out.path, body: JSON.parse(String(out.body)) as Record<string, unknown> };
+}
+
+/**
+ * Feeds `bytes` cut at `cuts` through a fresh streaming response of `translator`; returns the client
+ * body and the response translator.
+ */
+export function runBedrockStream(
+  translator: Translator,
+  bytes: Buffer,
+  cuts: number[] = [],
+): { out: string; translator: ResponseTranslator } {
+  const response = translator.response(bedrockContext(200, { stream: true }));
+  let out = "";
+  let from = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    out += response.chunk(bytes.subarray(from, cut)) ?? "";
+    from = cut;
+  }
+  out += response.end() ?? "";
+  return { out, translator: response };
 }

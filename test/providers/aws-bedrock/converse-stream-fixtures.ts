@@ -86,6 +86,14 @@ export const TOOL_STREAM: StreamEvent[] = [
   ],
 ];
 
+/** TEXT_STREAM without messageStart, its metadata before its messageStop. */
+export const METADATA_FIRST_TEXT_STREAM: StreamEvent[] = [
+  TEXT_STREAM[1] as StreamEvent,
+  TEXT_STREAM[3] as StreamEvent,
+  TEXT_STREAM[5] as StreamEvent,
+  TEXT_STREAM[4] as StreamEvent,
+];
+
 /** Claude with extended thinking: a reasoning block (text, then its signature), then the answer. */
 export const REASONING_STREAM: StreamEvent[] = [
   ["messageStart", { p: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0", role: "assistant" }],

@@ -1,9 +1,13 @@
 import * as assert from "node:assert/strict";
 import { test } from "node:test";
 import { openAIChatBedrockTranslator } from "../../../src/providers/aws-bedrock/openai-chat-bedrock-translator.js";
-import { BEDROCK_DATE_SECONDS, BEDROCK_HEADERS, bedrockContext } from "./bedrock-test-input.js";
-
-const MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0";
+import {
+  BEDROCK_DATE_SECONDS,
+  BEDROCK_HEADERS,
+  bedrockContext,
+  bedrockErrorHeaders,
+  BEDROCK_MODEL as MODEL,
+} from "./bedrock-test-input.js";
 
 function answer(status: number, body: unknown, headers?: Record<string, string>) {
   const translator = openAIChatBedrockTranslator.response(bedrockContext(status, headers ? { headers } : {}));
@@ -143,8 +147,7 @@ test("JSON errors keep the status and take their type from x-amzn-errortype with
         "The model returned the following errors: messages.0.content: text content blocks must be non-empty",
     },
     {
-      "content-type": "application/json",
-      "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/",
+      ...bedrockErrorHeaders("ValidationException"),
       "x-amzn-requestid": "9c1b3e2a-0000-4000-8000-000000000001",
     },
   );
@@ -163,10 +166,7 @@ test("JSON errors keep the status and take their type from x-amzn-errortype with
   const throttled = answer(
     429,
     { message: "Too many requests, please wait before trying again." },
-    {
-      "content-type": "application/json",
-      "x-amzn-errortype": "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/",
-    },
+    bedrockErrorHeaders("ThrottlingException"),
   );
   assert.deepEqual(throttled.json, {
     type: "error",

@@ -3,29 +3,21 @@ import { test } from "node:test";
 import { openAIChatBedrockTranslator } from "../../../src/providers/aws-bedrock/openai-chat-bedrock-translator.js";
 import { encodeAwsEvent, encodeAwsException } from "../../support/encode-aws-event.js";
 import { sseDataPayloads, sseJsonChunks } from "../../support/sse-events.js";
-import { BEDROCK_DATE_SECONDS, BEDROCK_HEADERS, bedrockContext } from "./bedrock-test-input.js";
+import {
+  BEDROCK_DATE_SECONDS,
+  BEDROCK_HEADERS,
+  BEDROCK_MODEL as MODEL,
+  runBedrockStream,
+} from "./bedrock-test-input.js";
 import {
   encodeStream,
+  METADATA_FIRST_TEXT_STREAM,
   REASONING_STREAM,
-  type StreamEvent,
   TEXT_STREAM,
   TOOL_STREAM,
 } from "./converse-stream-fixtures.js";
 
-const MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0";
-
-/** Feeds `bytes` cut at `cuts` through a fresh translator; returns the client body and the translator. */
-function run(bytes: Buffer, cuts: number[] = []) {
-  const translator = openAIChatBedrockTranslator.response(bedrockContext(200, { stream: true }));
-  let out = "";
-  let from = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    out += translator.chunk(bytes.subarray(from, cut)) ?? "";
-    from = cut;
-  }
-  out += translator.end() ?? "";
-  return { out, translator };
-}
+const run = (bytes: Buffer, cuts?: number[]) => runBedrockStream(openAIChatBedrockTranslator, bytes, cuts);
 
 function deltas(body: string): unknown[] {
   return sseJsonChunks(body).map((chunk) => {
@@ -142,13 +134,7 @@ test("reasoning deltas go to reasoning_content, the signature to thinking_blocks
 });
 
 test("metadata before messageStop and a missing messageStart: role first, usage after finish_reason", () => {
-  const events: StreamEvent[] = [
-    TEXT_STREAM[1] as StreamEvent,
-    TEXT_STREAM[3] as StreamEvent,
-    TEXT_STREAM[5] as StreamEvent,
-    TEXT_STREAM[4] as StreamEvent,
-  ];
-  const { out } = run(encodeStream(events));
+  const { out } = run(encodeStream(METADATA_FIRST_TEXT_STREAM));
   assert.deepEqual(deltas(out), [
     { delta: { role: "assistant", content: "" }, finish: null },
     { delta: { content: "Hello" }, finish: null },

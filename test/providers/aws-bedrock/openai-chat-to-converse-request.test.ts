@@ -2,17 +2,19 @@ import * as assert from "node:assert/strict";
 import { test } from "node:test";
 import { openAIChatBedrockTranslator } from "../../../src/providers/aws-bedrock/openai-chat-bedrock-translator.js";
 import { InvalidRequestError } from "../../../src/providers/translator.js";
-import { bedrockInput } from "./bedrock-test-input.js";
+import { bedrockRequest } from "./bedrock-test-input.js";
 
 const CLAUDE = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 // A 1x1 transparent PNG.
 const PNG_BASE64 =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
 
-function translate(body: Record<string, unknown>, options: { model?: string; stream?: boolean } = {}) {
-  const out = openAIChatBedrockTranslator.request(bedrockInput(body, options));
-  return { path: out.path, body: JSON.parse(String(out.body)) as Record<string, unknown> };
-}
+const translate = (body: Record<string, unknown>, options?: { model?: string; stream?: boolean }) =>
+  bedrockRequest(openAIChatBedrockTranslator, body, options);
+
+/** A request with one user message of the given content parts. */
+const userContent = (...content: unknown[]) =>
+  translate({ model: CLAUDE, messages: [{ role: "user", content }] });
 
 test("a plain chat goes to /model/<escaped id>/converse with inferenceConfig and system blocks", () => {
   const out = translate({
@@ -93,41 +95,16 @@ test("images travel as data URI bytes; cache_control becomes cachePoint blocks",
 
 test("remote image URLs are refused with a message naming the limitation", () => {
   assert.throws(
-    () =>
-      translate({
-        model: CLAUDE,
-        messages: [
-          {
-            role: "user",
-            content: [{ type: "image_url", image_url: { url: "https://example.com/cat.png" } }],
-          },
-        ],
-      }),
+    () => userContent({ type: "image_url", image_url: { url: "https://example.com/cat.png" } }),
     (err: unknown) =>
       err instanceof InvalidRequestError &&
       /remote image URLs are not supported by AWS Bedrock/.test(err.message),
   );
   assert.throws(
-    () =>
-      translate({
-        model: CLAUDE,
-        messages: [
-          {
-            role: "user",
-            content: [{ type: "image_url", image_url: { url: "data:image/bmp;base64,Qk0=" } }],
-          },
-        ],
-      }),
+    () => userContent({ type: "image_url", image_url: { url: "data:image/bmp;base64,Qk0=" } }),
     /unsupported image type "image\/bmp"/,
   );
-  assert.throws(
-    () =>
-      translate({
-        model: CLAUDE,
-        messages: [{ role: "user", content: [{ type: "input_audio", input_audio: {} }] }],
-      }),
-    InvalidRequestError,
-  );
+  assert.throws(() => userContent({ type: "input_audio", input_audio: {} }), InvalidRequestError);
 });
 
 test("a tool round trip: tool_calls -> toolUse, consecutive tool messages -> one user message of toolResults", () => {

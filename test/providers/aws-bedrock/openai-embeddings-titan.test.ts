@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { test } from "node:test";
 import { openAIEmbeddingsTitanTranslator } from "../../../src/providers/aws-bedrock/openai-embeddings-titan-translator.js";
 import { InvalidRequestError } from "../../../src/providers/translator.js";
-import { bedrockContext, bedrockInput } from "./bedrock-test-input.js";
+import { bedrockContext, bedrockErrorHeaders, bedrockInput } from "./bedrock-test-input.js";
 
 const TITAN = "amazon.titan-embed-text-v2:0";
 const TITAN_ANSWER = { embedding: [0.125, -0.5, 0.75, 0.0078125], inputTextTokenCount: 7 };
@@ -67,13 +67,7 @@ test("encoding_format base64 is little-endian float32", () => {
 
 test("Bedrock errors become OpenAI errors", () => {
   const translator = openAIEmbeddingsTitanTranslator.response(
-    bedrockContext(400, {
-      model: TITAN,
-      headers: {
-        "content-type": "application/json",
-        "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/",
-      },
-    }),
+    bedrockContext(400, { model: TITAN, headers: bedrockErrorHeaders("ValidationException") }),
   );
   const out = translator.body(
     Buffer.from('{"message":"Malformed input request: #: extraneous key [texts] is not permitted"}'),

@@ -6,6 +6,7 @@ import { loadSchemaTranslators } from "../../../src/providers/registry.js";
 import { InvalidRequestError, type Translator } from "../../../src/providers/translator.js";
 import { emptyUsage } from "../../../src/usage/token-usage.js";
 import { jsonOf, requestInput, responseContext } from "../anthropic/translator-harness.js";
+import { bedrockErrorHeaders } from "../aws-bedrock/bedrock-test-input.js";
 
 const CLAUDE = "anthropic.claude-sonnet-4-5-20250929-v1:0";
 const CLAUDE_PATH = "/model/anthropic.claude-sonnet-4-5-20250929-v1%3A0/count-tokens";
@@ -239,12 +240,7 @@ for (const [name, translator] of [
       ];
       for (const [status, bedrockType, message, anthropicType] of cases) {
         const response = translator.response(
-          responseContext(status, CLAUDE, {
-            headers: {
-              "content-type": "application/json",
-              "x-amzn-errortype": `${bedrockType}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
-            },
-          }),
+          responseContext(status, CLAUDE, { headers: bedrockErrorHeaders(bedrockType) }),
         );
         const out = response.body(Buffer.from(JSON.stringify({ message })));
         assert.equal(out.status, status);
