@@ -53,8 +53,8 @@ export const toolUseMessageUsage = {
   reasoningTokens: 0,
 };
 
-/** A client tool as Messages requests define it; openAIWeatherTool is the same tool for OpenAI chat. */
-export const anthropicWeatherTool = {
+/** A client tool as Messages requests define it; openAICityWeatherTool is the same tool for OpenAI chat. */
+export const anthropicCityWeatherTool = {
   name: "get_weather",
   description: "Weather for a city",
   input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },

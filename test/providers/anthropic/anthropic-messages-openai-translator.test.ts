@@ -3,8 +3,8 @@ import { describe, it } from "node:test";
 import { anthropicMessagesOpenAITranslator as translator } from "../../../src/providers/openai-from-anthropic/anthropic-messages-openai-translator.js";
 import { InvalidRequestError } from "../../../src/providers/translator.js";
 import { loadCassette } from "../../support/cassettes.js";
-import { anthropicWeatherTool } from "./anthropic-fixtures.js";
-import { openAIReasoningStream, openAIToolStream, openAIWeatherTool } from "./openai-fixtures.js";
+import { anthropicCityWeatherTool } from "./anthropic-fixtures.js";
+import { openAICityWeatherTool, openAIReasoningStream, openAIToolStream } from "./openai-fixtures.js";
 import {
   AWKWARD_PIECE_SIZES,
   anthropicEvent,
@@ -74,7 +74,7 @@ describe("Anthropic Messages -> OpenAI chat: request", () => {
               ],
             },
           ],
-          tools: [anthropicWeatherTool, { type: "web_search_20250305", name: "web_search", max_uses: 3 }],
+          tools: [anthropicCityWeatherTool, { type: "web_search_20250305", name: "web_search", max_uses: 3 }],
           tool_choice: { type: "any", disable_parallel_tool_use: true },
           stop_sequences: ["END"],
           temperature: 0.5,
@@ -121,7 +121,7 @@ describe("Anthropic Messages -> OpenAI chat: request", () => {
       max_completion_tokens: 1024,
       stop: ["END"],
       temperature: 0.5,
-      tools: [openAIWeatherTool],
+      tools: [openAICityWeatherTool],
       tool_choice: "required",
       parallel_tool_calls: false,
       user: "u-1",

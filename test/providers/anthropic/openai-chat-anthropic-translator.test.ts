@@ -4,7 +4,7 @@ import { openAIChatAnthropicTranslator as translator } from "../../../src/provid
 import { InvalidRequestError } from "../../../src/providers/translator.js";
 import { sseDataPayloads } from "../../support/sse-events.js";
 import {
-  anthropicWeatherTool,
+  anthropicCityWeatherTool,
   overloadedMidStream,
   rateLimitError,
   thinkingStream,
@@ -13,7 +13,7 @@ import {
   toolUseStream,
   toolUseStreamUsage,
 } from "./anthropic-fixtures.js";
-import { openAIWeatherTool } from "./openai-fixtures.js";
+import { openAICityWeatherTool } from "./openai-fixtures.js";
 import {
   AWKWARD_PIECE_SIZES,
   expectedChatChunks,
@@ -68,7 +68,7 @@ describe("OpenAI chat -> Anthropic Messages: request", () => {
         { role: "tool", tool_call_id: "call_2", content: [{ type: "text", text: "4C rain" }] },
         { role: "user", content: "Thanks" },
       ],
-      tools: [openAIWeatherTool],
+      tools: [openAICityWeatherTool],
       tool_choice: "required",
       parallel_tool_calls: false,
       max_completion_tokens: 300,
@@ -116,7 +116,7 @@ describe("OpenAI chat -> Anthropic Messages: request", () => {
         { type: "text", text: "You are terse." },
         { type: "text", text: "Use metric units." },
       ],
-      tools: [anthropicWeatherTool],
+      tools: [anthropicCityWeatherTool],
       tool_choice: { type: "any", disable_parallel_tool_use: true },
       stop_sequences: ["END"],
       temperature: 0.2,

@@ -3,8 +3,8 @@
  * system_fingerprint, obfuscation padding, a final usage chunk with choices: []), and a chat tool.
  */
 
-/** A function tool as chat requests define it; anthropicWeatherTool is the same tool for Messages. */
-export const openAIWeatherTool = {
+/** A function tool as chat requests define it; anthropicCityWeatherTool is the same tool for Messages. */
+export const openAICityWeatherTool = {
   type: "function",
   function: {
     name: "get_weather",
