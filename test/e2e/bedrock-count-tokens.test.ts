@@ -246,7 +246,7 @@ async function countTokensDirect(modelId: string, body: unknown): Promise<{ stat
     body: JSON.stringify(body),
     clientHeaders: {},
   };
-  await signAwsRequest(request, EXAMPLE_CREDENTIALS, "us-east-1", "bedrock");
+  signAwsRequest(request, EXAMPLE_CREDENTIALS, "us-east-1", "bedrock");
   const response = await fetch(url, { method: "POST", headers: request.headers, body: request.body });
   return { status: response.status, json: await response.json() };
 }

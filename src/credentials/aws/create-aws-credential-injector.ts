@@ -63,7 +63,9 @@ export function createAwsCredentialInjector(
 
   return {
     overrideHeaders: spec.overrideEnabled ? [accessKeyHeader, secretKeyHeader, sessionTokenHeader] : [],
-    async inject(req: OutgoingRequest): Promise<void> {
+    // Synchronous whenever the credentials are at hand (the common case: no promise, no extra
+    // turn of the event loop per request); a promise only when AWS's default chain is asked.
+    inject(req: OutgoingRequest): void | Promise<void> {
       let credentials: AwsCredentials | undefined;
       if (spec.overrideEnabled) {
         const accessKeyId = header(req, accessKeyHeader);
@@ -81,9 +83,10 @@ export function createAwsCredentialInjector(
           throw new MissingCredentialError();
         }
       }
-      credentials ??= configured() ?? (await fromDefaultChain(defaultChain));
-      const host = req.headers.host ?? req.authority;
-      await signAwsRequest(req, credentials, bedrockRegionFromHost(host) ?? spec.region, SERVICE);
+      const region = bedrockRegionFromHost(req.headers.host ?? req.authority) ?? spec.region;
+      credentials ??= configured();
+      if (credentials !== undefined) return signAwsRequest(req, credentials, region, SERVICE);
+      return fromDefaultChain(defaultChain).then((found) => signAwsRequest(req, found, region, SERVICE));
     },
   };
 }

@@ -23,30 +23,17 @@ test("plain digests are SHA-256 of everything updated, in order, whatever the in
   assert.equal(await digestOf(undefined, ""), createHash("sha256").update("").digest("hex"));
 });
 
-test("keyed digests are HMAC-SHA256, for string and byte keys, remembered or not", async () => {
+test("keyed digests are HMAC-SHA256, for string and byte keys", async () => {
   const key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-  const expected = createHmac("sha256", key).update("AKIDEXAMPLE").digest("hex");
-  assert.equal(await digestOf(key, "AKIDEXAMPLE"), expected);
-  // The second time comes from memory and must still be right; other data must not hit it.
-  assert.equal(await digestOf(key, "AKIDEXAMPLE"), expected);
   assert.equal(
-    await digestOf(key, "AKIDEXAMPLF"),
-    createHmac("sha256", key).update("AKIDEXAMPLF").digest("hex"),
-  );
-  assert.equal(
-    await digestOf(`${key}x`, "AKIDEXAMPLE"),
-    createHmac("sha256", `${key}x`).update("AKIDEXAMPLE").digest("hex"),
+    await digestOf(key, "AKID", "EXAMPLE"),
+    createHmac("sha256", key).update("AKIDEXAMPLE").digest("hex"),
   );
   const byteKey = createHash("sha256").update("derived").digest();
   assert.equal(
     await digestOf(new Uint8Array(byteKey), "string to sign"),
     createHmac("sha256", byteKey).update("string to sign").digest("hex"),
   );
-});
-
-test("a string key and data cannot be confused with another split of the same characters", async () => {
-  assert.notEqual(await digestOf("ab", "c"), await digestOf("a", "bc"));
-  assert.equal(await digestOf("a", "bc"), createHmac("sha256", "a").update("bc").digest("hex"));
 });
 
 test("reset forgets what was updated", async () => {
@@ -79,7 +66,6 @@ test("@smithy/signature-v4 signs the same with it as with @smithy/hash-node", as
       sha256,
       uriEscapePath: true,
     }).sign(request(), { signingDate: new Date(`${day}T10:00:00Z`) });
-  // Two days in a row: the second must not reuse anything remembered for the first.
   for (const day of ["2026-11-22", "2026-11-23"]) {
     const ours = await sign(NodeSha256, day);
     const reference = await sign(Hash.bind(null, "sha256"), day);
