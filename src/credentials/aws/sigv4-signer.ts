@@ -38,8 +38,12 @@ interface CanonicalTemplate {
   signedHeaders: string;
 }
 
-/** Distinct request shapes (method, path, query, signed headers) remembered per signer. */
-const MAX_TEMPLATES = 256;
+/**
+ * Distinct request shapes (method, path, query, signed headers) remembered per signer, cleared when
+ * full: a backend has a handful (one per model and operation), and with up to 256 signers (see
+ * SignerCache) clients naming arbitrary models cannot make these hold more than a few MB.
+ */
+const MAX_TEMPLATES = 64;
 
 /**
  * SigV4 for one identity, region and service, built on @smithy/signature-v4's SignatureV4Base as
