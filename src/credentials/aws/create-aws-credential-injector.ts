@@ -60,6 +60,16 @@ export function createAwsCredentialInjector(
   const secretKeyHeader = `${prefix}secret-access-key`;
   const sessionTokenHeader = `${prefix}session-token`;
   const configured = configuredCredentials(spec, env);
+  // A backend's host is the same on every request: its region is looked up once.
+  let lastHost: string | undefined;
+  let lastRegion = spec.region;
+  const regionOf = (host: string): string => {
+    if (host !== lastHost) {
+      lastRegion = bedrockRegionFromHost(host) ?? spec.region;
+      lastHost = host;
+    }
+    return lastRegion;
+  };
 
   return {
     overrideHeaders: spec.overrideEnabled ? [accessKeyHeader, secretKeyHeader, sessionTokenHeader] : [],
@@ -83,7 +93,7 @@ export function createAwsCredentialInjector(
           throw new MissingCredentialError();
         }
       }
-      const region = bedrockRegionFromHost(req.headers.host ?? req.authority) ?? spec.region;
+      const region = regionOf(req.headers.host ?? req.authority);
       credentials ??= configured();
       if (credentials !== undefined) return signAwsRequest(req, credentials, region, SERVICE);
       return fromDefaultChain(defaultChain).then((found) => signAwsRequest(req, found, region, SERVICE));

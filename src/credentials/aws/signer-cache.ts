@@ -12,8 +12,19 @@ const MAX_SIGNERS = 256;
  */
 export class SignerCache {
   private readonly signers = new Map<string, SigV4Signer>();
+  /** The signer last used with a credentials object: configured credentials are one object for the
+   * process's life, so their lookup needs no key built from the secret per request. */
+  private readonly lastUsed = new WeakMap<AwsCredentials, SigV4Signer>();
 
   get(credentials: AwsCredentials, region: string, service: string): SigV4Signer {
+    const last = this.lastUsed.get(credentials);
+    if (last?.signs(credentials, region, service)) return last;
+    const signer = this.byValue(credentials, region, service);
+    this.lastUsed.set(credentials, signer);
+    return signer;
+  }
+
+  private byValue(credentials: AwsCredentials, region: string, service: string): SigV4Signer {
     const key = `${credentials.accessKeyId}\n${credentials.secretAccessKey}\n${credentials.sessionToken ?? ""}\n${region}\n${service}`;
     let signer = this.signers.get(key);
     if (!signer) {

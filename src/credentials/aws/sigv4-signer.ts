@@ -60,6 +60,7 @@ const MAX_TEMPLATES = 64;
  * test/credentials/aws/sigv4-signer.test.ts checks them against SignatureV4 itself.
  */
 export class SigV4Signer extends SignatureV4Base {
+  private readonly credentials: AwsCredentials;
   private readonly templates = new Map<string, CanonicalTemplate>();
   private keyDay = "";
   private key: Buffer = Buffer.alloc(0);
@@ -68,12 +69,25 @@ export class SigV4Signer extends SignatureV4Base {
   private dates = { longDate: "", shortDate: "" };
 
   constructor(
-    private readonly credentials: AwsCredentials,
+    credentials: AwsCredentials,
     private readonly signingRegion: string,
     service: string,
   ) {
     // The base class keeps providers and a digest constructor for its async helpers, unused here.
     super({ service, region: signingRegion, credentials, sha256: NodeSha256, uriEscapePath: true });
+    // A copy: the signing key is kept per day, so the values must not change under it.
+    this.credentials = { ...credentials };
+  }
+
+  /** Whether this signer is the one for these credential values, region and service. */
+  signs(credentials: AwsCredentials, region: string, service: string): boolean {
+    return (
+      region === this.signingRegion &&
+      service === this.service &&
+      credentials.accessKeyId === this.credentials.accessKeyId &&
+      credentials.secretAccessKey === this.credentials.secretAccessKey &&
+      credentials.sessionToken === this.credentials.sessionToken
+    );
   }
 
   /**

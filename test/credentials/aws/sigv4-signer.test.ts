@@ -170,3 +170,13 @@ test("the request given is left as it was", () => {
   new SigV4Signer(c.credentials, c.region, c.service).sign(c.request, c.date);
   assert.deepEqual(c.request, before);
 });
+
+test("a signer keeps the credential values it was made with, whatever happens to the object later", async () => {
+  const c = randomCase(random(11));
+  const credentials = { ...c.credentials };
+  const signer = new SigV4Signer(credentials, c.region, c.service);
+  credentials.secretAccessKey = "changed afterwards";
+  assert.equal(signer.sign(c.request, c.date).authorization, (await referenceHeaders(c)).authorization);
+  assert.ok(signer.signs(c.credentials, c.region, c.service));
+  assert.ok(!signer.signs(credentials, c.region, c.service));
+});
