@@ -32,6 +32,12 @@ const TEMPORARY = {
   secretAccessKey: "temporary/secret+key",
   sessionToken: "IQoJb3JpZ2luX2VjEFAKE//session&token==",
 };
+/** What a credential source hands out next, once the first set nears its expiry. */
+const ROTATED = {
+  accessKeyId: "ASIAFAKEROTATEDKEY",
+  secretAccessKey: "rotated/secret+key",
+  sessionToken: "IQoJb3JpZ2luX2VjEFAKE//rotated==",
+};
 const ROLE_ARN = "arn:aws:iam::123456789012:role/aigw-bedrock";
 /** Shaped like the projected service-account token (a JWT) kubelet writes for IRSA. */
 const WEB_IDENTITY_TOKEN =
@@ -45,7 +51,7 @@ let bedrock: FakeBedrock;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "aigw-chain-"));
   home = await mkdtemp(join(dir, "home-"));
-  bedrock = await startFakeBedrock({ credentials: TEMPORARY });
+  bedrock = await startFakeBedrock({ credentials: [TEMPORARY, ROTATED] });
   configFile = join(dir, "config.yaml");
   await writeFile(
     configFile,
@@ -131,6 +137,52 @@ for (const [name, tokenVariable] of [
     }
   });
 }
+
+test("container credentials within five minutes of expiry are fetched again, and signing follows them", async () => {
+  const token = "container-token-8f3a";
+  // Four minutes of validity: already inside the window in which the SDK refreshes (five minutes).
+  const endpoint = await startFakeContainerCredentials({
+    token,
+    credentials: [TEMPORARY, ROTATED],
+    lifetimeMs: 240_000,
+  });
+  let aigw: ServingAigw | undefined;
+  try {
+    aigw = await serveWith({
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: `${endpoint.url}/v1/credentials`,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: token,
+    });
+    const client = new OpenAI({ apiKey: "sk-client", baseURL: `${aigw.url}/v1`, maxRetries: 0 });
+    const before = bedrock.calls.length;
+    // The SDK refreshes in the background and signs with the still-valid set meanwhile, so the new
+    // set shows on a later request: send until it does (a few at most), pausing briefly in between.
+    for (
+      let i = 0;
+      i < 20 && bedrock.calls.at(-1)?.request.headers["x-amz-security-token"] !== ROTATED.sessionToken;
+      i++
+    ) {
+      const answer = await client.chat.completions.create({
+        model: CLAUDE,
+        messages: [{ role: "user", content: `Hi ${i}` }],
+      });
+      assert.equal(answer.choices[0]?.message.content, "Hello from Bedrock.");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const keys = bedrock.calls
+      .slice(before)
+      .map((call) => /Credential=(\w+)\//.exec(String(call.request.headers.authorization))?.[1]);
+    // The first set until the refreshed one arrives, then only the refreshed one (the fake Bedrock
+    // accepts a request only with a set's own secret and session token).
+    const firstRotated = keys.indexOf(ROTATED.accessKeyId);
+    assert.ok(firstRotated > 0, `signed with: ${keys.join(", ")}`);
+    assert.deepEqual(keys.slice(0, firstRotated), Array(firstRotated).fill(TEMPORARY.accessKeyId));
+    assert.deepEqual(keys.slice(firstRotated), Array(keys.length - firstRotated).fill(ROTATED.accessKeyId));
+    assert.ok(endpoint.requests.length >= 2, "the credentials were fetched again");
+  } finally {
+    await aigw?.stop();
+    await endpoint.close();
+  }
+});
 
 /**
  * A fake STS that lets WEB_IDENTITY_TOKEN assume ROLE_ARN, and aigw run with IRSA's variables

@@ -28,14 +28,21 @@ export interface FakeCredentialSource {
 export interface FakeContainerCredentialsOptions {
   /** The Authorization header value it requires (the content of AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]). */
   token: string;
-  /** What it hands out; the session token is required, as the real endpoints always send one. */
-  credentials: Required<FakeBedrockCredentials>;
+  /**
+   * What it hands out, the n-th set to the n-th request (the last one thereafter); the session token
+   * is required, as the real endpoints always send one.
+   */
+  credentials: Required<FakeBedrockCredentials> | readonly Required<FakeBedrockCredentials>[];
+  /** How long each set is valid from when it is handed out; default one hour. */
+  lifetimeMs?: number;
 }
 
 /** Serves container credentials at `<url>/v1/credentials` (the EKS Pod Identity agent's path). */
 export async function startFakeContainerCredentials(
   options: FakeContainerCredentialsOptions,
 ): Promise<FakeCredentialSource> {
+  const sequence = [options.credentials].flat();
+  let handedOut = 0;
   const upstream = await startRecordingUpstream((req, res) => {
     if (req.method !== "GET" || req.url !== "/v1/credentials") {
       return sendJson(res, 404, { Code: "NotFound", Message: `no credentials at ${req.method} ${req.url}` });
@@ -43,12 +50,14 @@ export async function startFakeContainerCredentials(
     if (req.headers.authorization !== options.token) {
       return sendJson(res, 401, { Code: "AccessDenied", Message: "Invalid authorization token" });
     }
-    const { accessKeyId, secretAccessKey, sessionToken } = options.credentials;
+    const { accessKeyId, secretAccessKey, sessionToken } = sequence[
+      Math.min(handedOut++, sequence.length - 1)
+    ] as Required<FakeBedrockCredentials>;
     sendJson(res, 200, {
       AccessKeyId: accessKeyId,
       SecretAccessKey: secretAccessKey,
       Token: sessionToken,
-      Expiration: new Date(Date.now() + LIFETIME_MS).toISOString(),
+      Expiration: new Date(Date.now() + (options.lifetimeMs ?? LIFETIME_MS)).toISOString(),
     });
   });
   return { url: upstream.url, requests: upstream.requests, close: () => upstream.close() };

@@ -76,8 +76,8 @@ export type FakeBedrockAnswer =
   | { status: number; contentType: string; raw: string };
 
 export interface FakeBedrockOptions {
-  /** The credentials it accepts (one set). */
-  credentials: FakeBedrockCredentials;
+  /** The credentials it accepts: one set, or several told apart by access key id, as AWS does. */
+  credentials: FakeBedrockCredentials | readonly FakeBedrockCredentials[];
   /** The region requests must be signed for; default us-east-1. */
   region?: string;
   /** The answer per call; the default answers every operation with a canned response. */
@@ -129,7 +129,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions): Promise<Fak
   const answer = options.answer ?? defaultAnswer;
   const calls: FakeBedrockCall[] = [];
   const upstream = await startRecordingUpstream(async (req, res) => {
-    const signatureProblem = await checkSignature(req, options.credentials, region);
+    const signatureProblem = await checkSignature(req, [options.credentials].flat(), region);
     if (signatureProblem !== undefined) {
       return sendError(res, 403, signatureProblem.type, signatureProblem.message);
     }
@@ -247,7 +247,7 @@ function sendError(
 /** Recomputes the request's SigV4 signature as AWS does; returns the AWS error when it does not match. */
 async function checkSignature(
   req: ReceivedRequest,
-  expected: FakeBedrockCredentials,
+  accepted: readonly FakeBedrockCredentials[],
   region: string,
 ): Promise<{ type: string; message: string } | undefined> {
   const auth = AUTHORIZATION.exec(String(req.headers.authorization ?? ""));
@@ -255,7 +255,8 @@ async function checkSignature(
     return { type: "MissingAuthenticationTokenException", message: "Missing Authentication Token" };
   const [, accessKeyId, date, signedRegion, service, signedHeaderList, signature] =
     auth as unknown as string[];
-  if (accessKeyId !== expected.accessKeyId) {
+  const expected = accepted.find((credentials) => credentials.accessKeyId === accessKeyId);
+  if (expected === undefined) {
     return {
       type: "UnrecognizedClientException",
       message: "The security token included in the request is invalid.",
