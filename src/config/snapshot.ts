@@ -113,7 +113,7 @@ export interface CompiledBackend {
   readonly credentials: CredentialInjector | undefined;
 }
 
-/** Adds credentials to an upstream request; may be asynchronous (tokens, signatures). */
+/** Adds credentials to an upstream request; asynchronous only when it must fetch something (tokens). */
 export interface CredentialInjector {
   /** Header names (lower-case) clients use to override this credential; stripped before upstream. */
   readonly overrideHeaders: readonly string[];

@@ -156,7 +156,8 @@ export async function handleInferenceRequest(
   if (upstream.headers) Object.assign(outgoing.headers, upstream.headers);
   if (backend.credentials) {
     try {
-      // Most injectors are synchronous; only signers that need I/O or hashing return a promise.
+      // Injectors are synchronous unless they need I/O (AWS's default credential chain): no promise,
+      // no extra turn of the event loop per request.
       const pending = backend.credentials.inject(outgoing);
       if (pending) await pending;
     } catch (err) {
