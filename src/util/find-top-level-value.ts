@@ -18,8 +18,15 @@ export interface Span {
   end: number;
 }
 
+/** Each key's quoted bytes, made once: callers look up a few constant keys on every request. */
+const quotedKeys = new Map<string, Buffer>();
+
 export function findTopLevelValue(json: Buffer, key: string): Span | undefined {
-  const target = Buffer.from(JSON.stringify(key));
+  let target = quotedKeys.get(key);
+  if (target === undefined) {
+    target = Buffer.from(JSON.stringify(key));
+    quotedKeys.set(key, target);
+  }
   let depth = 0;
   let i = 0;
   // At depth 1, a string right after "{" or "," is a key.
