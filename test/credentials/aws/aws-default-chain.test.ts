@@ -8,7 +8,7 @@ import { request } from "undici";
 import type { OutgoingRequest } from "../../../src/config/snapshot.js";
 import { createAwsCredentialInjector } from "../../../src/credentials/aws/create-aws-credential-injector.js";
 import { MissingCredentialError } from "../../../src/credentials/missing-credential-error.js";
-import { type FakeBedrock, startFakeBedrock } from "../../support/fake-bedrock.js";
+import { EXAMPLE_CREDENTIALS, type FakeBedrock, startFakeBedrock } from "../../support/fake-bedrock.js";
 
 /**
  * The injector with AWS's real default chain, in this test's own process. The chain reads
@@ -22,10 +22,7 @@ const require = createRequire(import.meta.url);
 const PACKAGE_ENTRY = require.resolve("@aws-sdk/credential-provider-node");
 const packageLoaded = () => PACKAGE_ENTRY in require.cache;
 
-const STATIC = {
-  accessKeyId: "AKIAIOSFODNN7EXAMPLE",
-  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-};
+const STATIC = EXAMPLE_CREDENTIALS;
 const TEMPORARY = {
   accessKeyId: "ASIAPROCESS",
   secretAccessKey: "process-secret",
