@@ -105,14 +105,41 @@ export interface ResponseTranslator {
 }
 
 export interface Translator {
-  /** Throws InvalidRequestError when the target cannot express the request (answered 422). */
+  /**
+   * Throws InvalidRequestError when the client's request cannot be sent: the backend cannot express it
+   * (422) or the request itself is malformed in a way the gateway checks (400).
+   */
   request(input: TranslateRequestInput): UpstreamRequest;
+  /** The ResponseTranslator's body(), chunk() and end() throw UpstreamProtocolError on a malformed 2xx answer. */
   response(ctx: ResponseContext): ResponseTranslator;
 }
 
-/** The request is valid JSON but the backend cannot express it; the client gets 422. */
+/**
+ * The client's request cannot be sent upstream. The gateway answers `status` in the client API's
+ * envelope: 422 (UnprocessableEntity, the default) when the request is valid but the backend cannot
+ * express it, 400 (BadRequest) when the request is malformed in a way the gateway itself checks
+ * (e.g. JSON nested too deeply, a model name that cannot be sent).
+ */
 export class InvalidRequestError extends Error {
   override readonly name = "InvalidRequestError";
+
+  constructor(
+    message: string,
+    readonly status: 400 | 422 = 422,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The upstream answered something its schema does not allow: a 2xx body or stream that is not what
+ * the API promises (not JSON, not the expected object, nested too deeply, a stream with no event the
+ * translator recognises). A ResponseTranslator throws it from body(), chunk() or end(); the gateway
+ * answers 502 in the client API's envelope when nothing was written yet, or ends the stream with an
+ * error event.
+ */
+export class UpstreamProtocolError extends Error {
+  override readonly name = "UpstreamProtocolError";
 }
 
 /** The translators of one backend schema, by the client API they serve. */
