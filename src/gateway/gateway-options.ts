@@ -33,5 +33,23 @@ export interface RunningGateway {
   generation(): number;
   /** Re-reads the configuration; resolves with the error text when the new config is rejected. */
   reload(): Promise<{ ok: true } | { ok: false; error: string }>;
+  /** Requests (and streams) being answered on the data plane right now. */
+  inFlight(): number;
+  /**
+   * Graceful shutdown. At once: `/ready` turns 503 (`/health` stays 200), the data-plane listening
+   * socket closes (new connections are refused), idle keep-alive connections close, config watching
+   * stops, and every response not yet started, and every request arriving on a connection still
+   * open, is answered with `connection: close`. In-flight requests and streams then run to their end
+   * for up to `timeoutMs`; whatever is left is cut (its connection destroyed) and counted in
+   * `forced`. Finally the admin listener and the upstream pools close. A second call while a drain
+   * runs shortens its deadline to `timeoutMs` from now (0: cut at once) and resolves with the same result.
+   */
+  drain(timeoutMs: number): Promise<DrainResult>;
+  /** Shuts down at once: `drain(0)`. */
   close(): Promise<void>;
+}
+
+export interface DrainResult {
+  /** In-flight requests cut at the deadline (0 when everything finished in time). */
+  forced: number;
 }

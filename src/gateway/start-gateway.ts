@@ -10,14 +10,16 @@ import type { AddressInfo } from "node:net";
 import { basename, dirname } from "node:path";
 import { type ConfigSource, loadSnapshot } from "../config/load-snapshot.js";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
+import { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { DispatcherCache } from "../upstream/dispatcher-cache.js";
 import { AccessLogWriter } from "./access-log-writer.js";
 import { createAdminServer } from "./admin-server.js";
 import { formatAccessLog } from "./format-access-log.js";
-import type { GatewayOptions, RunningGateway } from "./gateway-options.js";
+import type { DrainResult, GatewayOptions, RunningGateway } from "./gateway-options.js";
+import type { GatewayContext } from "./handle-inference-request.js";
 import { handleRequest } from "./handle-request.js";
 import type { RequestRecord } from "./request-record.js";
-import { JSON_TYPE, sendBody } from "./send-response.js";
+import { ServerDrain } from "./server-drain.js";
 
 const DEFAULT_ADMIN_PORT = 1064;
 const RELOAD_DEBOUNCE_MS = 100;
@@ -26,6 +28,7 @@ const RELOAD_DEBOUNCE_MS = 100;
  * Starts the gateway: loads and compiles the configuration into a snapshot, serves the data plane
  * and the admin listener, and (for files) reloads on change. A reload swaps one reference:
  * requests in flight keep the snapshot they started with; a rejected edit keeps the old one.
+ * `drain()` shuts down gracefully (see RunningGateway.drain).
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const env = options.env ?? process.env;
@@ -60,19 +63,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     options.onRequest?.(record);
     if (accessLog) accessLog(formatAccessLog(record, new Date(Date.now() - record.durationMs)));
   };
+  const context: GatewayContext = { report, health: new BackendHealthRegistry(), log };
+  const inFlight = new ServerDrain();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    inFlight.track(res);
     // Capture the snapshot now: a reload during this request must not change its view.
     const current = snapshot;
-    const pending = handleRequest(req, res, current, report);
+    const pending = handleRequest(req, res, current, context);
+    // The request path answers its own errors in the client API's envelope; anything that still
+    // escapes is a bug, logged, and the connection closed rather than answered in a guessed envelope.
     pending?.catch((err: unknown) => {
       log(`aigw: internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
-      sendBody(
-        res,
-        500,
-        JSON_TYPE,
-        '{"type":"error","error":{"type":"InternalError","code":"500","message":"internal gateway error"}}',
-      );
-      if (res.headersSent && !res.writableEnded) res.destroy();
+      if (!res.writableEnded) res.destroy();
     });
   };
 
@@ -84,7 +86,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   server.on("clientError", (_err, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
   });
-  const admin = createAdminServer(() => true);
+  const admin = createAdminServer(() => !inFlight.isDraining);
   const host = options.host ?? snapshot.listener.host;
   await listen(server, options.port ?? snapshot.listener.port, host);
   await listen(admin, options.adminPort ?? DEFAULT_ADMIN_PORT, host);
@@ -111,6 +113,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const watchers =
     options.configPaths && options.watch !== false ? watchPaths(options.configPaths, reload) : [];
+  let shutdown: Promise<DrainResult> | undefined;
 
   return {
     url: `${tls ? "https" : "http"}://${displayHost}:${port}`,
@@ -119,13 +122,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     adminPort,
     generation: () => generation,
     reload,
-    async close() {
-      for (const w of watchers) w.close();
-      await Promise.all([closeServer(server), closeServer(admin)]);
+    inFlight: () => inFlight.size,
+    drain,
+    close: () => drain(0).then(() => undefined),
+  };
+
+  function drain(timeoutMs: number): Promise<DrainResult> {
+    if (shutdown) {
+      void inFlight.drain(server, timeoutMs);
+      return shutdown;
+    }
+    for (const w of watchers) w.close();
+    shutdown = inFlight.drain(server, timeoutMs).then(async (forced) => {
+      await closeServer(admin);
       await dispatchers.closeAll();
       stdoutLog?.flush();
-    },
-  };
+      return { forced };
+    });
+    return shutdown;
+  }
 }
 
 function writeStdout(text: string): void {
