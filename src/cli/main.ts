@@ -17,6 +17,8 @@ commands:
       --host ADDR       bind address (default 0.0.0.0)
       --no-watch        do not reload when the files change
       --no-access-log   do not print the JSON access log to stdout
+      --drain-timeout T on SIGTERM/SIGINT, let requests in flight finish for up to T
+                        (15s, 500ms or seconds; default 15s), then exit 0
   validate FILE|DIR...  check configuration; exit 1 with Kubernetes-style errors
   sim [options]         run the bundled OpenAI-compatible model-server simulator
   version               print the version

@@ -4,13 +4,18 @@ import { ConfigError } from "../config/load-snapshot.js";
 import type { GatewayOptions } from "../gateway/gateway-options.js";
 import { startGateway } from "../gateway/start-gateway.js";
 import { startSimulator } from "../sim/start-simulator.js";
+import { DEFAULT_DRAIN_TIMEOUT_MS, parseDrainTimeout } from "./parse-drain-timeout.js";
 
 /** Models the demo simulator lists; any model name is answered. */
 const DEMO_MODELS = ["demo"];
+/** After the drain, the process exits by itself; this bounds the wait for a handle left open. */
+const EXIT_GRACE_MS = 2000;
 
 /**
  * `aigw run [FILE|DIR...]`: the gateway from Envoy AI Gateway YAML; with no files, from
  * OPENAI_* / ANTHROPIC_* variables; with nothing at all, a demo backed by the bundled simulator.
+ * SIGTERM or SIGINT drains (see RunningGateway.drain) for up to --drain-timeout, then exits 0; a
+ * second signal during the drain cuts what is left at once.
  */
 export async function runRunCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -22,8 +27,19 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       host: { type: "string" },
       "no-watch": { type: "boolean" },
       "no-access-log": { type: "boolean" },
+      "drain-timeout": { type: "string" },
     },
   });
+  const drainTimeoutMs =
+    values["drain-timeout"] === undefined
+      ? DEFAULT_DRAIN_TIMEOUT_MS
+      : parseDrainTimeout(values["drain-timeout"]);
+  if (drainTimeoutMs === undefined) {
+    process.stderr.write(
+      `aigw: --drain-timeout: expected a duration such as 15s or a number of seconds, got "${values["drain-timeout"]}"\n`,
+    );
+    return 2;
+  }
   const env = process.env;
   const options: GatewayOptions = { env };
   if (values.port !== undefined) options.port = Number(values.port);
@@ -52,13 +68,32 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     process.stderr.write(
       `aigw: serving ${description}\naigw: listening on ${gateway.url} (admin ${gateway.adminUrl})\n`,
     );
-    await new Promise<void>((resolve) => {
-      const stop = (): void => resolve();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+    // The first signal starts the drain; any later one cuts what is still in flight.
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      let received = 0;
+      const onSignal = (name: NodeJS.Signals): void => {
+        received += 1;
+        if (received === 1) {
+          resolve(name);
+          return;
+        }
+        process.stderr.write(`aigw: ${name} again: cutting the requests still in flight\n`);
+        void gateway.drain(0);
+      };
+      process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
     });
-    await gateway.close();
+    process.stderr.write(
+      `aigw: ${signal}: draining (${gateway.inFlight()} in flight, up to ${drainTimeoutMs / 1000} s)\n`,
+    );
+    const { forced } = await gateway.drain(drainTimeoutMs);
+    process.stderr.write(
+      forced === 0
+        ? "aigw: drained, exiting\n"
+        : `aigw: drain deadline: cut ${forced} request${forced === 1 ? "" : "s"} still in flight, exiting\n`,
+    );
     await stopDemo?.();
+    // Everything is closed, so the event loop should empty; should some handle linger, still exit.
+    setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
     return 0;
   } catch (err) {
     await stopDemo?.();
