@@ -1,3 +1,4 @@
+import { refuseDeepRequest } from "../json-depth-limit.js";
 import { openAIPath } from "../openai/openai-path.js";
 import type { Translator } from "../translator.js";
 import { AnthropicSseEvents } from "./anthropic-sse-events.js";
@@ -16,6 +17,7 @@ const ANTHROPIC_BACKEND_ERROR = "AnthropicBackendError";
  */
 export const openAIChatAnthropicTranslator: Translator = {
   request(input) {
+    refuseDeepRequest(input);
     const params = convertOpenAIRequestToAnthropic(input.body, { model: input.model });
     if (input.stream) params.stream = true;
     return {

@@ -1,5 +1,6 @@
 import { anthropicCountTokensFromBedrock } from "../aws/anthropic-count-tokens-from-bedrock.js";
 import { bedrockCountTokensPath } from "../aws/bedrock-count-tokens-path.js";
+import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { Translator } from "../translator.js";
 import { invokeModelBody } from "./invoke-model-body.js";
 
@@ -11,6 +12,7 @@ import { invokeModelBody } from "./invoke-model-body.js";
  */
 export const anthropicCountTokensAWSAnthropicTranslator: Translator = {
   request(input) {
+    refuseDeepRequest(input);
     const body = invokeModelBody(input);
     // CountTokens validates the body as InvokeModel would, and InvokeModel requires max_tokens, which
     // a count_tokens request does not have. It counts no input token, so the smallest value Claude

@@ -5,6 +5,7 @@ import { AnthropicStreamUsage } from "../anthropic/convert-anthropic-usage.js";
 import { readAnthropicMessageAnswer } from "../anthropic/read-anthropic-message-answer.js";
 import { mapBedrockErrorToAnthropicType } from "../aws/map-bedrock-error-to-anthropic-type.js";
 import { readBedrockError } from "../aws/read-bedrock-error.js";
+import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
 import { BedrockInvokeStream } from "./bedrock-invoke-stream.js";
 import { invokeModelBody } from "./invoke-model-body.js";
@@ -16,10 +17,10 @@ import { invokeModelPath } from "./invoke-model-target.js";
  * into Anthropic's SSE.
  */
 export const anthropicMessagesAWSAnthropicTranslator: Translator = {
-  request: (input) => ({
-    path: invokeModelPath(input.model, input.stream),
-    body: JSON.stringify(invokeModelBody(input)),
-  }),
+  request(input) {
+    refuseDeepRequest(input);
+    return { path: invokeModelPath(input.model, input.stream), body: JSON.stringify(invokeModelBody(input)) };
+  },
   response: (ctx) => new AnthropicMessagesFromBedrockResponse(ctx),
 };
 

@@ -2,6 +2,7 @@ import { openAIErrorBody } from "../../api/openai-error.js";
 import { ChatCompletionFromAnthropicResponse } from "../anthropic/chat-completion-from-anthropic-response.js";
 import { convertOpenAIRequestToAnthropic } from "../anthropic/convert-openai-request-to-anthropic.js";
 import { AWS_BEDROCK_BACKEND_ERROR, readBedrockError } from "../aws/read-bedrock-error.js";
+import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { Translator } from "../translator.js";
 import { BedrockInvokeStream } from "./bedrock-invoke-stream.js";
 import { bedrockAnthropicVersion, invokeModelPath } from "./invoke-model-target.js";
@@ -13,6 +14,7 @@ import { bedrockAnthropicVersion, invokeModelPath } from "./invoke-model-target.
  */
 export const openAIChatAWSAnthropicTranslator: Translator = {
   request(input) {
+    refuseDeepRequest(input);
     const params = convertOpenAIRequestToAnthropic(input.body, {
       anthropic_version: bedrockAnthropicVersion(input.schema),
     });

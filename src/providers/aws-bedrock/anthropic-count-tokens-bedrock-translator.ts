@@ -1,5 +1,6 @@
 import { anthropicCountTokensFromBedrock } from "../aws/anthropic-count-tokens-from-bedrock.js";
 import { bedrockCountTokensPath } from "../aws/bedrock-count-tokens-path.js";
+import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { Translator } from "../translator.js";
 import type { ConverseRequest } from "./converse-types.js";
 import { convertAnthropicRequestToConverse } from "./convert-anthropic-request-to-converse.js";
@@ -20,6 +21,7 @@ type ConverseTokensRequest = Pick<
  */
 export const anthropicCountTokensBedrockTranslator: Translator = {
   request(input) {
+    refuseDeepRequest(input);
     const { messages, system, toolConfig, additionalModelRequestFields } = convertAnthropicRequestToConverse(
       input.body,
     );

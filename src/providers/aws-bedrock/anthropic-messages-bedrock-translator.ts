@@ -1,6 +1,7 @@
 import { anthropicErrorBody } from "../../api/anthropic-error.js";
 import { bedrockModelPath } from "../aws/bedrock-model-path.js";
 import { mapBedrockErrorToAnthropicType } from "../aws/map-bedrock-error-to-anthropic-type.js";
+import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { Translator } from "../translator.js";
 import { type ConverseClientFormat, ConverseResponseTranslator } from "./converse-response-translator.js";
 import { ConverseStreamToAnthropicEvents } from "./converse-stream-to-anthropic-events.js";
@@ -26,6 +27,7 @@ const ANTHROPIC_MESSAGES: ConverseClientFormat = {
 /** /anthropic/v1/messages to AWS Bedrock Converse / ConverseStream, for any Bedrock model. */
 export const anthropicMessagesBedrockTranslator: Translator = {
   request(input) {
+    refuseDeepRequest(input);
     const converse = convertAnthropicRequestToConverse(input.body);
     return {
       path: bedrockModelPath(input.model, input.stream ? "converse-stream" : "converse"),

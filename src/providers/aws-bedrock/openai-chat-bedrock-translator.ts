@@ -1,6 +1,7 @@
 import { openAIErrorBody } from "../../api/openai-error.js";
 import { bedrockModelPath } from "../aws/bedrock-model-path.js";
 import { createdFromDateHeader } from "../created-from-date-header.js";
+import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { Translator } from "../translator.js";
 import { type ConverseClientFormat, ConverseResponseTranslator } from "./converse-response-translator.js";
 import { ConverseStreamToOpenAIChunks } from "./converse-stream-to-openai-chunks.js";
@@ -34,6 +35,7 @@ const OPENAI_CHAT: ConverseClientFormat = {
 /** /v1/chat/completions to AWS Bedrock Converse (`/converse`) or ConverseStream (`/converse-stream`). */
 export const openAIChatBedrockTranslator: Translator = {
   request(input) {
+    refuseDeepRequest(input);
     const converse = convertOpenAIChatToConverse(input.body, input.model);
     return {
       path: bedrockModelPath(input.model, input.stream ? "converse-stream" : "converse"),

@@ -2,6 +2,7 @@ import { openAIErrorBody } from "../../api/openai-error.js";
 import { emptyUsage } from "../../usage/token-usage.js";
 import { bedrockModelPath } from "../aws/bedrock-model-path.js";
 import { AWS_BEDROCK_BACKEND_ERROR, readBedrockError } from "../aws/read-bedrock-error.js";
+import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
 import { convertOpenAIEmbeddingsToTitan } from "./convert-openai-embeddings-to-titan.js";
 import { encodeEmbeddingBase64 } from "./encode-embedding-base64.js";
@@ -9,6 +10,7 @@ import { encodeEmbeddingBase64 } from "./encode-embedding-base64.js";
 /** /v1/embeddings to Amazon Titan text embeddings via InvokeModel (`/model/<id>/invoke`). */
 export const openAIEmbeddingsTitanTranslator: Translator = {
   request(input) {
+    refuseDeepRequest(input);
     return {
       path: bedrockModelPath(input.model, "invoke"),
       body: JSON.stringify(convertOpenAIEmbeddingsToTitan(input.body)),

@@ -1,6 +1,7 @@
 import { anthropicErrorBody } from "../../api/anthropic-error.js";
 import { emptyUsage, type TokenUsage } from "../../usage/token-usage.js";
 import { SseReader } from "../../util/sse-reader.js";
+import { refuseDeepRequest } from "../json-depth-limit.js";
 import { convertOpenAIUsage } from "../openai/convert-openai-usage.js";
 import { openAIPath } from "../openai/openai-path.js";
 import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
@@ -18,10 +19,13 @@ import { convertOpenAIErrorToAnthropic } from "./convert-openai-error-to-anthrop
  * Anthropic Message (or Messages stream), and OpenAI errors as Anthropic errors.
  */
 export const anthropicMessagesOpenAITranslator: Translator = {
-  request: (input) => ({
-    path: openAIPath(input.schema, "/chat/completions"),
-    body: JSON.stringify(convertAnthropicRequestToOpenAIChat(input.body, input.model)),
-  }),
+  request(input) {
+    refuseDeepRequest(input);
+    return {
+      path: openAIPath(input.schema, "/chat/completions"),
+      body: JSON.stringify(convertAnthropicRequestToOpenAIChat(input.body, input.model)),
+    };
+  },
   response: (ctx) => new AnthropicMessageFromOpenAIResponse(ctx),
 };
 

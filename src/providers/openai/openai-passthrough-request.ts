@@ -1,4 +1,5 @@
 import { findTopLevelString } from "../../util/find-top-level-value.js";
+import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { TranslateRequestInput, UpstreamRequest } from "../translator.js";
 import { openAIPath } from "./openai-path.js";
 
@@ -21,7 +22,9 @@ export function openAIPassthroughRequest(
   if (needsUsage && body)
     body = input.body.stream_options === undefined ? spliceIncludeUsage(body) : undefined;
   if (body) return { path, body };
-  // Unusual shapes (e.g. stream_options present without include_usage): rebuild the object once.
+  // Unusual shapes (e.g. stream_options present without include_usage): rebuild the object once,
+  // which walks the client's JSON as a translating request does, so its depth is bounded the same way.
+  refuseDeepRequest(input);
   const rebuilt: Record<string, unknown> = { ...input.body, model: input.model };
   const options = input.body.stream_options;
   rebuilt.stream_options = {
