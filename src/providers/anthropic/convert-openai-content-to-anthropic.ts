@@ -1,3 +1,4 @@
+import { displayValue } from "../display-value.js";
 import { InvalidRequestError } from "../translator.js";
 
 /**
@@ -26,7 +27,7 @@ function convertPart(part: unknown): AnthropicBlockParam {
   let block: AnthropicBlockParam;
   switch (p.type) {
     case "text":
-      block = { type: "text", text: String(p.text ?? "") };
+      block = { type: "text", text: displayValue(p.text ?? "") };
       break;
     case "image_url": {
       const imageUrl = p.image_url as { url?: unknown } | string | undefined;
@@ -41,7 +42,7 @@ function convertPart(part: unknown): AnthropicBlockParam {
     case "input_audio":
       throw new InvalidRequestError("input_audio content is not supported by Anthropic");
     default:
-      throw new InvalidRequestError(`unsupported content part type: ${String(p.type)}`);
+      throw new InvalidRequestError(`unsupported content part type: ${displayValue(p.type)}`);
   }
   if (p.cache_control !== undefined) block.cache_control = p.cache_control;
   return block;
@@ -111,5 +112,11 @@ function parseDataUri(uri: string): { mediaType: string; base64: string } {
   const payload = uri.slice(comma + 1);
   if (meta.includes("base64")) return { mediaType, base64: payload };
   // A URL-encoded data URI is rare but legal; Anthropic only takes base64.
-  return { mediaType, base64: Buffer.from(decodeURIComponent(payload), "utf8").toString("base64") };
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(payload);
+  } catch {
+    throw new InvalidRequestError("invalid data URI: malformed percent-encoding");
+  }
+  return { mediaType, base64: Buffer.from(decoded, "utf8").toString("base64") };
 }

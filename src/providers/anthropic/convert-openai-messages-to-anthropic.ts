@@ -1,3 +1,4 @@
+import { displayValue } from "../display-value.js";
 import {
   type OpenAIThinkingBlock,
   readThinkingBlock,
@@ -69,7 +70,7 @@ export function convertOpenAIMessagesToAnthropic(messages: unknown): AnthropicPr
         break;
       }
       default:
-        throw new InvalidRequestError(`unsupported message role: ${String(msg.role)}`);
+        throw new InvalidRequestError(`unsupported message role: ${displayValue(msg.role)}`);
     }
   }
   return { system, messages: out };
@@ -112,17 +113,17 @@ function convertAssistantPart(part: unknown, where: string): AnthropicBlockParam
   let block: AnthropicBlockParam;
   switch (p.type) {
     case "text":
-      block = { type: "text", text: String(p.text ?? "") };
+      block = { type: "text", text: displayValue(p.text ?? "") };
       break;
     case "refusal":
-      block = { type: "text", text: String(p.refusal ?? "") };
+      block = { type: "text", text: displayValue(p.refusal ?? "") };
       break;
     case "thinking":
     case "redacted_thinking":
       block = convertThinkingBlock(readThinkingBlock(p, where), where);
       break;
     default:
-      throw new InvalidRequestError(`unsupported assistant content part type: ${String(p.type)}`);
+      throw new InvalidRequestError(`unsupported assistant content part type: ${displayValue(p.type)}`);
   }
   if (p.cache_control !== undefined) block.cache_control = p.cache_control;
   return block;
@@ -163,7 +164,7 @@ function parseArguments(args: unknown): Record<string, unknown> {
   if (typeof args === "object" && !Array.isArray(args)) return args as Record<string, unknown>;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(String(args));
+    parsed = JSON.parse(displayValue(args));
   } catch {
     throw new InvalidRequestError("tool_calls[].function.arguments must be a JSON object");
   }

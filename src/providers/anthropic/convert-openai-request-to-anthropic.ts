@@ -1,3 +1,4 @@
+import { displayValue } from "../display-value.js";
 import { InvalidRequestError } from "../translator.js";
 import { convertOpenAIMessagesToAnthropic } from "./convert-openai-messages-to-anthropic.js";
 import { convertOpenAIToolsToAnthropic } from "./convert-openai-tools-to-anthropic.js";
@@ -51,7 +52,7 @@ export function convertOpenAIRequestToAnthropic(
     const t = body.temperature;
     if (typeof t !== "number" || t < 0 || t > 1) {
       throw new InvalidRequestError(
-        `temperature ${String(t)} is not supported by Anthropic (must be between 0.0 and 1.0)`,
+        `temperature ${displayValue(t)} is not supported by Anthropic (must be between 0.0 and 1.0)`,
       );
     }
     out.temperature = t;

@@ -1,3 +1,4 @@
+import { displayValue } from "../display-value.js";
 import { InvalidRequestError } from "../translator.js";
 
 /**
@@ -35,7 +36,7 @@ export function convertOpenAIToolsToAnthropic(
 
 function convertTool(tool: unknown): Record<string, unknown> {
   const t = (typeof tool === "object" && tool !== null ? tool : {}) as Record<string, unknown>;
-  if (t.type !== "function") throw new InvalidRequestError(`unsupported tool type: ${String(t.type)}`);
+  if (t.type !== "function") throw new InvalidRequestError(`unsupported tool type: ${displayValue(t.type)}`);
   const fn = t.function as Record<string, unknown> | undefined;
   if (!fn || typeof fn.name !== "string") throw new InvalidRequestError("tools[].function.name is required");
   // No `type`: a custom tool is the default, and leaving the field out suits every API version.
@@ -67,5 +68,5 @@ function convertToolChoice(choice: unknown): Record<string, unknown> | undefined
   if (c.type === "function" && typeof c.function?.name === "string") {
     return { type: "tool", name: c.function.name };
   }
-  throw new InvalidRequestError(`unsupported tool_choice type: ${String(c.type)}`);
+  throw new InvalidRequestError(`unsupported tool_choice type: ${displayValue(c.type)}`);
 }

@@ -1,3 +1,4 @@
+import { displayValue } from "../display-value.js";
 import { InvalidRequestError } from "../translator.js";
 import { appendConverseMessage } from "./append-converse-message.js";
 import { CACHE_POINT, wantsCachePoint } from "./cache-point.js";
@@ -37,7 +38,7 @@ export function convertAnthropicMessagesToConverse(system: unknown, input: unkno
         break;
       }
       default:
-        throw new InvalidRequestError(`unsupported message role "${String(item?.role)}"`);
+        throw new InvalidRequestError(`unsupported message role "${displayValue(item?.role)}"`);
     }
   }
   return {
@@ -93,7 +94,7 @@ function convertUserBlock(block: Json, conversation: State): ConverseContentBloc
       return { toolResult: convertToolResult(block) };
     default:
       throw new InvalidRequestError(
-        `content block type "${String(block?.type)}" is not supported by AWS Bedrock`,
+        `content block type "${displayValue(block?.type)}" is not supported by AWS Bedrock`,
       );
   }
 }
@@ -126,7 +127,7 @@ function convertAssistantBlock(block: Json, conversation: State): ConverseConten
       };
     default:
       throw new InvalidRequestError(
-        `content block type "${String(block?.type)}" is not supported by AWS Bedrock`,
+        `content block type "${displayValue(block?.type)}" is not supported by AWS Bedrock`,
       );
   }
 }
@@ -190,7 +191,7 @@ function convertToolResult(block: Json): ConverseToolResultBlock {
       else if (part?.type === "image") result.content.push({ image: convertImage(part.source) });
       else
         throw new InvalidRequestError(
-          `tool_result content type "${String(part?.type)}" is not supported by AWS Bedrock`,
+          `tool_result content type "${displayValue(part?.type)}" is not supported by AWS Bedrock`,
         );
     }
   }
@@ -200,6 +201,7 @@ function convertToolResult(block: Json): ConverseToolResultBlock {
 
 function stringField(block: Json, name: string): string {
   const value = block[name];
-  if (typeof value !== "string") throw new InvalidRequestError(`${String(block.type)} block without ${name}`);
+  if (typeof value !== "string")
+    throw new InvalidRequestError(`${displayValue(block.type)} block without ${name}`);
   return value;
 }

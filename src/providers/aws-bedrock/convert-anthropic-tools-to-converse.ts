@@ -1,3 +1,4 @@
+import { displayValue } from "../display-value.js";
 import { InvalidRequestError } from "../translator.js";
 import { CACHE_POINT, wantsCachePoint } from "./cache-point.js";
 import type { ConverseTool, ConverseToolConfig } from "./converse-types.js";
@@ -9,7 +10,8 @@ type Json = Record<string, unknown>;
  * "custom") have a Converse equivalent; Anthropic server tools (web search, code execution, ...) run
  * inside Anthropic's API and are left out, as clients such as Claude Code attach them opportunistically.
  * tool_choice none: the tools are left out unless the history holds tool blocks, which Converse only
- * accepts with a toolConfig.
+ * accepts with a toolConfig. Entries that are not objects, and a tool_choice that is not one of
+ * Anthropic's (auto, any, tool, none), are refused.
  */
 export function convertAnthropicToolsToConverse(
   tools: unknown,
@@ -17,11 +19,15 @@ export function convertAnthropicToolsToConverse(
   hasToolBlocks: boolean,
 ): ConverseToolConfig | undefined {
   if (!Array.isArray(tools) || tools.length === 0) return undefined;
-  const choice = (toolChoice ?? undefined) as Json | undefined;
+  const choice = readToolChoice(toolChoice);
   if (choice?.type === "none" && !hasToolBlocks) return undefined;
   const converted: ConverseTool[] = [];
-  for (const tool of tools as Json[]) {
-    if (tool?.type !== undefined && tool.type !== "custom") continue;
+  for (const [i, entry] of tools.entries()) {
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      throw new InvalidRequestError(`tools[${i}] must be an object`);
+    }
+    const tool = entry as Json;
+    if (tool.type !== undefined && tool.type !== "custom") continue;
     if (typeof tool.name !== "string") throw new InvalidRequestError("tool without a name");
     const spec: { name: string; description?: string; inputSchema: { json: unknown } } = {
       name: tool.name,
@@ -47,4 +53,18 @@ export function convertAnthropicToolsToConverse(
       break;
   }
   return config;
+}
+
+const TOOL_CHOICE_TYPES: ReadonlySet<unknown> = new Set(["auto", "any", "tool", "none"]);
+
+function readToolChoice(toolChoice: unknown): Json | undefined {
+  if (toolChoice === undefined || toolChoice === null) return undefined;
+  if (typeof toolChoice !== "object" || Array.isArray(toolChoice)) {
+    throw new InvalidRequestError("tool_choice must be an object");
+  }
+  const choice = toolChoice as Json;
+  if (!TOOL_CHOICE_TYPES.has(choice.type)) {
+    throw new InvalidRequestError(`unsupported tool_choice type: ${displayValue(choice.type)}`);
+  }
+  return choice;
 }

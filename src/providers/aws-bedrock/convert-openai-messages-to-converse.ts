@@ -1,3 +1,4 @@
+import { displayValue } from "../display-value.js";
 import { type OpenAIThinkingBlock, readThinkingBlocks } from "../read-openai-thinking-blocks.js";
 import { InvalidRequestError } from "../translator.js";
 import { appendConverseMessage } from "./append-converse-message.js";
@@ -45,7 +46,9 @@ export function convertOpenAIMessagesToConverse(input: unknown): ConverseConvers
         appendConverseMessage(conversation.messages, "user", [convertToolMessage(message)]);
         break;
       default:
-        throw new InvalidRequestError(`unsupported message role "${String(message.role)}" for AWS Bedrock`);
+        throw new InvalidRequestError(
+          `unsupported message role "${displayValue(message.role)}" for AWS Bedrock`,
+        );
     }
   }
   return conversation;
@@ -83,7 +86,7 @@ function convertUserContent(content: unknown): ConverseContentBlock[] {
         break;
       default:
         throw new InvalidRequestError(
-          `content part type "${String(part?.type)}" is not supported by AWS Bedrock`,
+          `content part type "${displayValue(part?.type)}" is not supported by AWS Bedrock`,
         );
     }
     if (wantsCachePoint(part)) blocks.push(CACHE_POINT);
@@ -151,7 +154,7 @@ function convertAssistantPart(part: Json): ConverseContentBlock | undefined {
     }
     default:
       throw new InvalidRequestError(
-        `assistant content part type "${String(part?.type)}" is not supported by AWS Bedrock`,
+        `assistant content part type "${displayValue(part?.type)}" is not supported by AWS Bedrock`,
       );
   }
 }

@@ -1,3 +1,4 @@
+import { displayValue } from "../display-value.js";
 import { InvalidRequestError } from "../translator.js";
 import { CACHE_POINT, wantsCachePoint } from "./cache-point.js";
 import type { ConverseTool, ConverseToolConfig } from "./converse-types.js";
@@ -23,7 +24,9 @@ export function convertOpenAIToolsToConverse(
   const converted: ConverseTool[] = [];
   for (const tool of tools as Json[]) {
     if (tool?.type !== "function") {
-      throw new InvalidRequestError(`tool type "${String(tool?.type)}" is not supported by AWS Bedrock`);
+      throw new InvalidRequestError(
+        `tool type "${displayValue(tool?.type)}" is not supported by AWS Bedrock`,
+      );
     }
     const fn = tool.function as Json | undefined;
     if (typeof fn?.name !== "string") throw new InvalidRequestError("function tool without a name");

@@ -1,3 +1,4 @@
+import { displayValue } from "../display-value.js";
 import { InvalidRequestError } from "../translator.js";
 
 /**
@@ -35,7 +36,7 @@ export function convertAnthropicMessagesToOpenAI(system: unknown, messages: unkn
         appendAssistantTurn(out, msg.content);
         break;
       default:
-        throw new InvalidRequestError(`unsupported message role: ${String(msg.role)}`);
+        throw new InvalidRequestError(`unsupported message role: ${displayValue(msg.role)}`);
     }
   }
   return out;
@@ -50,7 +51,7 @@ function textOf(content: unknown, what: string): string | undefined {
   const texts: string[] = [];
   for (const block of content as Block[]) {
     if (block?.type !== "text") throw new InvalidRequestError(`${what} may only hold text blocks`);
-    texts.push(String(block.text ?? ""));
+    texts.push(displayValue(block.text ?? ""));
   }
   return texts.length > 0 ? texts.join("\n\n") : undefined;
 }
@@ -77,23 +78,25 @@ function appendUserTurn(out: ChatMessage[], content: unknown): void {
 function convertUserBlock(block: Block): Record<string, unknown> {
   switch (block?.type) {
     case "text":
-      return { type: "text", text: String(block.text ?? "") };
+      return { type: "text", text: displayValue(block.text ?? "") };
     case "image":
       return { type: "image_url", image_url: { url: imageUrl(block.source) } };
     case "document":
       return convertDocument(block);
     default:
       throw new InvalidRequestError(
-        `content block type ${String(block?.type)} is not supported by OpenAI backends`,
+        `content block type ${displayValue(block?.type)} is not supported by OpenAI backends`,
       );
   }
 }
 
 function imageUrl(source: unknown): string {
   const s = (source ?? {}) as { type?: unknown; media_type?: unknown; data?: unknown; url?: unknown };
-  if (s.type === "base64") return `data:${String(s.media_type)};base64,${String(s.data)}`;
+  if (s.type === "base64") return `data:${displayValue(s.media_type)};base64,${displayValue(s.data)}`;
   if (s.type === "url" && typeof s.url === "string") return s.url;
-  throw new InvalidRequestError(`image source type ${String(s.type)} is not supported by OpenAI backends`);
+  throw new InvalidRequestError(
+    `image source type ${displayValue(s.type)} is not supported by OpenAI backends`,
+  );
 }
 
 /** PDFs travel as OpenAI `file` parts; a plain-text document is simply text. */
@@ -101,10 +104,15 @@ function convertDocument(block: Block): Record<string, unknown> {
   const s = (block.source ?? {}) as { type?: unknown; media_type?: unknown; data?: unknown };
   if (s.type === "base64" && s.media_type === "application/pdf") {
     const filename = typeof block.title === "string" && block.title !== "" ? block.title : "document.pdf";
-    return { type: "file", file: { filename, file_data: `data:application/pdf;base64,${String(s.data)}` } };
+    return {
+      type: "file",
+      file: { filename, file_data: `data:application/pdf;base64,${displayValue(s.data)}` },
+    };
   }
-  if (s.type === "text") return { type: "text", text: String(s.data ?? "") };
-  throw new InvalidRequestError(`document source type ${String(s.type)} is not supported by OpenAI backends`);
+  if (s.type === "text") return { type: "text", text: displayValue(s.data ?? "") };
+  throw new InvalidRequestError(
+    `document source type ${displayValue(s.type)} is not supported by OpenAI backends`,
+  );
 }
 
 /** A tool_result as a tool message; its images are added to `userParts`. */
@@ -117,7 +125,7 @@ function convertToolResult(block: Block, userParts: Record<string, unknown>[]): 
   } else if (Array.isArray(block.content)) {
     const texts: string[] = [];
     for (const part of block.content as Block[]) {
-      if (part?.type === "text") texts.push(String(part.text ?? ""));
+      if (part?.type === "text") texts.push(displayValue(part.text ?? ""));
       else userParts.push(convertUserBlock(part));
     }
     text = texts.join("\n\n");
@@ -136,8 +144,10 @@ function appendAssistantTurn(out: ChatMessage[], content: unknown): void {
   const texts: string[] = [];
   const toolCalls: Record<string, unknown>[] = [];
   for (const block of content as Block[]) {
-    if (block?.type === "text") texts.push(String(block.text ?? ""));
-    else if (block?.type === "tool_use") {
+    // Blocks of other types (thinking, server tools) are left out; a non-block is an error.
+    if (typeof block !== "object" || block === null) throw new InvalidRequestError("invalid content block");
+    if (block.type === "text") texts.push(displayValue(block.text ?? ""));
+    else if (block.type === "tool_use") {
       toolCalls.push({
         id: block.id,
         type: "function",

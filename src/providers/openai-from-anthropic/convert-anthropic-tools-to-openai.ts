@@ -1,3 +1,4 @@
+import { displayValue } from "../display-value.js";
 import { InvalidRequestError } from "../translator.js";
 
 /**
@@ -53,6 +54,6 @@ function convertToolChoice(choice: { type?: unknown; name?: unknown } | undefine
       if (typeof choice.name !== "string") throw new InvalidRequestError("tool_choice.name is required");
       return { type: "function", function: { name: choice.name } };
     default:
-      throw new InvalidRequestError(`unsupported tool_choice type: ${String(choice.type)}`);
+      throw new InvalidRequestError(`unsupported tool_choice type: ${displayValue(choice.type)}`);
   }
 }
