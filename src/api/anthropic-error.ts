@@ -6,6 +6,14 @@ export function anthropicErrorBody(type: string, message: string): string {
   return JSON.stringify({ type: "error", error: { type, message } });
 }
 
+/**
+ * The event that ends an Anthropic stream which failed after it started (`event: error`, as Anthropic
+ * sends `overloaded_error` mid-stream); `@anthropic-ai/sdk` raises it as an APIError.
+ */
+export function anthropicStreamErrorEvent(type: string, message: string): string {
+  return `event: error\ndata: ${anthropicErrorBody(type, message)}\n\n`;
+}
+
 /** Anthropic's documented error type for an HTTP status. */
 export function anthropicErrorTypeForStatus(status: number): string {
   switch (status) {

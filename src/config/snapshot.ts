@@ -1,6 +1,8 @@
 import type { Dispatcher } from "undici";
+import type { RequestPolicy } from "../gateway/request-policy.js";
 import type { CostCalculator } from "../limits/compute-costs.js";
 import type { BackendSchema, SchemaTranslators } from "../providers/translator.js";
+import type { TrafficPolicy } from "../upstream/traffic-policy.js";
 
 /**
  * The compiled, immutable form of the configuration that the request path reads. Built once per
@@ -36,6 +38,14 @@ export interface CompiledRoute {
   readonly costs: readonly CostSpec[];
   /** The compiled form of `costs`. */
   readonly computeCosts: CostCalculator;
+  /**
+   * Retries, outlier detection, active health check and circuit breaker: the BackendTrafficPolicy
+   * aimed at this route (kind HTTPRoute or AIGatewayRoute), else the one aimed at the Gateway, else
+   * DEFAULT_TRAFFIC_POLICY (compile-traffic-policies.ts).
+   */
+  readonly traffic: TrafficPolicy;
+  /** What admits and settles each request of this route (limits, ledger ...); often empty. */
+  readonly policies: readonly RequestPolicy[];
 }
 
 export interface CostSpec {
@@ -61,6 +71,11 @@ export interface CompiledRule {
   readonly requestTimeoutMs: number;
   /** Per upstream attempt timeout in ms; 0 = same as request. */
   readonly backendRequestTimeoutMs: number;
+  /**
+   * The rule's `streamIdleTimeout` in ms: the longest a streamed answer may go without a byte
+   * (upstream sets Envoy's per_try_idle_timeout from it); 0 = none.
+   */
+  readonly streamIdleTimeoutMs: number;
   /** Models this rule serves for /v1/models: the Exact x-ai-eg-model values. */
   readonly models: readonly string[];
   readonly modelsOwnedBy: string;

@@ -1,27 +1,27 @@
-import { openAIErrorBody } from "../api/openai-error.js";
+import { openAIErrorBody, openAIStreamErrorEvent } from "../api/openai-error.js";
 import type { ClientEndpoint } from "./client-endpoint.js";
 
-const errorBody = (status: number, type: string, message: string) => openAIErrorBody(status, type, message);
+const envelope = { errorBody: openAIErrorBody, streamErrorEvent: openAIStreamErrorEvent };
 
 export const chatCompletionsEndpoint: ClientEndpoint = {
   api: "openai-chat",
   operation: "chat",
   streams: true,
-  errorBody,
+  ...envelope,
 };
 
 export const completionsEndpoint: ClientEndpoint = {
   api: "openai-completions",
   operation: "completion",
   streams: true,
-  errorBody,
+  ...envelope,
 };
 
 export const embeddingsEndpoint: ClientEndpoint = {
   api: "openai-embeddings",
   operation: "embeddings",
   streams: false,
-  errorBody,
+  ...envelope,
 };
 
 export const imageGenerationsEndpoint: ClientEndpoint = {
@@ -29,5 +29,5 @@ export const imageGenerationsEndpoint: ClientEndpoint = {
   operation: "image_generation",
   // Partial-image streaming is a gpt-image feature upstream does not translate; passthrough relays it.
   streams: true,
-  errorBody,
+  ...envelope,
 };

@@ -13,7 +13,7 @@ export function formatAccessLog(record: RequestRecord, startTime: Date): string 
   let line =
     `{"start_time":"${startTime.toISOString()}","method":"POST","request.path":${str(record.path)}` +
     `,"response_code":${record.status},"duration":${Math.round(record.durationMs)}` +
-    `,"gen_ai.operation.name":"${record.api}","gen_ai.original.model":${str(record.originalModel)}` +
+    `,"gen_ai.operation.name":"${record.operation}","gen_ai.original.model":${str(record.originalModel)}` +
     `,"gen_ai.request.model":${str(record.requestModel)},"gen_ai.response.model":${str(record.responseModel)}` +
     `,"gen_ai.provider.name":${str(record.backend)},"ai_gateway.route":${str(record.route)}` +
     `,"ai_gateway.rule":${str(record.rule)}` +
@@ -25,5 +25,15 @@ export function formatAccessLog(record: RequestRecord, startTime: Date): string 
     line += `,"token_latency_ttft":${Math.round(record.timeToFirstByteMs)}`;
   for (const key in record.costs) line += `,${JSON.stringify(key)}:${record.costs[key]}`;
   if (record.error !== undefined) line += `,"error":${JSON.stringify(record.error)}`;
+  // A request that needed more than one attempt says which backends were tried and why each failed.
+  if (record.attempts.length > 1) line += `,"ai_gateway.attempts":${formatAttempts(record)}`;
   return `${line}}`;
+}
+
+function formatAttempts(record: RequestRecord): string {
+  const parts = record.attempts.map(
+    (a) =>
+      `{"backend":${str(a.backend)},"status":${a.status},"error":${str(a.error)},"duration":${Math.round(a.durationMs)}}`,
+  );
+  return `[${parts.join(",")}]`;
 }

@@ -8,6 +8,8 @@ import type { TokenUsage } from "../usage/token-usage.js";
 export interface RequestRecord {
   /** Client API, e.g. "openai-chat". */
   api: ClientApi;
+  /** gen_ai.operation.name: "chat", "completion", "embeddings", "messages", ... */
+  operation: string;
   /** Path the client called. */
   path: string;
   /** The model the client asked for. */
@@ -34,6 +36,19 @@ export interface RequestRecord {
   timeToFirstByteMs: number | undefined;
   /** Why it failed, when it did: "client_closed", "upstream_unreachable", "timeout", ... */
   error: string | undefined;
+  /** Every upstream attempt in order: the last one gave the answer (or the failure). */
+  attempts: AttemptRecord[];
+}
+
+/** One try at one backend. */
+export interface AttemptRecord {
+  /** "namespace/name" of the AIServiceBackend. */
+  backend: string;
+  /** The upstream's status, 0 when no response headers arrived. */
+  status: number;
+  /** Why the attempt did not give the answer ("upstream_unreachable", "timeout", ...), if it failed. */
+  error: string | undefined;
+  durationMs: number;
 }
 
 export type RequestListener = (record: RequestRecord) => void;

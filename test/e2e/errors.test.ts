@@ -146,24 +146,43 @@ test("unknown path: 404 plain text 'unsupported path: <path>'", async () => {
   assert.equal(upstream.requests.length, upstreamBefore);
 });
 
-test("no matching route: 404 plain text, also seen by the SDK as NotFound", async () => {
+test("no matching route: 404 in the OpenAI envelope with code model_not_found, seen by the SDK as NotFound", async () => {
   const { res, record, upstreamCalls } = await exchange("/v1/chat/completions", {
     model: "not-configured",
     messages: [{ role: "user", content: "Hi" }],
   });
   assert.equal(res.status, 404);
-  assert.match(String(res.headers["content-type"]), /^text\/plain/);
-  assert.equal(res.text, NO_ROUTE);
+  assert.match(String(res.headers["content-type"]), /^application\/json/);
+  assert.deepEqual(JSON.parse(res.text), {
+    type: "error",
+    error: { type: "NotFound", code: "model_not_found", message: NO_ROUTE },
+  });
   assert.equal(upstreamCalls, 0);
   assert.equal(record.status, 404);
+  assert.equal(record.error, "no_route");
   assert.equal(record.originalModel, "not-configured");
   assert.equal(record.route, undefined);
 
   const client = new OpenAI({ apiKey: "k", baseURL: `${gateway.url}/v1`, maxRetries: 0 });
   await assert.rejects(
     client.chat.completions.create({ model: "not-configured", messages: [{ role: "user", content: "Hi" }] }),
-    (err: unknown) => err instanceof OpenAI.NotFoundError && err.status === 404,
+    (err: unknown) =>
+      err instanceof OpenAI.NotFoundError && err.status === 404 && err.code === "model_not_found",
   );
+});
+
+test("no matching route on the Anthropic surface: 404 not_found_error with upstream's message", async () => {
+  const { res, upstreamCalls } = await exchange("/v1/messages", {
+    model: "not-configured",
+    max_tokens: 10,
+    messages: [{ role: "user", content: "Hi" }],
+  });
+  assert.equal(res.status, 404);
+  assert.deepEqual(JSON.parse(res.text), {
+    type: "error",
+    error: { type: "not_found_error", message: NO_ROUTE },
+  });
+  assert.equal(upstreamCalls, 0);
 });
 
 test("upstream unreachable: 503 in the OpenAI envelope", async () => {

@@ -1,0 +1,115 @@
+import type { PassiveHealthCheck } from "./traffic-policy.js";
+
+/** How one attempt at a backend ended, as outlier detection counts it. */
+export type AttemptOutcome =
+  /** An answer below 500 (a 429 is the backend working as designed; Retry-After handles it). */
+  | "success"
+  /** A 5xx other than 502/503/504. */
+  | "5xx"
+  /** 502, 503, 504: Envoy's gateway errors. */
+  | "gateway-error"
+  /** Connect failure, reset, timeout: the failure happened on our side of the wire. */
+  | "local-origin";
+
+/**
+ * What the gateway knows about one backend's health in this process: passive outlier detection
+ * (consecutive failures eject it for a growing, bounded time), a Retry-After pause, an active health
+ * check's verdict, and the number of requests in flight for circuit breaking. Lives across
+ * configuration reloads, keyed by the AIServiceBackend.
+ */
+export class BackendHealth {
+  private consecutive5xx = 0;
+  private consecutiveGateway = 0;
+  private consecutiveLocal = 0;
+  /** performance.now() until which the backend is ejected (0 = not ejected). */
+  private ejectedUntil = 0;
+  private ejections = 0;
+  private lastEjectionEnd = 0;
+  /** performance.now() until which a Retry-After keeps the backend out. */
+  private pausedUntil = 0;
+  /** False while an active health check says the backend is down. */
+  activelyHealthy = true;
+  /** Requests in flight to this backend, for circuitBreaker limits. */
+  inFlight = 0;
+
+  constructor(readonly key: string) {}
+
+  /** Whether new attempts may go to this backend now. */
+  available(now: number): boolean {
+    return this.activelyHealthy && now >= this.ejectedUntil && now >= this.pausedUntil;
+  }
+
+  isEjected(now: number): boolean {
+    return now < this.ejectedUntil;
+  }
+
+  /** Keep the backend out until `until` (a Retry-After), unless it is already out for longer. */
+  pauseUntil(until: number): void {
+    if (until > this.pausedUntil) this.pausedUntil = until;
+  }
+
+  /**
+   * Counts one attempt's outcome. Returns true when this outcome ejected the backend; `mayEject` says
+   * whether the rule's maxEjectionPercent still allows one more ejected backend.
+   */
+  record(outcome: AttemptOutcome, policy: PassiveHealthCheck, now: number, mayEject: boolean): boolean {
+    if (outcome === "success") {
+      this.consecutive5xx = 0;
+      this.consecutiveGateway = 0;
+      this.consecutiveLocal = 0;
+      return false;
+    }
+    // As Envoy without split_external_local_origin_errors: a local-origin failure is also a gateway
+    // error and a 5xx (Envoy answers it 503); a plain 500 breaks a run of gateway errors.
+    this.consecutive5xx += 1;
+    this.consecutiveGateway = outcome === "5xx" ? 0 : this.consecutiveGateway + 1;
+    this.consecutiveLocal = outcome === "local-origin" ? this.consecutiveLocal + 1 : 0;
+    const tripped =
+      reached(this.consecutive5xx, policy.consecutive5xxErrors) ||
+      reached(this.consecutiveGateway, policy.consecutiveGatewayErrors) ||
+      reached(this.consecutiveLocal, policy.consecutiveLocalOriginFailures);
+    if (!tripped || !mayEject || this.isEjected(now)) return false;
+    // Envoy multiplies the base time by the number of ejections; a backend that stayed healthy for a
+    // while since its last ejection starts over. Bounded, so a recovered backend is soon back.
+    if (this.lastEjectionEnd > 0 && now - this.lastEjectionEnd > policy.maxEjectionMs) this.ejections = 0;
+    this.ejections += 1;
+    const duration = Math.min(policy.baseEjectionMs * this.ejections, policy.maxEjectionMs);
+    this.ejectedUntil = now + duration;
+    this.lastEjectionEnd = this.ejectedUntil;
+    this.consecutive5xx = 0;
+    this.consecutiveGateway = 0;
+    this.consecutiveLocal = 0;
+    return true;
+  }
+
+  /** For the decision record and tests: remaining ejection and pause, ms. */
+  describe(now: number): { ejectedForMs: number; pausedForMs: number; ejections: number } {
+    return {
+      ejectedForMs: Math.max(0, this.ejectedUntil - now),
+      pausedForMs: Math.max(0, this.pausedUntil - now),
+      ejections: this.ejections,
+    };
+  }
+}
+
+const reached = (count: number, threshold: number): boolean => threshold > 0 && count >= threshold;
+
+/** Every backend's health in one gateway process; survives reloads (a reload is not a recovery). */
+export class BackendHealthRegistry {
+  private readonly byKey = new Map<string, BackendHealth>();
+
+  get(key: string): BackendHealth {
+    let health = this.byKey.get(key);
+    if (!health) {
+      health = new BackendHealth(key);
+      this.byKey.set(key, health);
+    }
+    return health;
+  }
+
+  /** Forgets backends a reload removed, so their state cannot grow without bound. */
+  retainOnly(keys: Iterable<string>): void {
+    const keep = new Set(keys);
+    for (const key of this.byKey.keys()) if (!keep.has(key)) this.byKey.delete(key);
+  }
+}

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { BackendHealth, BackendHealthRegistry } from "../../src/upstream/backend-health.js";
+import { DEFAULT_TRAFFIC_POLICY, type PassiveHealthCheck } from "../../src/upstream/traffic-policy.js";
+
+const passive: PassiveHealthCheck = {
+  ...DEFAULT_TRAFFIC_POLICY.passive,
+  consecutive5xxErrors: 3,
+  consecutiveGatewayErrors: 0,
+  consecutiveLocalOriginFailures: 2,
+  baseEjectionMs: 1000,
+  maxEjectionMs: 2500,
+};
+
+test("consecutive 5xx eject a backend for the base time; a success in between resets the count", () => {
+  const h = new BackendHealth("default/b");
+  assert.equal(h.record("5xx", passive, 0, true), false);
+  assert.equal(h.record("5xx", passive, 0, true), false);
+  assert.equal(h.record("success", passive, 0, true), false);
+  assert.equal(h.record("5xx", passive, 0, true), false);
+  assert.equal(h.record("gateway-error", passive, 0, true), false);
+  assert.equal(h.record("5xx", passive, 10, true), true);
+  assert.equal(h.available(500), false);
+  assert.equal(h.available(1010), true);
+});
+
+test("local-origin failures have their own, lower threshold", () => {
+  const h = new BackendHealth("default/b");
+  h.record("local-origin", passive, 0, true);
+  assert.equal(h.record("local-origin", passive, 0, true), true);
+});
+
+test("repeated ejections grow the ejection time, bounded by maxEjectionMs", () => {
+  const h = new BackendHealth("default/b");
+  const ejectAt = (t: number) => {
+    h.record("local-origin", passive, t, true);
+    return h.record("local-origin", passive, t, true);
+  };
+  assert.equal(ejectAt(0), true);
+  assert.equal(h.describe(0).ejectedForMs, 1000);
+  assert.equal(ejectAt(1000), true);
+  assert.equal(h.describe(1000).ejectedForMs, 2000);
+  assert.equal(ejectAt(3000), true);
+  assert.equal(h.describe(3000).ejectedForMs, 2500, "capped so a recovered backend is soon back");
+});
+
+test("a backend that maxEjectionPercent protects is not ejected", () => {
+  const h = new BackendHealth("default/b");
+  h.record("local-origin", passive, 0, false);
+  assert.equal(h.record("local-origin", passive, 0, false), false);
+  assert.equal(h.available(0), true);
+});
+
+test("Retry-After pauses a backend until then; an earlier pause does not shorten a later one", () => {
+  const h = new BackendHealth("default/b");
+  h.pauseUntil(5000);
+  h.pauseUntil(1000);
+  assert.equal(h.available(4999), false);
+  assert.equal(h.available(5000), true);
+});
+
+test("the registry keeps one state per backend and forgets removed ones", () => {
+  const r = new BackendHealthRegistry();
+  const a = r.get("default/a");
+  a.inFlight = 3;
+  assert.equal(r.get("default/a").inFlight, 3);
+  r.retainOnly(["default/b"]);
+  assert.equal(r.get("default/a").inFlight, 0);
+});
