@@ -48,10 +48,40 @@ export function upstreamHeaders(
   }
   for (const name of overrideHeaders) delete out[name];
   out.host = hostHeader;
-  out[MODEL_HEADER] = requestModel;
+  out[MODEL_HEADER] = modelHeaderValue(requestModel);
   if (mutation) {
     for (const name of mutation.remove) delete out[name];
     for (const [name, value] of mutation.set) out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * The model as the value of the upstream `x-ai-eg-model` header. A name of visible ASCII and spaces
+ * (every real model id) is the header value as it is, with no copy made. Anything else cannot be a
+ * header value as it stands: undici refuses characters past U+00FF and control characters (CJK
+ * names, U+2028, a lone surrogate would fail the whole request as "invalid x-ai-eg-model header"),
+ * and sends U+0080 to U+00FF as Latin-1 bytes, which no upstream reads back as the name. Such a name
+ * is sent percent-encoded as UTF-8 instead, like a URL path segment: every byte outside visible ASCII,
+ * and `%` itself and spaces, as %XX; a lone surrogate as U+FFFD, since it has no UTF-8 form.
+ */
+export function modelHeaderValue(model: string): string {
+  for (let i = 0; i < model.length; i++) {
+    const c = model.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return percentEncodeModel(model);
+  }
+  return model;
+}
+
+const HEX = "0123456789ABCDEF";
+
+function percentEncodeModel(model: string): string {
+  // Buffer.from writes a lone surrogate as EF BF BD (U+FFFD): nothing here can throw.
+  const bytes = Buffer.from(model, "utf8");
+  let out = "";
+  for (const b of bytes) {
+    if (b > 0x20 && b < 0x7f && b !== 0x25) out += String.fromCharCode(b);
+    else out += `%${HEX[b >> 4]}${HEX[b & 0x0f]}`;
   }
   return out;
 }
