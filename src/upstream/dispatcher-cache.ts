@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { type Dispatcher, Pool } from "undici";
 
+const CONNECT_TIMEOUT_MS = 5_000;
+
 /** How to reach an upstream origin: TLS settings from BackendTLSPolicy / Backend. */
 export interface OriginSettings {
   /** "http://host:port" or "https://host:port". */
@@ -32,6 +34,9 @@ export class DispatcherCache {
         // Timeouts are applied per request by the gateway (rule timeouts); these are backstops.
         headersTimeout: 0,
         bodyTimeout: 0,
+        // A backend that does not accept within 5 s is a connect failure (retried on another
+        // backend); undici's default is 10 s.
+        connectTimeout: CONNECT_TIMEOUT_MS,
         connect: settings.origin.startsWith("https:")
           ? {
               servername: settings.servername,

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { formatAccessLog } from "../../src/gateway/format-access-log.js";
+import type { RequestRecord } from "../../src/gateway/request-record.js";
+import { emptyUsage } from "../../src/usage/token-usage.js";
+
+function record(overrides: Partial<RequestRecord> = {}): RequestRecord {
+  return {
+    api: "anthropic-messages",
+    operation: "messages",
+    path: "/v1/messages",
+    originalModel: "claude",
+    requestModel: "claude",
+    responseModel: "claude",
+    route: "default/r",
+    rule: "rule/0",
+    backend: "default/fallback",
+    status: 200,
+    stream: false,
+    usage: emptyUsage(),
+    costs: {},
+    durationMs: 12.4,
+    timeToFirstByteMs: undefined,
+    error: undefined,
+    attempts: [{ backend: "default/fallback", status: 200, error: undefined, durationMs: 10 }],
+    ...overrides,
+  };
+}
+
+const START = new Date("2026-12-02T10:00:00.000Z");
+
+test("gen_ai.operation.name is the operation (messages), not the endpoint id", () => {
+  const line = JSON.parse(formatAccessLog(record(), START)) as Record<string, unknown>;
+  assert.equal(line["gen_ai.operation.name"], "messages");
+  assert.equal(line["ai_gateway.attempts"], undefined, "one attempt: nothing more to say");
+});
+
+test("a request that took several attempts lists each backend, its status and why it failed", () => {
+  const line = JSON.parse(
+    formatAccessLog(
+      record({
+        attempts: [
+          { backend: "default/primary", status: 0, error: "upstream_unreachable", durationMs: 1.2 },
+          { backend: "default/primary-2", status: 503, error: undefined, durationMs: 3.6 },
+          { backend: "default/fallback", status: 200, error: undefined, durationMs: 10 },
+        ],
+      }),
+      START,
+    ),
+  ) as Record<string, unknown>;
+  assert.deepEqual(line["ai_gateway.attempts"], [
+    { backend: "default/primary", status: 0, error: "upstream_unreachable", duration: 1 },
+    { backend: "default/primary-2", status: 503, error: null, duration: 4 },
+    { backend: "default/fallback", status: 200, error: null, duration: 10 },
+  ]);
+  assert.equal(line["gen_ai.provider.name"], "default/fallback");
+});
