@@ -46,13 +46,25 @@ export interface PassiveHealthCheck {
   readonly consecutive5xxErrors: number;
   /** 502, 503, 504 and local-origin failures (connect failure, reset, timeout). */
   readonly consecutiveGatewayErrors: number;
-  /** Connect failures, resets and timeouts only. */
+  /**
+   * Connect failures, resets and timeouts only. Envoy uses it only with
+   * `splitExternalLocalOriginErrors`; a compiled BackendTrafficPolicy without the split sets 0.
+   */
   readonly consecutiveLocalOriginFailures: number;
+  /**
+   * Envoy's split_external_local_origin_errors. False or absent (Envoy's default): a local-origin
+   * failure also counts as a 5xx and a gateway error. True: local-origin failures count only
+   * toward consecutiveLocalOriginFailures, and the other two detectors see only answers.
+   */
+  readonly splitExternalLocalOriginErrors?: boolean;
   /** How often ejections are reconsidered, ms. */
   readonly intervalMs: number;
   /** Ejection time = base x number of times ejected, capped (see maxEjectionMs). */
   readonly baseEjectionMs: number;
-  /** Bound on one ejection so that a recovered backend is back in time (30 s). */
+  /**
+   * Bound on one ejection so that a recovered backend is back in time: always 30 s, with or without
+   * a policy (Envoy's max_ejection_time defaults to 300 s; BackendTrafficPolicy cannot set it).
+   */
   readonly maxEjectionMs: number;
   /** At most this share of a rule's backends is ejected at once; at least one may always be. */
   readonly maxEjectionPercent: number;
@@ -70,7 +82,11 @@ export interface ActiveHealthCheck {
   readonly expectedStatuses: readonly number[];
 }
 
-/** `circuitBreaker`: per backend, in this process. */
+/**
+ * `circuitBreaker`: per backend, in this process (Envoy Gateway's default for each is 1024 when the
+ * block is present). maxParallelRetries, maxRequestsPerConnection, perEndpoint and retryBudget are
+ * not compiled; validation warns when they are set.
+ */
 export interface CircuitBreaker {
   readonly maxConnections: number;
   readonly maxPendingRequests: number;
@@ -110,6 +126,7 @@ export const DEFAULT_TRAFFIC_POLICY: TrafficPolicy = Object.freeze({
     baseEjectionMs: 5_000,
     maxEjectionMs: 30_000,
     maxEjectionPercent: 10,
+    splitExternalLocalOriginErrors: false,
   }),
   active: undefined,
   circuitBreaker: undefined,
