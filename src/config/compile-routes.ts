@@ -1,4 +1,5 @@
 import { compileCosts } from "../limits/compute-costs.js";
+import type { TrafficPolicyLookup } from "./compile-traffic-policies.js";
 import { parseDuration } from "./parse-duration.js";
 import type { Resource } from "./resource.js";
 import type {
@@ -26,6 +27,7 @@ interface RuleSpec {
   matches?: { headers?: { type?: string; name: string; value: string }[] }[];
   backendRefs?: BackendRefSpec[];
   timeouts?: { request?: string; backendRequest?: string };
+  streamIdleTimeout?: string;
   modelsOwnedBy?: string;
   modelsCreatedAt?: string;
 }
@@ -56,6 +58,8 @@ export interface RouteCompileContext {
   globalCosts: readonly CostSpec[];
   /** Unix seconds used for `created` when a rule sets no modelsCreatedAt. */
   defaultCreatedAt: number;
+  /** The TrafficPolicy of a route by namespace and name (compileTrafficPolicies). */
+  trafficPolicyOf: TrafficPolicyLookup;
   warn: (message: string) => void;
 }
 
@@ -75,6 +79,8 @@ export function compileRoute(route: Resource, ctx: RouteCompileContext): Compile
     rules,
     costs,
     computeCosts: compileCosts(costs),
+    traffic: ctx.trafficPolicyOf(namespace, route.metadata.name),
+    policies: [],
   };
 }
 
@@ -125,6 +131,7 @@ function compileRule(
     tiers: groupByPriority(refs),
     requestTimeoutMs: timeouts.request ? (parseDuration(timeouts.request) ?? 0) : DEFAULT_REQUEST_TIMEOUT_MS,
     backendRequestTimeoutMs: timeouts.backendRequest ? (parseDuration(timeouts.backendRequest) ?? 0) : 0,
+    streamIdleTimeoutMs: rule.streamIdleTimeout ? (parseDuration(rule.streamIdleTimeout) ?? 0) : 0,
     models,
     modelsOwnedBy: rule.modelsOwnedBy ?? DEFAULT_OWNED_BY,
     modelsCreatedAt: Number.isFinite(createdAt) ? createdAt : ctx.defaultCreatedAt,

@@ -3,6 +3,7 @@ import type { BackendSchemaName, SchemaTranslators } from "../providers/translat
 import type { DispatcherCache } from "../upstream/dispatcher-cache.js";
 import { compileBackends } from "./compile-backends.js";
 import { compileRoute } from "./compile-routes.js";
+import { compileTrafficPolicies } from "./compile-traffic-policies.js";
 import { parseQuantity } from "./parse-quantity.js";
 import { GATEWAY_CONFIG_ANNOTATION, type Resource } from "./resource.js";
 import { ResourceIndex } from "./resource-index.js";
@@ -40,12 +41,14 @@ export function compileSnapshot(resources: readonly Resource[], options: Compile
   }
   const gateway = gateways[0];
   const { backends, mutations, origins } = compileBackends(index, options);
+  const trafficPolicyOf = compileTrafficPolicies(index, gateway, options.warn);
   const routes = index.list("AIGatewayRoute").map((route) =>
     compileRoute(route, {
       backends,
       backendMutations: mutations,
       globalCosts: globalCosts(gateway, index),
       defaultCreatedAt: options.defaultCreatedAt,
+      trafficPolicyOf,
       warn: options.warn,
     }),
   );
