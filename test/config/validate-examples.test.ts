@@ -3,8 +3,10 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { compileTrafficPolicies } from "../../src/config/compile-traffic-policies.js";
 import { formatFieldError } from "../../src/config/field-error.js";
 import { loadConfigFiles } from "../../src/config/load-config-files.js";
+import { ResourceIndex } from "../../src/config/resource-index.js";
 import { validateResources } from "../../src/config/validate/validate-resources.js";
 
 /**
@@ -19,6 +21,7 @@ const EXAMPLES = fileURLToPath(
 const NOT_ALONE = new Set([
   "inference-pool/aigwroute.yaml", // its AIServiceBackend is in base.yaml
   "stream_idle_timeout/base.yaml", // its AIServiceBackends are in backends.yaml
+  "provider_fallback/fallback.yaml", // its BackendTrafficPolicy targets base.yaml's route
   // Upstream slip: its AIServiceBackend names the Backend of openai.yaml, not its own.
   "basic/anthropic-openai-local.yaml",
 ]);
@@ -100,6 +103,13 @@ test("the files that need their folder fail alone, for the reference they miss",
       'spec.backendRef.name: Not found: "envoy-ai-gateway-basic-openai": Backend default/envoy-ai-gateway-basic-openai is not in the configuration',
     ],
   );
+  const fallback = await validate(["provider_fallback/fallback.yaml"]);
+  assert.deepEqual(
+    fallback.errors.map((e) => e.message),
+    [
+      'spec.targetRefs[0].name: Not found: "provider-fallback": AIGatewayRoute default/provider-fallback, whose generated HTTPRoute this targets, is not in the configuration',
+    ],
+  );
   const idle = await validate(["stream_idle_timeout/base.yaml"]);
   assert.equal(idle.errors.length, 4);
   assert.ok(idle.errors.every((e) => e.message.includes("AIServiceBackend default/stream-idle-timeout-")));
@@ -132,7 +142,7 @@ test("kinds a standalone gateway has no use for are listed as ignored", async ()
 
 test("no kind the gateway reads is ever listed as ignored", async () => {
   const read =
-    /^(AIGatewayRoute|AIServiceBackend|BackendSecurityPolicy|GatewayConfig|MCPRoute|Gateway|Backend|BackendTLSPolicy|ClientTrafficPolicy|Secret|InferencePool) /;
+    /^(AIGatewayRoute|AIServiceBackend|BackendSecurityPolicy|GatewayConfig|MCPRoute|Gateway|Backend|BackendTLSPolicy|ClientTrafficPolicy|BackendTrafficPolicy|Secret|InferencePool) /;
   for (const file of exampleFiles()) {
     const { ignored } = await validate([file]);
     assert.deepEqual(
@@ -141,4 +151,36 @@ test("no kind the gateway reads is ever listed as ignored", async () => {
       file,
     );
   }
+});
+
+test("the examples' BackendTrafficPolicies are read and compiled onto their routes", async () => {
+  const resources = await loadConfigFiles(
+    ["provider_fallback/base.yaml", "provider_fallback/fallback.yaml"].map((f) => join(EXAMPLES, f)),
+    {},
+  );
+  const { ignored, warnings } = validateResources(resources);
+  assert.deepEqual(
+    ignored.filter((i) => i.startsWith("BackendTrafficPolicy")),
+    [],
+  );
+  assert.deepEqual(
+    warnings.filter((w) => w.object.startsWith("BackendTrafficPolicy")),
+    [],
+  );
+  const index = new ResourceIndex(resources);
+  const traffic = compileTrafficPolicies(index, index.list("Gateway")[0], (m) => assert.fail(m));
+  const retry = traffic("default", "provider-fallback").retry;
+  assert.equal(traffic("default", "provider-fallback").source, "default/provider-fallback");
+  assert.equal(retry.numRetries, 5);
+  assert.equal(retry.numAttemptsPerPriority, 1);
+  assert.deepEqual([...retry.triggers], ["connect-failure", "retriable-status-codes"]);
+  assert.deepEqual([...retry.statusCodes], [500]);
+  assert.equal(retry.perTryTimeoutMs, 30_000);
+  assert.deepEqual([retry.backOffBaseMs, retry.backOffMaxMs], [100, 10_000]);
+  // The token rate limit example's policy is read too: its rateLimit earns a warning until it is enforced.
+  const limits = await validate(["token_ratelimit/token_ratelimit.yaml"]);
+  assert.deepEqual(
+    limits.warnings.filter((w) => w.object.startsWith("BackendTrafficPolicy")).map((w) => w.message),
+    ['spec.rateLimit: Invalid value: "object": aigw does not enforce BackendTrafficPolicy rate limits yet'],
+  );
 });

@@ -14,6 +14,7 @@ import { aiServiceBackendValidator } from "./validate-ai-service-backend.js";
 import { backendValidator } from "./validate-backend.js";
 import { backendSecurityPolicyValidator } from "./validate-backend-security-policy.js";
 import { backendTLSPolicyValidator } from "./validate-backend-tls-policy.js";
+import { backendTrafficPolicyValidator } from "./validate-backend-traffic-policy.js";
 import { clientTrafficPolicyValidator } from "./validate-client-traffic-policy.js";
 import { gatewayValidator } from "./validate-gateway.js";
 import { gatewayConfigValidator } from "./validate-gateway-config.js";
@@ -59,6 +60,10 @@ const READ_KINDS: ReadonlyMap<string, ReadKind> = new Map([
   ],
   [`${ENVOY_GATEWAY_GROUP}/Backend`, { versions: ["v1alpha1"], validator: backendValidator }],
   [
+    `${ENVOY_GATEWAY_GROUP}/BackendTrafficPolicy`,
+    { versions: ["v1alpha1"], validator: backendTrafficPolicyValidator },
+  ],
+  [
     `${ENVOY_GATEWAY_GROUP}/ClientTrafficPolicy`,
     { versions: ["v1alpha1"], validator: clientTrafficPolicyValidator },
   ],
@@ -68,7 +73,7 @@ const READ_KINDS: ReadonlyMap<string, ReadKind> = new Map([
 
 /**
  * API groups whose other kinds a standalone gateway has no use for (workloads, RBAC, GatewayClass,
- * EnvoyProxy, HTTPRoute, BackendTrafficPolicy, InferenceObjective ...): read and set aside.
+ * EnvoyProxy, HTTPRoute, SecurityPolicy, InferenceObjective ...): read and set aside.
  */
 const KNOWN_GROUPS = new Set([
   "",

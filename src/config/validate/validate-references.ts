@@ -1,3 +1,9 @@
+import {
+  appliedTargets,
+  backendTrafficPolicyOrder,
+  isGatewayRef,
+  isRouteRef,
+} from "../compile-traffic-policies.js";
 import type { FieldError } from "../field-error.js";
 import {
   AIGW_GROUP,
@@ -44,10 +50,12 @@ const POLICY_SECRETS: Record<string, { path: string[]; key: string }> = {
  * Cross-reference checks: the references of `checked` must resolve among `available` (which also
  * holds objects aigw does not read itself, such as ConfigMaps). What serving needs is an error: a
  * route's backend, a backend's Backend, a credential's Secret, an HTTPS certificate, a CA bundle,
- * and a credential policy aimed at an AIServiceBackend that is not there (most likely a typo that
- * leaves the intended backend without credentials). What only decorates is a warning: TLS and
- * traffic policies aimed at absent objects, a missing GatewayConfig, and InferencePools, which
- * come from the inference extension's own manifests.
+ * a credential policy aimed at an AIServiceBackend that is not there (most likely a typo that
+ * leaves the intended backend without credentials), and for the same reason a BackendTrafficPolicy
+ * aimed at a route or Gateway that is not there (the route would run without its retries and
+ * failover). What only decorates is a warning: TLS and client traffic policies aimed at absent
+ * objects, a missing GatewayConfig, and InferencePools, which come from the inference extension's
+ * own manifests.
  */
 export function validateReferences(
   checked: readonly Resource[],
@@ -56,6 +64,7 @@ export function validateReferences(
   const checker = new ReferenceChecker(available);
   for (const r of checked) checker.check(r);
   checker.checkPolicyConflicts();
+  checker.checkTrafficPolicyConflicts();
   return { errors: checker.errors, warnings: checker.warnings, used: checker.used };
 }
 
@@ -67,6 +76,8 @@ class ReferenceChecker {
   private readonly hasGateways: boolean;
   /** AIServiceBackend / InferencePool key -> the policies targeting it, in configuration order. */
   private readonly policiesByTarget = new Map<string, { policy: Resource; path: string }[]>();
+  /** "Gateway ns/name" or "AIGatewayRoute ns/name" -> the BackendTrafficPolicies aimed at it. */
+  private readonly trafficPoliciesByTarget = new Map<string, { policy: Resource; path: string }[]>();
 
   constructor(resources: readonly Resource[]) {
     this.index = new ResourceIndex(resources);
@@ -87,6 +98,7 @@ class ReferenceChecker {
     else if (key === `${ENVOY_GATEWAY_GROUP}/Backend`)
       this.checkCABundles(r, dig(r.spec, ["tls"]), "spec.tls");
     else if (key === `${ENVOY_GATEWAY_GROUP}/ClientTrafficPolicy`) this.checkClientTrafficPolicy(r);
+    else if (key === `${ENVOY_GATEWAY_GROUP}/BackendTrafficPolicy`) this.checkBackendTrafficPolicy(r);
   }
 
   private checkAIGatewayRoute(r: Resource): void {
@@ -244,6 +256,79 @@ class ReferenceChecker {
       if (ref.group !== GATEWAY_API_GROUP || ref.kind !== "Gateway") continue;
       const path = i < 0 ? "spec.targetRef.name" : `spec.targetRefs[${i}].name`;
       this.expect(r, "Gateway", { name: ref.name }, path, "warning");
+    }
+  }
+
+  /**
+   * A BackendTrafficPolicy's route target (kind HTTPRoute, named after the AIGatewayRoute whose
+   * HTTPRoute the original generates, or kind AIGatewayRoute) must name an AIGatewayRoute of the
+   * policy's namespace; a Gateway target a Gateway of it, once the configuration has any. An
+   * HTTPRoute that is itself in the files is no error, but aigw does not serve it.
+   */
+  private checkBackendTrafficPolicy(r: Resource): void {
+    const namespace = namespaceOf(r);
+    const refs: [string, Ref][] = entries(r.spec?.targetRefs).map(([i, ref]) => [
+      `spec.targetRefs[${i}]`,
+      ref,
+    ]);
+    const single = dig(r.spec, ["targetRef"]);
+    if (single) refs.unshift(["spec.targetRef", single]);
+    const applied = new Set(appliedTargets(r));
+    for (const [path, ref] of refs) {
+      if (typeof ref.name !== "string" || ref.name === "") continue;
+      const target = `${namespace}/${ref.name}`;
+      if (isGatewayRef(ref)) {
+        const found = this.expect(
+          r,
+          "Gateway",
+          { name: ref.name },
+          `${path}.name`,
+          this.hasGateways ? "error" : "warning",
+        );
+        if (found && applied.has(ref)) this.addTrafficTarget(`Gateway ${target}`, r, path);
+      } else if (isRouteRef(ref)) {
+        const route = this.index.get("AIGatewayRoute", namespace, ref.name);
+        const httpRoute = this.index.get("HTTPRoute", namespace, ref.name);
+        if (route) {
+          this.used.add(route);
+          if (applied.has(ref)) this.addTrafficTarget(`AIGatewayRoute ${target}`, r, path);
+        } else if (
+          ref.kind === "HTTPRoute" &&
+          httpRoute &&
+          groupOf(httpRoute.apiVersion) === GATEWAY_API_GROUP
+        ) {
+          const detail = `HTTPRoute ${target} is not served by aigw (it serves AIGatewayRoutes); this target applies to nothing`;
+          this.report(r, "warning", invalidField(`${path}.name`, ref.name, detail));
+        } else {
+          const what =
+            ref.kind === "HTTPRoute"
+              ? `AIGatewayRoute ${target}, whose generated HTTPRoute this targets,`
+              : `AIGatewayRoute ${target}`;
+          this.report(r, "error", notFound(`${path}.name`, ref.name, what));
+        }
+      }
+    }
+  }
+
+  private addTrafficTarget(target: string, policy: Resource, path: string): void {
+    const list = this.trafficPoliciesByTarget.get(target) ?? [];
+    if (!list.some((p) => p.policy === policy)) list.push({ policy, path });
+    this.trafficPoliciesByTarget.set(target, list);
+  }
+
+  /**
+   * Two BackendTrafficPolicies on one target: as Envoy Gateway, the oldest (then by namespace and
+   * name) attaches and the others do not, which a warning on each of those says.
+   */
+  checkTrafficPolicyConflicts(): void {
+    for (const [target, list] of this.trafficPoliciesByTarget) {
+      if (list.length < 2) continue;
+      const sorted = [...list].sort((a, b) => backendTrafficPolicyOrder(a.policy, b.policy));
+      const winner = sorted[0]!.policy;
+      for (const { policy, path } of sorted.slice(1)) {
+        const detail = `Unable to target ${target}, another BackendTrafficPolicy (${key(winner)}) has already attached to it`;
+        this.report(policy, "warning", invalidField(path, "object", detail));
+      }
     }
   }
 
