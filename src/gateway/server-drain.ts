@@ -1,8 +1,9 @@
 import type { Server, ServerResponse } from "node:http";
 
 /**
- * The data plane's requests in flight and the graceful drain of its server. `track` is called for every request
- * (one Set entry and one 'close' listener; 'close' fires once per response, finished or cut).
+ * The data plane's requests in flight and the graceful drain of its server. `track` is called for
+ * every request (one Set entry and one 'close' listener; 'close' fires once per response, finished
+ * or cut).
  *
  * A drain closes the listening socket (new connections are refused; Node also closes the
  * connections idle at that moment), marks every response not yet started and every request that
@@ -16,6 +17,17 @@ export class ServerDrain {
   private wakeWhenIdle: (() => void) | undefined;
   private running: Promise<number> | undefined;
   private cutNow: ((delayMs: number) => void) | undefined;
+  /** One 'close' listener for every response (the emitter is `this`): tracking allocates no closure. */
+  private readonly release: (this: ServerResponse) => void;
+
+  constructor() {
+    const open = this.open;
+    const drain = this;
+    this.release = function release(this: ServerResponse): void {
+      open.delete(this);
+      if (open.size === 0) drain.wakeWhenIdle?.();
+    };
+  }
 
   /** True from the start of a drain. */
   get isDraining(): boolean {
@@ -29,13 +41,8 @@ export class ServerDrain {
 
   track(res: ServerResponse): void {
     this.open.add(res);
-    res.on("close", () => this.release(res));
+    res.on("close", this.release);
     if (this.draining) res.setHeader("connection", "close");
-  }
-
-  private release(res: ServerResponse): void {
-    this.open.delete(res);
-    if (this.open.size === 0) this.wakeWhenIdle?.();
   }
 
   /**
