@@ -326,7 +326,7 @@ export class AttemptLoop implements AttemptSink {
     this.current = undefined;
     const policy = this.s.route.traffic;
     // The no-policy tier failover goes to another provider at once; a policy's retries back off.
-    const delay = policy.source === undefined ? 0 : backOffMs(this.retries, policy.retry);
+    const delay = policy.retry.failoverStatusToNextTier ? 0 : backOffMs(this.retries, policy.retry);
     if (delay <= 0) {
       this.attempt(next);
       return;

@@ -7,7 +7,7 @@ import { AttemptLoop } from "./attempt-loop.js";
 import { GatewayError } from "./gateway-error.js";
 import { matchRoute, requestHost } from "./match-route.js";
 import type { ClientCall } from "./prepare-attempt.js";
-import { BodyTooLargeError, readRequestBody } from "./read-request-body.js";
+import { BodyTooLargeError, discardRemainingBody, readRequestBody } from "./read-request-body.js";
 import { type AdmissionContext, admitAll, settleAll } from "./request-policy.js";
 import type { RequestRecord } from "./request-record.js";
 import { JSON_TYPE, sendBody } from "./send-response.js";
@@ -115,6 +115,10 @@ async function readCall(
     raw = await readRequestBody(req, bodyLimit);
   } catch (err) {
     if (err instanceof BodyTooLargeError) {
+      // Read (and drop, bounded) what the client is still sending before answering: a 413 written
+      // with `connection: close` closes the socket at once, and a client still writing gets EPIPE
+      // instead of the answer.
+      await discardRemainingBody(req);
       res.setHeader("connection", "close");
       throw new GatewayError(413, "PayloadTooLarge", err.message, "body_too_large");
     }

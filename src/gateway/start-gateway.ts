@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { basename, dirname } from "node:path";
 import { type ConfigSource, loadSnapshot } from "../config/load-snapshot.js";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
+import { ActiveHealthChecker, activeChecksOf, backendKeysOf } from "../upstream/active-health-checker.js";
 import { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { DispatcherCache } from "../upstream/dispatcher-cache.js";
 import { AccessLogWriter } from "./access-log-writer.js";
@@ -63,7 +64,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     options.onRequest?.(record);
     if (accessLog) accessLog(formatAccessLog(record, new Date(Date.now() - record.durationMs)));
   };
-  const context: GatewayContext = { report, health: new BackendHealthRegistry(), log };
+  const health = new BackendHealthRegistry();
+  const checker = new ActiveHealthChecker(health);
+  /** Backend health follows the configuration: state of removed backends goes, active checks start or stop. */
+  const applyHealth = (s: RuntimeSnapshot): void => {
+    health.retainOnly(backendKeysOf(s));
+    checker.sync(activeChecksOf(s));
+  };
+  applyHealth(snapshot);
+  const context: GatewayContext = { report, health, log };
   const inFlight = new ServerDrain();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight.track(res);
@@ -102,6 +111,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }
       snapshot = next;
       generation = next.generation;
+      applyHealth(next);
       log(`aigw: configuration reloaded (generation ${generation})`);
       return { ok: true };
     } catch (err) {
@@ -133,6 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return shutdown;
     }
     for (const w of watchers) w.close();
+    checker.stop();
     shutdown = inFlight.drain(server, timeoutMs).then(async (forced) => {
       await closeServer(admin);
       await dispatchers.closeAll();

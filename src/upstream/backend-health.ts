@@ -61,9 +61,13 @@ export class BackendHealth {
     }
     // As Envoy without split_external_local_origin_errors: a local-origin failure is also a gateway
     // error and a 5xx (Envoy answers it 503); a plain 500 breaks a run of gateway errors.
-    this.consecutive5xx += 1;
-    this.consecutiveGateway = outcome === "5xx" ? 0 : this.consecutiveGateway + 1;
-    this.consecutiveLocal = outcome === "local-origin" ? this.consecutiveLocal + 1 : 0;
+    // With splitExternalLocalOriginErrors, local-origin failures count only toward their own detector.
+    const local = outcome === "local-origin";
+    if (!(local && policy.splitExternalLocalOriginErrors)) {
+      this.consecutive5xx += 1;
+      this.consecutiveGateway = outcome === "5xx" ? 0 : this.consecutiveGateway + 1;
+    }
+    this.consecutiveLocal = local ? this.consecutiveLocal + 1 : 0;
     const tripped =
       reached(this.consecutive5xx, policy.consecutive5xxErrors) ||
       reached(this.consecutiveGateway, policy.consecutiveGatewayErrors) ||

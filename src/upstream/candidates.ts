@@ -69,7 +69,8 @@ export class Candidates {
 
   private advance(): CompiledBackendRef | undefined {
     const perTier = this.policy.retry.numAttemptsPerPriority;
-    const wrap = this.policy.source !== undefined;
+    // failoverStatusToNextTier is the no-policy default's mark; a BackendTrafficPolicy `retry` clears it.
+    const wrap = !this.policy.retry.failoverStatusToNextTier;
     for (let laps = 0; laps < 2; ) {
       if (this.tier >= this.tiers.length) {
         if (!wrap) return undefined;

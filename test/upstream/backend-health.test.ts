@@ -67,3 +67,19 @@ test("the registry keeps one state per backend and forgets removed ones", () => 
   r.retainOnly(["default/b"]);
   assert.equal(r.get("default/a").inFlight, 0);
 });
+
+test("with splitExternalLocalOriginErrors, local-origin failures do not feed the 5xx detector", () => {
+  const split = { ...passive, splitExternalLocalOriginErrors: true, consecutiveLocalOriginFailures: 0 };
+  const h = new BackendHealth("default/b");
+  for (let i = 0; i < 5; i++) assert.equal(h.record("local-origin", split, 0, true), false);
+  const joined = new BackendHealth("default/c");
+  const unsplit = { ...split, splitExternalLocalOriginErrors: false };
+  h.record("5xx", unsplit, 0, true);
+  joined.record("local-origin", unsplit, 0, true);
+  joined.record("local-origin", unsplit, 0, true);
+  assert.equal(
+    joined.record("local-origin", unsplit, 0, true),
+    true,
+    "three failures reach consecutive5xxErrors",
+  );
+});

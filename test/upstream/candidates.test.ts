@@ -16,7 +16,7 @@ function withPolicy(
   return {
     ...DEFAULT_TRAFFIC_POLICY,
     source: "default/btp",
-    retry: { ...DEFAULT_TRAFFIC_POLICY.retry, ...retry },
+    retry: { ...DEFAULT_TRAFFIC_POLICY.retry, failoverStatusToNextTier: false, ...retry },
     ...extra,
   };
 }
@@ -41,6 +41,12 @@ test("within a tier the order is a weighted shuffle without repeats", () => {
   assert.deepEqual(keys(c, 2), ["b", "a"]);
   const d = new Candidates(tiers, DEFAULT_TRAFFIC_POLICY, new BackendHealthRegistry(), 0, () => 0.1);
   assert.deepEqual(keys(d, 2), ["a", "b"]);
+});
+
+test("a policy without `retry` keeps the default's try-each-once order", () => {
+  const policy: TrafficPolicy = { ...DEFAULT_TRAFFIC_POLICY, source: "default/only-health-check" };
+  const c = new Candidates([[ref("a")]], policy, new BackendHealthRegistry(), 0);
+  assert.deepEqual(keys(c, 2), ["a", undefined]);
 });
 
 test("a user's retry policy wraps around to retry the same backends", () => {
