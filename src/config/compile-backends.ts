@@ -4,7 +4,8 @@ import type { DispatcherCache, OriginSettings } from "../upstream/dispatcher-cac
 import type { BodyMutationSpec, MutationSpec } from "./compile-routes.js";
 import type { Resource } from "./resource.js";
 import type { ResourceIndex } from "./resource-index.js";
-import type { CompiledBackend, CredentialInjector } from "./snapshot.js";
+import type { CredentialInjector } from "../credentials/credential-injector.js";
+import type { CompiledBackend } from "./snapshot.js";
 
 interface AIServiceBackendSpec {
   schema?: { name?: string; prefix?: string; version?: string };

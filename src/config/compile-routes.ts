@@ -1,4 +1,5 @@
-import { compileCosts } from "../limits/compute-costs.js";
+import { type CostSpec, compileCosts } from "../limits/compute-costs.js";
+import { compileHostMatcher } from "./compile-host-matcher.js";
 import type { TrafficPolicyLookup } from "./compile-traffic-policies.js";
 import { parseDuration } from "./parse-duration.js";
 import type { Resource } from "./resource.js";
@@ -8,7 +9,6 @@ import type {
   CompiledBackendRef,
   CompiledRoute,
   CompiledRule,
-  CostSpec,
   HeaderMatcher,
   HeaderMutation,
 } from "./snapshot.js";
@@ -75,7 +75,7 @@ export function compileRoute(route: Resource, ctx: RouteCompileContext): Compile
   const costs = mergeCosts(ctx.globalCosts, spec.llmRequestCosts ?? []);
   return {
     key,
-    hostnames: spec.hostnames?.length ? spec.hostnames.map((h) => h.toLowerCase()) : undefined,
+    matchesHost: compileHostMatcher(spec.hostnames),
     rules,
     costs,
     computeCosts: compileCosts(costs),

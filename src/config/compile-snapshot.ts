@@ -7,7 +7,8 @@ import { compileTrafficPolicies } from "./compile-traffic-policies.js";
 import { parseQuantity } from "./parse-quantity.js";
 import { GATEWAY_CONFIG_ANNOTATION, type Resource } from "./resource.js";
 import { ResourceIndex } from "./resource-index.js";
-import type { CostSpec, ListenerSpec, RuntimeSnapshot } from "./snapshot.js";
+import type { CostSpec } from "../limits/compute-costs.js";
+import type { ListenerSpec, RuntimeSnapshot } from "./snapshot.js";
 
 export const DEFAULT_PORT = 1975;
 export const DEFAULT_BODY_LIMIT = 50 * 1024 * 1024;

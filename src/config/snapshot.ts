@@ -1,6 +1,7 @@
 import type { Dispatcher } from "undici";
+import type { CredentialInjector } from "../credentials/credential-injector.js";
 import type { RequestPolicy } from "../gateway/request-policy.js";
-import type { CostCalculator } from "../limits/compute-costs.js";
+import type { CostCalculator, CostSpec } from "../limits/compute-costs.js";
 import type { BackendSchema, SchemaTranslators } from "../providers/translator.js";
 import type { TrafficPolicy } from "../upstream/traffic-policy.js";
 
@@ -31,8 +32,8 @@ export interface ListenerSpec {
 export interface CompiledRoute {
   /** "namespace/name". */
   readonly key: string;
-  /** Lower-case hostnames the route serves, or undefined for any host. */
-  readonly hostnames: readonly string[] | undefined;
+  /** Whether the route serves a request for this host (its Host without port, lower-cased). */
+  readonly matchesHost: (host: string | undefined) => boolean;
   readonly rules: readonly CompiledRule[];
   /** Request costs configured for this route (route level merged over GatewayConfig global ones). */
   readonly costs: readonly CostSpec[];
@@ -46,19 +47,6 @@ export interface CompiledRoute {
   readonly traffic: TrafficPolicy;
   /** What admits and settles each request of this route (limits, ledger ...); often empty. */
   readonly policies: readonly RequestPolicy[];
-}
-
-export interface CostSpec {
-  metadataKey: string;
-  type:
-    | "InputToken"
-    | "CachedInputToken"
-    | "CacheCreationInputToken"
-    | "OutputToken"
-    | "TotalToken"
-    | "ReasoningToken"
-    | "CEL";
-  cel?: string;
 }
 
 export interface CompiledRule {
@@ -126,25 +114,4 @@ export interface CompiledBackend {
   readonly dispatcher: Dispatcher;
   /** Adds upstream credentials to the outgoing headers; undefined when no policy targets the backend. */
   readonly credentials: CredentialInjector | undefined;
-}
-
-/** Adds credentials to an upstream request; asynchronous only when it must fetch something (tokens). */
-export interface CredentialInjector {
-  /** Header names (lower-case) clients use to override this credential; stripped before upstream. */
-  readonly overrideHeaders: readonly string[];
-  inject(req: OutgoingRequest): void | Promise<void>;
-}
-
-/** The upstream request as it is about to be sent, for credential injection and signing. */
-export interface OutgoingRequest {
-  method: string;
-  /** Path and query as sent, e.g. "/model/x/converse". */
-  readonly path: string;
-  /** The backend's host[:port] as the Host header names it by default, e.g. "bedrock-runtime.us-east-1.amazonaws.com". */
-  readonly authority: string;
-  /** Lower-case header name -> value; inject() may add or change entries. */
-  headers: Record<string, string>;
-  body: Buffer | string;
-  /** The client's headers, for credentialOverride.fromRequestHeaders. */
-  clientHeaders: Record<string, string | string[] | undefined>;
 }

@@ -1,7 +1,7 @@
 import type { Resource } from "../config/resource.js";
 import type { ResourceIndex } from "../config/resource-index.js";
-import type { CredentialInjector } from "../config/snapshot.js";
 import type { createAwsCredentialInjector } from "./aws/create-aws-credential-injector.js";
+import type { CredentialInjector } from "./credential-injector.js";
 import { createHeaderCredentialInjector } from "./header-credential-injector.js";
 
 /** Per BackendSecurityPolicy type: the spec field, the upstream header, and the default override header. */

@@ -1,4 +1,5 @@
-import type { CredentialInjector, OutgoingRequest } from "../config/snapshot.js";
+import { firstValue } from "../util/first-value.js";
+import type { CredentialInjector, OutgoingRequest } from "./credential-injector.js";
 import { MissingCredentialError } from "./missing-credential-error.js";
 
 /**
@@ -26,8 +27,7 @@ export function createHeaderCredentialInjector(spec: HeaderCredentialSpec): Cred
     overrideHeaders: overrideHeader ? [overrideHeader] : [],
     inject(req: OutgoingRequest): void {
       if (overrideHeader) {
-        const fromClient = req.clientHeaders[overrideHeader];
-        const value = Array.isArray(fromClient) ? fromClient[0] : fromClient;
+        const value = firstValue(req.clientHeaders[overrideHeader]);
         if (value) {
           req.headers[spec.header] = `${spec.prefix}${value}`;
           return;

@@ -14,7 +14,7 @@ export function listModels(snapshot: RuntimeSnapshot, host: string | undefined):
   const seen = new Set<string>();
   const out: ListedModel[] = [];
   for (const route of snapshot.routes) {
-    if (!hostMatches(route.hostnames, host)) continue;
+    if (!route.matchesHost(host)) continue;
     for (const rule of route.rules) {
       for (const id of rule.models) {
         if (seen.has(id)) continue;
@@ -47,18 +47,4 @@ export function anthropicModelList(models: ListedModel[]): string {
     first_id: models[0]?.id ?? null,
     last_id: models[models.length - 1]?.id ?? null,
   });
-}
-
-/**
- * Gateway API hostname matching: exact, or a leading "*." wildcard matching one or more labels.
- * `host` is the request's Host without port, lower-cased.
- */
-export function hostMatches(hostnames: readonly string[] | undefined, host: string | undefined): boolean {
-  if (!hostnames) return true;
-  if (!host) return false;
-  for (const h of hostnames) {
-    if (h === host) return true;
-    if (h.startsWith("*.") && host.endsWith(h.slice(1)) && host.length > h.length - 1) return true;
-  }
-  return false;
 }

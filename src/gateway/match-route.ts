@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { MODEL_HEADER } from "../config/compile-routes.js";
 import type { CompiledRoute, CompiledRule, RuntimeSnapshot } from "../config/snapshot.js";
-import { hostMatches } from "../endpoints/list-models.js";
+import { firstValue } from "../util/first-value.js";
 
 export interface RouteMatch {
   route: CompiledRoute;
@@ -20,11 +20,10 @@ export function matchRoute(
 ): RouteMatch | undefined {
   const headerValue = (name: string): string | undefined => {
     if (name === MODEL_HEADER) return model;
-    const v = headers[name];
-    return Array.isArray(v) ? v[0] : v;
+    return firstValue(headers[name]);
   };
   for (const route of snapshot.routes) {
-    if (!hostMatches(route.hostnames, host)) continue;
+    if (!route.matchesHost(host)) continue;
     for (const rule of route.rules) {
       if (ruleMatches(rule, headerValue)) return { route, rule };
     }

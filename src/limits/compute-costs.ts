@@ -1,6 +1,19 @@
-import type { CostSpec } from "../config/snapshot.js";
 import type { TokenUsage } from "../usage/token-usage.js";
 import { type CostVariables, compileCostExpression } from "./compile-cost-expression.js";
+
+/** One `llmRequestCosts` entry of a route or of GatewayConfig `globalLLMRequestCosts`. */
+export interface CostSpec {
+  metadataKey: string;
+  type:
+    | "InputToken"
+    | "CachedInputToken"
+    | "CacheCreationInputToken"
+    | "OutputToken"
+    | "TotalToken"
+    | "ReasoningToken"
+    | "CEL";
+  cel?: string;
+}
 
 export type CostCalculator = (vars: CostVariables) => Record<string, number>;
 

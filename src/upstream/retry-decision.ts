@@ -1,3 +1,4 @@
+import { firstValue } from "../util/first-value.js";
 import type { AttemptOutcome } from "./backend-health.js";
 import type { RetryPolicy, RetryTrigger } from "./traffic-policy.js";
 
@@ -68,7 +69,7 @@ export function retryAfterMs(
   nowEpochMs: number,
   maxMs: number,
 ): number | undefined {
-  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  const value = firstValue(header)?.trim();
   if (!value) return undefined;
   let ms: number;
   if (/^\d+$/.test(value)) ms = Number(value) * 1000;

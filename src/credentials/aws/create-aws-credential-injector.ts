@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { CredentialInjector, OutgoingRequest } from "../../config/snapshot.js";
+import { firstValue } from "../../util/first-value.js";
+import type { CredentialInjector, OutgoingRequest } from "../credential-injector.js";
 import { MissingCredentialError } from "../missing-credential-error.js";
 import type { AwsCredentials } from "./aws-credentials.js";
 import { type AwsCredentialChain, awsDefaultChain } from "./aws-default-chain.js";
@@ -143,7 +144,5 @@ async function fromDefaultChain(chain: AwsCredentialChain): Promise<AwsCredentia
 }
 
 function header(req: OutgoingRequest, name: string): string | undefined {
-  const value = req.clientHeaders[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first?.trim() || undefined;
+  return firstValue(req.clientHeaders[name])?.trim() || undefined;
 }

@@ -1,5 +1,5 @@
 import { hash } from "node:crypto";
-import type { OutgoingRequest } from "../../config/snapshot.js";
+import type { OutgoingRequest } from "../credential-injector.js";
 import type { AwsCredentials } from "./aws-credentials.js";
 import { SignerCache } from "./signer-cache.js";
 

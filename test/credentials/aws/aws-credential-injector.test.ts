@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
-import type { OutgoingRequest } from "../../../src/config/snapshot.js";
 import type { AwsCredentials } from "../../../src/credentials/aws/aws-credentials.js";
 import type { AwsCredentialChain } from "../../../src/credentials/aws/aws-default-chain.js";
 import {
@@ -13,6 +12,7 @@ import {
   createAwsCredentialInjector,
   InvalidAwsCredentialsFileError,
 } from "../../../src/credentials/aws/create-aws-credential-injector.js";
+import type { OutgoingRequest } from "../../../src/credentials/credential-injector.js";
 import { MissingCredentialError } from "../../../src/credentials/missing-credential-error.js";
 import { type FakeBedrock, startFakeBedrock } from "../../support/fake-bedrock.js";
 

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { request } from "undici";
-import type { OutgoingRequest } from "../../../src/config/snapshot.js";
 import { createAwsCredentialInjector } from "../../../src/credentials/aws/create-aws-credential-injector.js";
+import type { OutgoingRequest } from "../../../src/credentials/credential-injector.js";
 import { MissingCredentialError } from "../../../src/credentials/missing-credential-error.js";
 import { EXAMPLE_CREDENTIALS, type FakeBedrock, startFakeBedrock } from "../../support/fake-bedrock.js";
 

@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
 import { test } from "node:test";
-import type { OutgoingRequest } from "../../../src/config/snapshot.js";
 import { signAwsRequest } from "../../../src/credentials/aws/sign-aws-request.js";
+import type { OutgoingRequest } from "../../../src/credentials/credential-injector.js";
 
 const CREDENTIALS = {
   accessKeyId: "AKIDEXAMPLE",
