@@ -270,15 +270,15 @@ export class AttemptLoop implements AttemptSink {
           : failure === "timeout"
             ? "upstream request timeout"
             : `upstream reset after the stream started: ${describeUpstreamError(error)}`;
-      this.noteAttempt(this.prepared!.ref.backend.key, this.status, failure);
+      this.noteAttempt(this.prepared!.ref.backend.key, this.status, logCodeOf(failure));
       this.endStreamWithError(
         failure === "idle_timeout" || failure === "timeout" ? 504 : 502,
-        failure,
+        logCodeOf(failure),
         message,
       );
       return;
     }
-    this.onFailedBeforeCommit(failure, failure, error);
+    this.onFailedBeforeCommit(failure, logCodeOf(failure), error);
   }
 
   // ---- decisions --------------------------------------------------------------------------------
@@ -498,6 +498,16 @@ export class AttemptLoop implements AttemptSink {
     this.s.res.off("close", this.onClientClose);
     this.s.done(this.s.record);
   }
+}
+
+/**
+ * A failure in the access log's vocabulary (record.error and each attempt's error): a refused or
+ * failed connection is `upstream_unreachable`, a broken one `upstream_reset`; timeouts keep their name.
+ */
+function logCodeOf(failure: AttemptFailure): string {
+  if (failure === "connect_failure") return "upstream_unreachable";
+  if (failure === "reset" || failure === "refused_stream") return "upstream_reset";
+  return failure;
 }
 
 /** What the client is told when no attempt could answer, Envoy's wording where it has one. */
