@@ -1,18 +1,30 @@
 import { openAIErrorBody } from "../../api/openai-error.js";
 import { emptyUsage } from "../../usage/token-usage.js";
-import { findTopLevelValue } from "../../util/find-top-level-value.js";
+import { type Span, scanTopLevelObject, topLevelKey } from "../../util/find-top-level-value.js";
 import { SseReader } from "../../util/sse-reader.js";
-import type { ResponseContext, ResponseTranslator, TranslatedBody } from "../translator.js";
+import {
+  type ResponseContext,
+  type ResponseTranslator,
+  type TranslatedBody,
+  UpstreamProtocolError,
+} from "../translator.js";
 import { convertOpenAIUsage, type OpenAIUsage } from "./convert-openai-usage.js";
+
+/** The top-level fields of a whole answer that are read: usage, then model. */
+const ANSWER_KEYS = [topLevelKey("usage"), topLevelKey("model")];
+/** Their spans, filled by each body() and read at once (the scan is synchronous). */
+const spans: (Span | undefined)[] = [undefined, undefined];
 
 /** Markers a stream event must contain before it is worth parsing for usage ("usage":null is common). */
 const USAGE_MARKERS = ['"usage":{', '"usage": {'] as const;
 
 /**
  * The response side of every OpenAI -> OpenAI passthrough: bytes go to the client unchanged; usage
- * and the response model are read as they pass. A whole answer is not parsed: only the spans of its
- * top-level `usage` and `model` are. Streams are scanned event by event and only events that carry a
- * usage object are parsed, so the per-chunk cost stays small.
+ * and the response model are read as they pass. A whole answer is not parsed: one scan checks that
+ * it is a JSON object (a 2xx answer that is not, such as an HTML page or JSON cut off, is
+ * UpstreamProtocolError) and finds the spans of its top-level `usage` and `model`, and only those are
+ * parsed. Streams are scanned event by event and only events that carry a usage object are parsed,
+ * so the per-chunk cost stays small.
  */
 export function openAIPassthroughResponse(ctx: ResponseContext): ResponseTranslator {
   return new OpenAIPassthroughResponse(ctx);
@@ -46,12 +58,16 @@ class OpenAIPassthroughResponse implements ResponseTranslator {
         body: openAIErrorBody(status, "OpenAIBackendError", message),
       };
     }
-    if (body[0] === 0x7b /* { */) {
-      const usage = spanJson(body, "usage") as OpenAIUsage | undefined;
-      if (usage && typeof usage === "object") convertOpenAIUsage(usage, this.usage);
-      const model = spanJson(body, "model");
-      if (typeof model === "string") this.model = model;
+    // One pass checks that the answer is a JSON object and finds its usage and model. A 3xx (which
+    // an OpenAI API never sends) passes as it is, whatever it holds.
+    if (!scanTopLevelObject(body, ANSWER_KEYS, spans)) {
+      if (status >= 300) return { status, contentType, body };
+      throw new UpstreamProtocolError("the upstream's answer is not a JSON object");
     }
+    const usage = spanJson(body, spans[0]) as OpenAIUsage | null | undefined;
+    if (usage && typeof usage === "object") convertOpenAIUsage(usage, this.usage);
+    const model = spanJson(body, spans[1]);
+    if (typeof model === "string") this.model = model;
     return { status, contentType, body };
   }
 
@@ -83,9 +99,8 @@ function contentTypeOf(ctx: ResponseContext): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The parsed value of a top-level field, or undefined (absent, or the body is not valid JSON). */
-function spanJson(body: Buffer, key: string): unknown {
-  const span = findTopLevelValue(body, key);
+/** The parsed value of a top-level field found by scanTopLevelObject, or undefined when absent. */
+function spanJson(body: Buffer, span: Span | undefined): unknown {
   return span ? tryParse(body.toString("utf8", span.start, span.end)) : undefined;
 }
 
