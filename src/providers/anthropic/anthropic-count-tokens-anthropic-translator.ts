@@ -1,6 +1,12 @@
 import { emptyUsage } from "../../usage/token-usage.js";
 import { openAIPassthroughRequest } from "../openai/openai-passthrough-request.js";
-import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
+import {
+  type ResponseContext,
+  type ResponseTranslator,
+  type TranslatedBody,
+  type Translator,
+  UpstreamProtocolError,
+} from "../translator.js";
 import { anthropicPassthroughHeaders } from "./anthropic-version.js";
 import { passAnthropicError } from "./pass-anthropic-error.js";
 
@@ -35,11 +41,16 @@ function countTokensPassthroughResponse(ctx: ResponseContext): ResponseTranslato
   };
 }
 
+/** The count of a 2xx answer, 0 when it has none; UpstreamProtocolError when the body is not a JSON object. */
 function readInputTokens(body: Buffer): number {
+  let parsed: { input_tokens?: unknown } | null;
   try {
-    const parsed = JSON.parse(body.toString("utf8")) as { input_tokens?: unknown };
-    return typeof parsed.input_tokens === "number" ? parsed.input_tokens : 0;
-  } catch {
-    return 0;
+    parsed = JSON.parse(body.toString("utf8")) as { input_tokens?: unknown } | null;
+  } catch (err) {
+    throw new UpstreamProtocolError(`the upstream's answer is not JSON: ${(err as Error).message}`);
   }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new UpstreamProtocolError("the upstream's answer is not a JSON object");
+  }
+  return typeof parsed.input_tokens === "number" ? parsed.input_tokens : 0;
 }

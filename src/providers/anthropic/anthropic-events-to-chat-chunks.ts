@@ -128,9 +128,11 @@ export class AnthropicEventsToChatChunks {
         return ": ping\n\n";
       case "error": {
         this.failed = true;
-        const type = event.error?.type ?? "api_error";
+        const error = event.error as { type?: unknown; message?: unknown } | null | undefined;
+        const type = typeof error?.type === "string" ? error.type : "api_error";
+        const message = typeof error?.message === "string" ? error.message : "";
         const status = mapAnthropicErrorTypeToStatus(type);
-        return `data: ${openAIErrorBody(status, type, event.error?.message ?? "")}\n\n`;
+        return `data: ${openAIErrorBody(status, type, message)}\n\n`;
       }
       default:
         return "";

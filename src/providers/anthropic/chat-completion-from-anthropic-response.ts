@@ -1,7 +1,12 @@
-import { openAIErrorBody } from "../../api/openai-error.js";
 import type { TokenUsage } from "../../usage/token-usage.js";
 import { createdFromDateHeader } from "../created-from-date-header.js";
-import type { ResponseContext, ResponseTranslator, TranslatedBody } from "../translator.js";
+import { parseUpstreamJson } from "../json-depth-limit.js";
+import {
+  type ResponseContext,
+  type ResponseTranslator,
+  type TranslatedBody,
+  UpstreamProtocolError,
+} from "../translator.js";
 import { AnthropicEventsToChatChunks } from "./anthropic-events-to-chat-chunks.js";
 import type { AnthropicMessage, AnthropicStreamEvent } from "./anthropic-wire-types.js";
 import { convertAnthropicMessageToChatCompletion } from "./convert-anthropic-message-to-chat-completion.js";
@@ -19,19 +24,20 @@ export interface AnthropicBackend {
   events(): AnthropicEventSource;
   /** An error answer (status >= 400) in the OpenAI envelope. */
   errorBody(status: number, headers: ResponseContext["headers"], body: Buffer): string;
-  /** The error type for a success answer that is not a Message. */
-  backendErrorType: string;
 }
 
 /**
  * The answer of Claude (on Anthropic or on Bedrock) to an OpenAI chat request: a Message becomes a
- * chat.completion, a stream of Message events becomes chat.completion.chunk SSE.
+ * chat.completion, a stream of Message events becomes chat.completion.chunk SSE. A 2xx answer that is
+ * not a Message, or a stream without a single event, is UpstreamProtocolError.
  */
 export class ChatCompletionFromAnthropicResponse implements ResponseTranslator {
   readonly streamContentType = "text/event-stream";
   private bufferedUsage: TokenUsage | undefined;
   private bufferedModel: string | undefined;
   private stream: { source: AnthropicEventSource; chunks: AnthropicEventsToChatChunks } | undefined;
+  /** Stream events read so far. */
+  private events = 0;
 
   constructor(
     private readonly ctx: ResponseContext,
@@ -55,19 +61,9 @@ export class ChatCompletionFromAnthropicResponse implements ResponseTranslator {
         body: this.backend.errorBody(status, this.ctx.headers, body),
       };
     }
-    let message: AnthropicMessage;
-    try {
-      message = JSON.parse(body.toString("utf8")) as AnthropicMessage;
-      if (typeof message !== "object" || message === null || !Array.isArray(message.content)) {
-        throw new SyntaxError("not a Message");
-      }
-    } catch (err) {
-      const text = `invalid response from upstream: ${(err as Error).message}`;
-      return {
-        status: 502,
-        contentType: "application/json",
-        body: openAIErrorBody(502, this.backend.backendErrorType, text),
-      };
+    const message = parseUpstreamJson(body, "the upstream's answer") as AnthropicMessage;
+    if (typeof message !== "object" || message === null || !Array.isArray(message.content)) {
+      throw new UpstreamProtocolError("the upstream's answer is not a Message");
     }
     this.bufferedUsage = convertAnthropicUsage(message.usage);
     this.bufferedModel =
@@ -84,14 +80,21 @@ export class ChatCompletionFromAnthropicResponse implements ResponseTranslator {
   chunk(chunk: Buffer): string | undefined {
     const stream = this.streamState();
     let out = "";
-    for (const event of stream.source.push(chunk)) out += stream.chunks.push(event);
+    for (const event of stream.source.push(chunk)) {
+      this.events++;
+      out += stream.chunks.push(event);
+    }
     return out || undefined;
   }
 
   end(): string | undefined {
     const stream = this.streamState();
     let out = "";
-    for (const event of stream.source.end()) out += stream.chunks.push(event);
+    for (const event of stream.source.end()) {
+      this.events++;
+      out += stream.chunks.push(event);
+    }
+    if (this.events === 0) throw new UpstreamProtocolError("the upstream stream ended without any event");
     return out + stream.chunks.end() || undefined;
   }
 

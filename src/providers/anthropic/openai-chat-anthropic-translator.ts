@@ -7,7 +7,7 @@ import { ChatCompletionFromAnthropicResponse } from "./chat-completion-from-anth
 import { convertAnthropicErrorToOpenAI } from "./convert-anthropic-error-to-openai.js";
 import { convertOpenAIRequestToAnthropic } from "./convert-openai-request-to-anthropic.js";
 
-/** The error type for Anthropic answers that are not Anthropic's JSON error. */
+/** The error type for Anthropic error answers that are not Anthropic's JSON error. */
 const ANTHROPIC_BACKEND_ERROR = "AnthropicBackendError";
 
 /**
@@ -31,6 +31,5 @@ export const openAIChatAnthropicTranslator: Translator = {
       events: () => new AnthropicSseEvents(),
       errorBody: (status, _headers, body) =>
         convertAnthropicErrorToOpenAI(status, body, ANTHROPIC_BACKEND_ERROR),
-      backendErrorType: ANTHROPIC_BACKEND_ERROR,
     }),
 };

@@ -1,10 +1,8 @@
-import { anthropicErrorBody } from "../../api/anthropic-error.js";
 import { anthropicSseEvent } from "../../api/anthropic-stream-writer.js";
 import { emptyUsage, type TokenUsage } from "../../usage/token-usage.js";
 import { AnthropicStreamUsage } from "../anthropic/convert-anthropic-usage.js";
 import { readAnthropicMessageAnswer } from "../anthropic/read-anthropic-message-answer.js";
-import { mapBedrockErrorToAnthropicType } from "../aws/map-bedrock-error-to-anthropic-type.js";
-import { readBedrockError } from "../aws/read-bedrock-error.js";
+import { anthropicErrorFromBedrock } from "../aws/anthropic-error-from-bedrock.js";
 import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
 import { BedrockInvokeStream } from "./bedrock-invoke-stream.js";
@@ -14,7 +12,7 @@ import { invokeModelPath } from "./invoke-model-target.js";
 /**
  * /v1/messages to Claude on Bedrock (InvokeModel). The Messages body is Bedrock's too, with the
  * changes invokeModelBody makes. The streamed answer comes as an AWS event stream and is rewritten
- * into Anthropic's SSE.
+ * into Anthropic's SSE. Errors keep their status; an Anthropic error body is relayed as it is.
  */
 export const anthropicMessagesAWSAnthropicTranslator: Translator = {
   request(input) {
@@ -43,11 +41,7 @@ class AnthropicMessagesFromBedrockResponse implements ResponseTranslator {
 
   body(body: Buffer): TranslatedBody {
     const status = this.ctx.status;
-    if (status >= 400) {
-      const error = readBedrockError(this.ctx.headers, body);
-      const type = mapBedrockErrorToAnthropicType(error.type, status);
-      return { status, contentType: "application/json", body: anthropicErrorBody(type, error.message) };
-    }
+    if (status >= 400) return anthropicErrorFromBedrock(status, this.ctx.headers, body);
     const answer = readAnthropicMessageAnswer(body);
     this.bufferedUsage = answer.usage;
     this.model = answer.model;
@@ -65,6 +59,8 @@ class AnthropicMessagesFromBedrockResponse implements ResponseTranslator {
   }
 
   end(): undefined {
+    // A stream without a single Anthropic event (or cut mid-frame) would otherwise end as an empty 200.
+    (this.stream ??= new BedrockInvokeStream()).end();
     return undefined;
   }
 }

@@ -1,7 +1,7 @@
 import { openAIErrorBody } from "../../api/openai-error.js";
 import { ChatCompletionFromAnthropicResponse } from "../anthropic/chat-completion-from-anthropic-response.js";
 import { convertOpenAIRequestToAnthropic } from "../anthropic/convert-openai-request-to-anthropic.js";
-import { AWS_BEDROCK_BACKEND_ERROR, readBedrockError } from "../aws/read-bedrock-error.js";
+import { readBedrockError } from "../aws/read-bedrock-error.js";
 import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { Translator } from "../translator.js";
 import { BedrockInvokeStream } from "./bedrock-invoke-stream.js";
@@ -24,12 +24,17 @@ export const openAIChatAWSAnthropicTranslator: Translator = {
     new ChatCompletionFromAnthropicResponse(ctx, {
       events: () => {
         const stream = new BedrockInvokeStream();
-        return { push: (chunk) => stream.push(chunk).map((decoded) => decoded.event), end: () => [] };
+        return {
+          push: (chunk) => stream.push(chunk).map((decoded) => decoded.event),
+          end: () => {
+            stream.end();
+            return [];
+          },
+        };
       },
       errorBody: (status, headers, body) => {
         const error = readBedrockError(headers, body);
         return openAIErrorBody(status, error.type, error.message);
       },
-      backendErrorType: AWS_BEDROCK_BACKEND_ERROR,
     }),
 };

@@ -1,9 +1,11 @@
+import { exceedsJsonDepth } from "../../util/json-depth.js";
 import { AwsEventStreamDecoder } from "../aws/aws-event-stream-decoder.js";
 import { AWS_BEDROCK_BACKEND_ERROR } from "../aws/read-bedrock-error.js";
 import {
   type BedrockStreamException,
   readBedrockStreamException,
 } from "../aws/read-bedrock-stream-exception.js";
+import { MAX_JSON_DEPTH } from "../json-depth-limit.js";
 import type { ConverseStreamPayload } from "./converse-types.js";
 
 /** What a ConverseStream translator reacts to. */
@@ -18,8 +20,9 @@ export interface ConverseStreamHandler {
 
 /**
  * Turns ConverseStream bytes into handler calls: decodes event stream frames, parses their JSON
- * payloads and routes exceptions (in-stream exceptions, corrupt frames, a stream cut mid-frame) to
- * `failure` exactly once, after which further bytes are ignored.
+ * payloads and routes exceptions (in-stream exceptions, corrupt frames, payloads that are not JSON
+ * objects or nest too deeply to rewrite, a stream cut mid-frame) to `failure` exactly once, after
+ * which further bytes are ignored: the client gets the stream's error event.
  */
 export class ConverseStreamReader {
   private readonly decoder = new AwsEventStreamDecoder();
@@ -38,6 +41,14 @@ export class ConverseStreamReader {
     }
     for (const event of events) {
       if (event.messageType !== "event") return out + this.fail(readBedrockStreamException(event));
+      if (exceedsJsonDepth(event.payload, MAX_JSON_DEPTH)) {
+        return (
+          out +
+          this.fail(
+            backendError(`${event.eventType ?? "event"} payload from the upstream nests JSON too deeply`),
+          )
+        );
+      }
       let payload: ConverseStreamPayload;
       try {
         payload = JSON.parse(
@@ -45,6 +56,7 @@ export class ConverseStreamReader {
             "utf8",
           ),
         );
+        if (typeof payload !== "object" || payload === null) throw new TypeError("not an object");
       } catch {
         return (
           out + this.fail(backendError(`unreadable ${event.eventType ?? "event"} payload from the upstream`))

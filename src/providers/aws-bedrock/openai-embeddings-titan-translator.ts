@@ -1,9 +1,15 @@
 import { openAIErrorBody } from "../../api/openai-error.js";
 import { emptyUsage } from "../../usage/token-usage.js";
 import { bedrockModelPath } from "../aws/bedrock-model-path.js";
-import { AWS_BEDROCK_BACKEND_ERROR, readBedrockError } from "../aws/read-bedrock-error.js";
-import { refuseDeepRequest } from "../json-depth-limit.js";
-import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
+import { readBedrockError } from "../aws/read-bedrock-error.js";
+import { parseUpstreamJson, refuseDeepRequest } from "../json-depth-limit.js";
+import {
+  type ResponseContext,
+  type ResponseTranslator,
+  type TranslatedBody,
+  type Translator,
+  UpstreamProtocolError,
+} from "../translator.js";
 import { convertOpenAIEmbeddingsToTitan } from "./convert-openai-embeddings-to-titan.js";
 import { encodeEmbeddingBase64 } from "./encode-embedding-base64.js";
 
@@ -38,21 +44,15 @@ class TitanEmbeddingsResponse implements ResponseTranslator {
         body: openAIErrorBody(status, error.type, error.message),
       };
     }
-    let titan: { embedding?: unknown; inputTextTokenCount?: unknown };
-    try {
-      titan = JSON.parse(body.toString("utf8"));
-    } catch {
-      titan = {};
+    const titan = parseUpstreamJson(body, "AWS Bedrock's answer") as {
+      embedding?: unknown;
+      inputTextTokenCount?: unknown;
+    } | null;
+    const embedding = titan?.embedding;
+    if (!Array.isArray(embedding) || !embedding.every((x) => typeof x === "number")) {
+      throw new UpstreamProtocolError(`AWS Bedrock answered ${status} without an embedding`);
     }
-    if (!Array.isArray(titan?.embedding)) {
-      const message = `AWS Bedrock answered ${status} without an embedding`;
-      return {
-        status: 502,
-        contentType: "application/json",
-        body: openAIErrorBody(502, AWS_BEDROCK_BACKEND_ERROR, message),
-      };
-    }
-    const tokens = typeof titan.inputTextTokenCount === "number" ? titan.inputTextTokenCount : 0;
+    const tokens = typeof titan!.inputTextTokenCount === "number" ? titan!.inputTextTokenCount : 0;
     this.usage.inputTokens = tokens;
     this.usage.totalTokens = tokens;
     const base64 = this.ctx.request.body.encoding_format === "base64";
@@ -62,7 +62,7 @@ class TitanEmbeddingsResponse implements ResponseTranslator {
         {
           object: "embedding",
           index: 0,
-          embedding: base64 ? encodeEmbeddingBase64(titan.embedding as number[]) : titan.embedding,
+          embedding: base64 ? encodeEmbeddingBase64(embedding) : embedding,
         },
       ],
       model: this.ctx.requestModel,

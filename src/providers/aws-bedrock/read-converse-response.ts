@@ -1,4 +1,7 @@
-import { AWS_BEDROCK_BACKEND_ERROR, type BedrockError, readBedrockError } from "../aws/read-bedrock-error.js";
+import { type BedrockError, readBedrockError } from "../aws/read-bedrock-error.js";
+import { displayValue } from "../display-value.js";
+import { refuseDeepAnswer } from "../json-depth-limit.js";
+import { UpstreamProtocolError } from "../translator.js";
 import type { ConverseContentBlock, ConverseResponse } from "./converse-types.js";
 
 export type ConverseAnswer =
@@ -8,7 +11,8 @@ export type ConverseAnswer =
 /**
  * A buffered Converse answer: the parsed response, or the error to give the client. Bedrock can
  * answer 200 without `output` (Coral framework errors such as UnknownOperationException, empty
- * bodies); that is an upstream failure, answered 502.
+ * bodies); that, a body that is not JSON or nests too deeply, and content blocks that are not
+ * objects are upstream failures: UpstreamProtocolError.
  */
 export function readConverseResponse(
   status: number,
@@ -16,21 +20,25 @@ export function readConverseResponse(
   body: Buffer,
 ): ConverseAnswer {
   if (status >= 400) return { ok: false, status, error: readBedrockError(headers, body) };
-  let response: ConverseResponse;
+  refuseDeepAnswer(body, "AWS Bedrock's answer");
+  let response: ConverseResponse | null;
   try {
-    response = JSON.parse(body.toString("utf8")) as ConverseResponse;
+    response = JSON.parse(body.toString("utf8")) as ConverseResponse | null;
   } catch {
-    return badAnswer(`AWS Bedrock answered ${status} with a body that is not JSON`);
+    throw new UpstreamProtocolError(`AWS Bedrock answered ${status} with a body that is not JSON`);
   }
   const content = response?.output?.message?.content;
   if (!Array.isArray(content)) {
-    return badAnswer(
-      `AWS Bedrock answered ${status} without 'output' (stopReason=${String(response?.stopReason ?? "")})`,
+    throw new UpstreamProtocolError(
+      `AWS Bedrock answered ${status} without 'output' (stopReason=${displayValue(response?.stopReason ?? "")})`,
     );
   }
-  return { ok: true, response, content };
-}
-
-function badAnswer(message: string): ConverseAnswer {
-  return { ok: false, status: 502, error: { type: AWS_BEDROCK_BACKEND_ERROR, message } };
+  for (const block of content) {
+    if (typeof block !== "object" || block === null) {
+      throw new UpstreamProtocolError(
+        `AWS Bedrock answered ${status} with a content block that is not an object`,
+      );
+    }
+  }
+  return { ok: true, response: response!, content };
 }

@@ -1,14 +1,18 @@
-import { anthropicErrorBody } from "../../api/anthropic-error.js";
 import { emptyUsage } from "../../usage/token-usage.js";
-import type { ResponseContext, ResponseTranslator, TranslatedBody } from "../translator.js";
-import { mapBedrockErrorToAnthropicType } from "./map-bedrock-error-to-anthropic-type.js";
-import { AWS_BEDROCK_BACKEND_ERROR, readBedrockError } from "./read-bedrock-error.js";
+import { parseUpstreamJson } from "../json-depth-limit.js";
+import {
+  type ResponseContext,
+  type ResponseTranslator,
+  type TranslatedBody,
+  UpstreamProtocolError,
+} from "../translator.js";
+import { anthropicErrorFromBedrock } from "./anthropic-error-from-bedrock.js";
 
 /**
  * Bedrock's CountTokens answer `{"inputTokens": N}` as Anthropic's count_tokens answer
  * `{"input_tokens": N}`, whichever input form (InvokeModel or Converse) was counted. N is reported as
- * input usage, as for the Anthropic API. Bedrock errors get the Anthropic envelope and error type; a
- * 200 without a count is an upstream failure, answered 502.
+ * input usage, as for the Anthropic API. Bedrock errors get the Anthropic envelope and error type (an
+ * Anthropic error body is relayed as it is); a 200 without a count is UpstreamProtocolError.
  */
 export function anthropicCountTokensFromBedrock(ctx: ResponseContext): ResponseTranslator {
   const usage = emptyUsage();
@@ -19,17 +23,10 @@ export function anthropicCountTokensFromBedrock(ctx: ResponseContext): ResponseT
     responseModel: undefined,
     body(body: Buffer): TranslatedBody {
       const status = ctx.status;
-      if (status >= 400) {
-        const error = readBedrockError(ctx.headers, body);
-        return errorAnswer(status, mapBedrockErrorToAnthropicType(error.type, status), error.message);
-      }
+      if (status >= 400) return anthropicErrorFromBedrock(status, ctx.headers, body);
       const count = readInputTokens(body);
       if (count === undefined) {
-        return errorAnswer(
-          502,
-          mapBedrockErrorToAnthropicType(AWS_BEDROCK_BACKEND_ERROR, 502),
-          `AWS Bedrock answered ${status} to CountTokens without 'inputTokens'`,
-        );
+        throw new UpstreamProtocolError(`AWS Bedrock answered ${status} to CountTokens without 'inputTokens'`);
       }
       usage.inputTokens = count;
       usage.totalTokens = count;
@@ -41,16 +38,8 @@ export function anthropicCountTokensFromBedrock(ctx: ResponseContext): ResponseT
   };
 }
 
-function errorAnswer(status: number, type: string, message: string): TranslatedBody {
-  return { status, contentType: "application/json", body: anthropicErrorBody(type, message) };
-}
-
 function readInputTokens(body: Buffer): number | undefined {
-  try {
-    const parsed = JSON.parse(body.toString("utf8")) as { inputTokens?: unknown } | null;
-    const count = parsed?.inputTokens;
-    return typeof count === "number" && Number.isInteger(count) && count >= 0 ? count : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = parseUpstreamJson(body, "AWS Bedrock's CountTokens answer") as { inputTokens?: unknown } | null;
+  const count = parsed?.inputTokens;
+  return typeof count === "number" && Number.isInteger(count) && count >= 0 ? count : undefined;
 }

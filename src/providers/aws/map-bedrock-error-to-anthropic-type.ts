@@ -19,8 +19,13 @@ const ANTHROPIC_TYPE: Readonly<Record<string, string>> = {
   ModelErrorException: "api_error",
 };
 
+/** Anthropic's own types (rate_limit_error, request_too_large): Bedrock's are CamelCase exceptions. */
+const ANTHROPIC_STYLE = /^[a-z]+(?:_[a-z]+)+$/;
+
 export function mapBedrockErrorToAnthropicType(bedrockType: string, status: number): string {
   if (Object.hasOwn(ANTHROPIC_TYPE, bedrockType)) return ANTHROPIC_TYPE[bedrockType]!;
+  // Claude on Bedrock's own error bodies already name the Anthropic type (see readBedrockError).
+  if (ANTHROPIC_STYLE.test(bedrockType)) return bedrockType;
   // Bedrock answers model-side failures with 424 and 408: not the client's fault, whatever a 4xx suggests.
   if (status === 424 || status === 408) return "api_error";
   return anthropicErrorTypeForStatus(status);

@@ -1,10 +1,15 @@
-import { anthropicErrorBody } from "../../api/anthropic-error.js";
 import { emptyUsage, type TokenUsage } from "../../usage/token-usage.js";
 import { SseReader } from "../../util/sse-reader.js";
-import { refuseDeepRequest } from "../json-depth-limit.js";
+import { parseUpstreamJson, refuseDeepRequest } from "../json-depth-limit.js";
 import { convertOpenAIUsage } from "../openai/convert-openai-usage.js";
 import { openAIPath } from "../openai/openai-path.js";
-import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
+import {
+  type ResponseContext,
+  type ResponseTranslator,
+  type TranslatedBody,
+  type Translator,
+  UpstreamProtocolError,
+} from "../translator.js";
 import { ChatChunksToAnthropicEvents } from "./chat-chunks-to-anthropic-events.js";
 import { convertAnthropicRequestToOpenAIChat } from "./convert-anthropic-request-to-openai-chat.js";
 import {
@@ -16,7 +21,8 @@ import { convertOpenAIErrorToAnthropic } from "./convert-openai-error-to-anthrop
 /**
  * /v1/messages to an OpenAI-schema backend: the Messages request becomes a chat completion request
  * at `<prefix>/chat/completions`; the chat.completion (or its chunk stream) comes back as an
- * Anthropic Message (or Messages stream), and OpenAI errors as Anthropic errors.
+ * Anthropic Message (or Messages stream), and OpenAI errors as Anthropic errors. A 2xx answer that is
+ * not a chat.completion, or a stream without a single chunk, is UpstreamProtocolError.
  */
 export const anthropicMessagesOpenAITranslator: Translator = {
   request(input) {
@@ -50,15 +56,9 @@ class AnthropicMessageFromOpenAIResponse implements ResponseTranslator {
     if (status >= 400) {
       return { status, contentType: "application/json", body: convertOpenAIErrorToAnthropic(status, body) };
     }
-    let completion: ChatCompletion;
-    try {
-      completion = JSON.parse(body.toString("utf8")) as ChatCompletion;
-      if (typeof completion !== "object" || completion === null || !Array.isArray(completion.choices)) {
-        throw new SyntaxError("not a chat.completion");
-      }
-    } catch (err) {
-      const message = `invalid response from upstream: ${(err as Error).message}`;
-      return { status: 502, contentType: "application/json", body: anthropicErrorBody("api_error", message) };
+    const completion = parseUpstreamJson(body, "the upstream's answer") as ChatCompletion;
+    if (typeof completion !== "object" || completion === null || !Array.isArray(completion.choices)) {
+      throw new UpstreamProtocolError("the upstream's answer is not a chat.completion");
     }
     if (completion.usage) convertOpenAIUsage(completion.usage, this.bufferedUsage);
     if (typeof completion.model === "string" && completion.model !== "")

@@ -1,7 +1,9 @@
 import { anthropicErrorTypeForStatus } from "../../api/anthropic-error.js";
 import { AnthropicStreamWriter } from "../../api/anthropic-stream-writer.js";
 import { emptyUsage, type TokenUsage } from "../../usage/token-usage.js";
+import { refuseDeepAnswer } from "../json-depth-limit.js";
 import { convertOpenAIUsage, type OpenAIUsage } from "../openai/convert-openai-usage.js";
+import { UpstreamProtocolError } from "../translator.js";
 import { convertOpenAIUsageToAnthropic } from "./convert-openai-usage-to-anthropic.js";
 import { mapOpenAIFinishReason } from "./map-openai-finish-reason.js";
 
@@ -34,7 +36,8 @@ interface ChatChunk {
  * `[DONE]` (or when the upstream ends without it), content_block_stop, message_delta with the stop
  * reason and the usage of the final usage chunk, and message_stop. OpenAI reports usage only at
  * the end, so message_delta gives the real counts. An error object in the stream becomes an
- * `error` event.
+ * `error` event. Payloads that are not JSON objects are skipped, but a stream that ends (or says
+ * `[DONE]`) without a single chunk, or a chunk nested too deeply to rewrite, is UpstreamProtocolError.
  */
 export class ChatChunksToAnthropicEvents {
   readonly usage: TokenUsage = emptyUsage();
@@ -43,6 +46,8 @@ export class ChatChunksToAnthropicEvents {
   private id = "";
   private model: string | undefined;
   private failed = false;
+  /** A chunk (or an error object) has arrived. */
+  private seen = false;
   /** OpenAI tool call index -> the Anthropic block index of its tool_use block. */
   private readonly toolBlocks = new Map<number, number>();
   private finishReason: string | null | undefined;
@@ -57,13 +62,15 @@ export class ChatChunksToAnthropicEvents {
   push(data: string): string {
     if (this.writer.finished || this.failed) return "";
     if (data === "[DONE]") return this.close();
+    refuseDeepAnswer(data, "an upstream stream chunk");
     let chunk: ChatChunk;
     try {
       chunk = JSON.parse(data) as ChatChunk;
     } catch {
       return "";
     }
-    if (typeof chunk !== "object" || chunk === null) return "";
+    if (typeof chunk !== "object" || chunk === null || Array.isArray(chunk)) return "";
+    this.seen = true;
     if (chunk.error) return this.fail(chunk.error);
     if (this.id === "" && typeof chunk.id === "string") this.id = chunk.id;
     if (this.model === undefined && typeof chunk.model === "string" && chunk.model !== "")
@@ -117,6 +124,7 @@ export class ChatChunksToAnthropicEvents {
 
   private close(): string {
     if (this.writer.finished) return "";
+    if (!this.seen) throw new UpstreamProtocolError("the upstream stream ended without any chunk");
     const usage = this.upstreamUsage
       ? convertOpenAIUsageToAnthropic(this.upstreamUsage)
       : { output_tokens: 0 };

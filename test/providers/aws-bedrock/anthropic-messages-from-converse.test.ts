@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { test } from "node:test";
 import { anthropicMessagesBedrockTranslator } from "../../../src/providers/aws-bedrock/anthropic-messages-bedrock-translator.js";
+import { UpstreamProtocolError } from "../../../src/providers/translator.js";
 import { encodeAwsException } from "../../support/encode-aws-event.js";
 import { splitSseEvents } from "../../support/sse-events.js";
 import { anthropicEvent } from "../anthropic/translator-harness.js";
@@ -124,9 +125,13 @@ test("errors use the Anthropic envelope with the type for the status", () => {
     type: "error",
     error: { type: "rate_limit_error", message: "Too many requests, please wait before trying again." },
   });
-  const missing = anthropicMessagesBedrockTranslator.response(bedrockContext(200)).body(Buffer.from("{}"));
-  assert.equal(missing.status, 502);
-  assert.equal((JSON.parse(String(missing.body)) as { error: { type: string } }).error.type, "api_error");
+  // A 200 without output is not an answer: the gateway answers 502 for UpstreamProtocolError.
+  assert.throws(
+    () => anthropicMessagesBedrockTranslator.response(bedrockContext(200)).body(Buffer.from("{}")),
+    (err: unknown) =>
+      err instanceof UpstreamProtocolError &&
+      err.message === "AWS Bedrock answered 200 without 'output' (stopReason=)",
+  );
 });
 
 test("a text stream: message_start, a text block, then message_delta with the full usage and message_stop", () => {

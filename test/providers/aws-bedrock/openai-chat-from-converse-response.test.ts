@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { test } from "node:test";
 import { openAIChatBedrockTranslator } from "../../../src/providers/aws-bedrock/openai-chat-bedrock-translator.js";
+import { UpstreamProtocolError } from "../../../src/providers/translator.js";
 import {
   BEDROCK_DATE_SECONDS,
   BEDROCK_HEADERS,
@@ -193,18 +194,32 @@ test("a non-JSON error is an AWSBedrockBackendError with the raw text", () => {
   });
 });
 
-test("a 200 without output is an upstream failure, not an empty answer", () => {
-  const { out, json } = answer(200, {
-    Output: { __type: "com.amazon.coral.service#UnknownOperationException" },
-    Version: "1.0",
-  });
-  assert.equal(out.status, 502);
-  assert.deepEqual(json, {
-    type: "error",
-    error: {
-      type: "AWSBedrockBackendError",
-      code: "502",
-      message: "AWS Bedrock answered 200 without 'output' (stopReason=)",
-    },
-  });
+test("a 200 without output, or not JSON, is an upstream failure (UpstreamProtocolError), not an empty answer", () => {
+  const bad: [unknown, string][] = [
+    [
+      { Output: { __type: "com.amazon.coral.service#UnknownOperationException" }, Version: "1.0" },
+      "AWS Bedrock answered 200 without 'output' (stopReason=)",
+    ],
+    [
+      { stopReason: { toString: 1 } },
+      "AWS Bedrock answered 200 without 'output' (stopReason={\"toString\":1})",
+    ],
+    ["<html>gateway</html>", "AWS Bedrock answered 200 with a body that is not JSON"],
+    [
+      '{"output":{"message":{"content":[{"text":"cut',
+      "AWS Bedrock answered 200 with a body that is not JSON",
+    ],
+    ["", "AWS Bedrock answered 200 with a body that is not JSON"],
+    [
+      { output: { message: { content: [null] } } },
+      "AWS Bedrock answered 200 with a content block that is not an object",
+    ],
+  ];
+  for (const [body, message] of bad) {
+    assert.throws(
+      () => answer(200, body),
+      (err: unknown) => err instanceof UpstreamProtocolError && err.message === message,
+      JSON.stringify(body),
+    );
+  }
 });

@@ -3,7 +3,11 @@ import { describe, it } from "node:test";
 import { anthropicCountTokensAWSAnthropicTranslator as invokeForm } from "../../../src/providers/aws-anthropic/anthropic-count-tokens-aws-anthropic-translator.js";
 import { anthropicCountTokensBedrockTranslator as converseForm } from "../../../src/providers/aws-bedrock/anthropic-count-tokens-bedrock-translator.js";
 import { loadSchemaTranslators } from "../../../src/providers/registry.js";
-import { InvalidRequestError, type Translator } from "../../../src/providers/translator.js";
+import {
+  InvalidRequestError,
+  type Translator,
+  UpstreamProtocolError,
+} from "../../../src/providers/translator.js";
 import { emptyUsage } from "../../../src/usage/token-usage.js";
 import { jsonOf, requestInput, responseContext } from "../anthropic/translator-harness.js";
 import { bedrockErrorHeaders } from "../aws-bedrock/bedrock-test-input.js";
@@ -250,7 +254,7 @@ for (const [name, translator] of [
       }
     });
 
-    it("wraps a non-JSON error body; a 200 without a count is a 502", () => {
+    it("wraps a non-JSON error body; a 200 without a count is UpstreamProtocolError", () => {
       const html = translator
         .response(responseContext(503, CLAUDE, { headers: { "content-type": "text/html" } }))
         .body(Buffer.from("<html>Service Unavailable</html>"));
@@ -260,18 +264,26 @@ for (const [name, translator] of [
         error: { type: "service_unavailable_error", message: "<html>Service Unavailable</html>" },
       });
 
-      for (const body of ['{"message":"ok"}', '{"inputTokens":"12"}', "not json", "null"]) {
+      for (const body of ['{"message":"ok"}', '{"inputTokens":"12"}', "null", "[]"]) {
         const response = translator.response(responseContext(200, CLAUDE));
-        const out = response.body(Buffer.from(body));
-        assert.equal(out.status, 502, body);
-        assert.deepEqual(jsonOf(out.body), {
-          type: "error",
-          error: {
-            type: "api_error",
-            message: "AWS Bedrock answered 200 to CountTokens without 'inputTokens'",
-          },
-        });
+        assert.throws(
+          () => response.body(Buffer.from(body)),
+          (err: unknown) =>
+            err instanceof UpstreamProtocolError &&
+            err.message === "AWS Bedrock answered 200 to CountTokens without 'inputTokens'",
+          body,
+        );
         assert.deepEqual(response.usage, emptyUsage());
+      }
+      for (const body of ["not json", '{"inputTokens":1', ""]) {
+        const response = translator.response(responseContext(200, CLAUDE));
+        assert.throws(
+          () => response.body(Buffer.from(body)),
+          (err: unknown) =>
+            err instanceof UpstreamProtocolError &&
+            err.message.startsWith("AWS Bedrock's CountTokens answer is not JSON: "),
+          body,
+        );
       }
     });
   });

@@ -63,3 +63,28 @@ test("stream exceptions get the documented status and the HTTP spelling of their
     message: "An internal error occurred",
   });
 });
+
+test("an Anthropic error body without x-amzn-errortype is read as that Anthropic error", () => {
+  const body = Buffer.from('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}');
+  assert.deepEqual(readBedrockError({}, body), {
+    type: "overloaded_error",
+    message: "Overloaded",
+    anthropic: true,
+  });
+  // With the header, Bedrock's type wins and the body is read as Bedrock's.
+  assert.deepEqual(
+    readBedrockError(
+      { "x-amzn-errortype": "ThrottlingException" },
+      Buffer.from('{"type":"error","message":"m"}'),
+    ),
+    { type: "ThrottlingException", message: "m" },
+  );
+  // Bodies that only look a little like one are not.
+  for (const text of [
+    '{"type":"error","error":null}',
+    '{"type":"error","error":{"type":""}}',
+    '{"error":{"type":"x"}}',
+  ]) {
+    assert.equal(readBedrockError({}, Buffer.from(text)).anthropic, undefined, text);
+  }
+});
