@@ -14,7 +14,7 @@ import {
 import { type AttemptSink, UpstreamAttempt } from "../upstream/upstream-attempt.js";
 import { GatewayError } from "./gateway-error.js";
 import { type ClientCall, type PreparedAttempt, prepareAttempt } from "./prepare-attempt.js";
-import type { RequestRecord } from "./request-record.js";
+import type { AttemptRecord, RequestRecord } from "./request-record.js";
 import { sendBody } from "./send-response.js";
 import { describeUpstreamError } from "./upstream-error.js";
 import { clientResponseHeaders } from "./upstream-headers.js";
@@ -64,6 +64,8 @@ export class AttemptLoop implements AttemptSink {
   private backOffTimer: NodeJS.Timeout | undefined;
   private finished = false;
   private inFlightKey: string | undefined;
+  /** The committed stream's entry in record.attempts: amended, not repeated, when that attempt ends. */
+  private committedEntry: AttemptRecord | undefined;
 
   constructor(private readonly s: LoopSetup) {
     this.candidates = new Candidates(s.rule.tiers, s.route.traffic, s.health, performance.now());
@@ -227,6 +229,7 @@ export class AttemptLoop implements AttemptSink {
       }
       this.settleAttempt("success");
       if (!this.committed) this.commitStream();
+      else this.noteAttempt(this.prepared!.ref.backend.key, this.status, undefined);
       if (tail !== undefined && tail.length > 0) res.end(tail);
       else res.end();
       this.account();
@@ -433,6 +436,7 @@ export class AttemptLoop implements AttemptSink {
     if (this.committed) {
       this.current?.abort();
       this.settleAttempt(undefined);
+      if (this.prepared) this.noteAttempt(this.prepared.ref.backend.key, this.status, "timeout");
       this.endStreamWithError(504, "timeout", "upstream request timeout");
       return;
     }
@@ -468,9 +472,22 @@ export class AttemptLoop implements AttemptSink {
     return ejected < Math.max(1, Math.floor((total * percent) / 100));
   }
 
+  /**
+   * Records how an attempt ended. A stream is recorded when it is committed (its first byte); if that
+   * attempt then ends, well or not, its entry is amended (error, duration): one entry per attempt.
+   */
   private noteAttempt(backend: string, status: number, error: string | undefined): void {
     const startedAt = this.current?.startedAt ?? performance.now();
-    this.s.record.attempts.push({ backend, status, error, durationMs: performance.now() - startedAt });
+    const durationMs = performance.now() - startedAt;
+    const committed = this.committedEntry;
+    if (committed) {
+      committed.error = error;
+      committed.durationMs = durationMs;
+      return;
+    }
+    const entry: AttemptRecord = { backend, status, error, durationMs };
+    this.s.record.attempts.push(entry);
+    if (this.committed) this.committedEntry = entry;
   }
 
   /** Usage and the request's costs, from what the committed attempt's translator counted. */
