@@ -88,8 +88,12 @@ const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-
 
 // ---- low-level wire control -----------------------------------------------------------------------
 
-/** Resolves once everything written to `res` so far was handed to the kernel. */
+/**
+ * Resolves once everything written to `res` so far (headers included: `writeHead` alone only
+ * stores them) was handed to the kernel.
+ */
 export function flushed(res: ServerResponse): Promise<void> {
+  res.flushHeaders();
   const socket = res.socket;
   if (!socket || socket.destroyed) return Promise.resolve();
   return new Promise((resolve) => socket.write("", () => resolve()));
@@ -97,7 +101,6 @@ export function flushed(res: ServerResponse): Promise<void> {
 
 /** Flushes what was written, then destroys the connection: the peer sees those bytes, then EOF. */
 export async function resetAfterFlush(res: ServerResponse): Promise<void> {
-  if (!res.headersSent) res.flushHeaders();
   await flushed(res);
   res.socket?.destroy();
 }
