@@ -131,6 +131,14 @@ describe("2xx bodies that are not JSON objects", () => {
     assert.equal(String(out.body), answer);
     assert.equal(response.responseModel, "gpt-4o-2024");
     assert.equal(response.usage.totalTokens, 7);
+    // An event stream to a request that did not ask for one is relayed as it is.
+    const sse = 'data: {"id":"1","choices":[]}\n\ndata: [DONE]\n\n';
+    const streamed = chat
+      .response(
+        responseContext(200, MODEL, { headers: { "content-type": "text/event-stream; charset=utf-8" } }),
+      )
+      .body(Buffer.from(sse));
+    assert.equal(String(streamed.body), sse);
     // 3xx answers (no OpenAI API sends them) and errors pass as before.
     const redirect = chat.response(responseContext(302, MODEL)).body(Buffer.from("<html>moved</html>"));
     assert.equal(String(redirect.body), "<html>moved</html>");

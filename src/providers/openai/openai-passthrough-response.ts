@@ -59,9 +59,10 @@ class OpenAIPassthroughResponse implements ResponseTranslator {
       };
     }
     // One pass checks that the answer is a JSON object and finds its usage and model. A 3xx (which
-    // an OpenAI API never sends) passes as it is, whatever it holds.
+    // an OpenAI API never sends) and an event stream (some servers stream whatever `stream` says)
+    // pass as they are, whatever they hold.
     if (!scanTopLevelObject(body, ANSWER_KEYS, spans)) {
-      if (status >= 300) return { status, contentType, body };
+      if (status >= 300 || contentType.startsWith("text/event-stream")) return { status, contentType, body };
       throw new UpstreamProtocolError("the upstream's answer is not a JSON object");
     }
     const usage = spanJson(body, spans[0]) as OpenAIUsage | null | undefined;
