@@ -139,6 +139,11 @@ describe("2xx bodies that are not JSON objects", () => {
       )
       .body(Buffer.from(sse));
     assert.equal(String(streamed.body), sse);
+    const anthropicSse = "event: ping\ndata: {}\n\n";
+    const anthropicStreamed = translator("Anthropic", "anthropic-messages")
+      .response(responseContext(200, MODEL, { headers: { "content-type": "text/event-stream" } }))
+      .body(Buffer.from(anthropicSse));
+    assert.equal(String(anthropicStreamed.body), anthropicSse);
     // 3xx answers (no OpenAI API sends them) and errors pass as before.
     const redirect = chat.response(responseContext(302, MODEL)).body(Buffer.from("<html>moved</html>"));
     assert.equal(String(redirect.body), "<html>moved</html>");

@@ -47,6 +47,10 @@ class AnthropicMessagesPassthroughResponse implements ResponseTranslator {
 
   body(body: Buffer): TranslatedBody {
     if (this.ctx.status >= 400) return passAnthropicError(this.ctx.status, body);
+    // An event stream the client did not ask for is relayed as the stream it is.
+    const declared = this.ctx.headers["content-type"];
+    const contentType = Array.isArray(declared) ? declared[0] : declared;
+    if (contentType?.startsWith("text/event-stream")) return { status: this.ctx.status, contentType, body };
     const answer = readAnthropicMessageAnswer(body);
     this.bufferedUsage = answer.usage;
     this.model = answer.model;
