@@ -252,6 +252,7 @@ test("timeouts.request expiring mid-stream: a 504 error event ends the stream, t
   assert.equal(record.status, 200);
   assert.equal(record.error, "timeout");
   assert.deepEqual(attemptsOf(record), [["only", 200, "timeout"]]);
+  assert.deepEqual(record.usage, emptyUsage(), "the usage chunk never came");
   assert.equal(await within(5000, "upstream closed", only.requests[0]!.outcome), "aborted");
 });
 
@@ -303,6 +304,7 @@ test("reset after the first streamed byte: an error event, no [DONE], no finish_
   assert.equal(record.error, "upstream_reset");
   assert.deepEqual(attemptsOf(record), [["only", 200, "upstream_reset"]]);
   assert.ok(record.timeToFirstByteMs !== undefined);
+  assert.deepEqual(record.usage, emptyUsage(), "no usage was streamed before the reset");
 
   const raw = await rawChat(s, true);
   assert.equal(raw.result?.status, 200);
@@ -348,6 +350,8 @@ test("reset after the first byte, Anthropic client on an OpenAI backend: the SDK
   assert.ok(!result!.chunks.some((e) => e.type === "message_stop"));
   assert.equal(record.status, 200);
   assert.equal(record.error, "upstream_reset");
+  assert.deepEqual(attemptsOf(record), [["only", 200, "upstream_reset"]]);
+  assert.deepEqual(record.usage, emptyUsage(), "no usage was streamed before the reset");
 });
 
 /** An Anthropic Messages stream cut after its first text delta. */
@@ -426,6 +430,7 @@ test("streamIdleTimeout expiring mid-stream: an error event ends the stream, ups
   assert.equal(record.status, 200);
   assert.equal(record.error, "idle_timeout");
   assert.deepEqual(attemptsOf(record), [["only", 200, "idle_timeout"]]);
+  assert.deepEqual(record.usage, emptyUsage());
   assert.equal(await within(5000, "upstream closed", only.requests[0]!.outcome), "aborted");
 
   const raw = await rawChat(s, true);
@@ -445,6 +450,7 @@ test("streamIdleTimeout expiring before the first byte: fails over to the next t
     ["primary", 200, "idle_timeout"],
     ["fallback", 200, undefined],
   ]);
+  assert.deepEqual(record.usage, OPENAI_USAGE);
   assert.equal(await within(5000, "primary closed", primary.requests[0]!.outcome), "aborted");
 });
 
@@ -526,6 +532,7 @@ test("a non-streamed body cut off before its content-length, two tiers: fails ov
     ["primary", 200, "upstream_reset"],
     ["fallback", 200, undefined],
   ]);
+  assert.deepEqual(record.usage, OPENAI_USAGE);
 });
 
 // ---- compression nobody asked for ----------------------------------------------------------------
