@@ -181,6 +181,23 @@ test("a hanging backend, no policy, timeouts.request 1s: 504 in each client's en
   }
 });
 
+test("timeouts.backendRequest bounds one attempt: a hanging primary times out and the fallback answers", async (t) => {
+  const { s, primary } = await twoTiers(t, hang, { timeouts: { request: "5s", backendRequest: "300ms" } });
+  const { result, error, record } = await s.observe(() =>
+    s.openai.chat.completions.create({ model: MODEL, messages: USER_HI }),
+  );
+  assert.equal(error, undefined);
+  assert.equal(result?.choices[0]?.message.content, FAKE_ANSWER);
+  assert.equal(record.status, 200);
+  assert.equal(record.error, undefined);
+  assert.deepEqual(attemptsOf(record), [
+    ["primary", 0, "timeout"],
+    ["fallback", 200, undefined],
+  ]);
+  assert.deepEqual(record.usage, OPENAI_USAGE);
+  assert.equal(await within(5000, "primary closed", primary.requests[0]!.outcome), "aborted");
+});
+
 // ---- perRetry.timeout ----------------------------------------------------------------------------
 
 const PER_TRY_300MS = {
