@@ -378,3 +378,200 @@ describe("Claude on Bedrock's own Anthropic error bodies", () => {
     });
   });
 });
+
+describe("fields of the wrong type from a broken upstream", () => {
+  /** Values a broken upstream puts where an object, a string or a number belongs. */
+  const WRONG: unknown[] = [
+    null,
+    0,
+    -1,
+    "",
+    "x",
+    true,
+    [],
+    {},
+    [null],
+    { toString: 1 },
+    { type: null },
+    [[]],
+  ];
+  let seed = 20261202;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const paths = (value: unknown, path: string[] = [], out: string[][] = []): string[][] => {
+    out.push(path);
+    if (typeof value === "object" && value !== null) {
+      for (const key of Object.keys(value))
+        paths((value as Record<string, unknown>)[key], [...path, key], out);
+    }
+    return out;
+  };
+  /** `value` with one member, picked at random, replaced by a wrong value or removed. */
+  const mutate = (value: unknown): unknown => {
+    const copy = structuredClone(value) as Record<string, unknown>;
+    const all = paths(copy).filter((p) => p.length > 0);
+    const path = all[random(all.length)]!;
+    let parent = copy;
+    for (const key of path.slice(0, -1)) parent = parent[key] as Record<string, unknown>;
+    const last = path.at(-1)!;
+    if (random(6) === 0) delete parent[last];
+    else parent[last] = structuredClone(WRONG[random(WRONG.length)]);
+    return copy;
+  };
+  /** Runs `fn` on many mutations of `sample`: each must succeed or be UpstreamProtocolError. */
+  const survives = (sample: unknown, fn: (mutated: unknown) => void): void => {
+    for (let i = 0; i < 300; i++) {
+      let mutated = sample;
+      for (let m = 1 + random(2); m > 0; m--) mutated = mutate(mutated);
+      try {
+        fn(mutated);
+      } catch (err) {
+        if (!(err instanceof UpstreamProtocolError)) {
+          assert.fail(`${String(err)} for ${JSON.stringify(mutated)}`);
+        }
+      }
+    }
+  };
+  const chatCompletion = {
+    id: "c",
+    model: "m",
+    choices: [
+      {
+        index: 0,
+        message: {
+          content: "x",
+          reasoning_content: "r",
+          tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: '{"a":1}' } }],
+        },
+        finish_reason: "tool_calls",
+      },
+    ],
+    usage: {
+      prompt_tokens: 3,
+      completion_tokens: 2,
+      total_tokens: 5,
+      prompt_tokens_details: { cached_tokens: 1 },
+    },
+  };
+  const converse = {
+    output: {
+      message: {
+        content: [
+          { text: "x" },
+          { toolUse: { toolUseId: "t", name: "f", input: { a: 1 } } },
+          { reasoningContent: { reasoningText: { text: "r", signature: "s" } } },
+          { reasoningContent: { redactedContent: "AAAA" } },
+        ],
+      },
+    },
+    stopReason: "tool_use",
+    usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3, cacheReadInputTokens: 1 },
+  };
+
+  const whole = (schema: string, api: ClientApi, sample: unknown) =>
+    it(`${schema} ${api}: whole answers`, () => {
+      survives(sample, (mutated) => {
+        translator(schema, api)
+          .response(responseContext(200, MODEL))
+          .body(Buffer.from(JSON.stringify(mutated)));
+      });
+    });
+  whole("Anthropic", "openai-chat", toolUseMessage);
+  whole("AWSAnthropic", "openai-chat", toolUseMessage);
+  whole("OpenAI", "anthropic-messages", chatCompletion);
+  whole("OpenAI", "openai-chat", chatCompletion);
+  whole("AWSBedrock", "openai-chat", converse);
+  whole("AWSBedrock", "anthropic-messages", converse);
+  whole("AWSBedrock", "openai-embeddings", { embedding: [0.5], inputTextTokenCount: 1 });
+
+  it("streams: Anthropic events, OpenAI chunks and ConverseStream events", () => {
+    const chunks = [
+      { id: "c", choices: [{ index: 0, delta: { role: "assistant", content: "" } }] },
+      {
+        id: "c",
+        choices: [
+          {
+            index: 0,
+            delta: { tool_calls: [{ index: 0, id: "t", function: { name: "f", arguments: "{}" } }] },
+          },
+        ],
+      },
+      {
+        id: "c",
+        choices: [{ index: 0, delta: { content: "hi" }, finish_reason: "stop" }],
+        usage: { total_tokens: 2 },
+      },
+      { error: { message: "boom", code: 500 } },
+    ];
+    survives(chunks, (mutated) => {
+      const sse = Array.from(mutated as unknown[], (c) => `data: ${JSON.stringify(c ?? null)}\n\n`).join("");
+      runStream(streamResponse("OpenAI", "anthropic-messages"), `${sse}data: [DONE]\n\n`, 1 << 20);
+    });
+    const events = [
+      { type: "message_start", message: { id: "m", model: "claude", usage: { input_tokens: 1 } } },
+      {
+        type: "content_block_start",
+        index: 0,
+        content_block: { type: "tool_use", id: "t", name: "f", input: {} },
+      },
+      { type: "content_block_delta", index: 0, delta: { type: "input_json_delta", partial_json: "{}" } },
+      { type: "message_delta", delta: { stop_reason: "tool_use" }, usage: { output_tokens: 2 } },
+      { type: "error", error: { type: "overloaded_error", message: "Overloaded" } },
+      { type: "message_stop" },
+    ];
+    survives(events, (mutated) => {
+      const sse = Array.from(
+        mutated as unknown[],
+        (e) => `event: e\ndata: ${JSON.stringify(e ?? null)}\n\n`,
+      ).join("");
+      runStream(streamResponse("Anthropic", "openai-chat"), sse, 1 << 20);
+      const invoke = Buffer.concat(
+        Array.from(mutated as unknown[], (e) =>
+          encodeAwsEvent("chunk", { bytes: Buffer.from(JSON.stringify(e ?? null)).toString("base64") }),
+        ),
+      );
+      runStream(streamResponse("AWSAnthropic", "openai-chat"), invoke, 1 << 20);
+      runStream(streamResponse("AWSAnthropic", "anthropic-messages"), invoke, 1 << 20);
+    });
+    const converseEvents = [
+      { type: "messageStart", payload: { role: "assistant" } },
+      {
+        type: "contentBlockStart",
+        payload: { contentBlockIndex: 0, start: { toolUse: { toolUseId: "t", name: "f" } } },
+      },
+      { type: "contentBlockDelta", payload: { contentBlockIndex: 0, delta: { toolUse: { input: "{}" } } } },
+      {
+        type: "contentBlockDelta",
+        payload: { contentBlockIndex: 1, delta: { reasoningContent: { redactedContent: "AAAA" } } },
+      },
+      { type: "messageStop", payload: { stopReason: "tool_use" } },
+      { type: "metadata", payload: { usage: { inputTokens: 1, outputTokens: 2 } } },
+    ];
+    survives(converseEvents, (mutated) => {
+      const frames = Array.from(mutated as ({ type?: unknown; payload?: unknown } | undefined)[], (e) =>
+        encodeAwsEvent(typeof e?.type === "string" ? e.type : "x", e?.payload ?? null),
+      );
+      for (const api of ["openai-chat", "anthropic-messages"] as const) {
+        runStream(streamResponse("AWSBedrock", api), Buffer.concat(frames), 1 << 20);
+      }
+    });
+  });
+
+  it("counts that are not numbers are counted as 0, never concatenated", () => {
+    const response = translator("OpenAI", "openai-chat").response(responseContext(200, MODEL));
+    response.body(
+      Buffer.from('{"usage":{"prompt_tokens":"5","completion_tokens":3,"total_tokens":{"a":1}}}'),
+    );
+    // A total that is not a number is worked out from the counts that are.
+    assert.deepEqual(response.usage, { ...emptyUsage(), outputTokens: 3, totalTokens: 3 });
+    const converseAnswer = translator("AWSBedrock", "openai-chat").response(responseContext(200, MODEL));
+    converseAnswer.body(
+      Buffer.from(
+        '{"output":{"message":{"content":[]}},"usage":{"inputTokens":"5","outputTokens":2,"cacheReadInputTokens":null}}',
+      ),
+    );
+    assert.deepEqual(converseAnswer.usage, { ...emptyUsage(), outputTokens: 2, totalTokens: 2 });
+  });
+});

@@ -58,6 +58,8 @@ export class AnthropicEventsToChatChunks {
         return this.chunk('{"role":"assistant","content":""}', null);
       case "content_block_start": {
         const block = event.content_block;
+        // A broken upstream's event without its block (or delta) carries nothing to translate.
+        if (typeof block !== "object" || block === null) return "";
         if (block.type === "tool_use") {
           const index = this.toolIndexByBlock.size;
           this.toolIndexByBlock.set(event.index, index);
@@ -91,6 +93,7 @@ export class AnthropicEventsToChatChunks {
       }
       case "content_block_delta": {
         const delta = event.delta;
+        if (typeof delta !== "object" || delta === null) return "";
         switch (delta.type) {
           case "text_delta":
             return delta.text ? this.chunk(`{"content":${JSON.stringify(delta.text)}}`, null) : "";

@@ -1,4 +1,5 @@
 import type { TokenUsage } from "../../usage/token-usage.js";
+import { UpstreamProtocolError } from "../translator.js";
 import type { AnthropicMessage } from "./anthropic-wire-types.js";
 import { convertTokenUsageToOpenAI } from "./convert-token-usage-to-openai.js";
 import { mapAnthropicStopReason } from "./map-anthropic-stop-reason.js";
@@ -10,7 +11,8 @@ import { mapAnthropicStopReason } from "./map-anthropic-stop-reason.js";
  * are also kept whole, in answer order, in `thinking_blocks` (the LiteLLM convention): a string
  * cannot carry the signature and the redacted data the client must send back in a tool-use loop.
  * Server tools (web search etc.) ran at Anthropic: their blocks are not calls the client could
- * answer, so they are left out.
+ * answer, so they are left out. Fields of the wrong type (from a broken upstream) read as empty; a
+ * block that is not an object is UpstreamProtocolError.
  */
 export function convertAnthropicMessageToChatCompletion(
   message: AnthropicMessage,
@@ -23,13 +25,16 @@ export function convertAnthropicMessageToChatCompletion(
   const toolCalls: Record<string, unknown>[] = [];
   const thinkingBlocks: Record<string, unknown>[] = [];
   for (const block of message.content ?? []) {
+    if (typeof block !== "object" || block === null) {
+      throw new UpstreamProtocolError("the upstream's answer has a content block that is not an object");
+    }
     switch (block.type) {
       case "text":
-        text = (text ?? "") + (block.text ?? "");
+        text = (text ?? "") + stringOr(block.text);
         break;
       case "thinking": {
-        reasoning = (reasoning ?? "") + (block.thinking ?? "");
-        const thinking: Record<string, unknown> = { type: "thinking", thinking: block.thinking ?? "" };
+        reasoning = (reasoning ?? "") + stringOr(block.thinking);
+        const thinking: Record<string, unknown> = { type: "thinking", thinking: stringOr(block.thinking) };
         if (typeof block.signature === "string") thinking.signature = block.signature;
         thinkingBlocks.push(thinking);
         break;
@@ -48,6 +53,7 @@ export function convertAnthropicMessageToChatCompletion(
     }
   }
   const chatMessage: Record<string, unknown> = { role: "assistant", content: text };
+  // (tool_use ids and names of the wrong type are passed on as they are: JSON can carry them.)
   if (reasoning !== undefined) chatMessage.reasoning_content = reasoning;
   if (thinkingBlocks.length > 0) chatMessage.thinking_blocks = thinkingBlocks;
   if (toolCalls.length > 0) chatMessage.tool_calls = toolCalls;
@@ -66,4 +72,8 @@ export function convertAnthropicMessageToChatCompletion(
     ],
     usage: convertTokenUsageToOpenAI(usage),
   };
+}
+
+function stringOr(value: unknown): string {
+  return typeof value === "string" ? value : "";
 }

@@ -12,7 +12,8 @@ import { mapBedrockStopReasonToAnthropic } from "./map-bedrock-stop-reason.js";
  * ConverseStream events as an Anthropic Messages stream. Converse announces only tool blocks with
  * contentBlockStart; text and reasoning blocks start with their first delta, which decides their
  * type. Usage arrives in `metadata`, usually after messageStop, so message_delta (stop reason and
- * the whole usage) and message_stop wait until both are known.
+ * the whole usage) and message_stop wait until both are known. Members a broken upstream sends as
+ * null are read as absent.
  */
 export class ConverseStreamToAnthropicEvents implements ConverseStreamHandler {
   private readonly writer = new AnthropicStreamWriter();
@@ -34,7 +35,7 @@ export class ConverseStreamToAnthropicEvents implements ConverseStreamHandler {
         return this.start();
       case "contentBlockStart": {
         const toolUse = payload.start?.toolUse;
-        if (toolUse === undefined) return this.start();
+        if (toolUse == null) return this.start();
         return (
           this.start() +
           this.track(payload.contentBlockIndex, this.writer.startToolUse(toolUse.toolUseId, toolUse.name))
@@ -59,7 +60,7 @@ export class ConverseStreamToAnthropicEvents implements ConverseStreamHandler {
         );
       }
       case "metadata":
-        if (payload.usage === undefined) return "";
+        if (payload.usage == null) return "";
         this.converseUsage = payload.usage;
         convertConverseUsage(payload.usage, this.usage);
         return this.stopReason === undefined ? "" : this.finish(this.stopReason);
@@ -85,21 +86,21 @@ export class ConverseStreamToAnthropicEvents implements ConverseStreamHandler {
 
   private delta(payload: ConverseStreamPayload): string {
     const delta = payload.delta;
-    if (delta === undefined) return "";
+    if (delta == null) return "";
     const at = payload.contentBlockIndex;
     if (delta.text !== undefined) return this.openBlock(at, "text") + this.writer.textDelta(delta.text);
-    if (delta.toolUse !== undefined) {
+    if (delta.toolUse != null) {
       return this.openBlock(at, "tool_use") + this.writer.inputJsonDelta(delta.toolUse.input ?? "");
     }
     const reasoning = delta.reasoningContent;
-    if (reasoning === undefined) return "";
+    if (reasoning == null) return "";
     if (reasoning.text !== undefined) {
       return this.openBlock(at, "thinking") + this.writer.thinkingDelta(reasoning.text);
     }
     if (reasoning.signature !== undefined) {
       return this.openBlock(at, "thinking") + this.writer.signatureDelta(reasoning.signature);
     }
-    if (reasoning.redactedContent !== undefined && !this.blocks.has(at ?? -1)) {
+    if (typeof reasoning.redactedContent === "string" && !this.blocks.has(at ?? -1)) {
       return this.track(at, this.writer.startRedactedThinking(redactedData(reasoning.redactedContent)));
     }
     return "";

@@ -13,7 +13,8 @@ import { mapBedrockStopReasonToOpenAI } from "./map-bedrock-stop-reason.js";
  * contentBlockDelta -> content / tool call arguments / reasoning_content; messageStop -> finish_reason;
  * metadata -> a final usage chunk (choices: []), then `data: [DONE]`.
  * Real streams may omit messageStart and may send metadata before messageStop; the usage chunk is
- * always written after the finish_reason chunk.
+ * always written after the finish_reason chunk. Members a broken upstream sends as null are read as
+ * absent.
  */
 export class ConverseStreamToOpenAIChunks implements ConverseStreamHandler {
   /** `data: {...,"choices":[{"index":0,"delta":` — everything before the delta, built once. */
@@ -43,7 +44,7 @@ export class ConverseStreamToOpenAIChunks implements ConverseStreamHandler {
         return this.role();
       case "contentBlockStart": {
         const toolUse = payload.start?.toolUse;
-        if (toolUse === undefined) return "";
+        if (toolUse == null) return "";
         const index = this.toolIndex(payload.contentBlockIndex);
         return `${this.role()}${this.delta(
           `{"tool_calls":[{"index":${index},"id":${JSON.stringify(toolUse.toolUseId)},"type":"function","function":{"name":${JSON.stringify(toolUse.name)},"arguments":""}}]}`,
@@ -57,7 +58,7 @@ export class ConverseStreamToOpenAIChunks implements ConverseStreamHandler {
         return finish + this.flushUsage();
       }
       case "metadata":
-        if (payload.usage === undefined) return "";
+        if (payload.usage == null) return "";
         // Count now: a later failure must not lose tokens the upstream already billed.
         convertConverseUsage(payload.usage, this.usage);
         this.pendingUsage = payload.usage;
@@ -78,16 +79,16 @@ export class ConverseStreamToOpenAIChunks implements ConverseStreamHandler {
 
   private contentDelta(payload: ConverseStreamPayload): string {
     const delta = payload.delta;
-    if (delta === undefined) return "";
+    if (delta == null) return "";
     if (delta.text !== undefined)
       return `${this.role()}${this.delta(`{"content":${JSON.stringify(delta.text)}}`)}`;
-    if (delta.toolUse !== undefined) {
+    if (delta.toolUse != null) {
       const index = this.toolIndex(payload.contentBlockIndex);
       const args = JSON.stringify(delta.toolUse.input ?? "");
       return `${this.role()}${this.delta(`{"tool_calls":[{"index":${index},"function":{"arguments":${args}}}]}`)}`;
     }
     const reasoning = delta.reasoningContent;
-    if (reasoning === undefined) return "";
+    if (reasoning == null) return "";
     // reasoning_content stays a plain string (the DeepSeek/vLLM convention clients parse); signatures
     // and redacted reasoning, which a string cannot carry, go to thinking_blocks (LiteLLM convention).
     if (reasoning.text !== undefined) {

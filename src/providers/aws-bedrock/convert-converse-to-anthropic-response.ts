@@ -1,4 +1,5 @@
 import type { TokenUsage } from "../../usage/token-usage.js";
+import { tokenCount } from "../token-count.js";
 import type { ConverseContentBlock, ConverseResponse, ConverseUsage } from "./converse-types.js";
 import { convertConverseUsage } from "./convert-converse-usage.js";
 import { mapBedrockStopReasonToAnthropic } from "./map-bedrock-stop-reason.js";
@@ -11,24 +12,26 @@ export function convertConverseToAnthropicResponse(
   usage: TokenUsage,
 ): Record<string, unknown> {
   const blocks: Record<string, unknown>[] = [];
+  // Members of the wrong type (from a broken upstream) are read as absent.
   for (const block of content) {
-    if (block.text !== undefined) {
+    const reasoning = isObject(block.reasoningContent) ? block.reasoningContent : undefined;
+    if (typeof block.text === "string") {
       blocks.push({ type: "text", text: block.text });
-    } else if (block.toolUse !== undefined) {
+    } else if (isObject(block.toolUse)) {
       blocks.push({
         type: "tool_use",
         id: block.toolUse.toolUseId,
         name: block.toolUse.name,
         input: block.toolUse.input ?? {},
       });
-    } else if (block.reasoningContent?.reasoningText !== undefined) {
-      const { text, signature } = block.reasoningContent.reasoningText;
+    } else if (isObject(reasoning?.reasoningText)) {
+      const { text, signature } = reasoning.reasoningText;
       blocks.push({ type: "thinking", thinking: text, signature: signature ?? "" });
-    } else if (block.reasoningContent?.redactedContent !== undefined) {
-      blocks.push({ type: "redacted_thinking", data: redactedData(block.reasoningContent.redactedContent) });
+    } else if (typeof reasoning?.redactedContent === "string") {
+      blocks.push({ type: "redacted_thinking", data: redactedData(reasoning.redactedContent) });
     }
   }
-  const converse = response.usage ?? {};
+  const converse = isObject(response.usage) ? response.usage : {};
   convertConverseUsage(converse, usage);
   return {
     id: meta.id,
@@ -45,11 +48,15 @@ export function convertConverseToAnthropicResponse(
 /** Anthropic's usage: input_tokens excludes cache reads and writes, as Bedrock's inputTokens does. */
 export function anthropicUsageJson(usage: ConverseUsage): Record<string, number> {
   return {
-    input_tokens: usage.inputTokens ?? 0,
-    output_tokens: usage.outputTokens ?? 0,
-    cache_creation_input_tokens: usage.cacheWriteInputTokens ?? 0,
-    cache_read_input_tokens: usage.cacheReadInputTokens ?? 0,
+    input_tokens: tokenCount(usage.inputTokens),
+    output_tokens: tokenCount(usage.outputTokens),
+    cache_creation_input_tokens: tokenCount(usage.cacheWriteInputTokens),
+    cache_read_input_tokens: tokenCount(usage.cacheReadInputTokens),
   };
+}
+
+function isObject<T>(value: T | null | undefined): value is T {
+  return typeof value === "object" && value !== null;
 }
 
 /** Converse redacted reasoning bytes (base64 in JSON) back to Anthropic's opaque `data` string. */

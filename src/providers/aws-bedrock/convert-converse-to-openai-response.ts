@@ -24,25 +24,26 @@ export function convertConverseToOpenAIResponse(
   let reasoning: string | undefined;
   const toolCalls: Record<string, unknown>[] = [];
   const thinkingBlocks: Record<string, unknown>[] = [];
+  // Members of the wrong type (from a broken upstream) are read as absent.
   for (const block of content) {
-    if (block.text !== undefined) {
+    if (typeof block.text === "string") {
       text = text === null ? block.text : text + block.text;
-    } else if (block.toolUse !== undefined) {
+    } else if (isObject(block.toolUse)) {
       toolCalls.push({
         id: block.toolUse.toolUseId,
         type: "function",
         function: { name: block.toolUse.name, arguments: JSON.stringify(block.toolUse.input ?? {}) },
       });
-    } else if (block.reasoningContent !== undefined) {
+    } else if (isObject(block.reasoningContent)) {
       const { reasoningText, redactedContent } = block.reasoningContent;
-      if (reasoningText !== undefined) {
+      if (isObject(reasoningText) && typeof reasoningText.text === "string") {
         if (reasoningText.text !== "")
           reasoning = reasoning === undefined ? reasoningText.text : reasoning + reasoningText.text;
         const thinking: Record<string, unknown> = { type: "thinking", thinking: reasoningText.text };
         if (reasoningText.signature !== undefined) thinking.signature = reasoningText.signature;
         thinkingBlocks.push(thinking);
       }
-      if (redactedContent !== undefined)
+      if (typeof redactedContent === "string")
         thinkingBlocks.push({ type: "redacted_thinking", data: redactedContent });
     }
   }
@@ -61,10 +62,14 @@ export function convertConverseToOpenAIResponse(
       { index: 0, message, logprobs: null, finish_reason: mapBedrockStopReasonToOpenAI(response.stopReason) },
     ],
   };
-  if (response.usage !== undefined) {
+  if (isObject(response.usage)) {
     convertConverseUsage(response.usage, usage);
     json.usage = openAIUsageJson(usage, response.usage);
   }
   if (typeof response.serviceTier?.type === "string") json.service_tier = response.serviceTier.type;
   return json;
+}
+
+function isObject<T>(value: T | null | undefined): value is T {
+  return typeof value === "object" && value !== null;
 }

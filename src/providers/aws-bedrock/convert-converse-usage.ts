@@ -1,4 +1,5 @@
 import type { TokenUsage } from "../../usage/token-usage.js";
+import { tokenCount } from "../token-count.js";
 import type { ConverseUsage } from "./converse-types.js";
 
 /**
@@ -7,10 +8,10 @@ import type { ConverseUsage } from "./converse-types.js";
  * reported on their own. Bedrock reports no reasoning token count.
  */
 export function convertConverseUsage(usage: ConverseUsage, into: TokenUsage): void {
-  const cacheRead = usage.cacheReadInputTokens ?? 0;
-  const cacheWrite = usage.cacheWriteInputTokens ?? 0;
-  into.inputTokens = (usage.inputTokens ?? 0) + cacheRead + cacheWrite;
-  into.outputTokens = usage.outputTokens ?? 0;
+  const cacheRead = tokenCount(usage.cacheReadInputTokens);
+  const cacheWrite = tokenCount(usage.cacheWriteInputTokens);
+  into.inputTokens = tokenCount(usage.inputTokens) + cacheRead + cacheWrite;
+  into.outputTokens = tokenCount(usage.outputTokens);
   into.totalTokens = into.inputTokens + into.outputTokens;
   into.cachedInputTokens = cacheRead;
   into.cacheCreationInputTokens = cacheWrite;

@@ -93,7 +93,10 @@ export class ChatChunksToAnthropicEvents {
         if (this.writer.openKind !== "text") out += this.writer.startText();
         out += this.writer.textDelta(delta.content);
       }
-      for (const call of delta.tool_calls ?? []) out += this.toolCall(call);
+      const calls = delta.tool_calls;
+      if (Array.isArray(calls)) {
+        for (const call of calls) if (typeof call === "object" && call !== null) out += this.toolCall(call);
+      }
     }
     if (choice.finish_reason) this.finishReason = choice.finish_reason;
     return out;
@@ -118,7 +121,7 @@ export class ChatChunksToAnthropicEvents {
       this.toolBlocks.set(index, blockIndex);
     }
     const args = call.function?.arguments;
-    if (args) out += this.writer.inputJsonDelta(args, blockIndex);
+    if (typeof args === "string" && args !== "") out += this.writer.inputJsonDelta(args, blockIndex);
     return out;
   }
 
@@ -133,7 +136,8 @@ export class ChatChunksToAnthropicEvents {
 
   private fail(error: { message?: unknown; code?: unknown }): string {
     this.failed = true;
-    const status = Number(error.code);
+    const code = error.code;
+    const status = typeof code === "number" || typeof code === "string" ? Number(code) : Number.NaN;
     const type =
       Number.isInteger(status) && status >= 400 ? anthropicErrorTypeForStatus(status) : "api_error";
     const message = typeof error.message === "string" ? error.message : JSON.stringify(error);

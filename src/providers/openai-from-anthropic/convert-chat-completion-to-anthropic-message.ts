@@ -28,7 +28,7 @@ export function convertChatCompletionToAnthropicMessage(
   model: string,
 ): Record<string, unknown> {
   const choice = completion.choices?.[0];
-  const message = choice?.message;
+  const message = typeof choice?.message === "object" && choice.message !== null ? choice.message : undefined;
   const content: Record<string, unknown>[] = [];
   const reasoning = message?.reasoning_content ?? message?.reasoning;
   if (typeof reasoning === "string" && reasoning !== "") {
@@ -37,28 +37,32 @@ export function convertChatCompletionToAnthropicMessage(
   if (typeof message?.content === "string" && message.content !== "") {
     content.push({ type: "text", text: message.content });
   }
-  for (const call of message?.tool_calls ?? []) {
+  const calls = message?.tool_calls;
+  for (const call of Array.isArray(calls) ? calls : []) {
+    if (typeof call !== "object" || call === null) continue;
     content.push({
       type: "tool_use",
-      id: call.id ?? "",
-      name: call.function?.name ?? "",
+      id: typeof call.id === "string" ? call.id : "",
+      name: typeof call.function?.name === "string" ? call.function.name : "",
       input: parseToolInput(call.function?.arguments),
     });
   }
   return {
-    id: completion.id ?? "",
+    id: typeof completion.id === "string" ? completion.id : "",
     type: "message",
     role: "assistant",
     model,
     content,
     stop_reason: mapOpenAIFinishReason(choice?.finish_reason),
     stop_sequence: null,
-    usage: convertOpenAIUsageToAnthropic(completion.usage ?? {}),
+    usage: convertOpenAIUsageToAnthropic(
+      typeof completion.usage === "object" && completion.usage !== null ? completion.usage : {},
+    ),
   };
 }
 
-function parseToolInput(args: string | undefined): unknown {
-  if (!args) return {};
+function parseToolInput(args: unknown): unknown {
+  if (typeof args !== "string" || args === "") return {};
   try {
     const parsed: unknown = JSON.parse(args);
     return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed : {};

@@ -1,4 +1,5 @@
 import type { OpenAIUsage } from "../openai/convert-openai-usage.js";
+import { tokenCount } from "../token-count.js";
 
 export interface AnthropicUsageJson {
   input_tokens: number;
@@ -14,11 +15,11 @@ export interface AnthropicUsageJson {
  * is what an Anthropic client adds up.
  */
 export function convertOpenAIUsageToAnthropic(u: OpenAIUsage): AnthropicUsageJson {
-  const cached = u.prompt_tokens_details?.cached_tokens ?? 0;
-  const creation = u.prompt_tokens_details?.cache_creation_tokens ?? 0;
+  const cached = tokenCount(u.prompt_tokens_details?.cached_tokens);
+  const creation = tokenCount(u.prompt_tokens_details?.cache_creation_tokens);
   const usage: AnthropicUsageJson = {
-    input_tokens: Math.max(0, (u.prompt_tokens ?? 0) - cached - creation),
-    output_tokens: u.completion_tokens ?? 0,
+    input_tokens: Math.max(0, tokenCount(u.prompt_tokens) - cached - creation),
+    output_tokens: tokenCount(u.completion_tokens),
   };
   if (cached > 0) usage.cache_read_input_tokens = cached;
   if (creation > 0) usage.cache_creation_input_tokens = creation;

@@ -1,4 +1,5 @@
 import type { TokenUsage } from "../../usage/token-usage.js";
+import { tokenCount } from "../token-count.js";
 
 /** OpenAI's `usage` object (chat, completions, embeddings) as the gateway counts it. */
 export interface OpenAIUsage {
@@ -12,13 +13,15 @@ export interface OpenAIUsage {
   completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
+/** Counts that are not numbers (from a broken upstream) read as 0, and as absent where there is a fallback. */
 export function convertOpenAIUsage(usage: OpenAIUsage, into: TokenUsage): void {
-  const input = usage.prompt_tokens ?? usage.input_tokens ?? 0;
-  const output = usage.completion_tokens ?? usage.output_tokens ?? 0;
+  const input = tokenCount(usage.prompt_tokens ?? usage.input_tokens);
+  const output = tokenCount(usage.completion_tokens ?? usage.output_tokens);
   into.inputTokens = input;
   into.outputTokens = output;
-  into.totalTokens = usage.total_tokens ?? input + output;
-  into.cachedInputTokens = usage.prompt_tokens_details?.cached_tokens ?? 0;
-  into.cacheCreationInputTokens = usage.prompt_tokens_details?.cache_creation_tokens ?? 0;
-  into.reasoningTokens = usage.completion_tokens_details?.reasoning_tokens ?? 0;
+  into.totalTokens = typeof usage.total_tokens === "number" ? tokenCount(usage.total_tokens) : input + output;
+  const details = usage.prompt_tokens_details;
+  into.cachedInputTokens = tokenCount(details?.cached_tokens);
+  into.cacheCreationInputTokens = tokenCount(details?.cache_creation_tokens);
+  into.reasoningTokens = tokenCount(usage.completion_tokens_details?.reasoning_tokens);
 }
