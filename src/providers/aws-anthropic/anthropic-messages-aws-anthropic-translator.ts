@@ -60,7 +60,8 @@ class AnthropicMessagesFromBedrockResponse implements ResponseTranslator {
 
   end(): undefined {
     // A stream without a single Anthropic event (or cut mid-frame) would otherwise end as an empty 200.
-    (this.stream ??= new BedrockInvokeStream()).end();
+    this.stream ??= new BedrockInvokeStream();
+    this.stream.end();
     return undefined;
   }
 }

@@ -26,7 +26,9 @@ export function anthropicCountTokensFromBedrock(ctx: ResponseContext): ResponseT
       if (status >= 400) return anthropicErrorFromBedrock(status, ctx.headers, body);
       const count = readInputTokens(body);
       if (count === undefined) {
-        throw new UpstreamProtocolError(`AWS Bedrock answered ${status} to CountTokens without 'inputTokens'`);
+        throw new UpstreamProtocolError(
+          `AWS Bedrock answered ${status} to CountTokens without 'inputTokens'`,
+        );
       }
       usage.inputTokens = count;
       usage.totalTokens = count;
@@ -39,7 +41,9 @@ export function anthropicCountTokensFromBedrock(ctx: ResponseContext): ResponseT
 }
 
 function readInputTokens(body: Buffer): number | undefined {
-  const parsed = parseUpstreamJson(body, "AWS Bedrock's CountTokens answer") as { inputTokens?: unknown } | null;
+  const parsed = parseUpstreamJson(body, "AWS Bedrock's CountTokens answer") as {
+    inputTokens?: unknown;
+  } | null;
   const count = parsed?.inputTokens;
   return typeof count === "number" && Number.isInteger(count) && count >= 0 ? count : undefined;
 }
