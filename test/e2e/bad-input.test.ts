@@ -28,7 +28,8 @@ import { startTestGateway, type TestGateway } from "../support/start-test-gatewa
 /**
  * Bad input from either side, over HTTP, found by fuzzing the gateway: no client body may reach a
  * 500, and no malformed upstream answer may crash a translator or end as an empty 200.
- * - JSON nested 8,000 levels deep: 400 on every translating pair (the OpenAI passthrough forwards it);
+ * - JSON nested 8,000 levels deep: 400 on every translating pair and where a bodyMutation re-serialises
+ *   the body (the OpenAI passthrough forwards it as it is);
  * - a model name with a lone surrogate on a Bedrock backend: 400;
  * - nulls and other non-objects where blocks, tools or tool_choice belong: 422;
  * - a model name that cannot be a header value, routed by a RegularExpression rule: the upstream's
@@ -61,6 +62,9 @@ before(async () => {
     configYaml(
       gatewayDocs(),
       openAIBackendDocs("openai", openaiUpstream.url),
+      openAIBackendDocs("mutated", openaiUpstream.url, {
+        bodyMutation: { set: [{ path: "service_tier", value: '"flex"' }] },
+      }),
       anthropicBackendDocs("anthropic", anthropicUpstream.url, { apiKey: ANTHROPIC_KEY }),
       bedrockBackendDocs("converse", bedrock, { credentials: EXAMPLE_CREDENTIALS }),
       bedrockBackendDocs("invoke", bedrock, {
@@ -70,6 +74,7 @@ before(async () => {
       routeDoc("main", {
         rules: [
           { matches: [modelMatches("openai-[\\s\\S]*")], backendRefs: [{ name: "openai" }] },
+          { matches: [modelMatches("mutated-[\\s\\S]*")], backendRefs: [{ name: "mutated" }] },
           { matches: [modelMatches("anthropic-[\\s\\S]*")], backendRefs: [{ name: "anthropic" }] },
           {
             matches: [modelMatches("converse-[\\s\\S]*")],
@@ -214,6 +219,15 @@ test("JSON nested 8,000 levels deep to the OpenAI passthrough is forwarded as se
   assert.equal(res.status, 200, res.text);
   assert.equal(upstreamCalls, 1);
   assert.equal(openaiUpstream.requests.at(-1)!.body.toString(), body);
+});
+
+test("JSON nested 8,000 levels deep to a passthrough with a bodyMutation: 400, as the body is re-serialised", async () => {
+  const { res, upstreamCalls } = await exchange(CHAT, chatBody("mutated-deep", DEEP));
+  assert.match(errorOf(res, 400, "BadRequest").message, /nested more than 128 levels deep/);
+  assert.equal(upstreamCalls, 0);
+  const shallow = await exchange(CHAT, chatBody("mutated-shallow", "{}"));
+  assert.equal(shallow.res.status, 200, shallow.res.text);
+  assert.equal(JSON.parse(openaiUpstream.requests.at(-1)!.body.toString()).service_tier, "flex");
 });
 
 test("JSON nested 128 levels deep is still translated", async () => {
