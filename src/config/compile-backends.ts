@@ -1,10 +1,10 @@
 import { type CredentialFactories, compileCredentials } from "../credentials/compile-credentials.js";
+import type { CredentialInjector } from "../credentials/credential-injector.js";
 import type { BackendSchema, BackendSchemaName, SchemaTranslators } from "../providers/translator.js";
 import type { DispatcherCache, OriginSettings } from "../upstream/dispatcher-cache.js";
 import type { BodyMutationSpec, MutationSpec } from "./compile-routes.js";
 import type { Resource } from "./resource.js";
 import type { ResourceIndex } from "./resource-index.js";
-import type { CredentialInjector } from "../credentials/credential-injector.js";
 import type { CompiledBackend } from "./snapshot.js";
 
 interface AIServiceBackendSpec {

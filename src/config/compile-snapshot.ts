@@ -1,4 +1,5 @@
 import type { CredentialFactories } from "../credentials/compile-credentials.js";
+import type { CostSpec } from "../limits/compute-costs.js";
 import type { BackendSchemaName, SchemaTranslators } from "../providers/translator.js";
 import type { DispatcherCache } from "../upstream/dispatcher-cache.js";
 import { compileBackends } from "./compile-backends.js";
@@ -7,7 +8,6 @@ import { compileTrafficPolicies } from "./compile-traffic-policies.js";
 import { parseQuantity } from "./parse-quantity.js";
 import { GATEWAY_CONFIG_ANNOTATION, type Resource } from "./resource.js";
 import { ResourceIndex } from "./resource-index.js";
-import type { CostSpec } from "../limits/compute-costs.js";
 import type { ListenerSpec, RuntimeSnapshot } from "./snapshot.js";
 
 export const DEFAULT_PORT = 1975;

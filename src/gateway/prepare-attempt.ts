@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import type { CompiledBackendRef } from "../config/snapshot.js";
-import type { OutgoingRequest } from "../credentials/credential-injector.js";
 import { UnsupportedCredentialError } from "../credentials/compile-credentials.js";
+import type { OutgoingRequest } from "../credentials/credential-injector.js";
 import { MissingCredentialError } from "../credentials/missing-credential-error.js";
 import type { ClientEndpoint } from "../endpoints/client-endpoint.js";
 import { InvalidRequestError, type TranslateRequestInput, type Translator } from "../providers/translator.js";
