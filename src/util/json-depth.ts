@@ -3,7 +3,7 @@
  * `[` and `{` outside strings count one level up, `]` and `}` one down, and the scan stops as soon as
  * the depth passes the limit, so a hostile body costs no more than `limit` brackets past its start.
  * The text is taken to be JSON (the caller parsed it or is about to); for anything else the answer
- * is about its brackets only.
+ * is about its brackets only (and text too short to hold limit + 1 bracket pairs is not scanned).
  *
  * JSON.parse builds values of any depth, but whatever walks them recursively afterwards
  * (JSON.stringify, the translators' converters) overflows the stack somewhere past 4,000 levels;
@@ -11,6 +11,7 @@
  *
  * The cost is one pass over the structure: a short string is stepped over byte by byte, a long one
  * (base64 images and documents) with indexOf, which is a memchr rather than a loop in JavaScript.
+ * Text (a stream event) with no more opening brackets than the limit is answered from indexOf alone.
  */
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -26,6 +27,9 @@ const SHORT_STRING = 32;
 const indexOfByte = Buffer.prototype.indexOf;
 
 export function exceedsJsonDepth(json: Uint8Array | string, limit: number): boolean {
+  // JSON nested deeper than `limit` has at least limit + 1 opening and as many closing brackets, so
+  // shorter text cannot be: most stream events and small bodies are answered without a scan.
+  if (json.length < 2 * (limit + 1)) return false;
   return typeof json === "string" ? textExceeds(json, limit) : bytesExceed(json, limit);
 }
 
@@ -76,6 +80,9 @@ function escaped(json: Uint8Array, quote: number, from: number): boolean {
 }
 
 function textExceeds(json: string, limit: number): boolean {
+  // Depth never exceeds the number of opening brackets, which indexOf counts far faster than a loop
+  // over every character (a stream event holds a handful): only text with more is scanned.
+  if (countOpenings(json, limit) <= limit) return false;
   const length = json.length;
   let depth = 0;
   let i = 0;
@@ -93,6 +100,14 @@ function textExceeds(json: string, limit: number): boolean {
     }
   }
   return false;
+}
+
+/** How many `[` and `{` the text holds, counting no further than limit + 1. */
+function countOpenings(json: string, limit: number): number {
+  let n = 0;
+  for (let i = json.indexOf("["); i !== -1; i = json.indexOf("[", i + 1)) if (++n > limit) return n;
+  for (let i = json.indexOf("{"); i !== -1; i = json.indexOf("{", i + 1)) if (++n > limit) return n;
+  return n;
 }
 
 function skipTextString(json: string, i: number): number {

@@ -55,6 +55,13 @@ test("the answer comes as soon as the limit is passed: what follows is not read"
   assert.ok(Number(process.hrtime.bigint() - started) < 50_000_000, "far below a full scan of 8 MiB");
 });
 
+test("text too short to nest past the limit is not scanned (it holds fewer than limit + 1 bracket pairs)", () => {
+  // Not JSON: limit + 1 opening brackets without their closers fit in 2 * (limit + 1) - 1 characters.
+  assert.equal(exceeds("[".repeat(129), 128), false);
+  assert.equal(exceeds(`${"[".repeat(129)}${" ".repeat(128)}`, 128), false);
+  assert.equal(exceeds(`${"[".repeat(129)}${" ".repeat(129)}`, 128), true);
+});
+
 test("agrees with the depth of generated JSON values", () => {
   let seed = 7;
   const random = (n: number): number => {
