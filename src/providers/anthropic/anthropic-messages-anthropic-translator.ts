@@ -1,4 +1,5 @@
 import { emptyUsage, type TokenUsage } from "../../usage/token-usage.js";
+import { firstValue } from "../../util/first-value.js";
 import { openAIPassthroughRequest } from "../openai/openai-passthrough-request.js";
 import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
 import { AnthropicSseEvents } from "./anthropic-sse-events.js";
@@ -32,9 +33,7 @@ class AnthropicMessagesPassthroughResponse implements ResponseTranslator {
   private readonly streamUsage = new AnthropicStreamUsage();
 
   constructor(private readonly ctx: ResponseContext) {
-    const contentType = ctx.headers["content-type"];
-    this.streamContentType =
-      (Array.isArray(contentType) ? contentType[0] : contentType) ?? "text/event-stream";
+    this.streamContentType = firstValue(ctx.headers["content-type"]) ?? "text/event-stream";
   }
 
   get usage(): TokenUsage {
@@ -48,8 +47,7 @@ class AnthropicMessagesPassthroughResponse implements ResponseTranslator {
   body(body: Buffer): TranslatedBody {
     if (this.ctx.status >= 400) return passAnthropicError(this.ctx.status, body);
     // An event stream the client did not ask for is relayed as the stream it is.
-    const declared = this.ctx.headers["content-type"];
-    const contentType = Array.isArray(declared) ? declared[0] : declared;
+    const contentType = firstValue(this.ctx.headers["content-type"]);
     if (contentType?.startsWith("text/event-stream")) return { status: this.ctx.status, contentType, body };
     const answer = readAnthropicMessageAnswer(body);
     this.bufferedUsage = answer.usage;

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { firstValue } from "../../util/first-value.js";
 
 /**
  * The Anthropic API version the gateway's own translations are written for. Bodies translated from
@@ -14,7 +15,7 @@ export const PINNED_ANTHROPIC_VERSION = "2023-06-01";
  */
 export function anthropicPassthroughHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {
-    "anthropic-version": firstValue(headers["anthropic-version"]) ?? PINNED_ANTHROPIC_VERSION,
+    "anthropic-version": nonEmptyFirst(headers["anthropic-version"]) ?? PINNED_ANTHROPIC_VERSION,
   };
   const beta = headers["anthropic-beta"];
   if (beta !== undefined && beta.length > 0)
@@ -22,7 +23,8 @@ export function anthropicPassthroughHeaders(headers: IncomingHttpHeaders): Recor
   return out;
 }
 
-function firstValue(value: string | string[] | undefined): string | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
+/** The first value of a header, with an empty one taken as absent. */
+function nonEmptyFirst(value: string | string[] | undefined): string | undefined {
+  const v = firstValue(value);
   return v === undefined || v === "" ? undefined : v;
 }

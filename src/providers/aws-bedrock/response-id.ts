@@ -1,5 +1,6 @@
+import { firstValue } from "../../util/first-value.js";
+
 /** Bedrock answers carry no id in the body; the request id header identifies the answer. */
 export function bedrockRequestId(headers: Record<string, string | string[] | undefined>): string {
-  const id = headers["x-amzn-requestid"];
-  return (Array.isArray(id) ? id[0] : id) ?? "";
+  return firstValue(headers["x-amzn-requestid"]) ?? "";
 }

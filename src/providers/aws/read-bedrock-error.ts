@@ -1,3 +1,5 @@
+import { firstValue } from "../../util/first-value.js";
+
 /**
  * What a Bedrock runtime error answer says: the error type (from `x-amzn-errortype`) and message.
  * AWS sends JSON `{"message": "..."}` (some services `Message`); anything else (a load balancer's
@@ -25,7 +27,7 @@ export function readBedrockError(
   const parsed = parseJsonObject(text);
   if (parsed === undefined) return { type: AWS_BEDROCK_BACKEND_ERROR, message: text };
   const typeHeader = headers["x-amzn-errortype"];
-  const headerType = bareErrorType(Array.isArray(typeHeader) ? typeHeader[0] : typeHeader);
+  const headerType = bareErrorType(firstValue(typeHeader));
   if (headerType === undefined) {
     const anthropic = anthropicError(parsed);
     if (anthropic !== undefined) return anthropic;

@@ -1,6 +1,7 @@
 import { openAIErrorBody } from "../../api/openai-error.js";
 import { emptyUsage } from "../../usage/token-usage.js";
 import { type Span, scanTopLevelObject, topLevelKey } from "../../util/find-top-level-value.js";
+import { firstValue } from "../../util/first-value.js";
 import { SseReader } from "../../util/sse-reader.js";
 import {
   type ResponseContext,
@@ -96,8 +97,7 @@ class OpenAIPassthroughResponse implements ResponseTranslator {
 }
 
 function contentTypeOf(ctx: ResponseContext): string | undefined {
-  const value = ctx.headers["content-type"];
-  return Array.isArray(value) ? value[0] : value;
+  return firstValue(ctx.headers["content-type"]);
 }
 
 /** The parsed value of a top-level field found by scanTopLevelObject, or undefined when absent. */
