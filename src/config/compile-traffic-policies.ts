@@ -136,7 +136,7 @@ export function compileTrafficPolicies(
     }
   }
   const gatewayPolicy = onGateway
-    ? compileTrafficPolicy(onGateway.spec, keyOfPolicy(onGateway), warn)
+    ? compileTrafficPolicy(onGateway.spec, keyOfPolicy(onGateway), warn, retryAfterMaxOf(onGateway, warn))
     : DEFAULT_TRAFFIC_POLICY;
   const compiled = new Map<Resource, TrafficPolicy>();
   return (namespace, name) => {
@@ -146,7 +146,7 @@ export function compileTrafficPolicies(
     if (!policy) {
       const merges = onGateway !== undefined && typeof own.spec?.mergeType === "string";
       const spec = merges ? mergePatch(onGateway?.spec ?? {}, own.spec) : own.spec;
-      policy = compileTrafficPolicy(spec as Spec, keyOfPolicy(own), warn);
+      policy = compileTrafficPolicy(spec as Spec, keyOfPolicy(own), warn, retryAfterMaxOf(own, warn));
       compiled.set(own, policy);
     }
     return policy;
@@ -162,6 +162,7 @@ export function compileTrafficPolicy(
   spec: Spec | undefined,
   source: string,
   warn: (message: string) => void,
+  retryAfterMaxMs: number = DEFAULT_TRAFFIC_POLICY.retryAfterMaxMs,
 ): TrafficPolicy {
   const s = spec ?? {};
   const healthCheck = isObject(s.healthCheck) ? s.healthCheck : {};
@@ -173,8 +174,25 @@ export function compileTrafficPolicy(
       : DEFAULT_TRAFFIC_POLICY.passive,
     active: isObject(healthCheck.active) ? compileActive(healthCheck.active, source, warn) : undefined,
     circuitBreaker: isObject(s.circuitBreaker) ? compileCircuitBreaker(s.circuitBreaker) : undefined,
-    retryAfterMaxMs: DEFAULT_TRAFFIC_POLICY.retryAfterMaxMs,
+    retryAfterMaxMs,
   });
+}
+
+/**
+ * aigw's extension, as an annotation so the spec stays Envoy Gateway's: the longest a `Retry-After`
+ * may keep a backend out (a duration; default 60 s). Envoy Gateway's `retry` has no such field.
+ */
+export const RETRY_AFTER_MAX_ANNOTATION = "aigw/retry-after-max";
+
+function retryAfterMaxOf(policy: Resource, warn: (message: string) => void): number | undefined {
+  const text = policy.metadata.annotations?.[RETRY_AFTER_MAX_ANNOTATION];
+  if (text === undefined) return undefined;
+  const ms = parseDuration(String(text));
+  if (ms === undefined) {
+    warn(`BackendTrafficPolicy ${keyOfPolicy(policy)}: annotation ${RETRY_AFTER_MAX_ANNOTATION}: "${text}" is not a duration; using 60s`);
+    return undefined;
+  }
+  return ms;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { CompiledBackendRef, CompiledRoute, CompiledRule } from "../config/snapshot.js";
 import { type ResponseTranslator, UpstreamProtocolError } from "../providers/translator.js";
-import type { AttemptOutcome, BackendHealthRegistry } from "../upstream/backend-health.js";
+import type { AttemptOutcome, BackendHealth, BackendHealthRegistry } from "../upstream/backend-health.js";
 import { Candidates } from "../upstream/candidates.js";
 import {
   type AttemptFailure,
@@ -63,12 +63,13 @@ export class AttemptLoop implements AttemptSink {
   private requestTimer: NodeJS.Timeout | undefined;
   private backOffTimer: NodeJS.Timeout | undefined;
   private finished = false;
-  private inFlightKey: string | undefined;
+  /** The health of the backend the attempt in flight holds a circuit-breaker slot of. */
+  private inFlight: BackendHealth | undefined;
   /** The committed stream's entry in record.attempts: amended, not repeated, when that attempt ends. */
   private committedEntry: AttemptRecord | undefined;
 
   constructor(private readonly s: LoopSetup) {
-    this.candidates = new Candidates(s.rule.tiers, s.route.traffic, s.health, performance.now());
+    this.candidates = new Candidates(s.rule.tiers, s.route.traffic, s.health);
   }
 
   start(): void {
@@ -151,9 +152,9 @@ export class AttemptLoop implements AttemptSink {
       prepared.ref,
     );
     this.current = attempt;
-    const key = prepared.ref.backend.key;
-    this.s.health.get(key).inFlight += 1;
-    this.inFlightKey = key;
+    const health = this.s.health.get(prepared.ref.backend.key);
+    health.inFlight += 1;
+    this.inFlight = health;
     attempt.start(prepared.ref.backend.dispatcher, prepared.dispatch);
   }
 
@@ -448,12 +449,16 @@ export class AttemptLoop implements AttemptSink {
 
   /** The attempt in flight is over: release its circuit-breaker slot and count its health outcome. */
   private settleAttempt(outcome: AttemptOutcome | undefined): void {
-    const key = this.inFlightKey;
-    if (key === undefined) return;
-    this.inFlightKey = undefined;
-    const health = this.s.health.get(key);
+    const health = this.inFlight;
+    if (health === undefined) return;
+    this.inFlight = undefined;
     health.inFlight -= 1;
     if (outcome === undefined) return;
+    // The happy path only resets the backend's failure counts; the rule is looked at on failures.
+    if (outcome === "success") {
+      health.recordSuccess();
+      return;
+    }
     const passive = this.s.route.traffic.passive;
     health.record(outcome, passive, performance.now(), this.mayEjectAnother(passive.maxEjectionPercent));
   }
@@ -477,8 +482,8 @@ export class AttemptLoop implements AttemptSink {
    * attempt then ends, well or not, its entry is amended (error, duration): one entry per attempt.
    */
   private noteAttempt(backend: string, status: number, error: string | undefined): void {
-    const startedAt = this.current?.startedAt ?? performance.now();
-    const durationMs = performance.now() - startedAt;
+    const now = performance.now();
+    const durationMs = now - (this.current?.startedAt ?? now);
     const committed = this.committedEntry;
     if (committed) {
       committed.error = error;

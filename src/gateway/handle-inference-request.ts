@@ -68,8 +68,8 @@ export async function handleInferenceRequest(
     record.route = match.route.key;
     record.rule = match.rule.name;
     call.forceIncludeUsage = match.route.costs.length > 0;
-    admitted = { call, route: match.route, rule: match.rule, record };
     if (match.route.policies.length > 0) {
+      admitted = { call, route: match.route, rule: match.rule, record };
       const pending = admitAll(match.route.policies, admitted);
       if (pending) await pending;
     }

@@ -54,9 +54,7 @@ export class BackendHealth {
    */
   record(outcome: AttemptOutcome, policy: PassiveHealthCheck, now: number, mayEject: boolean): boolean {
     if (outcome === "success") {
-      this.consecutive5xx = 0;
-      this.consecutiveGateway = 0;
-      this.consecutiveLocal = 0;
+      this.recordSuccess();
       return false;
     }
     // As Envoy without split_external_local_origin_errors: a local-origin failure is also a gateway
@@ -84,6 +82,13 @@ export class BackendHealth {
     this.consecutiveGateway = 0;
     this.consecutiveLocal = 0;
     return true;
+  }
+
+  /** An answer below 500: every run of failures is broken. */
+  recordSuccess(): void {
+    this.consecutive5xx = 0;
+    this.consecutiveGateway = 0;
+    this.consecutiveLocal = 0;
   }
 
   /** For the decision record and tests: remaining ejection and pause, ms. */

@@ -21,26 +21,36 @@ export class Candidates {
   private tier = 0;
   private position = 0;
   private attemptsInTier = 0;
-  private readonly orders: (CompiledBackendRef[] | undefined)[] = [];
+  private readonly orders: (readonly CompiledBackendRef[] | undefined)[] = [];
   private panic: boolean | undefined;
   private returned = 0;
   private overflowed = 0;
   /** Set when next() returned undefined. */
   reason: NoCandidateReason | undefined;
 
+  private clock: number | undefined;
+
+  /** `now` (performance.now()) is read on first use unless given (tests). */
   constructor(
     private readonly tiers: readonly (readonly CompiledBackendRef[])[],
     private readonly policy: TrafficPolicy,
     private readonly health: BackendHealthRegistry,
-    private readonly now: number,
+    now?: number,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.clock = now;
+  }
+
+  private get now(): number {
+    this.clock ??= performance.now();
+    return this.clock;
+  }
 
   /** The backend for the next attempt, or undefined (see `reason`). */
   next(): CompiledBackendRef | undefined {
+    if (this.tiers.length === 0) return this.none("none_configured");
     let configured = 0;
     for (const t of this.tiers) configured += t.length;
-    if (configured === 0) return this.none("none_configured");
     // Each backend can be passed over once per lap for overflow; a lap more than that is a loop.
     for (let skips = 0; skips <= configured * 2; skips++) {
       const ref = this.advance();
@@ -106,16 +116,27 @@ export class Candidates {
     return this.health.get(ref.backend.key).inFlight >= max;
   }
 
-  /** The tier's backends that may take traffic now, weighted-shuffled; computed once per request. */
-  private orderOf(index: number): CompiledBackendRef[] {
+  /**
+   * The tier's backends that may take traffic now, weighted-shuffled; computed once per request. The
+   * common case, a one-backend tier that is available, is the tier itself: nothing is copied.
+   */
+  private orderOf(index: number): readonly CompiledBackendRef[] {
     const cached = this.orders[index];
     if (cached) return cached;
-    this.panic ??= !this.anyAvailable();
     const tier = this.tiers[index]!;
-    const usable = this.panic
-      ? [...tier]
-      : tier.filter((r) => this.health.get(r.backend.key).available(this.now));
-    const order = usable.length < 2 ? usable : this.weightedShuffle(usable);
+    let usable: readonly CompiledBackendRef[];
+    if (this.panic) usable = tier;
+    else {
+      let all = true;
+      for (const r of tier) if (!this.health.get(r.backend.key).available(this.now)) all = false;
+      usable = all ? tier : tier.filter((r) => this.health.get(r.backend.key).available(this.now));
+      // Nothing here: unless some tier has a backend to offer, every backend is tried (panic).
+      if (usable.length === 0 && this.panic === undefined && !this.anyAvailable()) {
+        this.panic = true;
+        usable = tier;
+      }
+    }
+    const order = usable.length < 2 ? usable : this.weightedShuffle([...usable]);
     this.orders[index] = order;
     return order;
   }

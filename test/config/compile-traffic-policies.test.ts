@@ -351,3 +351,17 @@ spec:
     [65_000, 0],
   );
 });
+
+test("the aigw/retry-after-max annotation caps how long a Retry-After keeps a backend out", () => {
+  const { of, warnings } = lookup(
+    GATEWAY,
+    policy("on-gateway", TO_GATEWAY, "retry: {numRetries: 1}", ', annotations: {"aigw/retry-after-max": 5s}'),
+    policy("on-route", toHTTPRoute("a"), "retry: {numRetries: 1}", ', annotations: {"aigw/retry-after-max": soon}'),
+  );
+  assert.equal(of("default", "other").retryAfterMaxMs, 5_000);
+  assert.equal(of("default", "a").retryAfterMaxMs, DEFAULT_TRAFFIC_POLICY.retryAfterMaxMs);
+  assert.equal(DEFAULT_TRAFFIC_POLICY.retryAfterMaxMs, 60_000);
+  assert.deepEqual(warnings, [
+    'BackendTrafficPolicy default/on-route: annotation aigw/retry-after-max: "soon" is not a duration; using 60s',
+  ]);
+});
