@@ -1,5 +1,5 @@
+import { createRequire } from "node:module";
 import type { Transform } from "node:stream";
-import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { Dispatcher } from "undici";
 import { firstValue } from "../util/first-value.js";
 import type { AttemptFailure } from "./retry-decision.js";
@@ -167,15 +167,23 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
  * proxies): decoded here, because usage must be read and the client may not expect it.
  */
 function decoderFor(encoding: string | undefined): Transform | undefined {
-  switch (encoding?.trim().toLowerCase()) {
+  if (encoding === undefined) return undefined;
+  switch (encoding.trim().toLowerCase()) {
     case "gzip":
     case "x-gzip":
-      return createGunzip();
+      return zlib().createGunzip();
     case "br":
-      return createBrotliDecompress();
+      return zlib().createBrotliDecompress();
     case "deflate":
-      return createInflate();
+      return zlib().createInflate();
     default:
       return undefined;
   }
+}
+
+/** node:zlib, loaded the first time an upstream compresses: most gateways never need it in memory. */
+let zlibModule: typeof import("node:zlib") | undefined;
+function zlib(): typeof import("node:zlib") {
+  zlibModule ??= createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib");
+  return zlibModule;
 }
