@@ -189,7 +189,9 @@ function retryAfterMaxOf(policy: Resource, warn: (message: string) => void): num
   if (text === undefined) return undefined;
   const ms = parseDuration(String(text));
   if (ms === undefined) {
-    warn(`BackendTrafficPolicy ${keyOfPolicy(policy)}: annotation ${RETRY_AFTER_MAX_ANNOTATION}: "${text}" is not a duration; using 60s`);
+    warn(
+      `BackendTrafficPolicy ${keyOfPolicy(policy)}: annotation ${RETRY_AFTER_MAX_ANNOTATION}: "${text}" is not a duration; using 60s`,
+    );
     return undefined;
   }
   return ms;

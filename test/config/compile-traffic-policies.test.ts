@@ -356,7 +356,12 @@ test("the aigw/retry-after-max annotation caps how long a Retry-After keeps a ba
   const { of, warnings } = lookup(
     GATEWAY,
     policy("on-gateway", TO_GATEWAY, "retry: {numRetries: 1}", ', annotations: {"aigw/retry-after-max": 5s}'),
-    policy("on-route", toHTTPRoute("a"), "retry: {numRetries: 1}", ', annotations: {"aigw/retry-after-max": soon}'),
+    policy(
+      "on-route",
+      toHTTPRoute("a"),
+      "retry: {numRetries: 1}",
+      ', annotations: {"aigw/retry-after-max": soon}',
+    ),
   );
   assert.equal(of("default", "other").retryAfterMaxMs, 5_000);
   assert.equal(of("default", "a").retryAfterMaxMs, DEFAULT_TRAFFIC_POLICY.retryAfterMaxMs);

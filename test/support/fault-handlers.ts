@@ -3,7 +3,7 @@ import { type AddressInfo, createServer as createNetServer, type Socket } from "
 import { setTimeout as sleep } from "node:timers/promises";
 import { brotliCompressSync, createBrotliCompress, createGzip, gzipSync } from "node:zlib";
 import { FAKE_CHAT_USAGE, FAKE_CREATED, fakeOpenAIHandler } from "./fake-openai-server.js";
-import type { ReceivedRequest, UpstreamHandler } from "./recording-upstream.js";
+import { type ReceivedRequest, receiveRequest, type UpstreamHandler } from "./recording-upstream.js";
 
 /**
  * Faults a fake upstream can commit, as handlers for `startRecordingUpstream` (or `setHandler`), and
@@ -263,26 +263,14 @@ export async function startKillableUpstream(
   const listen = async (): Promise<void> => {
     const own = new Set<Socket>();
     sockets = own;
-    const s = createServer((req: IncomingMessage, res: ServerResponse) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
+    const s = createServer((req: IncomingMessage, res: ServerResponse) =>
+      receiveRequest(req, res, (received) => {
         served += 1;
-        const outcome = new Promise<"finished" | "aborted">((resolve) => {
-          res.on("close", () => resolve(res.writableFinished ? "finished" : "aborted"));
-        });
-        const received: ReceivedRequest = {
-          method: req.method ?? "",
-          url: req.url ?? "",
-          headers: req.headers,
-          body: Buffer.concat(chunks),
-          outcome,
-        };
         Promise.resolve()
           .then(() => handler(received, res))
           .catch(() => res.destroy());
-      });
-    });
+      }),
+    );
     s.on("connection", (socket: Socket) => {
       own.add(socket);
       socket.on("close", () => own.delete(socket));

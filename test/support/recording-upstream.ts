@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setImmediate as nextTurn } from "node:timers/promises";
 
@@ -81,6 +81,28 @@ export async function writeInPieces(
   res.end();
 }
 
+/** Reads a request's whole body and hands it on as a ReceivedRequest, whose outcome settles with `res`. */
+export function receiveRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  onReceived: (received: ReceivedRequest) => void,
+): void {
+  const chunks: Buffer[] = [];
+  req.on("data", (chunk: Buffer) => chunks.push(chunk));
+  req.on("end", () => {
+    const outcome = new Promise<"finished" | "aborted">((resolve) => {
+      res.on("close", () => resolve(res.writableFinished ? "finished" : "aborted"));
+    });
+    onReceived({
+      method: req.method ?? "",
+      url: req.url ?? "",
+      headers: req.headers,
+      body: Buffer.concat(chunks),
+      outcome,
+    });
+  });
+}
+
 /**
  * A plain HTTP server on 127.0.0.1 with an ephemeral port that records every request before handing it
  * to a handler. Both the cassette replayer and the fake OpenAI server are built on it, so every test can
@@ -89,20 +111,8 @@ export async function writeInPieces(
 export async function startRecordingUpstream(handler: UpstreamHandler): Promise<RecordingUpstream> {
   let current = handler;
   const requests: ReceivedRequest[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const outcome = new Promise<"finished" | "aborted">((resolve) => {
-        res.on("close", () => resolve(res.writableFinished ? "finished" : "aborted"));
-      });
-      const received: ReceivedRequest = {
-        method: req.method ?? "",
-        url: req.url ?? "",
-        headers: req.headers,
-        body: Buffer.concat(chunks),
-        outcome,
-      };
+  const server = createServer((req, res) =>
+    receiveRequest(req, res, (received) => {
       requests.push(received);
       Promise.resolve()
         .then(() => current(received, res))
@@ -115,8 +125,8 @@ export async function startRecordingUpstream(handler: UpstreamHandler): Promise<
             res.destroy();
           }
         });
-    });
-  });
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
