@@ -555,10 +555,5 @@ function failureError(
   if (failure === "per_try_timeout")
     return new GatewayError(504, "GatewayTimeout", "upstream per-try timeout", "per_try_timeout");
   const message = `upstream connect error or disconnect/reset before headers: ${describeUpstreamError(error)}`;
-  return new GatewayError(
-    503,
-    "ServiceUnavailable",
-    message,
-    failure === "connect_failure" ? "upstream_unreachable" : "upstream_reset",
-  );
+  return new GatewayError(503, "ServiceUnavailable", message, logCodeOf(failure));
 }
