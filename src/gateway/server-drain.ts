@@ -1,9 +1,21 @@
 import type { Server, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+
+/** The response a connection carries now (or carried last): set for every request. */
+const CURRENT = Symbol("aigw.currentResponse");
+type TrackedSocket = Socket & { [CURRENT]?: ServerResponse };
+
+/** How often a drain looks whether the requests in flight are done. */
+const POLL_MS = 10;
 
 /**
- * The data plane's requests in flight and the graceful drain of its server. `track` is called for
- * every request (one Set entry and one 'close' listener; 'close' fires once per response, finished
- * or cut).
+ * The data plane's requests in flight and the graceful drain of its server.
+ *
+ * Tracking is per connection, not per request, because it runs on every request: a connection is
+ * added to a set (with one 'close' listener) by its first request, and each request only stores its
+ * response on its socket. What is in flight is then read off the connections when it is asked for,
+ * which is only during a drain (polled every 10 ms). HTTP/1.1 answers a connection's requests in
+ * order, so the latest response of a connection is the one that finishes last.
  *
  * A drain closes the listening socket (new connections are refused; Node also closes the
  * connections idle at that moment), marks every response not yet started and every request that
@@ -12,22 +24,13 @@ import type { Server, ServerResponse } from "node:http";
  * in flight to end, and at the deadline destroys the connections still open.
  */
 export class ServerDrain {
-  private readonly open = new Set<ServerResponse>();
+  private readonly sockets = new Set<TrackedSocket>();
   private draining = false;
-  private wakeWhenIdle: (() => void) | undefined;
   private running: Promise<number> | undefined;
   private cutNow: ((delayMs: number) => void) | undefined;
-  /** One 'close' listener for every response (the emitter is `this`): tracking allocates no closure. */
-  private readonly release: (this: ServerResponse) => void;
-
-  constructor() {
-    const open = this.open;
-    const drain = this;
-    this.release = function release(this: ServerResponse): void {
-      open.delete(this);
-      if (open.size === 0) drain.wakeWhenIdle?.();
-    };
-  }
+  private readonly forget = (socket: TrackedSocket): void => {
+    this.sockets.delete(socket);
+  };
 
   /** True from the start of a drain. */
   get isDraining(): boolean {
@@ -36,12 +39,18 @@ export class ServerDrain {
 
   /** Requests being answered now. */
   get size(): number {
-    return this.open.size;
+    let open = 0;
+    for (const socket of this.sockets) if (isOpen(socket[CURRENT])) open += 1;
+    return open;
   }
 
   track(res: ServerResponse): void {
-    this.open.add(res);
-    res.on("close", this.release);
+    const socket = res.req.socket as TrackedSocket;
+    if (socket[CURRENT] === undefined) {
+      this.sockets.add(socket);
+      socket.once("close", () => this.forget(socket));
+    }
+    socket[CURRENT] = res;
     if (this.draining) res.setHeader("connection", "close");
   }
 
@@ -57,11 +66,12 @@ export class ServerDrain {
     }
     this.draining = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const res of this.open) {
-      if (!res.headersSent) res.setHeader("connection", "close");
+    for (const socket of this.sockets) {
+      const res = socket[CURRENT];
+      if (res && !res.headersSent) res.setHeader("connection", "close");
     }
     this.running = this.waitForIdle(timeoutMs).then(async () => {
-      const forced = this.open.size;
+      const forced = this.size;
       // Cut what is left; with nothing in flight this closes the keep-alive connections that
       // carried pre-drain answers and were not used again.
       server.closeAllConnections();
@@ -72,15 +82,18 @@ export class ServerDrain {
   }
 
   private waitForIdle(timeoutMs: number): Promise<void> {
-    if (this.open.size === 0) return Promise.resolve();
+    if (this.size === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let deadline = Date.now() + timeoutMs;
+      const poll = setInterval(() => {
+        if (this.size === 0 || Date.now() >= deadline) done();
+      }, POLL_MS);
       let timer = setTimeout(done, timeoutMs);
       function done(): void {
+        clearInterval(poll);
         clearTimeout(timer);
         resolve();
       }
-      this.wakeWhenIdle = done;
       this.cutNow = (delayMs) => {
         if (Date.now() + delayMs >= deadline) return;
         deadline = Date.now() + delayMs;
@@ -89,4 +102,9 @@ export class ServerDrain {
       };
     });
   }
+}
+
+/** A response still being answered: not yet handed whole to the OS, and its connection alive. */
+function isOpen(res: ServerResponse | undefined): boolean {
+  return res !== undefined && !res.writableFinished && !res.destroyed;
 }
