@@ -75,7 +75,7 @@ export class AttemptLoop implements AttemptSink {
   start(): void {
     this.s.res.on("close", this.onClientClose);
     const timeout = this.s.rule.requestTimeoutMs;
-    if (timeout > 0) this.requestTimer = setTimeout(this.onRequestTimeout, timeout);
+    if (timeout > 0) this.requestTimer = setTimeout(AttemptLoop.onRequestTimeout, timeout, this);
     const first = this.candidates.next();
     if (!first) {
       const reason = this.candidates.reason;
@@ -431,19 +431,20 @@ export class AttemptLoop implements AttemptSink {
     this.finish();
   };
 
-  private readonly onRequestTimeout = (): void => {
-    if (this.finished) return;
-    this.requestTimer = undefined;
-    if (this.committed) {
-      this.current?.abort();
-      this.settleAttempt(undefined);
-      if (this.prepared) this.noteAttempt(this.prepared.ref.backend.key, this.status, "timeout");
-      this.endStreamWithError(504, "timeout", "upstream request timeout");
+  /** Static, with the loop as the timer's argument: no closure per request. */
+  private static onRequestTimeout(loop: AttemptLoop): void {
+    if (loop.finished) return;
+    loop.requestTimer = undefined;
+    if (loop.committed) {
+      loop.current?.abort();
+      loop.settleAttempt(undefined);
+      if (loop.prepared) loop.noteAttempt(loop.prepared.ref.backend.key, loop.status, "timeout");
+      loop.endStreamWithError(504, "timeout", "upstream request timeout");
       return;
     }
-    if (this.prepared) this.noteAttempt(this.prepared.ref.backend.key, 0, "timeout");
-    this.fail(new GatewayError(504, "GatewayTimeout", "upstream request timeout", "timeout"));
-  };
+    if (loop.prepared) loop.noteAttempt(loop.prepared.ref.backend.key, 0, "timeout");
+    loop.fail(new GatewayError(504, "GatewayTimeout", "upstream request timeout", "timeout"));
+  }
 
   // ---- bookkeeping ------------------------------------------------------------------------------
 

@@ -56,8 +56,8 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
 
   start(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): void {
     const { headersMs, totalMs } = this.timeouts;
-    if (headersMs > 0) this.headersTimer = setTimeout(this.onHeadersTimeout, headersMs);
-    if (totalMs > 0) this.totalTimer = setTimeout(this.onTotalTimeout, totalMs);
+    if (headersMs > 0) this.headersTimer = setTimeout(UpstreamAttempt.onHeadersTimeout, headersMs, this);
+    if (totalMs > 0) this.totalTimer = setTimeout(UpstreamAttempt.onTotalTimeout, totalMs, this);
     dispatcher.dispatch(options, this);
   }
 
@@ -99,7 +99,8 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
     if (this.aborted) return;
     this.gotHeaders = true;
     if (this.headersTimer) clearTimeout(this.headersTimer);
-    if (this.timeouts.idleMs > 0) this.idleTimer = setTimeout(this.onIdleTimeout, this.timeouts.idleMs);
+    if (this.timeouts.idleMs > 0)
+      this.idleTimer = setTimeout(UpstreamAttempt.onIdleTimeout, this.timeouts.idleMs, this);
     this.decoder = decoderFor(firstValue(headers["content-encoding"]));
     if (this.decoder) {
       this.decoder.on("data", (chunk: Buffer) => {
@@ -142,18 +143,19 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
     this.sink.onAttemptFailure(this, failure, error);
   }
 
-  private readonly onHeadersTimeout = (): void => {
-    if (!this.gotHeaders)
-      this.fail("per_try_timeout", new Error("per-try timeout before the response headers"));
-  };
+  // Timer callbacks are static and get the attempt as an argument: no closures per attempt.
+  private static onHeadersTimeout(attempt: UpstreamAttempt): void {
+    if (!attempt.gotHeaders)
+      attempt.fail("per_try_timeout", new Error("per-try timeout before the response headers"));
+  }
 
-  private readonly onTotalTimeout = (): void => {
-    this.fail("timeout", new Error("backend request timeout"));
-  };
+  private static onTotalTimeout(attempt: UpstreamAttempt): void {
+    attempt.fail("timeout", new Error("backend request timeout"));
+  }
 
-  private readonly onIdleTimeout = (): void => {
-    if (!this.paused) this.fail("idle_timeout", new Error("stream idle timeout"));
-  };
+  private static onIdleTimeout(attempt: UpstreamAttempt): void {
+    if (!attempt.paused) attempt.fail("idle_timeout", new Error("stream idle timeout"));
+  }
 
   private clearTimers(): void {
     if (this.headersTimer) clearTimeout(this.headersTimer);
