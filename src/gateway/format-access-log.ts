@@ -1,3 +1,4 @@
+import { isoTimestamp } from "../util/iso-timestamp.js";
 import type { RequestRecord } from "./request-record.js";
 
 /** A JSON string, or null for undefined: every string field goes through JSON escaping. */
@@ -8,10 +9,10 @@ const str = (v: string | undefined): string => (v === undefined ? "null" : JSON.
  * existing log pipelines keep working. Written as a template rather than JSON.stringify of an
  * object: this runs once per request.
  */
-export function formatAccessLog(record: RequestRecord, startTime: Date): string {
+export function formatAccessLog(record: RequestRecord, startEpochMs: number): string {
   const u = record.usage;
   let line =
-    `{"start_time":"${startTime.toISOString()}","method":"POST","request.path":${str(record.path)}` +
+    `{"start_time":"${isoTimestamp(startEpochMs)}","method":"POST","request.path":${str(record.path)}` +
     `,"response_code":${record.status},"duration":${Math.round(record.durationMs)}` +
     `,"gen_ai.operation.name":"${record.operation}","gen_ai.original.model":${str(record.originalModel)}` +
     `,"gen_ai.request.model":${str(record.requestModel)},"gen_ai.response.model":${str(record.responseModel)}` +

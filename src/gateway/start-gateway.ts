@@ -62,7 +62,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const report = (record: RequestRecord): void => {
     options.onRequest?.(record);
-    if (accessLog) accessLog(formatAccessLog(record, new Date(Date.now() - record.durationMs)));
+    if (accessLog) accessLog(formatAccessLog(record, Date.now() - record.durationMs));
   };
   const health = new BackendHealthRegistry();
   const checker = new ActiveHealthChecker(health);

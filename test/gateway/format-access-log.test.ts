@@ -27,7 +27,7 @@ function record(overrides: Partial<RequestRecord> = {}): RequestRecord {
   };
 }
 
-const START = new Date("2026-12-02T10:00:00.000Z");
+const START = Date.parse("2026-12-02T10:00:00.000Z");
 
 test("gen_ai.operation.name is the operation (messages), not the endpoint id", () => {
   const line = JSON.parse(formatAccessLog(record(), START)) as Record<string, unknown>;
