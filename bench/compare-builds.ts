@@ -1,0 +1,145 @@
+import { parseArgs } from "node:util";
+import {
+  BENCH_DIST,
+  binNodeFlags,
+  canPin,
+  freePort,
+  REPO_ROOT,
+  runLoad,
+  type ServerProcess,
+  startServer,
+} from "./bench-processes.js";
+import type { LoadJob } from "./load-job.js";
+import { cpuSeconds } from "./process-stats.js";
+
+/**
+ * Two builds of the gateway side by side on one noisy machine: both run at once on the servers'
+ * core against one simulator, and closed-loop measurements alternate between them in ABBA order, so
+ * drift of the host hits both equally. Each measurement yields throughput and the gateway's CPU per
+ * request (from /proc). Run it with the same build on both sides first (`--base .`) to see what the
+ * method resolves on the day.
+ *
+ * Usage: node dist/bench/compare-builds.js --base ../aigw-base [--quads 6] [--seconds 5]
+ * where ../aigw-base is another checkout with its own `dist/` built (see BENCHMARKS.md).
+ */
+const { values } = parseArgs({
+  options: {
+    base: { type: "string" },
+    quads: { type: "string", default: "6" },
+    seconds: { type: "string", default: "5" },
+    connections: { type: "string", default: "50" },
+    body: { type: "string" },
+  },
+});
+if (!values.base) throw new Error("--base <checkout with dist/ built> is required");
+const baseRoot = new URL(`${values.base.replace(/\/?$/, "/")}`, `file://${process.cwd()}/`).pathname;
+const quads = Number(values.quads);
+const seconds = Number(values.seconds);
+const CLIENT_CPUS = canPin ? "0" : undefined;
+const SERVER_CPUS = canPin ? "1" : undefined;
+const body =
+  values.body ??
+  JSON.stringify({
+    model: "bench",
+    messages: [{ role: "user", content: "Write one sentence about benchmarks." }],
+  });
+const probe = { path: "/v1/chat/completions", body };
+
+const simPort = await freePort();
+const simulator = await startServer(
+  "simulator",
+  [`${BENCH_DIST}serve-simulator.js`, "--port", String(simPort), "--models", "bench"],
+  simPort,
+  CLIENT_CPUS,
+  process.env,
+  probe,
+);
+
+async function startGateway(name: string, root: string): Promise<ServerProcess> {
+  const bin = `${root}dist/src/cli/main.js`;
+  const port = await freePort();
+  const args = [...binNodeFlags(bin), bin, "run", `${REPO_ROOT}bench/gateway.yaml`, "--port", String(port)];
+  args.push("--admin-port", String(await freePort()), "--host", "127.0.0.1");
+  return startServer(name, args, port, SERVER_CPUS, { ...process.env, SIM_PORT: String(simPort) }, probe);
+}
+
+interface Sample {
+  rps: number;
+  cpuMicrosPerRequest: number;
+}
+const samples: Record<"base" | "head", Sample[]> = { base: [], head: [] };
+/** ABBA, then BAAB: drift of the host during a quad hits both builds alike. */
+const ORDER = ["base", "head", "head", "base"] as const;
+
+async function measure(server: ServerProcess, warmupSeconds: number): Promise<Sample> {
+  const job: LoadJob = {
+    mode: "closed",
+    origin: server.origin,
+    path: "/v1/chat/completions",
+    body,
+    warmupSeconds,
+    durationSeconds: seconds,
+    connections: Number(values.connections),
+  };
+  const before = cpuSeconds(server.pid);
+  const result = await runLoad(job, CLIENT_CPUS);
+  const failed = Object.values(result.failures).reduce((a, b) => a + b, 0);
+  if (failed > 0) throw new Error(`${server.name}: ${failed} requests failed`);
+  // The warm-up's requests are not in `completed`; its CPU is, so it is kept short and equal.
+  const cpu = cpuSeconds(server.pid) - before;
+  const requests = result.completed + result.requestsPerSecond * warmupSeconds;
+  return { rps: result.requestsPerSecond, cpuMicrosPerRequest: (cpu / requests) * 1e6 };
+}
+
+try {
+  // Fresh processes for every quad: one process can stay faster than another of the same build for
+  // its whole life (JIT and memory layout), which an A/A run with long-lived processes shows.
+  for (let quad = 0; quad < quads; quad++) {
+    const servers = {
+      base: await startGateway("base", baseRoot),
+      head: await startGateway("head", REPO_ROOT),
+    };
+    try {
+      // Warm both JITs before anything counts.
+      await measure(servers.base, 1);
+      await measure(servers.head, 1);
+      const order = quad % 2 === 0 ? ORDER : [...ORDER].reverse();
+      for (const name of order) {
+        const sample = await measure(servers[name], 0.5);
+        samples[name].push(sample);
+        const cpu = sample.cpuMicrosPerRequest.toFixed(1);
+        process.stderr.write(`compare: ${name} ${sample.rps.toFixed(0)} req/s, ${cpu} µs CPU/request\n`);
+      }
+    } finally {
+      await servers.head.stop();
+      await servers.base.stop();
+    }
+  }
+} finally {
+  await simulator.stop();
+}
+
+const median = (xs: number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const summary = (name: "base" | "head") => ({
+  rps: median(samples[name].map((s) => s.rps)),
+  cpuMicrosPerRequest: median(samples[name].map((s) => s.cpuMicrosPerRequest)),
+});
+const b = summary("base");
+const h = summary("head");
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      base: { root: baseRoot, ...b },
+      head: { root: REPO_ROOT, ...h },
+      throughputRatio: h.rps / b.rps,
+      cpuPerRequestRatio: h.cpuMicrosPerRequest / b.cpuMicrosPerRequest,
+      samples,
+    },
+    null,
+    2,
+  )}\n`,
+);
