@@ -1,9 +1,10 @@
 /**
  * Schema pieces the CRDs share: Gateway API references, header matches and mutations, durations,
- * policy target references, LLM request costs and Envoy Gateway's OIDC block.
+ * policy target references, LLM request costs, Envoy Gateway's OIDC block and its rate-limit client
+ * selectors.
  */
 import { parseDuration } from "../parse-duration.js";
-import { array, has, integer, object, type Rule, type Schema, type Self, string } from "./schema.js";
+import { array, boolean, has, integer, object, type Rule, type Schema, type Self, string } from "./schema.js";
 
 export const DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 export const DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
@@ -150,6 +151,77 @@ export const oidc = object(
             s.forwardAccessToken === true &&
             String(s.forwardIDToken?.header ?? "").toLowerCase() === "authorization"
           ),
+      },
+    ],
+  },
+);
+
+/**
+ * Envoy Gateway's RateLimitSelectCondition, the `clientSelectors` entry of a BackendTrafficPolicy
+ * rate-limit rule and of a QuotaPolicy bucket rule (item counts as Envoy Gateway's current CRD).
+ * aigw selects on `headers` and `sourceCIDR`; the other fields are checked as the CRD checks them
+ * and earn a warning (selectorFieldsNotActedOn). What the controller refuses later is
+ * checkClientSelectors' job.
+ */
+export const rateLimitSelectCondition = object(
+  {
+    headers: array(
+      object(
+        {
+          name: string({ minLength: 1, maxLength: 256 }),
+          type: string({ enum: ["Exact", "RegularExpression", "Distinct"] }),
+          value: string({ maxLength: 1024 }),
+          invert: boolean,
+        },
+        { required: ["name"] },
+      ),
+      { maxItems: 128 },
+    ),
+    sourceCIDR: object(
+      {
+        type: string({ enum: ["Exact", "Distinct"] }),
+        value: string({ minLength: 1, maxLength: 256 }),
+        invert: boolean,
+      },
+      { required: ["value"] },
+    ),
+    methods: array(
+      object(
+        {
+          value: string({
+            enum: ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"],
+          }),
+          invert: boolean,
+        },
+        { required: ["value"] },
+      ),
+    ),
+    path: object(
+      {
+        type: string({ enum: ["Exact", "PathPrefix", "RegularExpression"] }),
+        value: string({ maxLength: 1024 }),
+        invert: boolean,
+      },
+      { required: ["value"] },
+    ),
+    queryParams: array(
+      object(
+        {
+          name: string({ minLength: 1, maxLength: 256 }),
+          type: string({ enum: ["Exact", "RegularExpression", "Distinct"] }),
+          value: string({ maxLength: 1024 }),
+          invert: boolean,
+        },
+        { required: ["name"] },
+      ),
+      { maxItems: 16 },
+    ),
+  },
+  {
+    rules: [
+      {
+        message: "at least one of headers, methods, path, sourceCIDR or queryParams must be specified",
+        holds: (s) => ["headers", "methods", "path", "sourceCIDR", "queryParams"].some((f) => has(s, f)),
       },
     ],
   },

@@ -1,18 +1,31 @@
 /**
  * Envoy Gateway's BackendTrafficPolicy (gateway.envoyproxy.io/v1alpha1), checked like its CRD for
- * the resilience fields aigw compiles (`retry`, `healthCheck`, `circuitBreaker`) and `timeout`; the
- * other fields (`rateLimit`, `loadBalancer`, `faultInjection` ...) are accepted as they are and
- * earn a warning, since aigw does not act on them. compile-traffic-policies.ts turns the result
- * into a route's TrafficPolicy.
+ * the fields aigw compiles: the resilience fields (`retry`, `healthCheck`, `circuitBreaker`), which
+ * compile-traffic-policies.ts turns into a route's TrafficPolicy, `rateLimit`, which
+ * limits/compile-rate-limit.ts turns into token and request limits, and `timeout`. The other
+ * fields (`loadBalancer`, `faultInjection` ...) are accepted as they are and earn a warning, since
+ * aigw does not act on them. Whether a rate limit's cost keys exist on the routes it applies to is
+ * validate-rate-limit-costs.ts's job.
  */
+import { AI_GATEWAY_METADATA_NAMESPACE } from "../../limits/compile-rate-limit.js";
+import { WINDOW_MS } from "../../limits/fixed-window.js";
 import { DEFAULT_TRAFFIC_POLICY, type RetryTrigger } from "../../upstream/traffic-policy.js";
 import { isAIGatewayRouteRef } from "../compile-traffic-policies.js";
+import { requiredValue } from "../field-error.js";
 import { parseDuration } from "../parse-duration.js";
 import { AIGW_GROUP, GATEWAY_API_GROUP } from "../resource.js";
-import { duration, group, hostname, kind, policyTargetReference } from "./common-schemas.js";
+import {
+  duration,
+  group,
+  hostname,
+  kind,
+  policyTargetReference,
+  rateLimitSelectCondition,
+} from "./common-schemas.js";
 import { checkSpec, entries, type KindValidator } from "./kind-validator.js";
 import { anything, array, boolean, has, integer, object, type Rule, type Self, string } from "./schema.js";
 import { invalidField } from "./schema-messages.js";
+import { checkClientSelectors, selectorFieldsNotActedOn } from "./semantic-checks.js";
 
 export const RETRY_TRIGGERS = [
   "5xx",
@@ -201,6 +214,70 @@ const timeout = object({
   }),
 });
 
+/** RateLimitCostSpecifier: what a request charges, a fixed number or a cost the gateway computed. */
+const rateLimitCost = object(
+  {
+    from: string({ enum: ["Number", "Metadata"] }),
+    number: integer({ minimum: 0 }),
+    metadata: object({ namespace: string(), key: string() }, { required: ["key", "namespace"] }),
+  },
+  {
+    required: ["from"],
+    rules: [
+      {
+        message: "only one of number or metadata can be specified",
+        holds: (s) => !(has(s, "number") && has(s, "metadata")),
+      },
+    ],
+  },
+);
+
+/** The units aigw has windows for (Envoy Gateway's, but for Week, which aigw does not count in). */
+const RATE_LIMIT_UNITS = Object.keys(WINDOW_MS);
+
+const rateLimitRule = object(
+  {
+    clientSelectors: array(rateLimitSelectCondition, { maxItems: 8 }),
+    limit: object(
+      {
+        requests: uint32,
+        unit: string({ enum: RATE_LIMIT_UNITS }),
+        fromMetadata: object(
+          { namespace: string({ minLength: 1 }), key: string({ minLength: 1 }) },
+          { required: ["key", "namespace"] },
+        ),
+      },
+      { required: ["requests", "unit"] },
+    ),
+    cost: object({ request: rateLimitCost, response: rateLimitCost }),
+    shared: boolean,
+    shadowMode: boolean,
+    xRateLimitHeaders: string({ enum: ["Off", "DraftVersion03"] }),
+  },
+  { required: ["limit"] },
+);
+
+/** Item counts are those of Envoy Gateway's current CRD (256 global rules, 16 local ones). */
+const rateLimit = object({
+  type: string({ enum: ["Global", "Local"] }),
+  global: object({ rules: array(rateLimitRule, { maxItems: 256 }) }, { required: ["rules"] }),
+  local: object({
+    rules: array(rateLimitRule, {
+      maxItems: 16,
+      rules: [
+        {
+          message: "response cost is not supported for Local Rate Limits",
+          holds: (rules: Self[]) => rules.every((r) => !has(r, "cost") || !has(r.cost, "response")),
+        },
+        {
+          message: "limit fromMetadata is not supported for Local Rate Limits",
+          holds: (rules: Self[]) => rules.every((r) => !has(r?.limit, "fromMetadata")),
+        },
+      ],
+    }),
+  }),
+});
+
 const targetSelector = object(
   {
     group,
@@ -272,12 +349,8 @@ const specRules: Rule[] = [
   },
 ];
 
-/**
- * Fields accepted as written (a later release reads rateLimit; the rest is Envoy-specific tuning),
- * each with what its warning says.
- */
+/** Fields accepted as written (Envoy-specific tuning), each with what its warning says. */
 const LOOSE_FIELDS: Readonly<Record<string, string>> = {
-  rateLimit: "aigw does not enforce BackendTrafficPolicy rate limits yet",
   loadBalancer: "aigw picks backends by weight and priority only",
   faultInjection: NOT_ACTED_ON,
   bandwidthLimit: NOT_ACTED_ON,
@@ -314,6 +387,7 @@ const spec = object(
     healthCheck: object({ active, passive, panicThreshold: integer({ minimum: 0, maximum: 100 }) }),
     circuitBreaker,
     timeout,
+    rateLimit,
     ...Object.fromEntries(Object.keys(LOOSE_FIELDS).map((field) => [field, anything])),
   },
   { rules: specRules },
@@ -385,6 +459,87 @@ function semantics(s: Self): string[] {
   ) {
     out.push(invalidField("spec.mergeType", s.mergeType, `unsupported merge type: ${s.mergeType}`));
   }
+  if (has(s, "rateLimit")) out.push(...rateLimitErrors(s.rateLimit));
+  return out;
+}
+
+/** The rate-limit blocks a `rateLimit` sets, with their paths ("global" and/or "local"). */
+function rateLimitBlocks(rl: Self): ["global" | "local", Self][] {
+  return (["global", "local"] as const).filter((b) => has(rl, b)).map((b) => [b, rl[b]]);
+}
+
+/**
+ * What the CRD leaves to Envoy Gateway's controller, or that aigw cannot enforce as written: one
+ * block, matching `type` when that is set (aigw compiles one kind of limit per policy); selectors
+ * it can evaluate; a cost source that names its number or metadata; metadata in the namespace
+ * aigw writes its costs to; no shadow mode, which aigw would turn into a limit that refuses.
+ */
+function rateLimitErrors(rl: Self): string[] {
+  const out: string[] = [];
+  if (typeof rl !== "object" || Array.isArray(rl)) return out;
+  const blocks = rateLimitBlocks(rl);
+  const wanted = rl.type === "Global" ? "global" : rl.type === "Local" ? "local" : undefined;
+  if (blocks.length === 2) {
+    out.push(
+      invalidField("spec.rateLimit", "object", "aigw takes one of global or local per policy, not both"),
+    );
+  } else if (blocks.length === 0) {
+    out.push(
+      wanted
+        ? `${requiredValue(`spec.rateLimit.${wanted}`)}: type ${rl.type} needs its rules in ${wanted}`
+        : invalidField("spec.rateLimit", "object", "one of global or local must be set"),
+    );
+  } else if (wanted && blocks[0]![0] !== wanted) {
+    const detail = `the policy sets ${blocks[0]![0]}, not ${wanted}; make type match it or leave type out`;
+    out.push(invalidField("spec.rateLimit.type", rl.type, detail));
+  }
+  for (const [block, limits] of blocks) {
+    for (const [i, rule] of entries(limits?.rules)) {
+      const path = `spec.rateLimit.${block}.rules[${i}]`;
+      checkClientSelectors(rule.clientSelectors, `${path}.clientSelectors`, out);
+      for (const side of ["request", "response"]) {
+        const cost = (rule.cost as Self)?.[side];
+        if (typeof cost === "object" && cost !== null) costErrors(cost, `${path}.cost.${side}`, out);
+      }
+      if (rule.shadowMode === true) {
+        const detail = "aigw does not run rate-limit rules in shadow mode; this rule would refuse requests";
+        out.push(invalidField(`${path}.shadowMode`, true, detail));
+      }
+    }
+  }
+  return out;
+}
+
+function costErrors(cost: Self, path: string, out: string[]): void {
+  if (cost.from === "Number" && !has(cost, "number")) {
+    out.push(`${requiredValue(`${path}.number`)}: from Number needs a number`);
+  }
+  if (cost.from === "Metadata" && !has(cost, "metadata")) {
+    out.push(`${requiredValue(`${path}.metadata`)}: from Metadata needs a metadata namespace and key`);
+  }
+  const namespace = cost.metadata?.namespace;
+  if (typeof namespace === "string" && namespace !== AI_GATEWAY_METADATA_NAMESPACE) {
+    const detail = `aigw writes request costs (llmRequestCosts) to namespace ${AI_GATEWAY_METADATA_NAMESPACE} only`;
+    out.push(invalidField(`${path}.metadata.namespace`, namespace, detail));
+  }
+}
+
+/** Rate-limit settings that are valid but that aigw does not act on. */
+function rateLimitWarnings(rl: Self): string[] {
+  const out: string[] = [];
+  for (const [block, limits] of rateLimitBlocks(rl)) {
+    for (const [i, rule] of entries(limits?.rules)) {
+      const path = `spec.rateLimit.${block}.rules[${i}]`;
+      out.push(...selectorFieldsNotActedOn(rule.clientSelectors, `${path}.clientSelectors`));
+      if (has(rule.limit, "fromMetadata")) {
+        const detail = "aigw writes no limit metadata; the rule's requests and unit always apply";
+        out.push(invalidField(`${path}.limit.fromMetadata`, "object", detail));
+      }
+      if (has(rule, "xRateLimitHeaders")) {
+        out.push(invalidField(`${path}.xRateLimitHeaders`, rule.xRateLimitHeaders, NOT_ACTED_ON));
+      }
+    }
+  }
   return out;
 }
 
@@ -425,6 +580,7 @@ function warnings(s: Self): string[] {
   for (const [field, detail] of Object.entries(LOOSE_FIELDS)) {
     if (has(s, field)) notActedOn(`spec.${field}`, s[field], detail);
   }
+  if (has(s, "rateLimit")) out.push(...rateLimitWarnings(s.rateLimit));
   if (has(s, "timeout")) {
     notActedOn(
       "spec.timeout",

@@ -1,44 +1,12 @@
-import { policyTargetReference } from "./common-schemas.js";
+import { policyTargetReference, rateLimitSelectCondition } from "./common-schemas.js";
 import { checkSpec, entries, type KindValidator } from "./kind-validator.js";
-import { anything, array, boolean, has, integer, object, type Self, string } from "./schema.js";
-import { checkCostExpression } from "./semantic-checks.js";
+import { array, boolean, integer, object, type Self, string } from "./schema.js";
+import { duplicateValue } from "./schema-messages.js";
+import { checkClientSelectors, checkCostExpression, selectorFieldsNotActedOn } from "./semantic-checks.js";
 
 const quotaValue = object(
-  { limit: integer(), duration: string({ enum: ["1s", "1m", "1h", "1d"] }) },
+  { limit: integer({ minimum: 0 }), duration: string({ enum: ["1s", "1m", "1h", "1d"] }) },
   { required: ["duration", "limit"] },
-);
-
-const MATCH_TYPES = ["Exact", "RegularExpression", "Distinct"];
-
-/** Envoy Gateway's RateLimitSelectCondition; upstream honours only headers. */
-const clientSelector = object(
-  {
-    headers: array(
-      object(
-        {
-          name: string({ minLength: 1, maxLength: 256 }),
-          type: string({ enum: MATCH_TYPES }),
-          value: string({ maxLength: 1024 }),
-          invert: boolean,
-        },
-        { required: ["name"] },
-      ),
-      { maxItems: 64 },
-    ),
-    methods: anything,
-    path: anything,
-    sourceCIDR: anything,
-    queryParams: anything,
-  },
-  {
-    rules: [
-      {
-        message: "at least one of headers, methods, path, sourceCIDR or queryParams must be specified",
-        holds: (self) =>
-          ["headers", "methods", "path", "sourceCIDR", "queryParams"].some((f) => has(self, f)),
-      },
-    ],
-  },
 );
 
 const spec = object({
@@ -64,7 +32,7 @@ const spec = object({
           bucketRules: array(
             object(
               {
-                clientSelectors: array(clientSelector, { maxItems: 8 }),
+                clientSelectors: array(rateLimitSelectCondition, { maxItems: 8 }),
                 quota: quotaValue,
                 shadowMode: boolean,
               },
@@ -79,6 +47,17 @@ const spec = object({
   ),
 });
 
+/** Each bucket rule's `clientSelectors`, with its path. */
+function bucketSelectors(spec: Self): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [i, perModel] of entries(spec?.perModelQuotas)) {
+    for (const [j, rule] of entries((perModel.quota as Self)?.bucketRules)) {
+      out.push([`spec.perModelQuotas[${i}].quota.bucketRules[${j}].clientSelectors`, rule.clientSelectors]);
+    }
+  }
+  return out;
+}
+
 export const quotaPolicyValidator: KindValidator = {
   schema: (r) => checkSpec(r, spec),
   semantics(r) {
@@ -87,12 +66,25 @@ export const quotaPolicyValidator: KindValidator = {
     if (typeof service?.costExpression === "string") {
       checkCostExpression(service.costExpression, "spec.serviceQuota.costExpression", out);
     }
+    // One policy giving a model two quotas is ambiguous: compilation would keep the first silently.
+    const firstOf = new Map<string, number>();
     for (const [i, perModel] of entries(r.spec?.perModelQuotas)) {
       const expression = (perModel.quota as { costExpression?: unknown } | undefined)?.costExpression;
       if (typeof expression === "string") {
         checkCostExpression(expression, `spec.perModelQuotas[${i}].quota.costExpression`, out);
       }
+      const model = perModel.modelName;
+      if (typeof model !== "string") continue;
+      const first = firstOf.get(model);
+      if (first === undefined) firstOf.set(model, i);
+      else {
+        const detail = `perModelQuotas[${first}] already sets the quota of model ${model}`;
+        out.push(`${duplicateValue(`spec.perModelQuotas[${i}].modelName`, model)}: ${detail}`);
+      }
     }
+    for (const [path, selectors] of bucketSelectors(r.spec)) checkClientSelectors(selectors, path, out);
     return out;
   },
+  warnings: (r) =>
+    bucketSelectors(r.spec).flatMap(([path, selectors]) => selectorFieldsNotActedOn(selectors, path)),
 };

@@ -18,6 +18,7 @@ import { namespaceOf, ResourceIndex } from "../resource-index.js";
 import { describe } from "./kind-registry.js";
 import { entries } from "./kind-validator.js";
 import { invalidField, notFound } from "./schema-messages.js";
+import { findMissingRateLimitCosts } from "./validate-rate-limit-costs.js";
 import { TLS_SECRET_KEYS } from "./validate-secret.js";
 
 export interface ReferenceFindings {
@@ -53,7 +54,8 @@ const POLICY_SECRETS: Record<string, { path: string[]; key: string }> = {
  * a credential policy aimed at an AIServiceBackend that is not there (most likely a typo that
  * leaves the intended backend without credentials), and for the same reason a BackendTrafficPolicy
  * aimed at a route or Gateway that is not there (the route would run without its retries and
- * failover). What only decorates is a warning: TLS and client traffic policies aimed at absent
+ * failover, or without its rate limits), and a rate-limit cost key that a route the limit applies
+ * to does not define. What only decorates is a warning: TLS and client traffic policies aimed at absent
  * objects, a missing GatewayConfig, and InferencePools, which come from the inference extension's
  * own manifests.
  */
@@ -65,6 +67,7 @@ export function validateReferences(
   for (const r of checked) checker.check(r);
   checker.checkPolicyConflicts();
   checker.checkTrafficPolicyConflicts();
+  checker.checkRateLimitCosts(new Set(checked));
   return { errors: checker.errors, warnings: checker.warnings, used: checker.used };
 }
 
@@ -262,8 +265,9 @@ class ReferenceChecker {
   /**
    * A BackendTrafficPolicy's route target (kind HTTPRoute, named after the AIGatewayRoute whose
    * HTTPRoute the original generates, or kind AIGatewayRoute) must name an AIGatewayRoute of the
-   * policy's namespace; a Gateway target a Gateway of it, once the configuration has any. An
-   * HTTPRoute that is itself in the files is no error, but aigw does not serve it.
+   * policy's namespace; a Gateway target a Gateway of it, once the configuration has any or when
+   * the policy sets a rate limit (which would otherwise limit nothing, unnoticed). An HTTPRoute
+   * that is itself in the files is no error, but aigw does not serve it.
    */
   private checkBackendTrafficPolicy(r: Resource): void {
     const namespace = namespaceOf(r);
@@ -283,7 +287,7 @@ class ReferenceChecker {
           "Gateway",
           { name: ref.name },
           `${path}.name`,
-          this.hasGateways ? "error" : "warning",
+          this.hasGateways || dig(r.spec, ["rateLimit"]) ? "error" : "warning",
         );
         if (found && applied.has(ref)) this.addTrafficTarget(`Gateway ${target}`, r, path);
       } else if (isRouteRef(ref)) {
@@ -329,6 +333,13 @@ class ReferenceChecker {
         const detail = `Unable to target ${target}, another BackendTrafficPolicy (${key(winner)}) has already attached to it`;
         this.report(policy, "warning", invalidField(path, "object", detail));
       }
+    }
+  }
+
+  /** The cost keys of rate-limit rules must be defined on every route they apply to. */
+  checkRateLimitCosts(checked: ReadonlySet<Resource>): void {
+    for (const { policy, message } of findMissingRateLimitCosts(this.index)) {
+      if (checked.has(policy)) this.report(policy, "error", message);
     }
   }
 
