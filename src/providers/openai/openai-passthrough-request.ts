@@ -1,6 +1,7 @@
 import { findTopLevelString } from "../../util/find-top-level-value.js";
 import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { TranslateRequestInput, UpstreamRequest } from "../translator.js";
+import { usageForced } from "./client-asked-for-usage.js";
 import { openAIPath } from "./openai-path.js";
 
 const INCLUDE_USAGE = Buffer.from('{"stream_options":{"include_usage":true},');
@@ -8,7 +9,8 @@ const INCLUDE_USAGE = Buffer.from('{"stream_options":{"include_usage":true},');
 /**
  * The request side of an OpenAI -> OpenAI passthrough. The client's bytes are forwarded as received;
  * when the model is overridden only the model's value is replaced, and forced usage reporting is
- * spliced in after the opening brace, so nothing is re-serialised on the common paths.
+ * spliced in after the opening brace, so nothing is re-serialised on the common paths. The usage chunk
+ * the client did not ask for is removed again on the way back (openai-passthrough-response.ts).
  */
 export function openAIPassthroughRequest(
   input: TranslateRequestInput,
@@ -16,7 +18,7 @@ export function openAIPassthroughRequest(
   forceUsage: boolean,
 ): UpstreamRequest {
   const path = openAIPath(input.schema, suffix);
-  const needsUsage = forceUsage && input.stream && !includesUsage(input.body);
+  const needsUsage = usageForced(input, forceUsage);
   let body: Buffer | undefined = input.raw;
   if (input.modelOverridden) body = replaceModel(body, input.model);
   if (needsUsage && body)
@@ -32,11 +34,6 @@ export function openAIPassthroughRequest(
     include_usage: true,
   };
   return { path, body: JSON.stringify(rebuilt) };
-}
-
-function includesUsage(body: Record<string, unknown>): boolean {
-  const options = body.stream_options as { include_usage?: unknown } | undefined;
-  return options?.include_usage === true;
 }
 
 function replaceModel(raw: Buffer, model: string): Buffer | undefined {
