@@ -1,0 +1,216 @@
+import type { Redis } from "ioredis";
+import {
+  type BucketCharge,
+  type BucketCheck,
+  type CheckResult,
+  type CounterStore,
+  CounterStoreUnavailableError,
+} from "./counter-store.js";
+import { PendingCharges } from "./pending-charges.js";
+import {
+  CHARGE_SCRIPT,
+  CHECK_SCRIPT,
+  chargeArguments,
+  checkArguments,
+  type ScriptArguments,
+} from "./redis-counter-scripts.js";
+
+export interface RedisCounterStoreOptions {
+  /** `redis://[user:password@]host[:port][/db]`, or `rediss://...` for TLS (system CAs, NODE_EXTRA_CA_CERTS). */
+  readonly url: string;
+  /** While Redis is unreachable: admit requests unchecked ("open", the default) or refuse them ("closed"). */
+  readonly failMode?: "open" | "closed";
+  /** Hears one line when an outage starts and one when it ends. */
+  readonly log?: (line: string) => void;
+  /** How long one command may take before Redis counts as unreachable (default 500 ms). */
+  readonly commandTimeoutMs?: number;
+  /** Distinct counters whose charges are kept while Redis is down (default 10,000). */
+  readonly maxPendingKeys?: number;
+}
+
+/** The client with the scripts ioredis `defineCommand` added to it. */
+type ScriptedRedis = Redis & {
+  aigwCheck(...args: ScriptArguments): Promise<number[]>;
+  aigwCharge(...args: ScriptArguments): Promise<number>;
+};
+
+/** Pending charges are flushed in scripts of this many keys, so no one script blocks Redis long. */
+const FLUSH_BATCH = 1_000;
+
+/**
+ * Counters in Redis, shared by every replica of the gateway. A check is one Lua script over all of
+ * a request's buckets (atomic, see redis-counter-scripts.ts); a charge is another, sent without
+ * waiting. ioredis auto-pipelining puts the commands of concurrent requests into shared round trips,
+ * so requests are never queued behind each other.
+ *
+ * Outages: commands fail at once while disconnected (no offline queue) and after `commandTimeoutMs`
+ * when Redis does not answer, so a request is never held longer than that. The store then fails
+ * open (admits, `degraded`) or closed (CounterStoreUnavailableError), logs one line when the outage
+ * starts and one when it ends, reconnects by itself (at most 2 s between attempts), and keeps the
+ * charges it could not send (summed per counter, bounded) to send them once Redis is back. A charge
+ * whose command timed out may have reached Redis anyway and is then counted twice: over-counting a
+ * budget after an outage is preferred to losing what was spent.
+ *
+ * ioredis is imported when the first store is made, so a gateway without Redis never loads it
+ * (about 100 ms of start-up).
+ */
+export class RedisCounterStore implements CounterStore {
+  /** Undefined until ioredis is loaded. */
+  private redis: ScriptedRedis | undefined;
+  private readonly failMode: "open" | "closed";
+  private readonly log: (line: string) => void;
+  private readonly pending: PendingCharges;
+  /**
+   * "starting" until the first connection succeeds or fails: checks wait for that (loading ioredis,
+   * then at most `commandTimeoutMs`) rather than fail on a connection that is still being made.
+   */
+  private state: "starting" | "up" | "down" = "starting";
+  private readonly started: Promise<void>;
+  private endStarting: () => void = () => {};
+  private startTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+
+  constructor(options: RedisCounterStoreOptions) {
+    this.failMode = options.failMode ?? "open";
+    this.log = options.log ?? (() => {});
+    this.pending = new PendingCharges(options.maxPendingKeys ?? 10_000);
+    this.started = new Promise((resolve) => {
+      this.endStarting = resolve;
+    });
+    // A URL ioredis cannot parse throws in connect(): that, too, is an outage (logged), not a crash.
+    import("ioredis")
+      .then((ioredis) => this.connect(ioredis.Redis, options))
+      .catch((err: unknown) => this.markDown(reasonOf(err)));
+  }
+
+  check(buckets: readonly BucketCheck[]): Promise<CheckResult> {
+    if (this.state === "starting") return this.started.then(() => this.ask(buckets));
+    return this.ask(buckets);
+  }
+
+  charge(charges: readonly BucketCharge[]): void {
+    const now = Date.now();
+    // A window that is over is never read again (the next window has another key).
+    const live = charges.filter((charge) => charge.amount > 0 && charge.windowEndMs > now);
+    if (live.length > 0) this.send(live);
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearTimeout(this.startTimer);
+    this.endStarting();
+    const redis = this.redis;
+    if (redis?.status === "ready") {
+      // Auto-pipelined commands are written on the next macrotask; QUIT is not pipelined, so let
+      // those go first. QUIT then waits for their answers (bounded by the command timeout).
+      await new Promise((resolve) => setImmediate(resolve));
+      await redis.quit().catch(() => undefined);
+    }
+    redis?.disconnect();
+    if (this.pending.size > 0) {
+      this.log(`aigw: redis store closed with the charges of ${this.pending.size} counters unsent`);
+    }
+  }
+
+  private connect(Client: typeof Redis, options: RedisCounterStoreOptions): void {
+    if (this.closing) return;
+    const commandTimeout = options.commandTimeoutMs ?? 500;
+    this.startTimer = setTimeout(
+      () => this.markDown(`no connection within ${commandTimeout} ms`),
+      commandTimeout,
+    );
+    this.startTimer.unref();
+    const redis = new Client(options.url, {
+      enableAutoPipelining: true,
+      enableOfflineQueue: false,
+      commandTimeout,
+      connectTimeout: 2_000,
+      // A command in flight when the connection drops fails at once instead of being resent later.
+      maxRetriesPerRequest: 0,
+      // Forever, and never more than 2 s apart: usable again within ~2 s of Redis coming back.
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    });
+    redis.defineCommand("aigwCheck", { lua: CHECK_SCRIPT });
+    redis.defineCommand("aigwCharge", { lua: CHARGE_SCRIPT });
+    // A listener on 'error' also keeps ioredis from printing every failed reconnection attempt.
+    redis.on("error", (err: unknown) => this.markDown(reasonOf(err)));
+    redis.on("close", () => this.markDown("connection closed"));
+    redis.on("ready", () => this.markUp());
+    this.redis = redis as ScriptedRedis;
+  }
+
+  private ask(buckets: readonly BucketCheck[]): Promise<CheckResult> {
+    const redis = this.redis;
+    if (redis?.status !== "ready") {
+      this.markDown("not connected");
+      return this.unreachable(buckets.length, "not connected");
+    }
+    return redis.aigwCheck(...checkArguments(buckets)).then(this.resultOf, (err: unknown) => {
+      const reason = reasonOf(err);
+      this.markDown(reason);
+      return this.unreachable(buckets.length, reason);
+    });
+  }
+
+  /** The script's reply: the refusing bucket's index (or -1), then each bucket's used value. */
+  private readonly resultOf = (reply: number[]): CheckResult => {
+    if (this.state !== "up") this.markUp();
+    const refusedIndex = reply[0]!;
+    return { allowed: refusedIndex < 0, refusedIndex, used: reply.slice(1), degraded: false };
+  };
+
+  private unreachable(buckets: number, reason: string): Promise<CheckResult> {
+    if (this.failMode === "closed") {
+      return Promise.reject(new CounterStoreUnavailableError(`redis unreachable (${reason})`));
+    }
+    const used = new Array<number>(buckets).fill(0);
+    return Promise.resolve({ allowed: true, refusedIndex: -1, used, degraded: true });
+  }
+
+  private send(charges: readonly BucketCharge[]): void {
+    const redis = this.redis;
+    if (redis?.status !== "ready") {
+      this.pending.add(charges);
+      return;
+    }
+    redis.aigwCharge(...chargeArguments(charges)).catch((err: unknown) => {
+      this.markDown(reasonOf(err));
+      this.pending.add(charges);
+    });
+  }
+
+  private markDown(reason: string): void {
+    if (this.closing || this.state === "down") return;
+    this.state = "down";
+    clearTimeout(this.startTimer);
+    this.endStarting();
+    this.log(`aigw: redis unreachable (${reason}): failing ${this.failMode}`);
+  }
+
+  /** Connected (or a command succeeded): log the recovery once and send what waited. */
+  private markUp(): void {
+    if (this.closing || this.state === "up") return;
+    const recovering = this.state === "down";
+    this.state = "up";
+    clearTimeout(this.startTimer);
+    this.endStarting();
+    const waiting = this.pending.take(Date.now());
+    const dropped = this.pending.takeDropped();
+    if (recovering) this.log(recoveryLine(waiting.length, dropped, this.pending.maxKeys));
+    for (let i = 0; i < waiting.length; i += FLUSH_BATCH) this.send(waiting.slice(i, i + FLUSH_BATCH));
+  }
+}
+
+function recoveryLine(flushed: number, dropped: number, maxKeys: number): string {
+  let line = "aigw: redis reachable again";
+  if (flushed > 0) line += `; sending the charges of ${flushed} counters made during the outage`;
+  if (dropped > 0) line += `; ${dropped} charges were dropped (more than ${maxKeys} counters waiting)`;
+  return line;
+}
+
+/** A readable reason: Node's connection errors can have an empty message (AggregateError) but a code. */
+function reasonOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.message || (err as NodeJS.ErrnoException).code || err.name;
+}
