@@ -1,5 +1,7 @@
 import { type CostSpec, compileCosts } from "../limits/compute-costs.js";
+import type { PriceTable } from "../limits/price-table.js";
 import { compileHostMatcher } from "./compile-host-matcher.js";
+import type { LimitPoliciesOf } from "./compile-limits.js";
 import type { TrafficPolicyLookup } from "./compile-traffic-policies.js";
 import { parseDuration } from "./parse-duration.js";
 import type { Resource } from "./resource.js";
@@ -56,10 +58,14 @@ export interface RouteCompileContext {
   /** Backend-level mutations of each AIServiceBackend, by "namespace/name". */
   backendMutations: ReadonlyMap<string, { header?: MutationSpec; body?: BodyMutationSpec }>;
   globalCosts: readonly CostSpec[];
+  /** The price table cost CEL reads as `price_micros` (GatewayConfig annotation aigw/price-table). */
+  prices?: PriceTable;
   /** Unix seconds used for `created` when a rule sets no modelsCreatedAt. */
   defaultCreatedAt: number;
   /** The TrafficPolicy of a route by namespace and name (compileTrafficPolicies). */
   trafficPolicyOf: TrafficPolicyLookup;
+  /** The route's token limits and quotas (compileLimits). */
+  limitPoliciesOf: LimitPoliciesOf;
   warn: (message: string) => void;
 }
 
@@ -73,14 +79,16 @@ export function compileRoute(route: Resource, ctx: RouteCompileContext): Compile
     : ctx.defaultCreatedAt;
   const rules = (spec.rules ?? []).map((rule, i) => compileRule(rule, i, namespace, key, createdAt, ctx));
   const costs = mergeCosts(ctx.globalCosts, spec.llmRequestCosts ?? []);
+  const computeCosts = compileCosts(costs, ctx.prices);
+  const backendKeys = new Set(rules.flatMap((r) => r.tiers.flatMap((t) => t.map((ref) => ref.backend.key))));
   return {
     key,
     matchesHost: compileHostMatcher(spec.hostnames),
     rules,
     costs,
-    computeCosts: compileCosts(costs),
+    computeCosts,
     traffic: ctx.trafficPolicyOf(namespace, route.metadata.name),
-    policies: [],
+    policies: ctx.limitPoliciesOf(key, namespace, route.metadata.name, computeCosts, backendKeys),
   };
 }
 

@@ -1,10 +1,14 @@
 import type { CredentialFactories } from "../credentials/compile-credentials.js";
 import type { CostSpec } from "../limits/compute-costs.js";
+import { inProcessLimitStores } from "../limits/in-process-limit-stores.js";
+import { PRICE_TABLE_KEY, type PriceTable, parsePriceTable } from "../limits/price-table.js";
+import type { LimitStores } from "../limits/token-limit-policy.js";
 import type { BackendSchemaName, SchemaTranslators } from "../providers/translator.js";
 import type { DispatcherCache } from "../upstream/dispatcher-cache.js";
 import { compileBackends } from "./compile-backends.js";
+import { compileLimits } from "./compile-limits.js";
 import { compileRoute } from "./compile-routes.js";
-import { compileTrafficPolicies } from "./compile-traffic-policies.js";
+import { appliedBackendTrafficPolicies, compileTrafficPolicies } from "./compile-traffic-policies.js";
 import { parseQuantity } from "./parse-quantity.js";
 import { GATEWAY_CONFIG_ANNOTATION, type Resource } from "./resource.js";
 import { ResourceIndex } from "./resource-index.js";
@@ -25,6 +29,8 @@ export interface CompileOptions {
   defaultCreatedAt: number;
   /** Kinds that were read but ignored (from validation). */
   ignored: readonly string[];
+  /** Where token-limit counters live; they outlive snapshots. Default: fresh in-process stores. */
+  limitStores?: LimitStores;
   warn: (message: string) => void;
 }
 
@@ -43,13 +49,22 @@ export function compileSnapshot(resources: readonly Resource[], options: Compile
   const gateway = gateways[0];
   const { backends, mutations, origins } = compileBackends(index, options);
   const trafficPolicyOf = compileTrafficPolicies(index, gateway, options.warn);
+  const prices = priceTableOf(gateway, index);
+  const limitPoliciesOf = compileLimits(
+    index,
+    appliedBackendTrafficPolicies(index, gateway),
+    options.limitStores ?? inProcessLimitStores(),
+    prices,
+  );
   const routes = index.list("AIGatewayRoute").map((route) =>
     compileRoute(route, {
       backends,
       backendMutations: mutations,
       globalCosts: globalCosts(gateway, index),
+      prices,
       defaultCreatedAt: options.defaultCreatedAt,
       trafficPolicyOf,
+      limitPoliciesOf,
       warn: options.warn,
     }),
   );
@@ -100,10 +115,36 @@ function bodyLimitOf(index: ResourceIndex): number {
   return limit ?? DEFAULT_BODY_LIMIT;
 }
 
+/** The GatewayConfig attached to the Gateway by annotation, if any. */
+function gatewayConfigOf(gateway: Resource | undefined, index: ResourceIndex): Resource | undefined {
+  const name = gateway?.metadata.annotations?.[GATEWAY_CONFIG_ANNOTATION];
+  return name ? index.get("GatewayConfig", gateway?.metadata.namespace, name) : undefined;
+}
+
 /** GatewayConfig globalLLMRequestCosts of the Gateway's annotated GatewayConfig. */
 function globalCosts(gateway: Resource | undefined, index: ResourceIndex): CostSpec[] {
-  const name = gateway?.metadata.annotations?.[GATEWAY_CONFIG_ANNOTATION];
-  if (!name) return [];
-  const config = index.get("GatewayConfig", gateway?.metadata.namespace, name);
+  const config = gatewayConfigOf(gateway, index);
   return (config?.spec?.globalLLMRequestCosts as CostSpec[] | undefined) ?? [];
+}
+
+/**
+ * aigw's extension: GatewayConfig annotation `aigw/price-table: <ConfigMap>` names a ConfigMap (same
+ * namespace) whose `prices.yaml` prices models per million tokens; cost CEL reads it as `price_micros`.
+ */
+export const PRICE_TABLE_ANNOTATION = "aigw/price-table";
+
+function priceTableOf(gateway: Resource | undefined, index: ResourceIndex): PriceTable | undefined {
+  const config = gatewayConfigOf(gateway, index);
+  const name = config?.metadata.annotations?.[PRICE_TABLE_ANNOTATION];
+  if (!config || !name) return undefined;
+  const where = `GatewayConfig ${config.metadata.name}: annotation ${PRICE_TABLE_ANNOTATION}`;
+  const map = index.get("ConfigMap", config.metadata.namespace, name);
+  const text = (map?.data as Record<string, unknown> | undefined)?.[PRICE_TABLE_KEY];
+  if (typeof text !== "string")
+    throw new Error(`${where}: ConfigMap ${name} with key ${PRICE_TABLE_KEY} not found`);
+  try {
+    return parsePriceTable(text);
+  } catch (err) {
+    throw new Error(`${where}: ConfigMap ${name}: ${(err as Error).message}`);
+  }
 }

@@ -116,6 +116,39 @@ export function compileTrafficPolicies(
   gateway: Resource | undefined,
   warn: (message: string) => void,
 ): TrafficPolicyLookup {
+  const applied = appliedBackendTrafficPolicies(index, gateway);
+  const compiled = new Map<Spec, TrafficPolicy>();
+  return (namespace, name) => {
+    const own = applied(namespace, name);
+    if (!own) return DEFAULT_TRAFFIC_POLICY;
+    let policy = compiled.get(own.spec);
+    if (!policy) {
+      policy = compileTrafficPolicy(own.spec, own.source, warn, retryAfterMaxOf(own.policy, warn));
+      compiled.set(own.spec, policy);
+    }
+    return policy;
+  };
+}
+
+/** The BackendTrafficPolicy that applies to a route: its spec (merged when it says so) and name. */
+export interface AppliedPolicy {
+  /** "namespace/name" of the policy that decides (the route's own when it has one). */
+  readonly source: string;
+  readonly policy: Resource;
+  readonly spec: Spec;
+}
+
+/**
+ * Which BackendTrafficPolicy applies to each AIGatewayRoute, resolved once: one aimed at the route
+ * (HTTPRoute or AIGatewayRoute, in the route's namespace) replaces one aimed at `gateway` (in the
+ * Gateway's namespace), unless it sets `mergeType`, in which case it is merged over it (JSONMerge;
+ * for the fields aigw reads StrategicMerge gives the same result). Retries and rate limits both
+ * follow this choice, as in Envoy Gateway.
+ */
+export function appliedBackendTrafficPolicies(
+  index: ResourceIndex,
+  gateway: Resource | undefined,
+): (namespace: string, name: string) => AppliedPolicy | undefined {
   const policies = index
     .list("BackendTrafficPolicy")
     .filter((p) => groupOf(p.apiVersion) === ENVOY_GATEWAY_GROUP)
@@ -135,21 +168,21 @@ export function compileTrafficPolicies(
       }
     }
   }
-  const gatewayPolicy = onGateway
-    ? compileTrafficPolicy(onGateway.spec, keyOfPolicy(onGateway), warn, retryAfterMaxOf(onGateway, warn))
-    : DEFAULT_TRAFFIC_POLICY;
-  const compiled = new Map<Resource, TrafficPolicy>();
+  const gatewayPolicy: AppliedPolicy | undefined = onGateway
+    ? { source: keyOfPolicy(onGateway), policy: onGateway, spec: (onGateway.spec ?? {}) as Spec }
+    : undefined;
+  const resolved = new Map<Resource, AppliedPolicy>();
   return (namespace, name) => {
     const own = onRoute.get(`${namespace}/${name}`);
     if (!own) return gatewayPolicy;
-    let policy = compiled.get(own);
-    if (!policy) {
+    let applied = resolved.get(own);
+    if (!applied) {
       const merges = onGateway !== undefined && typeof own.spec?.mergeType === "string";
-      const spec = merges ? mergePatch(onGateway?.spec ?? {}, own.spec) : own.spec;
-      policy = compileTrafficPolicy(spec as Spec, keyOfPolicy(own), warn, retryAfterMaxOf(own, warn));
-      compiled.set(own, policy);
+      const spec = (merges ? mergePatch(onGateway?.spec ?? {}, own.spec) : (own.spec ?? {})) as Spec;
+      applied = { source: keyOfPolicy(own), policy: own, spec };
+      resolved.set(own, applied);
     }
-    return policy;
+    return applied;
   };
 }
 

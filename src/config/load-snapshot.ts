@@ -1,4 +1,5 @@
 import { loadCredentialFactories } from "../credentials/compile-credentials.js";
+import type { LimitStores } from "../limits/token-limit-policy.js";
 import { loadSchemaTranslators } from "../providers/registry.js";
 import type { BackendSchemaName, SchemaTranslators } from "../providers/translator.js";
 import type { DispatcherCache } from "../upstream/dispatcher-cache.js";
@@ -23,6 +24,8 @@ export interface LoadSnapshotOptions {
   generation: number;
   dispatchers: DispatcherCache;
   defaultCreatedAt: number;
+  /** Where token-limit counters live (they outlive snapshots); default: fresh in-process stores. */
+  limitStores?: LimitStores;
   warn: (message: string) => void;
 }
 
@@ -58,6 +61,7 @@ export async function loadSnapshot(
       translators,
       credentialFactories,
       defaultCreatedAt: options.defaultCreatedAt,
+      limitStores: options.limitStores,
       ignored,
       warn: options.warn,
     });

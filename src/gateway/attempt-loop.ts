@@ -67,9 +67,12 @@ export class AttemptLoop implements AttemptSink {
   private inFlight: BackendHealth | undefined;
   /** The committed stream's entry in record.attempts: amended, not repeated, when that attempt ends. */
   private committedEntry: AttemptRecord | undefined;
+  /** Translated chunks written to the client: the output estimate of a stream the client abandoned. */
+  private relayedChunks = 0;
 
   constructor(private readonly s: LoopSetup) {
     this.candidates = new Candidates(s.rule.tiers, s.route.traffic, s.health);
+    if (s.call.excludedBackends) this.candidates.exclude(s.call.excludedBackends);
   }
 
   start(): void {
@@ -184,6 +187,7 @@ export class AttemptLoop implements AttemptSink {
         this.s.health.get(prepared.ref.backend.key).pauseUntil(performance.now() + pause);
     }
     this.headers = clientResponseHeaders(headers);
+    if (this.s.call.responseHeaders) Object.assign(this.headers, this.s.call.responseHeaders);
     this.mode = prepared.request.stream && status < 300 ? "stream" : "buffer";
   }
 
@@ -210,6 +214,7 @@ export class AttemptLoop implements AttemptSink {
     const { res, record } = this.s;
     if (!this.committed) this.commitStream();
     record.timeToFirstByteMs ??= performance.now() - this.s.started;
+    this.relayedChunks += 1;
     if (!res.write(out)) {
       attempt.pause();
       res.once("drain", () => attempt.resume());
@@ -428,8 +433,41 @@ export class AttemptLoop implements AttemptSink {
     this.settleAttempt(undefined);
     this.s.record.error = "client_closed";
     this.account();
+    if (this.committed && this.mode === "stream") this.estimateAbandonedUsage();
     this.finish();
   };
+
+  /**
+   * The client left a stream part way and the upstream was cancelled (it stops generating, and
+   * bills what it generated). What it produced is still charged: the usage it reported, and where it
+   * reported none (most report at the end), an estimate: the input at about 4 characters a token,
+   * the output as one token per relayed chunk (upstreams send about one token per chunk). Costs are
+   * computed again from that.
+   */
+  private estimateAbandonedUsage(): void {
+    const { record, route, call } = this.s;
+    const usage = record.usage;
+    let estimated = false;
+    if (usage.inputTokens === 0) {
+      usage.inputTokens = Math.ceil(call.raw.length / 4);
+      estimated = true;
+    }
+    if (usage.outputTokens === 0 && this.relayedChunks > 0) {
+      usage.outputTokens = this.relayedChunks;
+      estimated = true;
+    }
+    if (!estimated) return;
+    usage.totalTokens = usage.inputTokens + usage.outputTokens;
+    record.usageEstimated = true;
+    if (route.costs.length > 0) {
+      record.costs = route.computeCosts({
+        model: record.requestModel ?? call.model,
+        backend: record.backend ?? "",
+        route_name: route.key,
+        usage,
+      });
+    }
+  }
 
   /** Static, with the loop as the timer's argument: no closure per request. */
   private static onRequestTimeout(loop: AttemptLoop): void {

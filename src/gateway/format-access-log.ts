@@ -22,6 +22,7 @@ export function formatAccessLog(record: RequestRecord, startEpochMs: number): st
     `,"gen_ai.usage.total_tokens":${u.totalTokens},"gen_ai.usage.cached_input_tokens":${u.cachedInputTokens}` +
     `,"gen_ai.usage.cache_creation_input_tokens":${u.cacheCreationInputTokens}` +
     `,"gen_ai.usage.reasoning_tokens":${u.reasoningTokens},"stream":${record.stream}`;
+  if (record.usageEstimated) line += `,"ai_gateway.usage_estimated":true`;
   if (record.timeToFirstByteMs !== undefined)
     line += `,"token_latency_ttft":${Math.round(record.timeToFirstByteMs)}`;
   for (const key in record.costs) line += `,${JSON.stringify(key)}:${record.costs[key]}`;

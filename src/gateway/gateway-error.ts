@@ -14,6 +14,8 @@ export class GatewayError extends Error {
     readonly logCode: string,
     /** OpenAI's `error.code` where the API has one (e.g. "model_not_found"). */
     readonly code?: string,
+    /** Headers the answer carries (a 429's x-ratelimit-* and retry-after). */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
   }

@@ -21,6 +21,13 @@ export interface GatewayOptions {
   accessLog?: ((line: string) => void) | false;
   /** Diagnostic log; default stderr. */
   log?: (line: string) => void;
+  /**
+   * Token-limit counters shared by replicas in Redis (`redis://` or `rediss://`); without it they
+   * live in this process. `type: Local` rate limits always count in this process.
+   */
+  redisUrl?: string;
+  /** When Redis cannot be reached: admit (default) or refuse with 503. */
+  redisFailMode?: "open" | "closed";
 }
 
 export interface RunningGateway {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
 import type { ClientEndpoint } from "../endpoints/client-endpoint.js";
+import { clientAddressOf } from "../limits/client-selector.js";
 import type { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { emptyUsage } from "../usage/token-usage.js";
 import { AttemptLoop } from "./attempt-loop.js";
@@ -55,6 +56,7 @@ export async function handleInferenceRequest(
       error.status,
       JSON_TYPE,
       endpoint.errorBody(error.status, error.type, error.message, error.code),
+      error.headers,
     );
   };
 
@@ -148,7 +150,18 @@ async function readCall(
   record.originalModel = model;
   const stream = endpoint.streams && body.stream === true;
   record.stream = stream;
-  return { endpoint, path, headers: req.headers, body, raw, model, stream, forceIncludeUsage: false };
+  const clientAddress = clientAddressOf(req.socket.remoteAddress);
+  return {
+    endpoint,
+    path,
+    headers: req.headers,
+    body,
+    raw,
+    model,
+    stream,
+    forceIncludeUsage: false,
+    clientAddress,
+  };
 }
 
 function newRecord(endpoint: ClientEndpoint, path: string): RequestRecord {

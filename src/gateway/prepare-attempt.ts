@@ -23,6 +23,12 @@ export interface ClientCall {
   stream: boolean;
   /** Costs are configured on the route: streamed usage must be asked for. */
   forceIncludeUsage: boolean;
+  /** The TCP peer (IPv4-mapped addresses as IPv4), for sourceCIDR selectors. */
+  clientAddress: string | undefined;
+  /** Headers every answer of this request carries (x-ratelimit-*), set at admission. */
+  responseHeaders?: Record<string, string>;
+  /** Backends this request must not try (their quota is spent), set at admission. */
+  excludedBackends?: ReadonlySet<string>;
 }
 
 /** One attempt, ready to dispatch. */

@@ -1,4 +1,5 @@
 import type { CompiledRoute, CompiledRule } from "../config/snapshot.js";
+import type { LimitDecision } from "../limits/token-limit-policy.js";
 import type { ClientCall } from "./prepare-attempt.js";
 import type { RequestRecord } from "./request-record.js";
 
@@ -8,6 +9,8 @@ export interface AdmissionContext {
   readonly route: CompiledRoute;
   readonly rule: CompiledRule;
   readonly record: RequestRecord;
+  /** What the token-limit policy decided at admission, for its settle. */
+  limits?: LimitDecision;
 }
 
 /**

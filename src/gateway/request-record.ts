@@ -28,6 +28,8 @@ export interface RequestRecord {
   status: number;
   stream: boolean;
   usage: TokenUsage;
+  /** Part of `usage` is the gateway's estimate (a stream the client abandoned before usage arrived). */
+  usageEstimated?: boolean;
   /** Request cost per configured llmRequestCosts metadata key. */
   costs: Record<string, number>;
   /** Total time from request start to the last byte, ms. */

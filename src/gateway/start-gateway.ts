@@ -10,6 +10,9 @@ import type { AddressInfo } from "node:net";
 import { basename, dirname } from "node:path";
 import { type ConfigSource, loadSnapshot } from "../config/load-snapshot.js";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
+import { MemoryCounterStore } from "../limits/memory-counter-store.js";
+import { openCounterStore } from "../limits/open-counter-store.js";
+import type { LimitStores } from "../limits/token-limit-policy.js";
 import { ActiveHealthChecker, activeChecksOf, backendKeysOf } from "../upstream/active-health-checker.js";
 import { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { DispatcherCache } from "../upstream/dispatcher-cache.js";
@@ -44,6 +47,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ? { paths: options.configPaths }
     : { text: options.configText ?? "", origin: "<config>" };
   const dispatchers = new DispatcherCache();
+  // Counters outlive snapshots: a reload keeps what was spent.
+  const localCounters = new MemoryCounterStore();
+  const limitStores: LimitStores = {
+    local: localCounters,
+    shared: options.redisUrl
+      ? openCounterStore({ redisUrl: options.redisUrl, failMode: options.redisFailMode, log })
+      : localCounters,
+  };
   const defaultCreatedAt = Math.floor(Date.now() / 1000);
   let generation = 0;
 
@@ -53,6 +64,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       generation: generation + 1,
       dispatchers,
       defaultCreatedAt,
+      limitStores,
       warn: (m) => log(`aigw: warning: ${m}`),
     });
 
@@ -147,6 +159,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     shutdown = inFlight.drain(server, timeoutMs).then(async (forced) => {
       await closeServer(admin);
       await dispatchers.closeAll();
+      await Promise.all([limitStores.shared.close(), localCounters.close()]);
       stdoutLog?.flush();
       return { forced };
     });

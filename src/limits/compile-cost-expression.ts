@@ -1,6 +1,7 @@
 import { Environment } from "@marcbachmann/cel-js";
 import { UnsignedInt } from "@marcbachmann/cel-js/evaluator";
 import { emptyUsage, type TokenUsage } from "../usage/token-usage.js";
+import { type PriceTable, priceMicros } from "./price-table.js";
 
 /** What a CEL cost expression can read, named as upstream documents them (token counts are uint). */
 export interface CostVariables {
@@ -21,11 +22,18 @@ const TOKEN_VARIABLES = [
   "reasoning_tokens",
 ] as const;
 
+/**
+ * aigw's extension: the request's price from the configured price table, in millionths of its
+ * currency (price-table.ts); 0 without a table. So a money budget is `cel: "price_micros"`.
+ */
+const PRICE_VARIABLE = "price_micros";
+
 /** One environment for all cost expressions: parse() on it does not change it. */
 const environment = (() => {
   const env = new Environment();
   for (const name of ["model", "backend", "route_name"]) env.registerVariable(name, "string");
   for (const name of TOKEN_VARIABLES) env.registerVariable(name, "uint");
+  env.registerVariable(PRICE_VARIABLE, "uint");
   return env;
 })();
 
@@ -33,15 +41,17 @@ const environment = (() => {
  * Compiles a llmRequestCosts / QuotaPolicy CEL expression once (configuration time). Throws when it
  * does not parse, does not type-check, or does not yield a non-negative integer for sample values.
  */
-export function compileCostExpression(expression: string): CostExpression {
+export function compileCostExpression(expression: string, prices?: PriceTable): CostExpression {
   const program = environment.parse(expression);
   const checked = program.check();
   if (!checked.valid) throw new Error(checked.error?.message ?? "does not type-check");
   if (checked.type !== "int" && checked.type !== "uint" && checked.type !== "dyn") {
     throw new Error(`must evaluate to an integer, not ${checked.type}`);
   }
+  const usesPrice = expression.includes(PRICE_VARIABLE);
   const evaluate: CostExpression = (vars) => {
     const u = vars.usage;
+    const price = usesPrice ? priceMicros(prices, vars.model, u) : 0;
     const result: unknown = program({
       model: vars.model,
       backend: vars.backend,
@@ -52,6 +62,7 @@ export function compileCostExpression(expression: string): CostExpression {
       output_tokens: new UnsignedInt(u.outputTokens),
       total_tokens: new UnsignedInt(u.totalTokens),
       reasoning_tokens: new UnsignedInt(u.reasoningTokens),
+      price_micros: new UnsignedInt(price),
     });
     const value =
       typeof result === "object" && result !== null ? (result as { valueOf(): unknown }).valueOf() : result;

@@ -1,5 +1,6 @@
 import type { TokenUsage } from "../usage/token-usage.js";
 import { type CostVariables, compileCostExpression } from "./compile-cost-expression.js";
+import type { PriceTable } from "./price-table.js";
 
 /** One `llmRequestCosts` entry of a route or of GatewayConfig `globalLLMRequestCosts`. */
 export interface CostSpec {
@@ -27,10 +28,10 @@ const TOKEN_COST: Record<Exclude<CostSpec["type"], "CEL">, (u: TokenUsage) => nu
 };
 
 /** Compiles a route's llmRequestCosts into one function giving each metadataKey its cost. */
-export function compileCosts(specs: readonly CostSpec[]): CostCalculator {
+export function compileCosts(specs: readonly CostSpec[], prices?: PriceTable): CostCalculator {
   const parts = specs.map((spec) => {
     if (spec.type === "CEL") {
-      const expression = compileCostExpression(spec.cel ?? "");
+      const expression = compileCostExpression(spec.cel ?? "", prices);
       return { key: spec.metadataKey, cost: expression };
     }
     const pick = TOKEN_COST[spec.type];

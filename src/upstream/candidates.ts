@@ -29,6 +29,8 @@ export class Candidates {
   reason: NoCandidateReason | undefined;
 
   private clock: number | undefined;
+  /** Backends this request must not try at all, not even in panic (their quota is spent). */
+  private excluded: ReadonlySet<string> | undefined;
 
   /** `now` (performance.now()) is read on first use unless given (tests). */
   constructor(
@@ -39,6 +41,11 @@ export class Candidates {
     private readonly random: () => number = Math.random,
   ) {
     this.clock = now;
+  }
+
+  /** Leaves these backends (by key) out of this request; call before the first `next()`. */
+  exclude(backendKeys: ReadonlySet<string>): void {
+    this.excluded = backendKeys;
   }
 
   private get now(): number {
@@ -123,7 +130,10 @@ export class Candidates {
   private orderOf(index: number): readonly CompiledBackendRef[] {
     const cached = this.orders[index];
     if (cached) return cached;
-    const tier = this.tiers[index]!;
+    const excluded = this.excluded;
+    const tier = excluded
+      ? this.tiers[index]!.filter((r) => !excluded.has(r.backend.key))
+      : this.tiers[index]!;
     let usable: readonly CompiledBackendRef[];
     if (this.panic) usable = tier;
     else {
@@ -163,7 +173,10 @@ export class Candidates {
 
   private anyAvailable(): boolean {
     for (const tier of this.tiers) {
-      for (const r of tier) if (this.health.get(r.backend.key).available(this.now)) return true;
+      for (const r of tier) {
+        if (this.excluded?.has(r.backend.key)) continue;
+        if (this.health.get(r.backend.key).available(this.now)) return true;
+      }
     }
     return false;
   }

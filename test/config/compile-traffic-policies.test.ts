@@ -341,6 +341,7 @@ spec:
     globalCosts: [],
     defaultCreatedAt: 0,
     trafficPolicyOf: compileTrafficPolicies(index, index.list("Gateway")[0], assert.fail),
+    limitPoliciesOf: () => [],
     warn: assert.fail,
   };
   const route = compileRoute(index.list("AIGatewayRoute")[0]!, ctx);

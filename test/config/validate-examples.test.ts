@@ -8,6 +8,7 @@ import { formatFieldError } from "../../src/config/field-error.js";
 import { loadConfigFiles } from "../../src/config/load-config-files.js";
 import { ResourceIndex } from "../../src/config/resource-index.js";
 import { validateResources } from "../../src/config/validate/validate-resources.js";
+import { compileRateLimit, type RateLimitSpec } from "../../src/limits/compile-rate-limit.js";
 
 /**
  * Every upstream example configuration validates unchanged: alone, or with the files of its folder
@@ -177,10 +178,24 @@ test("the examples' BackendTrafficPolicies are read and compiled onto their rout
   assert.deepEqual([...retry.statusCodes], [500]);
   assert.equal(retry.perTryTimeoutMs, 30_000);
   assert.deepEqual([retry.backOffBaseMs, retry.backOffMaxMs], [100, 10_000]);
-  // The token rate limit example's policy is read too: its rateLimit earns a warning until it is enforced.
-  const limits = await validate(["token_ratelimit/token_ratelimit.yaml"]);
+  // The token rate limit example's policy is read too: its rateLimit is valid as written and
+  // compiles to one rule per token type, each charging the answer's cost of that key.
+  const files = await loadConfigFiles([join(EXAMPLES, "token_ratelimit/token_ratelimit.yaml")], {});
+  const limits = validateResources(files);
   assert.deepEqual(
     limits.warnings.filter((w) => w.object.startsWith("BackendTrafficPolicy")).map((w) => w.message),
-    ['spec.rateLimit: Invalid value: "object": aigw does not enforce BackendTrafficPolicy rate limits yet'],
+    [],
+  );
+  const policy = files.find((r) => r.kind === "BackendTrafficPolicy")!;
+  const rules = compileRateLimit(policy.spec!.rateLimit as RateLimitSpec, "default/example");
+  assert.deepEqual(
+    rules.map((rule) => [rule.limit, rule.requestCost, rule.responseCost]),
+    [
+      [10, { from: "Number", number: 0 }, { from: "Metadata", key: "llm_input_token" }],
+      [100, { from: "Number", number: 0 }, { from: "Metadata", key: "llm_output_token" }],
+      [1000, { from: "Number", number: 0 }, { from: "Metadata", key: "llm_total_token" }],
+      [100, { from: "Number", number: 0 }, { from: "Metadata", key: "llm_cached_input_token" }],
+      [1000, { from: "Number", number: 0 }, { from: "Metadata", key: "llm_cel_calculated_token" }],
+    ],
   );
 });

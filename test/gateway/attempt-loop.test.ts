@@ -88,6 +88,7 @@ async function loopWith(translator: Translator) {
         model: "m",
         stream: false,
         forceIncludeUsage: false,
+        clientAddress: undefined,
       },
       route,
       rule: ruleWith(translator),

@@ -157,3 +157,42 @@ export function configYaml(...docs: (Doc | Doc[])[]): string {
     .map((doc) => stringify(doc))
     .join("---\n");
 }
+
+/** What a BackendTrafficPolicy is aimed at: the test Gateway, or the HTTPRoute named after an AIGatewayRoute. */
+export type PolicyTarget = { gateway: true } | { route: string };
+
+function targetRefOf(target: PolicyTarget): Doc {
+  return "gateway" in target
+    ? { group: "gateway.networking.k8s.io", kind: "Gateway", name: GATEWAY_NAME }
+    : { group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: target.route };
+}
+
+/** A BackendTrafficPolicy with `rateLimit` (type Global unless `local`) of `rules`. */
+export function rateLimitPolicyDoc(
+  name: string,
+  target: PolicyTarget,
+  rules: Doc[],
+  options: { local?: boolean; annotations?: Record<string, string> } = {},
+): Doc {
+  const rateLimit = options.local
+    ? { type: "Local", local: { rules } }
+    : { type: "Global", global: { rules } };
+  return {
+    apiVersion: "gateway.envoyproxy.io/v1alpha1",
+    kind: "BackendTrafficPolicy",
+    metadata: {
+      name,
+      namespace: "default",
+      ...(options.annotations ? { annotations: options.annotations } : {}),
+    },
+    spec: { targetRefs: [targetRefOf(target)], rateLimit },
+  };
+}
+
+/** A rate-limit rule's `cost`: nothing charged up front, the response charged from a cost key. */
+export function tokenCost(metadataKey: string): Doc {
+  return {
+    request: { from: "Number", number: 0 },
+    response: { from: "Metadata", metadata: { namespace: "io.envoy.ai_gateway", key: metadataKey } },
+  };
+}

@@ -1,3 +1,5 @@
+import { PRICE_TABLE_KEY, parsePriceTable } from "../../limits/price-table.js";
+import { PRICE_TABLE_ANNOTATION } from "../compile-snapshot.js";
 import {
   appliedTargets,
   backendTrafficPolicyOrder,
@@ -96,6 +98,7 @@ class ReferenceChecker {
     else if (key === `${AIGW_GROUP}/AIServiceBackend`) this.checkAIServiceBackend(r);
     else if (key === `${AIGW_GROUP}/BackendSecurityPolicy`) this.checkBackendSecurityPolicy(r);
     else if (key === `${AIGW_GROUP}/QuotaPolicy`) this.checkQuotaPolicy(r);
+    else if (key === `${AIGW_GROUP}/GatewayConfig`) this.checkPriceTable(r);
     else if (key === `${GATEWAY_API_GROUP}/Gateway`) this.checkGateway(r);
     else if (key === `${GATEWAY_API_GROUP}/BackendTLSPolicy`) this.checkBackendTLSPolicy(r);
     else if (key === `${ENVOY_GATEWAY_GROUP}/Backend`)
@@ -201,6 +204,29 @@ class ReferenceChecker {
       if (ref.group === AIGW_GROUP && ref.kind === "AIServiceBackend") {
         this.expect(r, "AIServiceBackend", { name: ref.name }, `spec.targetRefs[${i}].name`, "error");
       }
+    }
+  }
+
+  /** aigw's price table: a ConfigMap whose prices.yaml parses (cost CEL reads it as price_micros). */
+  private checkPriceTable(r: Resource): void {
+    const name = r.metadata.annotations?.[PRICE_TABLE_ANNOTATION];
+    if (name === undefined) return;
+    const path = `metadata.annotations[${PRICE_TABLE_ANNOTATION}]`;
+    const map = this.expect(r, "ConfigMap", { name }, path, "error");
+    if (!map) return;
+    const text = map.data?.[PRICE_TABLE_KEY];
+    if (typeof text !== "string") {
+      this.report(
+        r,
+        "error",
+        invalidField(path, name, `ConfigMap ${key(map)} has no key "${PRICE_TABLE_KEY}"`),
+      );
+      return;
+    }
+    try {
+      parsePriceTable(text);
+    } catch (err) {
+      this.report(r, "error", invalidField(path, name, `ConfigMap ${key(map)}: ${(err as Error).message}`));
     }
   }
 

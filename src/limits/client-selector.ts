@@ -1,0 +1,126 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { BlockList, isIPv4, isIPv6 } from "node:net";
+import { firstValue } from "../util/first-value.js";
+
+/** What a selector looks at: the request's headers and the client's address. */
+export interface SelectorInput {
+  readonly headers: IncomingHttpHeaders;
+  /**
+   * The body's model, which selectors see as the `x-ai-eg-model` header (the original sets that
+   * header from the body before rate limiting, whatever the client sent in it).
+   */
+  readonly model: string;
+  /** The TCP peer's address (IPv4-mapped IPv6 addresses are given as IPv4). */
+  readonly clientAddress: string | undefined;
+}
+
+/**
+ * One Envoy Gateway `clientSelectors` entry (a RateLimitSelectCondition), compiled: every header
+ * condition and the source CIDR must hold. `match` returns undefined when the request is not
+ * selected, else the request's distinct values ("" when there are none): requests with different
+ * distinct values count in different buckets.
+ */
+export type ClientSelector = (input: SelectorInput) => string | undefined;
+
+export interface HeaderSelectorSpec {
+  name: string;
+  type?: "Exact" | "RegularExpression" | "Distinct";
+  value?: string;
+  invert?: boolean;
+}
+
+export interface ClientSelectorSpec {
+  headers?: HeaderSelectorSpec[];
+  sourceCIDR?: { type?: "Exact" | "Distinct"; value: string };
+}
+
+type Part = (input: SelectorInput) => string | undefined;
+
+export function compileClientSelector(spec: ClientSelectorSpec): ClientSelector {
+  const parts: Part[] = (spec.headers ?? []).map(compileHeader);
+  if (spec.sourceCIDR) parts.push(compileSourceCidr(spec.sourceCIDR));
+  return (input) => {
+    let distinct = "";
+    for (const part of parts) {
+      const value = part(input);
+      if (value === undefined) return undefined;
+      if (value !== "") distinct = distinct === "" ? value : `${distinct}|${value}`;
+    }
+    return distinct;
+  };
+}
+
+/** All of a rule's selectors must hold (Envoy Gateway ANDs them); none selects every request. */
+export function compileClientSelectors(specs: readonly ClientSelectorSpec[] | undefined): ClientSelector {
+  const selectors = (specs ?? []).map(compileClientSelector);
+  if (selectors.length === 1) return selectors[0]!;
+  return (input) => {
+    let distinct = "";
+    for (const selector of selectors) {
+      const value = selector(input);
+      if (value === undefined) return undefined;
+      if (value !== "") distinct = distinct === "" ? value : `${distinct}|${value}`;
+    }
+    return distinct;
+  };
+}
+
+/** The header the original fills from the body's model before any limit looks at the request. */
+const MODEL_HEADER = "x-ai-eg-model";
+
+function headerValue(input: SelectorInput, name: string): string | undefined {
+  return name === MODEL_HEADER ? input.model : firstValue(input.headers[name]);
+}
+
+function compileHeader(spec: HeaderSelectorSpec): Part {
+  const name = spec.name.toLowerCase();
+  if (spec.type === "Distinct") {
+    // A missing header: the rule does not apply to this request (as Envoy's request_headers action).
+    return (input) => {
+      const value = headerValue(input, name);
+      return value === undefined ? undefined : encodeDistinct(value);
+    };
+  }
+  const expected = spec.value ?? "";
+  // Envoy matches regular expressions against the whole value (RE2 full match).
+  const test =
+    spec.type === "RegularExpression"
+      ? (
+          (re: RegExp) => (v: string) =>
+            re.test(v)
+        )(new RegExp(`^(?:${expected})$`))
+      : (v: string) => v === expected;
+  const invert = spec.invert === true;
+  return (input) => {
+    const value = headerValue(input, name);
+    const matched = value !== undefined && test(value);
+    return matched !== invert ? "" : undefined;
+  };
+}
+
+function compileSourceCidr(spec: { type?: "Exact" | "Distinct"; value: string }): Part {
+  const list = new BlockList();
+  const [address = "", prefixText] = spec.value.split("/");
+  const family = isIPv6(address) ? "ipv6" : "ipv4";
+  const prefix = prefixText === undefined ? (family === "ipv6" ? 128 : 32) : Number(prefixText);
+  list.addSubnet(address, prefix, family);
+  const distinct = spec.type === "Distinct";
+  return (input) => {
+    const ip = input.clientAddress;
+    if (ip === undefined) return undefined;
+    const ipFamily = isIPv4(ip) ? "ipv4" : isIPv6(ip) ? "ipv6" : undefined;
+    if (ipFamily === undefined || !list.check(ip, ipFamily)) return undefined;
+    return distinct ? ip : "";
+  };
+}
+
+/** Distinct values go into counter keys, where `:` and `|` separate parts: those are escaped (and `%`). */
+function encodeDistinct(value: string): string {
+  return /[:|%]/.test(value) ? encodeURIComponent(value) : value;
+}
+
+/** The address a selector sees for a socket: IPv4-mapped IPv6 (`::ffff:10.0.0.1`) as plain IPv4. */
+export function clientAddressOf(remoteAddress: string | undefined): string | undefined {
+  if (remoteAddress?.startsWith("::ffff:") && remoteAddress.includes(".")) return remoteAddress.slice(7);
+  return remoteAddress;
+}
