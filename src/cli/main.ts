@@ -19,6 +19,9 @@ commands:
       --no-access-log   do not print the JSON access log to stdout
       --drain-timeout T on SIGTERM/SIGINT, let requests in flight finish for up to T
                         (15s, 500ms or seconds; default 15s), then exit 0
+      --redis URL       keep token-limit counters in Redis, shared by replicas
+                        (redis:// or rediss://; env AIGW_REDIS_URL; default: in memory)
+      --redis-fail M    when Redis is unreachable: open (admit, default) or closed (503)
   validate FILE|DIR...  check configuration; exit 1 with Kubernetes-style errors
   sim [options]         run the bundled OpenAI-compatible model-server simulator
   version               print the version

@@ -28,6 +28,8 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       "no-watch": { type: "boolean" },
       "no-access-log": { type: "boolean" },
       "drain-timeout": { type: "string" },
+      redis: { type: "string" },
+      "redis-fail": { type: "string" },
     },
   });
   const drainTimeoutMs =
@@ -47,6 +49,20 @@ export async function runRunCommand(argv: string[]): Promise<number> {
   if (values.host !== undefined) options.host = values.host;
   if (values["no-watch"]) options.watch = false;
   if (values["no-access-log"]) options.accessLog = false;
+  const redisUrl = values.redis ?? env.AIGW_REDIS_URL;
+  if (redisUrl) {
+    if (!isRedisUrl(redisUrl)) {
+      process.stderr.write(`aigw: --redis: expected a redis:// or rediss:// URL, got "${redisUrl}"\n`);
+      return 2;
+    }
+    options.redisUrl = redisUrl;
+  }
+  const failMode = values["redis-fail"] ?? "open";
+  if (failMode !== "open" && failMode !== "closed") {
+    process.stderr.write(`aigw: --redis-fail: expected open or closed, got "${failMode}"\n`);
+    return 2;
+  }
+  options.redisFailMode = failMode;
 
   let stopDemo: (() => Promise<void>) | undefined;
   let description: string;
@@ -102,5 +118,14 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       return 1;
     }
     throw err;
+  }
+}
+
+function isRedisUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "redis:" || url.protocol === "rediss:") && url.hostname !== "";
+  } catch {
+    return false;
   }
 }

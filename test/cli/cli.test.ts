@@ -114,6 +114,18 @@ test("aigw run with an invalid file refuses to start and says why", async () => 
   assert.match(run.stderr, /rule name route-not-found is reserved/);
 });
 
+test("aigw run refuses a --redis that is not a Redis URL, and a --redis-fail other than open or closed", async () => {
+  const config = join(EXAMPLES, "basic/basic.yaml");
+  const badUrl = await runAigw(["run", config, ...EPHEMERAL, "--redis", "localhost:6379"], cleanEnv());
+  assert.equal(badUrl.code, 2);
+  assert.match(badUrl.stderr, /--redis: expected a redis:\/\/ or rediss:\/\/ URL, got "localhost:6379"/);
+  const fromEnv = await runAigw(["run", config, ...EPHEMERAL], cleanEnv({ AIGW_REDIS_URL: "http://x" }));
+  assert.equal(fromEnv.code, 2);
+  const badMode = await runAigw(["run", config, ...EPHEMERAL, "--redis-fail", "sometimes"], cleanEnv());
+  assert.equal(badMode.code, 2);
+  assert.match(badMode.stderr, /--redis-fail: expected open or closed/);
+});
+
 test("aigw run with no file and OPENAI_API_KEY/OPENAI_BASE_URL routes every model to that server", async () => {
   const aigw = await serveAigw(
     EPHEMERAL,
