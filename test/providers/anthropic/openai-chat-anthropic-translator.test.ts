@@ -362,15 +362,18 @@ describe("OpenAI chat -> Anthropic Messages: response", () => {
     }
   });
 
-  it("sends the usage chunk only when the client asked or the gateway forces it", () => {
+  it("sends the usage chunk only when the client asked; usage is counted either way (costs need no chunk)", () => {
     const body = { model: "m", messages: [{ role: "user", content: "x" }], stream: true };
     const usageChunks = (request: ReturnType<typeof requestInput>) => {
       const response = translator.response(responseContext(200, "m", { stream: true, request }));
-      return sseDataPayloads(runStream(response, toolUseStream, 64)).filter((p) => p.includes('"usage"'))
-        .length;
+      const chunks = sseDataPayloads(runStream(response, toolUseStream, 64)).filter((p) =>
+        p.includes('"usage"'),
+      );
+      assert.deepEqual(response.usage, toolUseStreamUsage);
+      return chunks.length;
     };
     assert.equal(usageChunks(requestInput(body)), 0);
-    assert.equal(usageChunks(requestInput(body, { forceIncludeUsage: true })), 1);
+    assert.equal(usageChunks(requestInput(body, { forceIncludeUsage: true })), 0);
     assert.equal(usageChunks(requestInput({ ...body, stream_options: { include_usage: true } })), 1);
   });
 
