@@ -5,11 +5,15 @@ import type { LatencySummary } from "./percentiles.js";
 /**
  * "gateway → Bedrock": a second gateway process, OpenAI chat translated to Bedrock Converse and
  * SigV4-signed; "gateway → Bedrock unsigned": the same process and translation without signing.
+ * "gateway + limits" and "gateway + limits, Redis": two more gateway processes with two token rate
+ * limits on every request (bench/gateway-limits.yaml), counters in memory and in Redis.
  */
 export type TargetName =
   | "direct"
   | "minimal proxy"
   | "gateway"
+  | "gateway + limits"
+  | "gateway + limits, Redis"
   | "gateway → Bedrock"
   | "gateway → Bedrock unsigned";
 
@@ -68,6 +72,8 @@ export interface BenchResults {
     maxOtherCpu?: number;
     retries?: number;
     gatewayArgs: string[];
+    /** Where "gateway + limits, Redis" keeps its counters (absent in results from before it). */
+    redisUrl?: string;
   };
   /** Measurements repeated because of other load. */
   retried?: number;
@@ -75,9 +81,13 @@ export interface BenchResults {
   gatewayPending?: string;
   /** Why the gateway → Bedrock rows are missing, when they are. */
   bedrockPending?: string;
+  /** Why the gateway + limits rows are missing, when they are. */
+  limitsPending?: string;
+  /** Why the gateway + limits, Redis rows are missing (Redis not answering, or the gateway not starting). */
+  redisLimitsPending?: string;
   /** The minimal proxy's VmRSS after the same warm-up as the gateway: what any undici proxy costs. */
   proxyIdleBytes: number;
-  /** rounds x targets; gateway → Bedrock is measured here only. */
+  /** rounds x targets; gateway → Bedrock and the limits gateways are measured here only. */
   maxThroughput: TargetRun[][];
   latency: TargetRun[][];
   streamFirstByte: TargetRun[][];

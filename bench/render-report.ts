@@ -12,10 +12,15 @@ const BUDGET = {
   /** Issue "Providers I": translation must not be the bottleneck. */
   bedrockThroughputRatio: 0.7,
   translatedChunkP99Ms: 0.2,
+  /** Token rate limits: two limits on every request, against the passthrough gateway. */
+  limitsThroughputRatio: 0.9,
+  redisLimitsThroughputRatio: 0.75,
 };
 
 const BEDROCK: TargetName = "gateway → Bedrock";
 const BEDROCK_UNSIGNED: TargetName = "gateway → Bedrock unsigned";
+const LIMITS: TargetName = "gateway + limits";
+const REDIS_LIMITS: TargetName = "gateway + limits, Redis";
 
 type Verdict = "PASS" | "MISS" | "pending";
 
@@ -37,17 +42,15 @@ export function renderReport(results: BenchResults): string {
     "",
   );
   if (results.gatewayPending) {
-    out.push(`Gateway rows are **pending**: it did not start.`, "", "```", results.gatewayPending, "```", "");
+    pendingBlock(out, "Gateway rows are **pending**: it did not start.", results.gatewayPending);
   }
   if (results.bedrockPending) {
-    out.push(
-      `${BEDROCK} rows are **pending**: it did not start.`,
-      "",
-      "```",
-      results.bedrockPending,
-      "```",
-      "",
-    );
+    pendingBlock(out, `${BEDROCK} rows are **pending**: it did not start.`, results.bedrockPending);
+  }
+  // Not only "did not start": the Redis row also waits for a Redis that answers.
+  if (results.limitsPending) pendingBlock(out, `${LIMITS} rows are **pending**:`, results.limitsPending);
+  if (results.redisLimitsPending) {
+    pendingBlock(out, `${REDIS_LIMITS} rows are **pending**:`, results.redisLimitsPending);
   }
 
   out.push("### Budgets", "", "| Budget | Target | Measured | Result |", "|---|---|---|---|");
@@ -101,6 +104,33 @@ export function renderReport(results: BenchResults): string {
       verdict(growth?.ratio ?? Number.NaN, (v) => Math.abs(v) <= BUDGET.soakGrowth),
     ),
   );
+  const limitBudgets = [
+    {
+      name: LIMITS,
+      budget: "Max throughput with two token limits, in memory",
+      ratio: BUDGET.limitsThroughputRatio,
+      pending: results.limitsPending,
+    },
+    {
+      name: REDIS_LIMITS,
+      budget: "Max throughput with two token limits, with Redis on loopback",
+      ratio: BUDGET.redisLimitsThroughputRatio,
+      pending: results.redisLimitsPending,
+    },
+  ];
+  for (const limits of limitBudgets) {
+    // Results from before the limits gateways existed have neither runs nor a reason: no row.
+    if (runsOf(results.maxThroughput, limits.name).length === 0 && !limits.pending) continue;
+    const limitsRatio = rps(limits.name) / rps("gateway");
+    out.push(
+      row(
+        limits.budget,
+        `≥ ${limits.ratio} × gateway`,
+        `${fmt(limitsRatio, 2)} × (${fmt(rps(limits.name), 0)} vs ${fmt(rps("gateway"), 0)} req/s)`,
+        verdict(limitsRatio, (v) => v >= limits.ratio),
+      ),
+    );
+  }
   if (runsOf(results.maxThroughput, BEDROCK).length > 0 || results.bedrockPending) {
     const bedrockRatio = rps(BEDROCK) / rps("gateway");
     out.push(
@@ -146,7 +176,7 @@ export function renderReport(results: BenchResults): string {
 
   out.push("### Max throughput (closed loop)", "");
   out.push(
-    "| Target | req/s (median) | per round | CPU: client / simulator / target | latency p50 / p99 | failures |",
+    "| Target | req/s (median) | per round | CPU: client / simulator / target / other | latency p50 / p99 | failures |",
   );
   out.push("|---|---|---|---|---|---|");
   for (const name of targetNames(results.maxThroughput)) {
@@ -154,6 +184,17 @@ export function renderReport(results: BenchResults): string {
     const median = medianRun(runs, (run) => run.result.requestsPerSecond);
     out.push(
       `| ${name} | ${fmt(rps(name), 0)} | ${runs.map((run) => fmt(run.result.requestsPerSecond, 0)).join(", ")} | ${cpuShares(median, name)} | ${ms(median.result.latency.p50)} / ${ms(median.result.latency.p99)} | ${failures(runs)} |`,
+    );
+  }
+  const measuredLimits = targetNames(results.maxThroughput).filter(
+    (name) => name === LIMITS || name === REDIS_LIMITS,
+  );
+  if (measuredLimits.length > 0) {
+    out.push(
+      "",
+      `${measuredLimits.map((name) => `"${name}"`).join(" and ")}: ${measuredLimits.length === 2 ? "two more gateway processes" : "another gateway process"} (same bin, flags and core) serving \`bench/gateway-limits.yaml\` before \`gateway.yaml\`, ` +
+        "so every request checks and charges two token rate limits that are never reached (total tokens per model per hour, charged after the answer; requests per route per minute), " +
+        `with counters in process memory${measuredLimits.includes(REDIS_LIMITS) ? `, or in the Redis at ${settings.redisUrl ?? "—"} (\`--redis … --redis-fail closed\`; not pinned, its own CPU from INFO shown after the gateway's)` : ""}.`,
     );
   }
   if (targetNames(results.maxThroughput).includes(BEDROCK)) {
@@ -309,10 +350,16 @@ function soakGrowth(samples: { seconds: number; bytes: number }[]) {
 function cpuShares(run: TargetRun, name: TargetName): string {
   // Both Bedrock targets are one gateway process, whose CPU is recorded under its server name.
   const server = name === BEDROCK_UNSIGNED ? BEDROCK : name;
-  const target = name === "direct" ? "—" : pct(run.cpu[server] ?? Number.NaN);
+  let target = name === "direct" ? "—" : pct(run.cpu[server] ?? Number.NaN);
+  // The limits gateway's Redis works for it: its share goes with the target's, not into "other".
+  if (run.cpu["Redis"] !== undefined) target += ` + Redis ${pct(run.cpu["Redis"])}`;
   const bedrock = name === BEDROCK || name === BEDROCK_UNSIGNED;
   const upstream = run.cpu[bedrock ? "fake Bedrock" : "simulator"] ?? Number.NaN;
   return `${pct(run.cpu["client"] ?? Number.NaN)} / ${pct(upstream)} / ${target} / ${pct(run.cpu["other"] ?? Number.NaN)}`;
+}
+
+function pendingBlock(out: string[], heading: string, reason: string): void {
+  out.push(heading, "", "```", reason, "```", "");
 }
 
 function targetNames(rounds: TargetRun[][]): TargetName[] {

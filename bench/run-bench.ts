@@ -1,6 +1,8 @@
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { Redis } from "ioredis";
+import { request } from "undici";
 import {
   BENCH_DIST,
   binNodeFlags,
@@ -26,8 +28,10 @@ import type { ChunkCostJob, ChunkCostOutput } from "./translator-chunk-cost.js";
  * simulator directly and through a minimal Node proxy, all in one run on loopback. Every server
  * and the load generator run in their own processes; with two or more cores the proxy/gateway get
  * core 1 to themselves and the client shares core 0 with the simulator (and the fake Bedrock
- * runtime, which the gateway's translated path "gateway → Bedrock" talks to). At the end the
- * per-chunk cost of translated streams is measured in-process on core 1.
+ * runtime, which the gateway's translated path "gateway → Bedrock" talks to). Two more gateway
+ * processes enforce token rate limits, one with counters in memory and one in the Redis at
+ * --redis-url (not started by the benchmark). At the end the per-chunk cost of translated streams
+ * is measured in-process on core 1.
  */
 const { values } = parseArgs({
   options: {
@@ -40,6 +44,7 @@ const { values } = parseArgs({
     "max-other-cpu": { type: "string", default: "0.25" },
     retries: { type: "string", default: "3" },
     "gateway-args": { type: "string", default: "" },
+    "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
     out: { type: "string" },
     "profile-dir": { type: "string" },
     quick: { type: "boolean", default: false },
@@ -56,6 +61,7 @@ const settings = {
   maxOtherCpu: Number(values["max-other-cpu"]),
   retries: quick ? 0 : Number(values.retries),
   gatewayArgs: values["gateway-args"].split(" ").filter((arg) => arg !== ""),
+  redisUrl: values["redis-url"],
 };
 /** The per-chunk microbenchmark: streams per translator, after a warm-up. */
 const chunkCostJob: ChunkCostJob = quick
@@ -128,6 +134,7 @@ async function startGateway(
   name: TargetName,
   configFiles: string[],
   probe: Probe,
+  extraArgs: string[] = [],
 ): Promise<{ server?: ServerProcess; pending?: string }> {
   const port = await freePort();
   try {
@@ -145,6 +152,7 @@ async function startGateway(
         String(await freePort()),
         "--host",
         "127.0.0.1",
+        ...extraArgs,
         ...settings.gatewayArgs,
       ],
       port,
@@ -176,6 +184,95 @@ const { server: bedrockGateway, pending: bedrockPending } = await startGateway(
   BEDROCK_PROBE,
 );
 
+/** A process the benchmark did not start but whose CPU a target's measurement records. */
+interface CpuWatch {
+  name: string;
+  cpuSeconds(): Promise<number>;
+}
+
+/**
+ * The Redis the limits gateway keeps its counters in, when it answers PING. The benchmark neither
+ * starts nor pins it, so its CPU comes from its own INFO (every thread of it): otherwise its work
+ * would count as other processes' load and make the quiet-run check repeat every Redis run.
+ */
+async function connectRedis(url: string): Promise<{ redis?: Redis; pending?: string }> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2_000,
+    // One attempt: a Redis that is not there leaves its rows pending instead of being waited for.
+    retryStrategy: () => null,
+  });
+  // connect() rejects with only "Connection is closed."; the cause (ECONNREFUSED, ...) comes here.
+  let cause: Error | undefined;
+  redis.on("error", (error: Error) => {
+    cause = error;
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+    return { redis };
+  } catch (error) {
+    redis.disconnect();
+    const pending = `Redis at ${url} did not answer PING: ${(cause ?? (error as Error)).message}`;
+    log(`gateway + limits, Redis not runnable, its rows stay pending: ${pending}`);
+    return { pending };
+  }
+}
+
+/** used_cpu_user + used_cpu_sys of INFO cpu: the Redis server's own CPU seconds. */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info("cpu");
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)?.[1] ?? Number.NaN);
+  return field("used_cpu_user") + field("used_cpu_sys");
+}
+
+/**
+ * Whether the limits actually run: a gateway that checked counters answers with x-ratelimit-limit.
+ * Without this a route file passed in the wrong order would measure plain passthrough as "limits".
+ */
+async function limitsMissing(server: ServerProcess): Promise<string | undefined> {
+  const response = await request(`${server.origin}${CHAT_PROBE.path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: CHAT_PROBE.body,
+  });
+  await response.body.dump();
+  if (response.headers["x-ratelimit-limit"] !== undefined) return undefined;
+  await server.stop();
+  const pending = `${server.name} answered without x-ratelimit-limit: its rate limits are not applied`;
+  log(`${pending}; its rows stay pending`);
+  return pending;
+}
+
+/** The limits gateway with its checks confirmed; otherwise no server but the reason. */
+async function startLimitsGateway(
+  name: TargetName,
+  extraArgs: string[] = [],
+): Promise<{ server?: ServerProcess; pending?: string }> {
+  const started = await startGateway(name, ["gateway-limits.yaml", "gateway.yaml"], CHAT_PROBE, extraArgs);
+  if (!started.server) return started;
+  const pending = await limitsMissing(started.server);
+  return pending ? { pending } : started;
+}
+
+/**
+ * Two limits on every request (bench/gateway-limits.yaml), each in its own gateway process so the
+ * passthrough gateway stays limit-free: counters in memory, then in Redis. The Redis one fails
+ * closed, so a Redis that stops answering shows as failures instead of as a free speed-up.
+ */
+const { server: limitsGateway, pending: limitsPending } = await startLimitsGateway("gateway + limits");
+const { redis, pending: redisPending } = await connectRedis(settings.redisUrl);
+const { server: redisLimitsGateway, pending: redisLimitsPending } = redis
+  ? await startLimitsGateway("gateway + limits, Redis", [
+      "--redis",
+      settings.redisUrl,
+      "--redis-fail",
+      "closed",
+    ])
+  : { pending: redisPending };
+
 interface Target {
   name: TargetName;
   /** The measured server; none for direct. */
@@ -183,6 +280,8 @@ interface Target {
   /** The model server behind it, whose CPU is recorded too. */
   upstream: ServerProcess;
   origin: string;
+  /** A further process the target works with (Redis), whose CPU is recorded under its name. */
+  alsoWatched?: CpuWatch;
 }
 const targets: Target[] = [
   { name: "direct", server: undefined, upstream: simulator, origin: simulator.origin },
@@ -199,6 +298,25 @@ const unsignedBedrockTarget: Target | undefined = bedrockTarget && {
   ...bedrockTarget,
   name: "gateway → Bedrock unsigned",
 };
+/** Measured for throughput only, with CHAT_BODY, right after the passthrough gateway in each round. */
+const limitsTargets: Target[] = [];
+if (limitsGateway) {
+  limitsTargets.push({
+    name: "gateway + limits",
+    server: limitsGateway,
+    upstream: simulator,
+    origin: limitsGateway.origin,
+  });
+}
+if (redisLimitsGateway && redis) {
+  limitsTargets.push({
+    name: "gateway + limits, Redis",
+    server: redisLimitsGateway,
+    upstream: simulator,
+    origin: redisLimitsGateway.origin,
+    alsoWatched: { name: "Redis", cpuSeconds: () => redisCpuSeconds(redis) },
+  });
+}
 
 function job(mode: LoadJob["mode"], origin: string, body: string, durationSeconds: number): LoadJob {
   return {
@@ -216,6 +334,7 @@ function job(mode: LoadJob["mode"], origin: string, body: string, durationSecond
 /** Runs the job and measures the CPU share of the upstream and the target while it ran. */
 async function measure(target: Target, load: LoadJob): Promise<TargetRun> {
   const watched = [target.upstream, ...(target.server ? [target.server] : [])];
+  const alsoBefore = await target.alsoWatched?.cpuSeconds();
   const before = watched.map((server) => cpuSeconds(server.pid));
   const machineBefore = machineBusySeconds();
   const start = process.hrtime.bigint();
@@ -228,6 +347,11 @@ async function measure(target: Target, load: LoadJob): Promise<TargetRun> {
     ours += used;
     cpu[server.name] = used / wall;
   });
+  if (target.alsoWatched && alsoBefore !== undefined) {
+    const used = (await target.alsoWatched.cpuSeconds()) - alsoBefore;
+    if (!Number.isNaN(used)) ours += used;
+    cpu[target.alsoWatched.name] = used / wall;
+  }
   // Everything else that ran meanwhile: other users of a shared machine, this orchestrator, the kernel.
   cpu["other"] = Math.max(0, machineBusySeconds() - machineBefore - ours) / wall;
   return { target: target.name, result, cpu };
@@ -316,7 +440,10 @@ for (const target of targets.slice(1)) {
   await runLoad({ ...job("closed", target.origin, CHAT_BODY, 3), connections: 8 }, CLIENT_CPUS);
   await runLoad(job("open", target.origin, STREAM_BODY, 2), CLIENT_CPUS);
 }
-// The translated path gets the same closed-loop warm-up (it is measured for throughput only).
+// The limits gateways and the translated path get the same closed-loop warm-up (throughput only).
+for (const target of limitsTargets) {
+  await runLoad({ ...job("closed", target.origin, CHAT_BODY, 3), connections: 8 }, CLIENT_CPUS);
+}
 if (bedrockTarget) {
   await runLoad({ ...job("closed", bedrockTarget.origin, BEDROCK_BODY, 3), connections: 8 }, CLIENT_CPUS);
   await runLoad(
@@ -330,6 +457,7 @@ if (gateway) idleBytes = residentBytes(gateway.pid);
 
 const maxThroughput = await rounds("max throughput (closed loop)", "closed", [
   ...each(CHAT_BODY),
+  ...limitsTargets.map((target) => ({ target, body: CHAT_BODY })),
   ...(bedrockTarget && unsignedBedrockTarget
     ? [
         { target: bedrockTarget, body: BEDROCK_BODY },
@@ -337,8 +465,9 @@ const maxThroughput = await rounds("max throughput (closed loop)", "closed", [
       ]
     : []),
 ]);
-// Done with the translated path: the later phases and the soak run without a second gateway.
-await bedrockGateway?.stop();
+// Done with the limits and the translated path: the later phases and the soak run with one gateway.
+await Promise.all([bedrockGateway?.stop(), limitsGateway?.stop(), redisLimitsGateway?.stop()]);
+await redis?.quit();
 const latency = await rounds(`latency at ${settings.rate} req/s`, "open", each(CHAT_BODY));
 const streamFirstByte = await rounds(
   `stream first byte at ${settings.rate} req/s`,
@@ -382,6 +511,8 @@ const results: BenchResults = {
   settings,
   gatewayPending,
   bedrockPending,
+  limitsPending,
+  redisLimitsPending,
   retried,
   proxyIdleBytes,
   maxThroughput,
@@ -396,7 +527,7 @@ if (values["profile-dir"]) {
   const dir = values["profile-dir"];
   for (const file of readdirSync(dir).filter((name) => name.endsWith(".cpuprofile"))) {
     // Node names profiles CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile.
-    const owner = [proxy, gateway, bedrockGateway].find(
+    const owner = [proxy, gateway, bedrockGateway, limitsGateway, redisLimitsGateway].find(
       (server) => server && file.includes(`.${server.pid}.`),
     );
     process.stderr.write(
