@@ -20,6 +20,7 @@ import { cpuSeconds } from "./process-stats.js";
  * method resolves on the day.
  *
  * Usage: node dist/bench/compare-builds.js --base ../aigw-base [--quads 6] [--seconds 5]
+ *   [--configs "gateway-limits.yaml gateway.yaml"] [--args "--redis redis://127.0.0.1:6379"]
  * where ../aigw-base is another checkout with its own `dist/` built (see BENCHMARKS.md).
  */
 const { values } = parseArgs({
@@ -29,6 +30,10 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "5" },
     connections: { type: "string", default: "50" },
     body: { type: "string" },
+    /** Config files under bench/ (of this checkout), space-separated; default gateway.yaml. */
+    configs: { type: "string", default: "gateway.yaml" },
+    /** More `aigw run` flags for both gateways, space-separated (e.g. "--redis redis://127.0.0.1:6379"). */
+    args: { type: "string", default: "" },
   },
 });
 if (!values.base) throw new Error("--base <checkout with dist/ built> is required");
@@ -58,8 +63,13 @@ const simulator = await startServer(
 async function startGateway(name: string, root: string): Promise<ServerProcess> {
   const bin = `${root}dist/src/cli/main.js`;
   const port = await freePort();
-  const args = [...binNodeFlags(bin), bin, "run", `${REPO_ROOT}bench/gateway.yaml`, "--port", String(port)];
+  const configs = values.configs
+    .split(" ")
+    .filter(Boolean)
+    .map((file) => `${REPO_ROOT}bench/${file}`);
+  const args = [...binNodeFlags(bin), bin, "run", ...configs, "--port", String(port)];
   args.push("--admin-port", String(await freePort()), "--host", "127.0.0.1");
+  args.push(...values.args.split(" ").filter(Boolean));
   return startServer(name, args, port, SERVER_CPUS, { ...process.env, SIM_PORT: String(simPort) }, probe);
 }
 

@@ -15,10 +15,9 @@ export interface SelectorInput {
 }
 
 /**
- * One Envoy Gateway `clientSelectors` entry (a RateLimitSelectCondition), compiled: every header
- * condition and the source CIDR must hold. `match` returns undefined when the request is not
- * selected, else the request's distinct values ("" when there are none): requests with different
- * distinct values count in different buckets.
+ * Envoy Gateway `clientSelectors` (RateLimitSelectConditions), compiled: undefined when the request
+ * is not selected, else the request's distinct values ("" when there are none): requests with
+ * different distinct values count in different buckets.
  */
 export type ClientSelector = (input: SelectorInput) => string | undefined;
 
@@ -36,28 +35,20 @@ export interface ClientSelectorSpec {
 
 type Part = (input: SelectorInput) => string | undefined;
 
-export function compileClientSelector(spec: ClientSelectorSpec): ClientSelector {
-  const parts: Part[] = (spec.headers ?? []).map(compileHeader);
-  if (spec.sourceCIDR) parts.push(compileSourceCidr(spec.sourceCIDR));
+/**
+ * A rule's `clientSelectors`: every condition of every entry must hold (Envoy Gateway ANDs them);
+ * none selects every request.
+ */
+export function compileClientSelectors(specs: readonly ClientSelectorSpec[] | undefined): ClientSelector {
+  const parts: Part[] = [];
+  for (const spec of specs ?? []) {
+    for (const header of spec.headers ?? []) parts.push(compileHeader(header));
+    if (spec.sourceCIDR) parts.push(compileSourceCidr(spec.sourceCIDR));
+  }
   return (input) => {
     let distinct = "";
     for (const part of parts) {
       const value = part(input);
-      if (value === undefined) return undefined;
-      if (value !== "") distinct = distinct === "" ? value : `${distinct}|${value}`;
-    }
-    return distinct;
-  };
-}
-
-/** All of a rule's selectors must hold (Envoy Gateway ANDs them); none selects every request. */
-export function compileClientSelectors(specs: readonly ClientSelectorSpec[] | undefined): ClientSelector {
-  const selectors = (specs ?? []).map(compileClientSelector);
-  if (selectors.length === 1) return selectors[0]!;
-  return (input) => {
-    let distinct = "";
-    for (const selector of selectors) {
-      const value = selector(input);
       if (value === undefined) return undefined;
       if (value !== "") distinct = distinct === "" ? value : `${distinct}|${value}`;
     }
@@ -83,13 +74,8 @@ function compileHeader(spec: HeaderSelectorSpec): Part {
   }
   const expected = spec.value ?? "";
   // Envoy matches regular expressions against the whole value (RE2 full match).
-  const test =
-    spec.type === "RegularExpression"
-      ? (
-          (re: RegExp) => (v: string) =>
-            re.test(v)
-        )(new RegExp(`^(?:${expected})$`))
-      : (v: string) => v === expected;
+  const pattern = spec.type === "RegularExpression" ? new RegExp(`^(?:${expected})$`) : undefined;
+  const test = pattern ? (v: string) => pattern.test(v) : (v: string) => v === expected;
   const invert = spec.invert === true;
   return (input) => {
     const value = headerValue(input, name);

@@ -45,7 +45,8 @@ export interface CounterStore {
    */
   check(buckets: readonly BucketCheck[]): CheckResult | Promise<CheckResult>;
   /**
-   * Adds the amounts (whole numbers; amount > 0 only, and only to windows not over yet); never
+   * Adds the amounts (whole numbers, only to windows not over yet; a negative amount gives back a
+   * request cost whose request was refused after its check, to a counter that exists); never
    * throws, never waits for the caller.
    */
   charge(charges: readonly BucketCharge[]): void;

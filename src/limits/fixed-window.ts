@@ -23,14 +23,7 @@ export const QUOTA_DURATION_MS: Readonly<Record<string, number>> = {
   "1d": WINDOW_MS.Day,
 };
 
-export interface Window {
-  /** floor(now / length): part of a counter's key. */
-  readonly index: number;
-  /** Epoch ms at which the window ends. */
-  readonly endMs: number;
-}
-
-export function windowAt(lengthMs: number, nowMs: number): Window {
-  const index = Math.floor(nowMs / lengthMs);
-  return { index, endMs: (index + 1) * lengthMs };
+/** The window `nowMs` falls in: part of a counter's key; the window ends at `(index + 1) * lengthMs`. */
+export function windowIndex(lengthMs: number, nowMs: number): number {
+  return Math.floor(nowMs / lengthMs);
 }

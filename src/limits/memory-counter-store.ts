@@ -60,7 +60,10 @@ export class MemoryCounterStore implements LocalCounterStore {
     const now = this.now();
     for (const c of charges) {
       // A request that ends after its window charges a counter no check will read again.
-      if (c.amount > 0 && c.windowEndMs > now) this.add(c.key, c.amount, c.windowEndMs, now);
+      if (c.amount === 0 || c.windowEndMs <= now) continue;
+      // A give-back (negative) only undoes a cost added to a counter that still exists.
+      if (c.amount < 0 && !this.counters.has(c.key)) continue;
+      this.add(c.key, c.amount, c.windowEndMs, now);
     }
   }
 

@@ -36,6 +36,13 @@ type ScriptedRedis = Redis & {
 
 /** Pending charges are flushed in scripts of this many keys, so no one script blocks Redis long. */
 const FLUSH_BATCH = 1_000;
+/**
+ * Charges wait at most this long for the next check to carry them (then they go on their own): one
+ * command per request instead of two, and charges to the same counter are summed meanwhile.
+ */
+const CHARGE_DELAY_MS = 5;
+/** Distinct counters charged within one delay; a burst beyond is sent at once rather than dropped. */
+const MAX_BATCHED_KEYS = 10_000;
 
 /**
  * Counters in Redis, shared by every replica of the gateway. A check is one Lua script over all of
@@ -60,6 +67,9 @@ export class RedisCounterStore implements CounterStore {
   private readonly failMode: "open" | "closed";
   private readonly log: (line: string) => void;
   private readonly pending: PendingCharges;
+  /** Charges of finished answers on their way: sent with the next check, or after CHARGE_DELAY_MS. */
+  private readonly outgoing = new PendingCharges(MAX_BATCHED_KEYS);
+  private chargeTimer: NodeJS.Timeout | undefined;
   /**
    * "starting" until the first connection succeeds or fails: checks wait for that (loading ioredis,
    * then at most `commandTimeoutMs`) rather than fail on a connection that is still being made.
@@ -91,8 +101,15 @@ export class RedisCounterStore implements CounterStore {
   charge(charges: readonly BucketCharge[]): void {
     const now = Date.now();
     // A window that is over is never read again (the next window has another key).
-    const live = charges.filter((charge) => charge.amount > 0 && charge.windowEndMs > now);
-    if (live.length > 0) this.send(live);
+    const live = charges.filter((charge) => charge.amount !== 0 && charge.windowEndMs > now);
+    if (live.length === 0) return;
+    if (this.redis?.status !== "ready") {
+      this.pending.add(live);
+      return;
+    }
+    if (this.outgoing.size + live.length > MAX_BATCHED_KEYS) this.flushOutgoing();
+    this.outgoing.add(live);
+    this.chargeTimer ??= setTimeout(this.flushOutgoing, CHARGE_DELAY_MS);
   }
 
   async close(): Promise<void> {
@@ -100,6 +117,7 @@ export class RedisCounterStore implements CounterStore {
     this.closing = true;
     clearTimeout(this.startTimer);
     this.endStarting();
+    this.flushOutgoing();
     const redis = this.redis;
     if (redis?.status === "ready") {
       // Auto-pipelined commands are written on the next macrotask; QUIT is not pipelined, so let
@@ -146,12 +164,28 @@ export class RedisCounterStore implements CounterStore {
       this.markDown("not connected");
       return this.unreachable(buckets.length, "not connected");
     }
-    return redis.aigwCheck(...checkArguments(buckets)).then(this.resultOf, (err: unknown) => {
+    // The charges waiting go first, in the same script: one round trip, and this check sees them.
+    const charges = this.takeOutgoing();
+    return redis.aigwCheck(...checkArguments(buckets, charges)).then(this.resultOf, (err: unknown) => {
       const reason = reasonOf(err);
       this.markDown(reason);
+      this.pending.add(charges);
       return this.unreachable(buckets.length, reason);
     });
   }
+
+  private takeOutgoing(): readonly BucketCharge[] {
+    if (this.chargeTimer === undefined) return NO_CHARGES;
+    clearTimeout(this.chargeTimer);
+    this.chargeTimer = undefined;
+    return this.outgoing.take(Date.now());
+  }
+
+  /** No check came within CHARGE_DELAY_MS (or the batch is full, or the store closes): send alone. */
+  private readonly flushOutgoing = (): void => {
+    const charges = this.takeOutgoing();
+    if (charges.length > 0) this.send(charges);
+  };
 
   /** The script's reply: the refusing bucket's index (or -1), then each bucket's used value. */
   private readonly resultOf = (reply: number[]): CheckResult => {
@@ -201,6 +235,8 @@ export class RedisCounterStore implements CounterStore {
     for (let i = 0; i < waiting.length; i += FLUSH_BATCH) this.send(waiting.slice(i, i + FLUSH_BATCH));
   }
 }
+
+const NO_CHARGES: readonly BucketCharge[] = Object.freeze([]);
 
 function recoveryLine(flushed: number, dropped: number, maxKeys: number): string {
   let line = "aigw: redis reachable again";

@@ -12,7 +12,7 @@ import {
   CounterStoreUnavailableError,
   type LocalCounterStore,
 } from "./counter-store.js";
-import { windowAt } from "./fixed-window.js";
+import { windowIndex } from "./fixed-window.js";
 import { costOf, type LimitRule, type RateLimitRule } from "./rate-limit-rule.js";
 
 /** The stores a route's limits count in: `local` is always this process; `shared` may be Redis. */
@@ -21,18 +21,21 @@ export interface LimitStores {
   readonly shared: CounterStore;
 }
 
-/** One counter a request touches. */
-interface Touched {
-  readonly rule: LimitRule;
-  readonly key: string;
-  readonly windowEndMs: number;
+/** One counter a request touches: what the store checks, and what settle charges. */
+interface Counter<R extends LimitRule = LimitRule> extends BucketCheck {
+  readonly rule: R;
+  /** Its place in the checks of its store, where the store's answer (`used`) is found. */
+  readonly index: number;
 }
 
-/** What admit decided, kept for settle and for the answer's headers. */
+/** The quota counters of one backend, by the quota set that prices them. */
+type BackendCounters = readonly { readonly set: QuotaSet; readonly counters: readonly Counter[] }[];
+
+/** What admit decided, kept for settle. */
 export interface LimitDecision {
-  readonly rate: readonly (Touched & { rule: RateLimitRule })[];
+  readonly rate: readonly Counter<RateLimitRule>[];
   /** By backend key: the quota counters of that backend (charged if it serves the request). */
-  readonly quotas: ReadonlyMap<string, { sets: { set: QuotaSet; touched: Touched[] }[] }>;
+  readonly quotas: ReadonlyMap<string, BackendCounters>;
 }
 
 export interface TokenLimitSetup {
@@ -45,6 +48,10 @@ export interface TokenLimitSetup {
   readonly estimate: AdmissionEstimate | undefined;
 }
 
+const NO_QUOTAS: ReadonlyMap<string, BackendCounters> = new Map();
+/** Counter keys kept per rule (distinct value -> key of the current window), so hot keys are built once. */
+const MAX_CACHED_KEYS = 4096;
+
 /**
  * Token rate limits (BackendTrafficPolicy rateLimit) and quotas (QuotaPolicy) of one route, as
  * Envoy and its rate-limit service apply them: before the request each selected bucket is checked
@@ -56,59 +63,70 @@ export interface TokenLimitSetup {
  * Quotas belong to backends (and the model sent to them): a backend whose quota is spent is taken
  * out of this request's candidates, so traffic fails over to a backend with quota left; when no
  * backend of the rule has any, the request is refused.
+ *
+ * This runs on every request of a limited route: the in-process store answers synchronously (no
+ * promise, no turn of the event loop), and counter keys are built once per distinct value and window.
  */
 export class TokenLimitPolicy implements RequestPolicy {
   readonly name = "token-limits";
+  private readonly keyCaches: Map<string, { index: number; key: string }>[];
 
   constructor(
     private readonly routeKey: string,
     private readonly setup: TokenLimitSetup,
-  ) {}
+  ) {
+    this.keyCaches = setup.rateRules.map(() => new Map());
+  }
 
   admit(ctx: AdmissionContext): void | Promise<void> {
     const now = Date.now();
-    const input: SelectorInput = {
-      headers: ctx.call.headers,
-      model: ctx.call.model,
-      clientAddress: ctx.call.clientAddress,
-    };
-    const rate: (Touched & { rule: RateLimitRule })[] = [];
-    const localChecks: BucketCheck[] = [];
-    const sharedChecks: BucketCheck[] = [];
-    const localRules: RateLimitRule[] = [];
-    const sharedRules: RateLimitRule[] = [];
-    for (const rule of this.setup.rateRules) {
+    // The call carries what selectors read (headers, model, client address).
+    const input: SelectorInput = ctx.call;
+    const rate: Counter<RateLimitRule>[] = [];
+    const localChecks: Counter<RateLimitRule>[] = [];
+    const sharedChecks: Counter[] = [];
+    const rules = this.setup.rateRules;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
       const distinct = rule.select(input);
       if (distinct === undefined) continue;
-      const window = windowAt(rule.windowMs, now);
-      const key = `${rule.keyPrefix}${rule.shared ? "*" : this.routeKey}:${distinct}:${window.index}`;
-      const cost = rule.requestCost.from === "Number" ? rule.requestCost.number : 0;
-      const check: BucketCheck = { key, limit: rule.limit, windowEndMs: window.endMs, cost, enforce: true };
-      rate.push({ rule, key, windowEndMs: window.endMs });
-      (rule.local ? localChecks : sharedChecks).push(check);
-      (rule.local ? localRules : sharedRules).push(rule);
+      const window = windowIndex(rule.windowMs, now);
+      const checks = rule.local ? localChecks : sharedChecks;
+      const counter: Counter<RateLimitRule> = {
+        rule,
+        key: this.keyOf(i, rule, distinct, window),
+        limit: rule.limit,
+        windowEndMs: (window + 1) * rule.windowMs,
+        cost: rule.requestCost.from === "Number" ? rule.requestCost.number : 0,
+        enforce: true,
+        index: checks.length,
+      };
+      rate.push(counter);
+      checks.push(counter);
     }
-    const quotas = this.quotaCounters(ctx, input, now, sharedChecks);
+    const quotas =
+      this.setup.quotas.size === 0 ? NO_QUOTAS : quotaCounters(ctx, this.setup.quotas, now, sharedChecks);
     const decision: LimitDecision = { rate, quotas };
-    ctx.limits = decision;
     const local = localChecks.length > 0 ? this.setup.stores.local.check(localChecks) : undefined;
-    if (local && !local.allowed) throw refusal(localRules[local.refusedIndex]!, localChecks, local, now);
-    if (sharedChecks.length === 0) return this.decide(ctx, now, localChecks, local, [], undefined);
+    if (local && !local.allowed) throw refusal(localChecks[local.refusedIndex]!, now);
+    if (sharedChecks.length === 0) return this.decide(ctx, decision, now, local, undefined);
     let shared: CheckResult | Promise<CheckResult>;
     try {
       shared = this.setup.stores.shared.check(sharedChecks);
     } catch (err) {
+      this.giveBack(decision, local, undefined);
       throw unavailable(err);
     }
     if (shared instanceof Promise) {
       return shared.then(
-        (result) => this.decide(ctx, now, localChecks, local, sharedChecks, result, sharedRules),
+        (result) => this.decide(ctx, decision, now, local, result, sharedChecks),
         (err: unknown) => {
+          this.giveBack(decision, local, undefined);
           throw unavailable(err);
         },
       );
     }
-    return this.decide(ctx, now, localChecks, local, sharedChecks, shared, sharedRules);
+    return this.decide(ctx, decision, now, local, shared, sharedChecks);
   }
 
   settle(ctx: AdmissionContext, record: RequestRecord): void {
@@ -116,16 +134,15 @@ export class TokenLimitPolicy implements RequestPolicy {
     if (!decision) return;
     const local: BucketCharge[] = [];
     const shared: BucketCharge[] = [];
-    for (const touched of decision.rate) {
-      const amount = costOf(touched.rule.responseCost, record.costs);
-      if (amount > 0) {
-        const charge = { key: touched.key, amount, windowEndMs: touched.windowEndMs };
-        (touched.rule.local ? local : shared).push(charge);
-      }
+    for (const counter of decision.rate) {
+      const amount = costOf(counter.rule.responseCost, record.costs);
+      if (amount <= 0) continue;
+      const charge = { key: counter.key, amount, windowEndMs: counter.windowEndMs };
+      (counter.rule.local ? local : shared).push(charge);
     }
     const served = record.backend === undefined ? undefined : decision.quotas.get(record.backend);
     if (served && (record.status < 300 || record.usage.totalTokens > 0)) {
-      for (const { set, touched } of served.sets) {
+      for (const { set, counters } of served) {
         const amount = set.cost({
           model: record.requestModel ?? ctx.call.model,
           backend: record.backend ?? "",
@@ -133,118 +150,116 @@ export class TokenLimitPolicy implements RequestPolicy {
           usage: record.usage,
         });
         if (amount <= 0) continue;
-        for (const t of touched) shared.push({ key: t.key, amount, windowEndMs: t.windowEndMs });
+        for (const c of counters) shared.push({ key: c.key, amount, windowEndMs: c.windowEndMs });
       }
     }
     if (local.length > 0) this.setup.stores.local.charge(local);
     if (shared.length > 0) this.setup.stores.shared.charge(shared);
   }
 
-  /** The quota counters of every backend of the rule (checked with cost 0, never refused by the store). */
-  private quotaCounters(
-    ctx: AdmissionContext,
-    input: SelectorInput,
-    now: number,
-    checks: BucketCheck[],
-  ): Map<string, { sets: { set: QuotaSet; touched: Touched[] }[] }> {
-    const out = new Map<string, { sets: { set: QuotaSet; touched: Touched[] }[] }>();
-    if (this.setup.quotas.size === 0) return out;
-    for (const tier of ctx.rule.tiers) {
-      for (const ref of tier) {
-        const quotas = this.setup.quotas.get(ref.backend.key);
-        if (!quotas || out.has(ref.backend.key)) continue;
-        const model = ref.modelNameOverride ?? ctx.call.model;
-        const sets: { set: QuotaSet; touched: Touched[] }[] = [];
-        for (const set of [quotas.perModel.get(model), quotas.service]) {
-          if (!set) continue;
-          const touched: Touched[] = [];
-          for (const rule of set.rules) {
-            const distinct = rule.select(input);
-            if (distinct === undefined) continue;
-            const window = windowAt(rule.windowMs, now);
-            const key = `${rule.keyPrefix}${distinct}:${window.index}`;
-            touched.push({ rule, key, windowEndMs: window.endMs });
-            checks.push({ key, limit: rule.limit, windowEndMs: window.endMs, cost: 0, enforce: false });
-          }
-          if (touched.length > 0) sets.push({ set, touched });
+  /**
+   * A request refused after its checks added their request costs (by the other store, the admission
+   * estimate, or spent quotas) gives them back: a refused request costs nothing.
+   */
+  private giveBack(
+    decision: LimitDecision,
+    local: CheckResult | undefined,
+    shared: CheckResult | undefined,
+  ): void {
+    const back = (store: CounterStore, result: CheckResult | undefined, isLocal: boolean): void => {
+      if (!result?.allowed || result.degraded) return;
+      const refunds: BucketCharge[] = [];
+      for (const c of decision.rate) {
+        if (c.rule.local === isLocal && c.cost > 0) {
+          refunds.push({ key: c.key, amount: -c.cost, windowEndMs: c.windowEndMs });
         }
-        if (sets.length > 0) out.set(ref.backend.key, { sets });
       }
-    }
-    return out;
+      if (refunds.length > 0) store.charge(refunds);
+    };
+    back(this.setup.stores.local, local, true);
+    back(this.setup.stores.shared, shared, false);
+  }
+
+  /** The counter key of a rule's bucket in a window, built once per distinct value and window. */
+  private keyOf(ruleIndex: number, rule: RateLimitRule, distinct: string, window: number): string {
+    const cache = this.keyCaches[ruleIndex]!;
+    const cached = cache.get(distinct);
+    if (cached !== undefined && cached.index === window) return cached.key;
+    const key = `${rule.keyPrefix}${rule.shared ? "*" : this.routeKey}:${distinct}:${window}`;
+    if (cache.size >= MAX_CACHED_KEYS) cache.clear();
+    cache.set(distinct, { index: window, key });
+    return key;
   }
 
   /**
-   * After the counters are read: quota-spent backends leave the candidates (all spent: 429), the
-   * admission estimate may refuse, and the answer gets the x-ratelimit-* headers of the bucket
-   * closest to exhaustion.
+   * After the counters are read: a shared refusal answers 429, quota-spent backends leave the
+   * candidates (all spent: 429), the admission estimate may refuse, and the answer gets the
+   * x-ratelimit-* headers of the bucket closest to exhaustion. A degraded store (Redis down, failing
+   * open) knows nothing: admitted as it is.
    */
   private decide(
     ctx: AdmissionContext,
+    decision: LimitDecision,
     now: number,
-    localChecks: readonly BucketCheck[],
     local: CheckResult | undefined,
-    sharedChecks: readonly BucketCheck[],
     shared: CheckResult | undefined,
-    sharedRules: readonly RateLimitRule[] = [],
+    sharedChecks?: readonly Counter[],
+  ): void {
+    try {
+      this.admitOrRefuse(ctx, decision, now, local, shared, sharedChecks);
+    } catch (err) {
+      this.giveBack(decision, local, shared);
+      throw err;
+    }
+    // Only an admitted request is charged when it is done.
+    ctx.limits = decision;
+  }
+
+  private admitOrRefuse(
+    ctx: AdmissionContext,
+    decision: LimitDecision,
+    now: number,
+    local: CheckResult | undefined,
+    shared: CheckResult | undefined,
+    sharedChecks?: readonly Counter[],
   ): void {
     if (shared?.degraded) return;
-    if (shared && !shared.allowed) {
-      const rule = sharedRules[shared.refusedIndex];
-      if (rule) throw refusal(rule, sharedChecks, shared, now);
-    }
-    const used = new Map<string, number>();
-    for (const [i, c] of localChecks.entries()) used.set(c.key, local?.used[i] ?? 0);
-    for (const [i, c] of sharedChecks.entries()) used.set(c.key, shared?.used[i] ?? 0);
-    const decision = ctx.limits!;
-    let tightest: { rule: LimitRule; used: number; windowEndMs: number } | undefined;
-    const consider = (rule: LimitRule, key: string, windowEndMs: number): void => {
-      const u = used.get(key) ?? 0;
-      if (!tightest || remainingShare(rule, u) < remainingShare(tightest.rule, tightest.used)) {
-        tightest = { rule, used: u, windowEndMs };
+    if (shared && !shared.allowed) throw refusal(sharedChecks![shared.refusedIndex]!, now);
+    const usedOf = (c: Counter): number =>
+      ((c.rule as RateLimitRule).local ? local : shared)?.used[c.index] ?? 0;
+    let tightest: Counter | undefined;
+    let tightestUsed = 0;
+    const consider = (c: Counter, used: number): void => {
+      if (!tightest || remainingShare(c.limit, used) < remainingShare(tightest.limit, tightestUsed)) {
+        tightest = c;
+        tightestUsed = used;
       }
     };
-    for (const t of decision.rate) consider(t.rule, t.key, t.windowEndMs);
-    // Quotas: a backend with a spent (enforced) bucket is not tried for this request.
-    let spent: { rule: LimitRule; windowEndMs: number } | undefined;
-    const excluded = new Set<string>();
-    for (const [backend, { sets }] of decision.quotas) {
-      for (const { touched } of sets) {
-        for (const t of touched) {
-          if (t.rule.shadow) continue;
-          if ((used.get(t.key) ?? 0) >= t.rule.limit) {
-            excluded.add(backend);
-            spent ??= { rule: t.rule, windowEndMs: t.windowEndMs };
-          } else consider(t.rule, t.key, t.windowEndMs);
-        }
-      }
-    }
-    if (excluded.size > 0) {
-      const all = ctx.rule.tiers.every((tier) => tier.every((ref) => excluded.has(ref.backend.key)));
-      if (all && spent) throw quotaRefusal(spent.rule, spent.windowEndMs, now);
-      ctx.call.excludedBackends = excluded;
-    }
+    for (const c of decision.rate) consider(c, usedOf(c));
+    if (decision.quotas.size > 0) this.excludeSpentBackends(ctx, decision, shared, now, consider);
     const estimate = this.setup.estimate;
     if (estimate) {
-      for (const t of decision.rate) {
-        const cost = estimateCost(estimate, t.rule.responseCost, ctx);
-        const u = used.get(t.key) ?? 0;
-        if (cost > 0 && u + cost > t.rule.limit) {
+      for (const c of decision.rate) {
+        const cost = estimateCost(estimate, c.rule.responseCost, ctx);
+        const left = Math.max(0, c.limit - usedOf(c));
+        if (cost > 0 && cost > left) {
+          const message = `${c.rule.id}: this request would need about ${cost} of the ${left} left in its window`;
+          const headers = rateLimitHeaders(c.limit, left, c.windowEndMs, now, true);
           throw new GatewayError(
             429,
             "TooManyRequests",
-            `${t.rule.id}: this request would need about ${cost} of the ${Math.max(0, t.rule.limit - u)} left in its window`,
+            message,
             "rate_limited",
             "rate_limit_exceeded",
-            rateLimitHeaders(t.rule.limit, Math.max(0, t.rule.limit - u), t.windowEndMs, now, true),
+            headers,
           );
         }
       }
     }
     if (tightest) {
-      const remaining = Math.max(0, tightest.rule.limit - tightest.used);
+      const remaining = Math.max(0, tightest.limit - tightestUsed);
       ctx.call.responseHeaders = rateLimitHeaders(
-        tightest.rule.limit,
+        tightest.limit,
         remaining,
         tightest.windowEndMs,
         now,
@@ -252,14 +267,79 @@ export class TokenLimitPolicy implements RequestPolicy {
       );
     }
   }
+
+  /** A backend with a spent (enforced) quota bucket is not tried for this request; none left: 429. */
+  private excludeSpentBackends(
+    ctx: AdmissionContext,
+    decision: LimitDecision,
+    shared: CheckResult | undefined,
+    now: number,
+    consider: (c: Counter, used: number) => void,
+  ): void {
+    let spent: Counter | undefined;
+    const excluded = new Set<string>();
+    for (const [backend, sets] of decision.quotas) {
+      for (const { counters } of sets) {
+        for (const c of counters) {
+          if (c.rule.shadow) continue;
+          const used = shared?.used[c.index] ?? 0;
+          if (used >= c.limit) {
+            excluded.add(backend);
+            spent ??= c;
+          } else consider(c, used);
+        }
+      }
+    }
+    if (!spent) return;
+    const all = ctx.rule.tiers.every((tier) => tier.every((ref) => excluded.has(ref.backend.key)));
+    if (all) throw quotaRefusal(spent, now);
+    ctx.call.excludedBackends = excluded;
+  }
 }
 
-function remainingShare(rule: LimitRule, used: number): number {
-  return rule.limit <= 0 ? 0 : (rule.limit - used) / rule.limit;
+/** The quota counters of every backend of the rule (checked with cost 0: the store never refuses them). */
+function quotaCounters(
+  ctx: AdmissionContext,
+  quotas: ReadonlyMap<string, BackendQuotas>,
+  now: number,
+  checks: Counter[],
+): Map<string, BackendCounters> {
+  const out = new Map<string, BackendCounters>();
+  for (const tier of ctx.rule.tiers) {
+    for (const ref of tier) {
+      const backendQuotas = quotas.get(ref.backend.key);
+      if (!backendQuotas || out.has(ref.backend.key)) continue;
+      const model = ref.modelNameOverride ?? ctx.call.model;
+      const sets: { set: QuotaSet; counters: Counter[] }[] = [];
+      for (const set of [backendQuotas.perModel.get(model), backendQuotas.service]) {
+        if (!set) continue;
+        const counters: Counter[] = [];
+        for (const rule of set.rules) {
+          const distinct = rule.select(ctx.call);
+          if (distinct === undefined) continue;
+          const window = windowIndex(rule.windowMs, now);
+          const counter: Counter = {
+            rule,
+            key: `${rule.keyPrefix}${distinct}:${window}`,
+            limit: rule.limit,
+            windowEndMs: (window + 1) * rule.windowMs,
+            cost: 0,
+            enforce: false,
+            index: checks.length,
+          };
+          counters.push(counter);
+          checks.push(counter);
+        }
+        if (counters.length > 0) sets.push({ set, counters });
+      }
+      if (sets.length > 0) out.set(ref.backend.key, sets);
+    }
+  }
+  return out;
 }
 
-function resetSeconds(windowEndMs: number, now: number): number {
-  return Math.max(1, Math.ceil((windowEndMs - now) / 1000));
+function remainingShare(limit: number, used: number): number {
+  return limit <= 0 ? 0 : (limit - used) / limit;
 }
 
 /** The x-ratelimit-* headers (and retry-after on a refusal). */
@@ -270,7 +350,7 @@ export function rateLimitHeaders(
   now: number,
   refused: boolean,
 ): Record<string, string> {
-  const reset = String(resetSeconds(windowEndMs, now));
+  const reset = String(Math.max(1, Math.ceil((windowEndMs - now) / 1000)));
   const headers: Record<string, string> = {
     "x-ratelimit-limit": String(limit),
     "x-ratelimit-remaining": String(Math.floor(remaining)),
@@ -280,34 +360,18 @@ export function rateLimitHeaders(
   return headers;
 }
 
-function refusal(
-  rule: RateLimitRule,
-  checks: readonly BucketCheck[],
-  result: CheckResult,
-  now: number,
-): GatewayError {
-  const check = checks[result.refusedIndex]!;
+function refusal(counter: Counter, now: number): GatewayError {
+  const rule = counter.rule;
   const message = `rate limit exceeded: ${rule.id} (limit ${rule.limit} per ${windowName(rule.windowMs)})`;
-  return new GatewayError(
-    429,
-    "TooManyRequests",
-    message,
-    "rate_limited",
-    "rate_limit_exceeded",
-    rateLimitHeaders(rule.limit, 0, check.windowEndMs, now, true),
-  );
+  const headers = rateLimitHeaders(rule.limit, 0, counter.windowEndMs, now, true);
+  return new GatewayError(429, "TooManyRequests", message, "rate_limited", "rate_limit_exceeded", headers);
 }
 
-function quotaRefusal(rule: LimitRule, windowEndMs: number, now: number): GatewayError {
+function quotaRefusal(counter: Counter, now: number): GatewayError {
+  const rule = counter.rule;
   const message = `quota exceeded: ${rule.id} (limit ${rule.limit} per ${windowName(rule.windowMs)})`;
-  return new GatewayError(
-    429,
-    "TooManyRequests",
-    message,
-    "quota_exceeded",
-    "rate_limit_exceeded",
-    rateLimitHeaders(rule.limit, 0, windowEndMs, now, true),
-  );
+  const headers = rateLimitHeaders(rule.limit, 0, counter.windowEndMs, now, true);
+  return new GatewayError(429, "TooManyRequests", message, "quota_exceeded", "rate_limit_exceeded", headers);
 }
 
 function unavailable(err: unknown): unknown {
@@ -320,7 +384,7 @@ function unavailable(err: unknown): unknown {
   );
 }
 
-const WINDOW_NAMES: Record<number, string> = {
+const WINDOW_NAMES: Readonly<Record<number, string>> = {
   1000: "second",
   60000: "minute",
   3600000: "hour",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compileRateLimit } from "../../src/limits/compile-rate-limit.js";
-import { WINDOW_MS, windowAt } from "../../src/limits/fixed-window.js";
+import { WINDOW_MS, windowIndex } from "../../src/limits/fixed-window.js";
 import { costOf } from "../../src/limits/rate-limit-rule.js";
 
 test("rules get ids and key prefixes from the policy and their position; Envoy Gateway's cost defaults", () => {
@@ -47,8 +47,14 @@ test("type Local rules count in the process", () => {
 
 test("fixed windows are aligned to the epoch, as the rate-limit service counts", () => {
   const now = Date.parse("2026-12-02T10:17:42.500Z");
-  const hour = windowAt(WINDOW_MS.Hour, now);
-  assert.equal(hour.endMs, Date.parse("2026-12-02T11:00:00.000Z"));
-  assert.equal(windowAt(WINDOW_MS.Hour, hour.endMs).index, hour.index + 1);
-  assert.equal(windowAt(WINDOW_MS.Hour, hour.endMs - 1).index, hour.index);
+  const hour = windowIndex(WINDOW_MS.Hour, now);
+  const end = (hour + 1) * WINDOW_MS.Hour;
+  assert.equal(end, Date.parse("2026-12-02T11:00:00.000Z"));
+  assert.equal(windowIndex(WINDOW_MS.Hour, end), hour + 1);
+  assert.equal(windowIndex(WINDOW_MS.Hour, end - 1), hour);
+  assert.equal(
+    windowIndex(WINDOW_MS.Month, Date.parse("1970-01-31T00:00:00Z")),
+    1,
+    "30-day months from the epoch",
+  );
 });
