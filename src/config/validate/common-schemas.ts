@@ -163,20 +163,25 @@ export const oidc = object(
  * and earn a warning (selectorFieldsNotActedOn). What the controller refuses later is
  * checkClientSelectors' job.
  */
+/** Header or query-parameter conditions of a RateLimitSelectCondition (they differ only in count). */
+function namedMatches(maxItems: number) {
+  return array(
+    object(
+      {
+        name: string({ minLength: 1, maxLength: 256 }),
+        type: string({ enum: ["Exact", "RegularExpression", "Distinct"] }),
+        value: string({ maxLength: 1024 }),
+        invert: boolean,
+      },
+      { required: ["name"] },
+    ),
+    { maxItems },
+  );
+}
+
 export const rateLimitSelectCondition = object(
   {
-    headers: array(
-      object(
-        {
-          name: string({ minLength: 1, maxLength: 256 }),
-          type: string({ enum: ["Exact", "RegularExpression", "Distinct"] }),
-          value: string({ maxLength: 1024 }),
-          invert: boolean,
-        },
-        { required: ["name"] },
-      ),
-      { maxItems: 128 },
-    ),
+    headers: namedMatches(128),
     sourceCIDR: object(
       {
         type: string({ enum: ["Exact", "Distinct"] }),
@@ -204,18 +209,7 @@ export const rateLimitSelectCondition = object(
       },
       { required: ["value"] },
     ),
-    queryParams: array(
-      object(
-        {
-          name: string({ minLength: 1, maxLength: 256 }),
-          type: string({ enum: ["Exact", "RegularExpression", "Distinct"] }),
-          value: string({ maxLength: 1024 }),
-          invert: boolean,
-        },
-        { required: ["name"] },
-      ),
-      { maxItems: 16 },
-    ),
+    queryParams: namedMatches(16),
   },
   {
     rules: [
