@@ -170,8 +170,18 @@ export class RedisCounterStore implements CounterStore {
       const reason = reasonOf(err);
       this.markDown(reason);
       this.pending.add(charges);
+      this.reconnectIfHung(redis, err);
       return this.unreachable(buckets.length, reason);
     });
+  }
+
+  /**
+   * A Redis that stopped answering (paused, partitioned) keeps its TCP connection "ready", so every
+   * check would wait the whole command timeout. A timeout therefore drops the connection and
+   * reconnects: while that fails or hangs, commands fail at once (no offline queue).
+   */
+  private reconnectIfHung(redis: ScriptedRedis, err: unknown): void {
+    if (redis.status === "ready" && /timed out/i.test(reasonOf(err))) redis.disconnect(true);
   }
 
   private takeOutgoing(): readonly BucketCharge[] {
@@ -211,6 +221,7 @@ export class RedisCounterStore implements CounterStore {
     redis.aigwCharge(...chargeArguments(charges)).catch((err: unknown) => {
       this.markDown(reasonOf(err));
       this.pending.add(charges);
+      this.reconnectIfHung(redis, err);
     });
   }
 

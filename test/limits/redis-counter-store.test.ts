@@ -335,6 +335,40 @@ test("rediss:// speaks TLS and verifies the server's certificate", async () => {
   assert.deepEqual(JSON.parse(stdout), { allowed: true, refusedIndex: -1, used: [1], degraded: false });
 });
 
+test("a Redis that hangs (paused, the connection still open) costs one command timeout, then checks fail fast until it answers again", async () => {
+  const port = await freePort();
+  const server = await startRedis(["--port", String(port)]);
+  const log: string[] = [];
+  const store = new RedisCounterStore({
+    url: `redis://127.0.0.1:${port}`,
+    commandTimeoutMs: 200,
+    log: (l) => log.push(l),
+  });
+  try {
+    assert.equal((await store.check([bucket("hang", 10, 1)])).degraded, false);
+    server.kill("SIGSTOP");
+    const first = Date.now();
+    assert.equal((await store.check([bucket("hang", 10, 1)])).degraded, true);
+    assert.ok(Date.now() - first >= 150, "the first check waits for its timeout");
+    for (let i = 0; i < 10; i++) {
+      const started = Date.now();
+      assert.equal((await store.check([bucket("hang", 10, 1)])).degraded, true);
+      assert.ok(Date.now() - started < 100, `a check during the hang took ${Date.now() - started} ms`);
+    }
+    server.kill("SIGCONT");
+    const deadline = Date.now() + 15_000;
+    while ((await store.check([bucket("hang", 10, 1)])).degraded) {
+      assert.ok(Date.now() < deadline, "checks work again within 15 s");
+      await sleep(100);
+    }
+    assert.equal(log.filter((l) => l.includes("unreachable")).length, 1, log.join("\n"));
+  } finally {
+    server.kill("SIGCONT");
+    await store.close();
+    server.kill("SIGKILL");
+  }
+});
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
