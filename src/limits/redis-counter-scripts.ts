@@ -18,48 +18,58 @@ import type { BucketCharge, BucketCheck } from "./counter-store.js";
 const EXPIRY_SLACK_MS = 1_000;
 
 /**
- * KEYS: the counters to check, then the counters to charge. ARGV[1]: how many are checked; then four
+ * The checks of several requests in one call (the store batches those of one event-loop turn), each
+ * as atomic as if it ran alone, in order. KEYS: each request's counters in turn, then the counters to
+ * charge. ARGV[1]: the number of requests R; ARGV[2 .. R+1]: how many counters each checks; then four
  * values per checked counter: limit, cost, enforce (1 or 0), expire-at (epoch ms); then two per
- * charged counter: amount, expire-at. The charges (of answers already done, batched by the store)
- * are added first, as they happened first. Then every checked counter is read, and the check refuses
- * (changing nothing more) when an enforced one is spent; else its costs are added. Reply: { index of
- * the refusing counter (0-based) or -1, then the used value of each checked counter }.
+ * charged counter: amount, expire-at. The charges (of answers already done) are added first, as they
+ * happened first. Then, request by request, its counters are read and it is refused (changing
+ * nothing) when an enforced one is spent, else its costs are added. Reply, per request in order: the
+ * index of its refusing counter (0-based) or -1, then the used value of each of its counters.
  */
 export const CHECK_SCRIPT = `
-local n = tonumber(ARGV[1])
-local at = 2 + n * 4
-for i = n + 1, #KEYS do
+local requests = tonumber(ARGV[1])
+local checked = 0
+for r = 1, requests do checked = checked + tonumber(ARGV[1 + r]) end
+local values = 2 + requests
+local at = values + checked * 4
+for i = checked + 1, #KEYS do
   redis.call('INCRBY', KEYS[i], ARGV[at])
   if redis.call('PTTL', KEYS[i]) == -1 then redis.call('PEXPIREAT', KEYS[i], ARGV[at + 1]) end
   at = at + 2
 end
-local used = {}
-for i = 1, n do
-  used[i] = tonumber(redis.call('GET', KEYS[i]) or '0')
-end
-local function reply(refused)
-  local out = { refused }
-  for i = 1, n do out[i + 1] = used[i] end
-  return out
-end
-for i = 1, n do
-  local a = 1 + (i - 1) * 4
-  if ARGV[a + 3] == '1' then
-    local limit = tonumber(ARGV[a + 1])
-    local cost = tonumber(ARGV[a + 2])
-    if (cost > 0 and used[i] + cost > limit) or (cost <= 0 and used[i] >= limit) then
-      return reply(i - 1)
+local out = {}
+local first = 0
+for r = 1, requests do
+  local n = tonumber(ARGV[1 + r])
+  local used = {}
+  for i = 1, n do used[i] = tonumber(redis.call('GET', KEYS[first + i]) or '0') end
+  local refused = -1
+  for i = 1, n do
+    local a = values + (first + i - 1) * 4
+    if ARGV[a + 2] == '1' then
+      local limit = tonumber(ARGV[a])
+      local cost = tonumber(ARGV[a + 1])
+      if (cost > 0 and used[i] + cost > limit) or (cost <= 0 and used[i] >= limit) then
+        refused = i - 1
+        break
+      end
     end
   end
-end
-for i = 1, n do
-  local a = 1 + (i - 1) * 4
-  if tonumber(ARGV[a + 2]) > 0 then
-    used[i] = redis.call('INCRBY', KEYS[i], ARGV[a + 2])
-    if redis.call('PTTL', KEYS[i]) == -1 then redis.call('PEXPIREAT', KEYS[i], ARGV[a + 4]) end
+  if refused == -1 then
+    for i = 1, n do
+      local a = values + (first + i - 1) * 4
+      if tonumber(ARGV[a + 1]) > 0 then
+        used[i] = redis.call('INCRBY', KEYS[first + i], ARGV[a + 1])
+        if redis.call('PTTL', KEYS[first + i]) == -1 then redis.call('PEXPIREAT', KEYS[first + i], ARGV[a + 3]) end
+      end
+    end
   end
+  out[#out + 1] = refused
+  for i = 1, n do out[#out + 1] = used[i] end
+  first = first + n
 end
-return reply(-1)
+return out
 `;
 
 /** KEYS: the counters. ARGV, two per counter: amount, expire-at (epoch ms). Reply: the key count. */
@@ -73,28 +83,31 @@ return #KEYS
 
 export type ScriptArguments = (string | number)[];
 
-/** numkeys, the checked then the charged keys, the check count, then CHECK_SCRIPT's values. */
+/** numkeys, every request's keys then the charged keys, then CHECK_SCRIPT's ARGV. */
 export function checkArguments(
-  buckets: readonly BucketCheck[],
+  requests: readonly (readonly BucketCheck[])[],
   charges: readonly BucketCharge[],
 ): ScriptArguments {
-  const n = buckets.length;
-  const c = charges.length;
-  const args: ScriptArguments = new Array(2 + (n + c) + n * 4 + c * 2);
-  args[0] = n + c;
-  let at = 1 + n + c;
-  args[at++] = n;
-  for (let i = 0; i < n; i++) {
-    const bucket = buckets[i]!;
-    args[1 + i] = bucket.key;
-    args[at++] = bucket.limit;
-    args[at++] = bucket.cost;
-    args[at++] = bucket.enforce ? 1 : 0;
-    args[at++] = bucket.windowEndMs + EXPIRY_SLACK_MS;
+  let checked = 0;
+  for (const buckets of requests) checked += buckets.length;
+  const keys = checked + charges.length;
+  const args: ScriptArguments = new Array(1 + keys + 1 + requests.length + checked * 4 + charges.length * 2);
+  args[0] = keys;
+  let key = 1;
+  let at = 1 + keys;
+  args[at++] = requests.length;
+  for (const buckets of requests) args[at++] = buckets.length;
+  for (const buckets of requests) {
+    for (const bucket of buckets) {
+      args[key++] = bucket.key;
+      args[at++] = bucket.limit;
+      args[at++] = bucket.cost;
+      args[at++] = bucket.enforce ? 1 : 0;
+      args[at++] = bucket.windowEndMs + EXPIRY_SLACK_MS;
+    }
   }
-  for (let i = 0; i < c; i++) {
-    const charge = charges[i]!;
-    args[1 + n + i] = charge.key;
+  for (const charge of charges) {
+    args[key++] = charge.key;
     args[at++] = charge.amount;
     args[at++] = charge.windowEndMs + EXPIRY_SLACK_MS;
   }

@@ -46,9 +46,9 @@ const MAX_BATCHED_KEYS = 10_000;
 
 /**
  * Counters in Redis, shared by every replica of the gateway. A check is one Lua script over all of
- * a request's buckets (atomic, see redis-counter-scripts.ts); a charge is another, sent without
- * waiting. ioredis auto-pipelining puts the commands of concurrent requests into shared round trips,
- * so requests are never queued behind each other.
+ * a request's buckets (atomic, see redis-counter-scripts.ts); the checks of one event-loop turn
+ * share one script call, and the charges of finished answers ride on the next one (or go alone after
+ * 5 ms). Requests never queue behind each other: ioredis pipelines commands on its connection.
  *
  * Outages: commands fail at once while disconnected (no offline queue) and after `commandTimeoutMs`
  * when Redis does not answer, so a request is never held longer than that. The store then fails
@@ -70,6 +70,12 @@ export class RedisCounterStore implements CounterStore {
   /** Charges of finished answers on their way: sent with the next check, or after CHARGE_DELAY_MS. */
   private readonly outgoing = new PendingCharges(MAX_BATCHED_KEYS);
   private chargeTimer: NodeJS.Timeout | undefined;
+  /** Checks of this event-loop turn, sent together when it ends (sendBatch). */
+  private batch: {
+    readonly buckets: readonly BucketCheck[];
+    readonly resolve: (result: CheckResult) => void;
+    readonly reject: (err: unknown) => void;
+  }[] = [];
   /**
    * "starting" until the first connection succeeds or fails: checks wait for that (loading ioredis,
    * then at most `commandTimeoutMs`) rather than fail on a connection that is still being made.
@@ -159,21 +165,55 @@ export class RedisCounterStore implements CounterStore {
   }
 
   private ask(buckets: readonly BucketCheck[]): Promise<CheckResult> {
-    const redis = this.redis;
-    if (redis?.status !== "ready") {
+    if (this.redis?.status !== "ready") {
       this.markDown("not connected");
       return this.unreachable(buckets.length, "not connected");
     }
-    // The charges waiting go first, in the same script: one round trip, and this check sees them.
-    const charges = this.takeOutgoing();
-    return redis.aigwCheck(...checkArguments(buckets, charges)).then(this.resultOf, (err: unknown) => {
-      const reason = reasonOf(err);
-      this.markDown(reason);
-      this.pending.add(charges);
-      this.reconnectIfHung(redis, err);
-      return this.unreachable(buckets.length, reason);
+    return new Promise((resolve, reject) => {
+      this.batch.push({ buckets, resolve, reject });
+      if (this.batch.length === 1) setImmediate(this.sendBatch);
     });
   }
+
+  /**
+   * The checks of one event-loop turn (every request whose body arrived in it) go out as one script:
+   * one command, one round trip and one reply for all of them, each request still checked atomically
+   * and in order. The charges waiting go first, in the same script, so these checks see them.
+   */
+  private readonly sendBatch = (): void => {
+    const batch = this.batch;
+    this.batch = [];
+    const redis = this.redis;
+    if (redis?.status !== "ready") {
+      this.markDown("not connected");
+      for (const item of batch)
+        this.unreachable(item.buckets.length, "not connected").then(item.resolve, item.reject);
+      return;
+    }
+    const charges = this.takeOutgoing();
+    const requests = batch.map((item) => item.buckets);
+    redis.aigwCheck(...checkArguments(requests, charges)).then(
+      (reply) => {
+        if (this.state !== "up") this.markUp();
+        let at = 0;
+        for (const item of batch) {
+          const n = item.buckets.length;
+          const refusedIndex = reply[at]!;
+          const used = reply.slice(at + 1, at + 1 + n);
+          at += 1 + n;
+          item.resolve({ allowed: refusedIndex < 0, refusedIndex, used, degraded: false });
+        }
+      },
+      (err: unknown) => {
+        const reason = reasonOf(err);
+        this.markDown(reason);
+        this.pending.add(charges);
+        this.reconnectIfHung(redis, err);
+        for (const item of batch)
+          this.unreachable(item.buckets.length, reason).then(item.resolve, item.reject);
+      },
+    );
+  };
 
   /**
    * A Redis that stopped answering (paused, partitioned) keeps its TCP connection "ready", so every
@@ -195,13 +235,6 @@ export class RedisCounterStore implements CounterStore {
   private readonly flushOutgoing = (): void => {
     const charges = this.takeOutgoing();
     if (charges.length > 0) this.send(charges);
-  };
-
-  /** The script's reply: the refusing bucket's index (or -1), then each bucket's used value. */
-  private readonly resultOf = (reply: number[]): CheckResult => {
-    if (this.state !== "up") this.markUp();
-    const refusedIndex = reply[0]!;
-    return { allowed: refusedIndex < 0, refusedIndex, used: reply.slice(1), degraded: false };
   };
 
   private unreachable(buckets: number, reason: string): Promise<CheckResult> {

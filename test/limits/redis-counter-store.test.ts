@@ -335,6 +335,37 @@ test("rediss:// speaks TLS and verifies the server's certificate", async () => {
   assert.deepEqual(JSON.parse(stdout), { allowed: true, refusedIndex: -1, used: [1], degraded: false });
 });
 
+test("the checks of one event-loop turn go to Redis as one script call, each still checked in order", async () => {
+  const port = await freePort();
+  const server = await startRedis(["--port", String(port)]);
+  const url = `redis://127.0.0.1:${port}`;
+  const store = new RedisCounterStore({ url });
+  const stats = new Redis(url);
+  try {
+    await store.check([bucket("warm", 1, 0)]);
+    await stats.config("RESETSTAT");
+    // 40 requests of one turn, 2 counters each; the shared one allows 25 (cost 1).
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        store.check([bucket("batch-shared", 25, 1), bucket(`batch-own-${i}`, 5, 1)]),
+      ),
+    );
+    assert.equal(results.filter((r) => r.allowed).length, 25);
+    assert.deepEqual(
+      results.slice(0, 26).map((r) => r.used[0]),
+      [...Array.from({ length: 25 }, (_, i) => i + 1), 25],
+      "in order, as if one after another",
+    );
+    assert.deepEqual(results[30]!.used, [25, 0], "a refused request changes none of its counters");
+    const evalsha = /cmdstat_evalsha:calls=(\d+)/.exec(await stats.info("commandstats"))?.[1];
+    assert.equal(evalsha, "1", "one script call for the whole turn");
+  } finally {
+    await stats.quit();
+    await store.close();
+    server.kill("SIGKILL");
+  }
+});
+
 test("a Redis that hangs (paused, the connection still open) costs one command timeout, then checks fail fast until it answers again", async () => {
   const port = await freePort();
   const server = await startRedis(["--port", String(port)]);
