@@ -28,6 +28,15 @@ interface Counter<R extends LimitRule = LimitRule> extends BucketCheck {
   readonly index: number;
 }
 
+/** What the stores answered for one request's counters. */
+interface Readings {
+  readonly decision: LimitDecision;
+  readonly now: number;
+  readonly local: CheckResult | undefined;
+  readonly shared?: CheckResult;
+  readonly sharedChecks: readonly Counter[];
+}
+
 /** The quota counters of one backend, by the quota set that prices them. */
 type BackendCounters = readonly { readonly set: QuotaSet; readonly counters: readonly Counter[] }[];
 
@@ -109,7 +118,7 @@ export class TokenLimitPolicy implements RequestPolicy {
     const decision: LimitDecision = { rate, quotas };
     const local = localChecks.length > 0 ? this.setup.stores.local.check(localChecks) : undefined;
     if (local && !local.allowed) throw refusal(localChecks[local.refusedIndex]!, now);
-    if (sharedChecks.length === 0) return this.decide(ctx, decision, now, local, undefined);
+    if (sharedChecks.length === 0) return this.decide(ctx, { decision, now, local, sharedChecks });
     let shared: CheckResult | Promise<CheckResult>;
     try {
       shared = this.setup.stores.shared.check(sharedChecks);
@@ -119,14 +128,14 @@ export class TokenLimitPolicy implements RequestPolicy {
     }
     if (shared instanceof Promise) {
       return shared.then(
-        (result) => this.decide(ctx, decision, now, local, result, sharedChecks),
+        (result) => this.decide(ctx, { decision, now, local, shared: result, sharedChecks }),
         (err: unknown) => {
           this.giveBack(decision, local, undefined);
           throw unavailable(err);
         },
       );
     }
-    return this.decide(ctx, decision, now, local, shared, sharedChecks);
+    return this.decide(ctx, { decision, now, local, shared, sharedChecks });
   }
 
   settle(ctx: AdmissionContext, record: RequestRecord): void {
@@ -197,34 +206,21 @@ export class TokenLimitPolicy implements RequestPolicy {
    * x-ratelimit-* headers of the bucket closest to exhaustion. A degraded store (Redis down, failing
    * open) knows nothing: admitted as it is.
    */
-  private decide(
-    ctx: AdmissionContext,
-    decision: LimitDecision,
-    now: number,
-    local: CheckResult | undefined,
-    shared: CheckResult | undefined,
-    sharedChecks?: readonly Counter[],
-  ): void {
+  private decide(ctx: AdmissionContext, readings: Readings): void {
     try {
-      this.admitOrRefuse(ctx, decision, now, local, shared, sharedChecks);
+      this.admitOrRefuse(ctx, readings);
     } catch (err) {
-      this.giveBack(decision, local, shared);
+      this.giveBack(readings.decision, readings.local, readings.shared);
       throw err;
     }
     // Only an admitted request is charged when it is done.
-    ctx.limits = decision;
+    ctx.limits = readings.decision;
   }
 
-  private admitOrRefuse(
-    ctx: AdmissionContext,
-    decision: LimitDecision,
-    now: number,
-    local: CheckResult | undefined,
-    shared: CheckResult | undefined,
-    sharedChecks?: readonly Counter[],
-  ): void {
+  private admitOrRefuse(ctx: AdmissionContext, readings: Readings): void {
+    const { decision, now, local, shared, sharedChecks } = readings;
     if (shared?.degraded) return;
-    if (shared && !shared.allowed) throw refusal(sharedChecks![shared.refusedIndex]!, now);
+    if (shared && !shared.allowed) throw refusal(sharedChecks[shared.refusedIndex]!, now);
     const usedOf = (c: Counter): number =>
       ((c.rule as RateLimitRule).local ? local : shared)?.used[c.index] ?? 0;
     let tightest: Counter | undefined;

@@ -16,6 +16,7 @@ import {
   startRecordingUpstream,
   type UpstreamHandler,
 } from "../support/recording-upstream.js";
+import { chatWithResponse, openAIClient } from "../support/sdk-calls.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
 
 /**
@@ -156,20 +157,8 @@ after(async () => {
   await secondary?.close();
 });
 
-function openai(headers: Record<string, string> = {}): OpenAI {
-  return new OpenAI({
-    apiKey: "sk-client",
-    baseURL: `${gateway.url}/v1`,
-    maxRetries: 0,
-    defaultHeaders: headers,
-  });
-}
-
-function chat(client: OpenAI, model: string, extra: Record<string, unknown> = {}) {
-  return client.chat.completions
-    .create({ model, messages: [{ role: "user", content: "Hi" }], ...extra })
-    .withResponse();
-}
+const openai = (headers: Record<string, string> = {}) => openAIClient(gateway.url, headers);
+const chat = chatWithResponse;
 
 test("a backend whose quota is spent is passed over: the next request fails over to the secondary", async () => {
   const client = openai();

@@ -13,6 +13,7 @@ import {
   tokenCost,
 } from "../support/gateway-yaml.js";
 import type { RecordingUpstream } from "../support/recording-upstream.js";
+import { chatWithResponse, openAIClient } from "../support/sdk-calls.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
 
 /**
@@ -143,20 +144,8 @@ after(async () => {
   await upstream?.close();
 });
 
-function openai(headers: Record<string, string> = {}): OpenAI {
-  return new OpenAI({
-    apiKey: "sk-client",
-    baseURL: `${gateway.url}/v1`,
-    maxRetries: 0,
-    defaultHeaders: headers,
-  });
-}
-
-function chat(client: OpenAI, model: string) {
-  return client.chat.completions
-    .create({ model, messages: [{ role: "user", content: "Hi" }] })
-    .withResponse();
-}
+const openai = (headers: Record<string, string> = {}) => openAIClient(gateway.url, headers);
+const chat = chatWithResponse;
 
 /** The x-ratelimit-remaining of an admitted answer (null when no limit applied). */
 async function remaining(client: OpenAI, model: string): Promise<string | null> {

@@ -13,6 +13,7 @@ import {
   tokenCost,
 } from "../support/gateway-yaml.js";
 import type { RecordingUpstream } from "../support/recording-upstream.js";
+import { chatWithResponse, openAIClient, refusedWith } from "../support/sdk-calls.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
 
 /**
@@ -109,30 +110,9 @@ after(async () => {
   await upstream?.close();
 });
 
-function openai(headers: Record<string, string> = {}): OpenAI {
-  return new OpenAI({
-    apiKey: "sk-client",
-    baseURL: `${gateway.url}/v1`,
-    maxRetries: 0,
-    defaultHeaders: headers,
-  });
-}
-
-async function chat(client: OpenAI, model: string) {
-  return client.chat.completions
-    .create({ model, messages: [{ role: "user", content: "Hi" }] })
-    .withResponse();
-}
-
-async function rejected(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof OpenAI.APIError, `expected an APIError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail("expected the request to be refused");
-}
+const openai = (headers: Record<string, string> = {}) => openAIClient(gateway.url, headers);
+const chat = chatWithResponse;
+const rejected = refusedWith;
 
 test("a user's total-token budget: two answers pass with x-ratelimit-* headers, the third is a 429 naming the rule; another user is unaffected", async () => {
   const alice = openai({ "x-user-id": "alice" });
