@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseConfigText } from "../../src/config/load-config-files.js";
 import { validateResource, validateResources } from "../../src/config/validate/validate-resources.js";
+import { BACKEND_B_YAML } from "../support/backend-b-yaml.js";
 
 /**
  * BackendTrafficPolicy: the CRD's schema and CEL rules, what Envoy Gateway or Envoy refuse later,
@@ -22,16 +23,7 @@ metadata: {name: route}
 spec:
   parentRefs: [{name: gw}]
   rules: [{backendRefs: [{name: b}]}]
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIServiceBackend
-metadata: {name: b}
-spec: {schema: {name: OpenAI}, backendRef: {name: b, kind: Backend, group: gateway.envoyproxy.io}}
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: {name: b}
-spec: {endpoints: [{fqdn: {hostname: example.com, port: 443}}]}`;
+---${BACKEND_B_YAML}`;
 
 const TO_ROUTE = "targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: route}]";
 

@@ -2,23 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseConfigText } from "../../src/config/load-config-files.js";
 import { validateResource, validateResources } from "../../src/config/validate/validate-resources.js";
+import { BACKEND_B_YAML } from "../support/backend-b-yaml.js";
 
 /**
  * Per-kind behaviour beyond the upstream CRD suite: cost CEL, durations, quantities, versions,
  * kinds we ignore, the Gateway API and Envoy Gateway kinds, Secrets.
  */
 
-/** The AIServiceBackend "b" and its Backend, so routes to "b" resolve. */
-const BACKEND_B = `
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIServiceBackend
-metadata: {name: b}
-spec: {schema: {name: OpenAI}, backendRef: {name: b, kind: Backend, group: gateway.envoyproxy.io}}
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: {name: b}
-spec: {endpoints: [{fqdn: {hostname: example.com, port: 443}}]}`;
+const BACKEND_B = BACKEND_B_YAML;
 
 function route(ruleExtra: string, specExtra = "", apiVersion = "aigateway.envoyproxy.io/v1beta1"): string {
   return `

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { loadConfigFiles, parseConfigText } from "../../src/config/load-config-files.js";
 import { validateResources } from "../../src/config/validate/validate-resources.js";
+import { BACKEND_B_YAML } from "../support/backend-b-yaml.js";
 import { runAigw } from "../support/spawn-aigw.js";
 
 /**
@@ -39,16 +40,7 @@ spec:
   rules: [{backendRefs: [{name: b}]}]
   llmRequestCosts: [${keys.map((k) => `{metadataKey: ${k}, type: InputToken}`).join(", ")}]`;
 
-const BACKEND = `
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIServiceBackend
-metadata: {name: b}
-spec: {schema: {name: OpenAI}, backendRef: {name: b, kind: Backend, group: gateway.envoyproxy.io}}
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: {name: b}
-spec: {endpoints: [{fqdn: {hostname: example.com, port: 443}}]}`;
+const BACKEND = BACKEND_B_YAML;
 
 const ROUTE = `${route("route", ["tokens"])}\n---${BACKEND}`;
 
