@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile } from "node:child_process";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
@@ -12,6 +12,7 @@ import { type BucketCheck, CounterStoreUnavailableError } from "../../src/limits
 import { MemoryCounterStore } from "../../src/limits/memory-counter-store.js";
 import { openCounterStore } from "../../src/limits/open-counter-store.js";
 import { RedisCounterStore } from "../../src/limits/redis-counter-store.js";
+import { launchRedisServer } from "../support/redis-server.js";
 
 const SHARED_URL = "redis://127.0.0.1:6379";
 /** Every key of this run starts with it, so runs never see each other's counters and cleanup is exact. */
@@ -408,20 +409,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A throwaway redis-server (no persistence), resolved once it accepts connections. */
+/** A throwaway redis-server, killed when the tests end. */
 async function startRedis(args: string[]): Promise<ChildProcess> {
-  const server = spawn("redis-server", [...args, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const server = await launchRedisServer(args);
   servers.add(server);
   server.once("exit", () => servers.delete(server));
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Ready to accept connections")) resolve();
-    });
-    server.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
-  });
   return server;
 }

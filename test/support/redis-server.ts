@@ -29,13 +29,18 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
   };
 }
 
-/** redis-server on `port`, resolved once it accepts connections. */
-async function launch(port: number): Promise<ChildProcess> {
-  const server = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+function launch(port: number): Promise<ChildProcess> {
+  return launchRedisServer(["--port", String(port)]);
+}
+
+/**
+ * redis-server with `args` (at least `--port`) on 127.0.0.1 without persistence, resolved once it
+ * accepts connections.
+ */
+export async function launchRedisServer(args: string[]): Promise<ChildProcess> {
+  const server = spawn("redis-server", [...args, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   // A test that forgets to kill it must not leave it running.
   process.once("exit", () => server.kill("SIGKILL"));
   let output = "";
