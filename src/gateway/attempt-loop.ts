@@ -432,8 +432,7 @@ export class AttemptLoop implements AttemptSink {
     this.current?.abort();
     this.settleAttempt(undefined);
     this.s.record.error = "client_closed";
-    this.account();
-    if (this.committed && this.mode === "stream") this.estimateAbandonedUsage();
+    this.account(this.committed && this.mode === "stream");
     this.finish();
   };
 
@@ -441,11 +440,10 @@ export class AttemptLoop implements AttemptSink {
    * The client left a stream part way and the upstream was cancelled (it stops generating, and
    * bills what it generated). What it produced is still charged: the usage it reported, and where it
    * reported none (most report at the end), an estimate: the input at about 4 characters a token,
-   * the output as one token per relayed chunk (upstreams send about one token per chunk). Costs are
-   * computed again from that.
+   * the output as one token per relayed chunk (upstreams send about one token per chunk).
    */
   private estimateAbandonedUsage(): void {
-    const { record, route, call } = this.s;
+    const { record, call } = this.s;
     const usage = record.usage;
     let estimated = false;
     if (usage.inputTokens === 0) {
@@ -459,14 +457,6 @@ export class AttemptLoop implements AttemptSink {
     if (!estimated) return;
     usage.totalTokens = usage.inputTokens + usage.outputTokens;
     record.usageEstimated = true;
-    if (route.costs.length > 0) {
-      record.costs = route.computeCosts({
-        model: record.requestModel ?? call.model,
-        backend: record.backend ?? "",
-        route_name: route.key,
-        usage,
-      });
-    }
   }
 
   /** Static, with the loop as the timer's argument: no closure per request. */
@@ -534,13 +524,17 @@ export class AttemptLoop implements AttemptSink {
     if (this.committed) this.committedEntry = entry;
   }
 
-  /** Usage and the request's costs, from what the committed attempt's translator counted. */
-  private account(): void {
+  /**
+   * Usage and the request's costs, from what the committed attempt's translator counted (estimated
+   * where a stream the client left had reported none yet).
+   */
+  private account(abandonedStream = false): void {
     const { record, route } = this.s;
     const translated = this.translated;
     if (!translated) return;
     record.responseModel = translated.responseModel;
     Object.assign(record.usage, translated.usage);
+    if (abandonedStream) this.estimateAbandonedUsage();
     if (record.status < 300 && route.costs.length > 0) {
       record.costs = route.computeCosts({
         model: record.requestModel ?? this.s.call.model,
