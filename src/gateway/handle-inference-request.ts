@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
 import type { ClientEndpoint } from "../endpoints/client-endpoint.js";
-import { clientAddressOf } from "../limits/client-selector.js";
 import type { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { emptyUsage } from "../usage/token-usage.js";
 import { AttemptLoop } from "./attempt-loop.js";
@@ -150,7 +149,6 @@ async function readCall(
   record.originalModel = model;
   const stream = endpoint.streams && body.stream === true;
   record.stream = stream;
-  const clientAddress = clientAddressOf(req.socket.remoteAddress);
   return {
     endpoint,
     path,
@@ -160,7 +158,7 @@ async function readCall(
     model,
     stream,
     forceIncludeUsage: false,
-    clientAddress,
+    clientAddress: req.socket.remoteAddress,
   };
 }
 

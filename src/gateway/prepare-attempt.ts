@@ -23,7 +23,7 @@ export interface ClientCall {
   stream: boolean;
   /** Costs are configured on the route: streamed usage must be asked for. */
   forceIncludeUsage: boolean;
-  /** The TCP peer (IPv4-mapped addresses as IPv4), for sourceCIDR selectors. */
+  /** The TCP peer's address as the socket gives it, for sourceCIDR selectors. */
   clientAddress: string | undefined;
   /** Headers every answer of this request carries (x-ratelimit-*), set at admission. */
   responseHeaders?: Record<string, string>;

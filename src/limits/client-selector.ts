@@ -10,7 +10,7 @@ export interface SelectorInput {
    * header from the body before rate limiting, whatever the client sent in it).
    */
   readonly model: string;
-  /** The TCP peer's address (IPv4-mapped IPv6 addresses are given as IPv4). */
+  /** The TCP peer's address as the socket gives it (IPv4-mapped IPv6 is read as IPv4). */
   readonly clientAddress: string | undefined;
 }
 
@@ -92,7 +92,7 @@ function compileSourceCidr(spec: { type?: "Exact" | "Distinct"; value: string })
   list.addSubnet(address, prefix, family);
   const distinct = spec.type === "Distinct";
   return (input) => {
-    const ip = input.clientAddress;
+    const ip = clientAddressOf(input.clientAddress);
     if (ip === undefined) return undefined;
     const ipFamily = isIPv4(ip) ? "ipv4" : isIPv6(ip) ? "ipv6" : undefined;
     if (ipFamily === undefined || !list.check(ip, ipFamily)) return undefined;
