@@ -1,6 +1,7 @@
 import type { TokenUsage } from "../../usage/token-usage.js";
 import { createdFromDateHeader } from "../created-from-date-header.js";
 import { parseUpstreamJson } from "../json-depth-limit.js";
+import { clientAskedForUsage } from "../openai/client-asked-for-usage.js";
 import {
   type ResponseContext,
   type ResponseTranslator,
@@ -11,7 +12,6 @@ import { AnthropicEventsToChatChunks } from "./anthropic-events-to-chat-chunks.j
 import type { AnthropicMessage, AnthropicStreamEvent } from "./anthropic-wire-types.js";
 import { convertAnthropicMessageToChatCompletion } from "./convert-anthropic-message-to-chat-completion.js";
 import { convertAnthropicUsage } from "./convert-anthropic-usage.js";
-import { wantsStreamUsage } from "./wants-stream-usage.js";
 
 /** Where the Anthropic stream events come from: Anthropic's SSE, or Bedrock's event stream. */
 export interface AnthropicEventSource {
@@ -104,7 +104,7 @@ export class ChatCompletionFromAnthropicResponse implements ResponseTranslator {
       chunks: new AnthropicEventsToChatChunks(
         this.ctx.requestModel,
         createdFromDateHeader(this.ctx.headers),
-        wantsStreamUsage(this.ctx.request),
+        clientAskedForUsage(this.ctx.request.body),
       ),
     };
     return this.stream;

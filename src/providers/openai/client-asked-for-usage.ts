@@ -11,8 +11,11 @@ export function usageForced(input: TranslateRequestInput, force: boolean): boole
   return force && input.stream && !clientAskedForUsage(input.body);
 }
 
-/** `stream_options.include_usage` is true in the client's body. */
-function clientAskedForUsage(body: Record<string, unknown>): boolean {
+/**
+ * `stream_options.include_usage` is true in the client's body. Only then does a translated OpenAI
+ * chat stream end with a usage chunk: usage is counted either way, so costs never need the chunk.
+ */
+export function clientAskedForUsage(body: Record<string, unknown>): boolean {
   const options = body.stream_options as { include_usage?: unknown } | null | undefined;
   return options?.include_usage === true;
 }
