@@ -10,8 +10,8 @@ import { compileLimits } from "./compile-limits.js";
 import { compileRoute } from "./compile-routes.js";
 import { appliedBackendTrafficPolicies, compileTrafficPolicies } from "./compile-traffic-policies.js";
 import { parseQuantity } from "./parse-quantity.js";
-import { GATEWAY_CONFIG_ANNOTATION, type Resource } from "./resource.js";
-import { ResourceIndex } from "./resource-index.js";
+import type { Resource } from "./resource.js";
+import { gatewayConfigOf, ResourceIndex } from "./resource-index.js";
 import type { ListenerSpec, RuntimeSnapshot } from "./snapshot.js";
 
 export const DEFAULT_PORT = 1975;
@@ -115,15 +115,9 @@ function bodyLimitOf(index: ResourceIndex): number {
   return limit ?? DEFAULT_BODY_LIMIT;
 }
 
-/** The GatewayConfig attached to the Gateway by annotation, if any. */
-function gatewayConfigOf(gateway: Resource | undefined, index: ResourceIndex): Resource | undefined {
-  const name = gateway?.metadata.annotations?.[GATEWAY_CONFIG_ANNOTATION];
-  return name ? index.get("GatewayConfig", gateway?.metadata.namespace, name) : undefined;
-}
-
 /** GatewayConfig globalLLMRequestCosts of the Gateway's annotated GatewayConfig. */
 function globalCosts(gateway: Resource | undefined, index: ResourceIndex): CostSpec[] {
-  const config = gatewayConfigOf(gateway, index);
+  const config = gatewayConfigOf(index, gateway);
   return (config?.spec?.globalLLMRequestCosts as CostSpec[] | undefined) ?? [];
 }
 
@@ -134,7 +128,7 @@ function globalCosts(gateway: Resource | undefined, index: ResourceIndex): CostS
 export const PRICE_TABLE_ANNOTATION = "aigw/price-table";
 
 function priceTableOf(gateway: Resource | undefined, index: ResourceIndex): PriceTable | undefined {
-  const config = gatewayConfigOf(gateway, index);
+  const config = gatewayConfigOf(index, gateway);
   const name = config?.metadata.annotations?.[PRICE_TABLE_ANNOTATION];
   if (!config || !name) return undefined;
   const where = `GatewayConfig ${config.metadata.name}: annotation ${PRICE_TABLE_ANNOTATION}`;

@@ -1,4 +1,11 @@
-import { DEFAULT_NAMESPACE, groupOf, keyOf, type Resource } from "./resource.js";
+import {
+  AIGW_GROUP,
+  DEFAULT_NAMESPACE,
+  GATEWAY_CONFIG_ANNOTATION,
+  groupOf,
+  keyOf,
+  type Resource,
+} from "./resource.js";
 
 /**
  * Resources indexed by kind and "namespace/name", so compilation resolves references in O(1).
@@ -42,4 +49,11 @@ export class ResourceIndex {
 
 export function namespaceOf(r: Resource): string {
   return r.metadata.namespace ?? DEFAULT_NAMESPACE;
+}
+
+/** The GatewayConfig a Gateway names by annotation (in its namespace), if it is in the index. */
+export function gatewayConfigOf(index: ResourceIndex, gateway: Resource | undefined): Resource | undefined {
+  const name = gateway?.metadata.annotations?.[GATEWAY_CONFIG_ANNOTATION];
+  const config = name && gateway ? index.get("GatewayConfig", namespaceOf(gateway), name) : undefined;
+  return config && groupOf(config.apiVersion) === AIGW_GROUP ? config : undefined;
 }

@@ -13,15 +13,8 @@ import {
   backendTrafficPolicyOrder,
   isGatewayRef,
 } from "../compile-traffic-policies.js";
-import {
-  AIGW_GROUP,
-  ENVOY_GATEWAY_GROUP,
-  GATEWAY_API_GROUP,
-  GATEWAY_CONFIG_ANNOTATION,
-  groupOf,
-  type Resource,
-} from "../resource.js";
-import { namespaceOf, type ResourceIndex } from "../resource-index.js";
+import { AIGW_GROUP, ENVOY_GATEWAY_GROUP, GATEWAY_API_GROUP, groupOf, type Resource } from "../resource.js";
+import { gatewayConfigOf, namespaceOf, type ResourceIndex } from "../resource-index.js";
 import { entries } from "./kind-validator.js";
 import { has, type Self } from "./schema.js";
 import { invalidField } from "./schema-messages.js";
@@ -109,13 +102,6 @@ function costKeys(costs: unknown): string[] {
   return entries(costs).flatMap(([, cost]) =>
     typeof cost.metadataKey === "string" ? [cost.metadataKey] : [],
   );
-}
-
-/** The GatewayConfig a Gateway names in its annotation (same namespace), when it is there. */
-function gatewayConfigOf(index: ResourceIndex, gateway: Resource): Resource | undefined {
-  const name = gateway.metadata.annotations?.[GATEWAY_CONFIG_ANNOTATION];
-  const config = name ? index.get("GatewayConfig", namespaceOf(gateway), name) : undefined;
-  return config && groupOf(config.apiVersion) === AIGW_GROUP ? config : undefined;
 }
 
 /** The BackendTrafficPolicy attached to the Gateway: the first in Envoy Gateway's order. */
