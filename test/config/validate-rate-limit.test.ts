@@ -384,6 +384,43 @@ spec: {globalLLMRequestCosts: [{metadataKey: llm_total_token, type: TotalToken}]
   ]);
 });
 
+test("the price table a GatewayConfig names (aigw/price-table) must exist, hold prices.yaml and parse", () => {
+  const config = `
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: GatewayConfig
+metadata: {name: gc, annotations: {aigw/price-table: prices}}
+spec: {globalLLMRequestCosts: [{metadataKey: spend, type: CEL, cel: price_micros}]}`;
+  const prices = (data: string) => `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: prices}
+data: ${data}`;
+  const path = "metadata.annotations[aigw/price-table]";
+  assert.deepEqual(errorsOf(config, prices(`{prices.yaml: "gpt-4o: {input: 2.5, output: 10}"}`)), []);
+  assert.deepEqual(errorsOf(config), [
+    `${path}: Not found: "prices": ConfigMap default/prices is not in the configuration`,
+  ]);
+  assert.deepEqual(errorsOf(config, prices(`{other.yaml: "x: 1"}`)), [
+    `${path}: Invalid value: "prices": ConfigMap default/prices has no key "prices.yaml"`,
+  ]);
+  assert.deepEqual(errorsOf(config, prices(`{prices.yaml: "gpt-4o: {input: -1, output: 10}"}`)), [
+    `${path}: Invalid value: "prices": ConfigMap default/prices: price table: gpt-4o.input must be a non-negative number`,
+  ]);
+});
+
+test('aigw/admission-estimate on a BackendTrafficPolicy is "true" or "false"', () => {
+  const annotated = (value: string) =>
+    globalRule(chargingKey("tokens")).replace(
+      "metadata: {name: p}",
+      `metadata: {name: p, annotations: {aigw/admission-estimate: "${value}"}}`,
+    );
+  assert.deepEqual(errorsOf(ROUTE, annotated("true")), []);
+  assert.deepEqual(errorsOf(ROUTE, annotated("false")), []);
+  assert.deepEqual(errorsOf(ROUTE, annotated("yes")), [
+    'metadata.annotations[aigw/admission-estimate]: Invalid value: "yes": expected "true" or "false"',
+  ]);
+});
+
 test("a policy on the Gateway: every route it applies to must define the key; a route's own policy replaces it", () => {
   const routes = [route("has-it", ["tokens"]), route("lacks-it", ["other"]), BACKEND];
   const onGateway = globalRule(chargingKey("tokens"), TO_GATEWAY, "on-gateway");

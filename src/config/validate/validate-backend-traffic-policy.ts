@@ -10,10 +10,11 @@
 import { AI_GATEWAY_METADATA_NAMESPACE } from "../../limits/compile-rate-limit.js";
 import { WINDOW_MS } from "../../limits/fixed-window.js";
 import { DEFAULT_TRAFFIC_POLICY, type RetryTrigger } from "../../upstream/traffic-policy.js";
+import { ADMISSION_ESTIMATE_ANNOTATION } from "../compile-limits.js";
 import { isAIGatewayRouteRef } from "../compile-traffic-policies.js";
 import { requiredValue } from "../field-error.js";
 import { parseDuration } from "../parse-duration.js";
-import { AIGW_GROUP, GATEWAY_API_GROUP } from "../resource.js";
+import { AIGW_GROUP, GATEWAY_API_GROUP, type Resource } from "../resource.js";
 import {
   duration,
   group,
@@ -636,6 +637,14 @@ function warnings(s: Self): string[] {
 
 export const backendTrafficPolicyValidator: KindValidator = {
   schema: (r) => checkSpec(r, spec),
-  semantics: (r) => semantics(r.spec ?? {}),
+  semantics: (r) => [...semantics(r.spec ?? {}), ...admissionEstimateAnnotation(r)],
   warnings: (r) => warnings(r.spec ?? {}),
 };
+
+/** aigw's `aigw/admission-estimate` annotation is "true" (on) or "false" (off); anything else is a typo. */
+function admissionEstimateAnnotation(r: Resource): string[] {
+  const value = r.metadata.annotations?.[ADMISSION_ESTIMATE_ANNOTATION];
+  if (value === undefined || value === "true" || value === "false") return [];
+  const path = `metadata.annotations[${ADMISSION_ESTIMATE_ANNOTATION}]`;
+  return [invalidField(path, value, 'expected "true" or "false"')];
+}
