@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { autoconfigMode, autoconfigYaml } from "../config/autoconfig.js";
 import { ConfigError } from "../config/load-snapshot.js";
 import type { GatewayOptions } from "../gateway/gateway-options.js";
+import { parseRequestHeaderAttributes } from "../gateway/request-header-attributes.js";
 import { startGateway } from "../gateway/start-gateway.js";
 import { startSimulator } from "../sim/start-simulator.js";
 import { DEFAULT_DRAIN_TIMEOUT_MS, parseDrainTimeout } from "./parse-drain-timeout.js";
@@ -30,6 +31,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       "drain-timeout": { type: "string" },
       redis: { type: "string" },
       "redis-fail": { type: "string" },
+      "request-header-attributes": { type: "string" },
     },
   });
   const drainTimeoutMs =
@@ -63,6 +65,16 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     return 2;
   }
   options.redisFailMode = failMode;
+  // The original's aigw reads this variable for every signal; the per-signal ones come with telemetry.
+  const attributes = values["request-header-attributes"] ?? env.OTEL_AIGW_REQUEST_HEADER_ATTRIBUTES;
+  if (attributes) {
+    try {
+      options.requestHeaderAttributes = parseRequestHeaderAttributes(attributes);
+    } catch (err) {
+      process.stderr.write(`aigw: --request-header-attributes: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
 
   let stopDemo: (() => Promise<void>) | undefined;
   let description: string;

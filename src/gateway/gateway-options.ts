@@ -1,3 +1,4 @@
+import type { HeaderAttribute } from "./request-header-attributes.js";
 import type { RequestListener } from "./request-record.js";
 
 export interface GatewayOptions {
@@ -28,6 +29,8 @@ export interface GatewayOptions {
   redisUrl?: string;
   /** When Redis cannot be reached: admit (default) or refuse with 503. */
   redisFailMode?: "open" | "closed";
+  /** Request headers recorded as attributes of every request record (`--request-header-attributes`). */
+  requestHeaderAttributes?: readonly HeaderAttribute[];
 }
 
 export interface RunningGateway {

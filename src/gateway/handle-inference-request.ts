@@ -8,6 +8,7 @@ import { GatewayError } from "./gateway-error.js";
 import { matchRoute, requestHost } from "./match-route.js";
 import type { ClientCall } from "./prepare-attempt.js";
 import { BodyTooLargeError, discardRemainingBody, readRequestBody } from "./read-request-body.js";
+import { type HeaderAttribute, readHeaderAttributes } from "./request-header-attributes.js";
 import { type AdmissionContext, admitAll, settleAll } from "./request-policy.js";
 import type { RequestRecord } from "./request-record.js";
 import { JSON_TYPE, sendBody } from "./send-response.js";
@@ -22,6 +23,8 @@ export interface GatewayContext {
   /** Backend health across requests and reloads (outlier ejection, Retry-After, circuit breaking). */
   health: BackendHealthRegistry;
   log: (line: string) => void;
+  /** `--request-header-attributes`: request headers recorded as attributes (often none). */
+  headerAttributes: readonly HeaderAttribute[];
 }
 
 /**
@@ -69,6 +72,10 @@ export async function handleInferenceRequest(
     record.route = match.route.key;
     record.rule = match.rule.name;
     call.forceIncludeUsage = match.route.costs.length > 0;
+    // After authentication: the identity headers it sets are what is recorded, not what a client claimed.
+    if (gateway.headerAttributes.length > 0) {
+      record.attributes = readHeaderAttributes(req.headers, gateway.headerAttributes);
+    }
     if (match.route.policies.length > 0) {
       admitted = { call, route: match.route, rule: match.rule, record };
       const pending = admitAll(match.route.policies, admitted);
@@ -167,6 +174,9 @@ function newRecord(endpoint: ClientEndpoint, path: string): RequestRecord {
     api: endpoint.api,
     operation: endpoint.operation,
     path,
+    consumer: undefined,
+    attributes: undefined,
+    authRefused: false,
     originalModel: undefined,
     requestModel: undefined,
     responseModel: undefined,

@@ -12,6 +12,18 @@ export interface RequestRecord {
   operation: string;
   /** Path the client called. */
   path: string;
+  /**
+   * Who called: the API-key client id or the JWT `sub` that the route's SecurityPolicy verified;
+   * undefined on a route no SecurityPolicy applies to.
+   */
+  consumer: string | undefined;
+  /**
+   * Request header values under their attribute names (`--request-header-attributes`), read after
+   * authentication set the identity headers; undefined when no mapping is configured.
+   */
+  attributes: Readonly<Record<string, string>> | undefined;
+  /** Authentication or authorization refused the request (401/403): no ledger record. */
+  authRefused: boolean;
   /** The model the client asked for. */
   originalModel: string | undefined;
   /** The model sent upstream (after modelNameOverride). */

@@ -84,7 +84,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     checker.sync(activeChecksOf(s));
   };
   applyHealth(snapshot);
-  const context: GatewayContext = { report, health, log };
+  const context: GatewayContext = {
+    report,
+    health,
+    log,
+    headerAttributes: options.requestHeaderAttributes ?? [],
+  };
   const inFlight = new ServerDrain();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight.track(res);

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { formatAccessLog } from "../../src/gateway/format-access-log.js";
 import type { RequestRecord } from "../../src/gateway/request-record.js";
-import { emptyUsage } from "../../src/usage/token-usage.js";
+import { requestRecord } from "../support/request-record.js";
 
 function record(overrides: Partial<RequestRecord> = {}): RequestRecord {
-  return {
+  return requestRecord({
     api: "anthropic-messages",
     operation: "messages",
     path: "/v1/messages",
@@ -15,16 +15,10 @@ function record(overrides: Partial<RequestRecord> = {}): RequestRecord {
     route: "default/r",
     rule: "rule/0",
     backend: "default/fallback",
-    status: 200,
-    stream: false,
-    usage: emptyUsage(),
-    costs: {},
     durationMs: 12.4,
-    timeToFirstByteMs: undefined,
-    error: undefined,
     attempts: [{ backend: "default/fallback", status: 200, error: undefined, durationMs: 10 }],
     ...overrides,
-  };
+  });
 }
 
 const START = Date.parse("2026-12-02T10:00:00.000Z");

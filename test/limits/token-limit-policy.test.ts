@@ -20,7 +20,8 @@ import {
 import { MemoryCounterStore } from "../../src/limits/memory-counter-store.js";
 import type { RateLimitRule } from "../../src/limits/rate-limit-rule.js";
 import { TokenLimitPolicy, type TokenLimitSetup } from "../../src/limits/token-limit-policy.js";
-import { emptyUsage, type TokenUsage } from "../../src/usage/token-usage.js";
+import type { TokenUsage } from "../../src/usage/token-usage.js";
+import { requestRecord } from "../support/request-record.js";
 
 /**
  * TokenLimitPolicy on its own: admission contexts built by hand, real in-process counter stores, and
@@ -132,29 +133,6 @@ function ruleOf(tiers: string[][] = [["default/b1"]]): CompiledRule {
     tier.map((key) => ({ backend: { key }, modelNameOverride: undefined }) as unknown as CompiledBackendRef),
   );
   return { name: "rule", tiers: refs } as unknown as CompiledRule;
-}
-
-function requestRecord(fields: Partial<RequestRecord> = {}): RequestRecord {
-  return {
-    api: "openai-chat",
-    operation: "chat",
-    path: "/v1/chat/completions",
-    originalModel: "gpt-x",
-    requestModel: "gpt-x",
-    responseModel: "gpt-x",
-    route: "default/r1",
-    rule: "rule",
-    backend: "default/b1",
-    status: 200,
-    stream: false,
-    usage: emptyUsage(),
-    costs: {},
-    durationMs: 1,
-    timeToFirstByteMs: undefined,
-    error: undefined,
-    attempts: [],
-    ...fields,
-  };
 }
 
 function contextOf(call: ClientCall = clientCall(), rule: CompiledRule = ruleOf()): AdmissionContext {
