@@ -85,18 +85,31 @@ function compileHeader(spec: HeaderSelectorSpec): Part {
 }
 
 function compileSourceCidr(spec: { type?: "Exact" | "Distinct"; value: string }): Part {
-  const list = new BlockList();
-  const [address = "", prefixText] = spec.value.split("/");
-  const family = isIPv6(address) ? "ipv6" : "ipv4";
-  const prefix = prefixText === undefined ? (family === "ipv6" ? 128 : 32) : Number(prefixText);
-  list.addSubnet(address, prefix, family);
+  const inRange = compileCidrs([spec.value]);
   const distinct = spec.type === "Distinct";
   return (input) => {
     const ip = clientAddressOf(input.clientAddress);
-    if (ip === undefined) return undefined;
-    const ipFamily = isIPv4(ip) ? "ipv4" : isIPv6(ip) ? "ipv6" : undefined;
-    if (ipFamily === undefined || !list.check(ip, ipFamily)) return undefined;
+    if (ip === undefined || !inRange(ip)) return undefined;
     return distinct ? ip : "";
+  };
+}
+
+/**
+ * CIDRs (`10.0.0.0/8`, `2001:db8::/32`; a bare address is one host) as one test of an address as
+ * clientAddressOf gives it: true when any of them holds it. Selectors' `sourceCIDR` and
+ * SecurityPolicy `clientCIDRs` both match through it.
+ */
+export function compileCidrs(cidrs: readonly string[]): (ip: string) => boolean {
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [address = "", prefixText] = cidr.split("/");
+    const family = isIPv6(address) ? "ipv6" : "ipv4";
+    const prefix = prefixText === undefined ? (family === "ipv6" ? 128 : 32) : Number(prefixText);
+    list.addSubnet(address, prefix, family);
+  }
+  return (ip) => {
+    const family = isIPv4(ip) ? "ipv4" : isIPv6(ip) ? "ipv6" : undefined;
+    return family !== undefined && list.check(ip, family);
   };
 }
 
