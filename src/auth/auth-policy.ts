@@ -10,6 +10,8 @@ export interface AuthRequest {
   readonly clientAddress: string | undefined;
   /** The body's model (what `x-ai-eg-model` means to authorization rules); undefined for listings. */
   readonly model: string | undefined;
+  /** The listener's scheme, for the realm a 401's `WWW-Authenticate` names. */
+  readonly scheme: "http" | "https";
 }
 
 /** Who the verified credential says the caller is. */
@@ -22,10 +24,16 @@ export interface Identity {
  * One compiled SecurityPolicy: verifies the credential (401), strips every header the policy
  * produces from the client's request and sets them from the credential, removes the credential
  * when the policy sanitizes, then applies `authorization` (403). Refusals are GatewayErrors.
- * Synchronous unless it must fetch (a JWKS not yet in hand).
+ * Synchronous unless it must fetch (a JWKS not yet in hand) or verify a token it has not seen.
  */
 export interface AuthPolicy {
   /** "namespace/name" of the SecurityPolicy. */
   readonly source: string;
+  /**
+   * The route must be matched again after `check`: a JWT provider asks for it (`recomputeRoute`),
+   * or the policy sets a header that some route rule matches on, so the route is chosen with the
+   * verified value rather than the one the client sent.
+   */
+  readonly reroutes: boolean;
   check(request: AuthRequest): Identity | Promise<Identity>;
 }
