@@ -1,3 +1,4 @@
+import type { AuthPolicy } from "../auth/auth-policy.js";
 import { type CostSpec, compileCosts } from "../limits/compute-costs.js";
 import type { PriceTable } from "../limits/price-table.js";
 import { compileHostMatcher } from "./compile-host-matcher.js";
@@ -66,6 +67,8 @@ export interface RouteCompileContext {
   trafficPolicyOf: TrafficPolicyLookup;
   /** The route's token limits and quotas (compileLimits). */
   limitPoliciesOf: LimitPoliciesOf;
+  /** The SecurityPolicy of a route by namespace and name (compileSecurityPolicies); none when absent. */
+  authOf?: (namespace: string, name: string) => AuthPolicy | undefined;
   warn: (message: string) => void;
 }
 
@@ -81,6 +84,7 @@ export function compileRoute(route: Resource, ctx: RouteCompileContext): Compile
   const costs = mergeCosts(ctx.globalCosts, spec.llmRequestCosts ?? []);
   const computeCosts = compileCosts(costs, ctx.prices);
   const backendKeys = new Set(rules.flatMap((r) => r.tiers.flatMap((t) => t.map((ref) => ref.backend.key))));
+  const auth = ctx.authOf?.(namespace, route.metadata.name);
   return {
     key,
     matchesHost: compileHostMatcher(spec.hostnames),
@@ -89,6 +93,7 @@ export function compileRoute(route: Resource, ctx: RouteCompileContext): Compile
     computeCosts,
     traffic: ctx.trafficPolicyOf(namespace, route.metadata.name),
     policies: ctx.limitPoliciesOf(key, namespace, route.metadata.name, computeCosts, backendKeys),
+    ...(auth ? { auth } : {}),
   };
 }
 

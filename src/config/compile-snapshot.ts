@@ -8,6 +8,7 @@ import type { DispatcherCache } from "../upstream/dispatcher-cache.js";
 import { compileBackends } from "./compile-backends.js";
 import { compileLimits } from "./compile-limits.js";
 import { compileRoute } from "./compile-routes.js";
+import { compileSecurityPolicies } from "./compile-security-policies.js";
 import { appliedBackendTrafficPolicies, compileTrafficPolicies } from "./compile-traffic-policies.js";
 import { parseQuantity } from "./parse-quantity.js";
 import type { Resource } from "./resource.js";
@@ -56,6 +57,7 @@ export function compileSnapshot(resources: readonly Resource[], options: Compile
     options.limitStores ?? inProcessLimitStores(),
     prices,
   );
+  const security = compileSecurityPolicies(index, gateway, options.warn);
   const routes = index.list("AIGatewayRoute").map((route) =>
     compileRoute(route, {
       backends,
@@ -65,6 +67,7 @@ export function compileSnapshot(resources: readonly Resource[], options: Compile
       defaultCreatedAt: options.defaultCreatedAt,
       trafficPolicyOf,
       limitPoliciesOf,
+      authOf: security.ofRoute,
       warn: options.warn,
     }),
   );
@@ -75,6 +78,7 @@ export function compileSnapshot(resources: readonly Resource[], options: Compile
     bodyLimitBytes: bodyLimitOf(index),
     routes,
     ignored: options.ignored,
+    ...(security.gateway ? { gatewayAuth: security.gateway } : {}),
   });
 }
 

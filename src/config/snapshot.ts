@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import type { AuthPolicy } from "../auth/auth-policy.js";
 import type { CredentialInjector } from "../credentials/credential-injector.js";
 import type { RequestPolicy } from "../gateway/request-policy.js";
 import type { CostCalculator, CostSpec } from "../limits/compute-costs.js";
@@ -19,6 +20,11 @@ export interface RuntimeSnapshot {
   readonly routes: readonly CompiledRoute[];
   /** Kinds that were read but that a standalone gateway has no use for, for the startup log. */
   readonly ignored: readonly string[];
+  /**
+   * The SecurityPolicy aimed at the Gateway: checked before a 404 (so an unauthenticated client
+   * learns nothing of which models exist) and on the model listing.
+   */
+  readonly gatewayAuth?: AuthPolicy;
 }
 
 export interface ListenerSpec {
@@ -47,6 +53,11 @@ export interface CompiledRoute {
   readonly traffic: TrafficPolicy;
   /** What admits and settles each request of this route (limits, ledger ...); often empty. */
   readonly policies: readonly RequestPolicy[];
+  /**
+   * Who may call this route: the SecurityPolicy aimed at it (kind HTTPRoute or AIGatewayRoute),
+   * else the one aimed at the Gateway; undefined when none applies (client headers pass as sent).
+   */
+  readonly auth?: AuthPolicy;
 }
 
 export interface CompiledRule {

@@ -21,6 +21,7 @@ import { gatewayConfigValidator } from "./validate-gateway-config.js";
 import { mcpRouteValidator } from "./validate-mcp-route.js";
 import { quotaPolicyValidator } from "./validate-quota-policy.js";
 import { secretValidator } from "./validate-secret.js";
+import { securityPolicyValidator } from "./validate-security-policy.js";
 
 /** A kind aigw reads: the versions it accepts (deprecated ones with their warning) and its validator. */
 interface ReadKind {
@@ -67,13 +68,14 @@ const READ_KINDS: ReadonlyMap<string, ReadKind> = new Map([
     `${ENVOY_GATEWAY_GROUP}/ClientTrafficPolicy`,
     { versions: ["v1alpha1"], validator: clientTrafficPolicyValidator },
   ],
+  [`${ENVOY_GATEWAY_GROUP}/SecurityPolicy`, { versions: ["v1alpha1"], validator: securityPolicyValidator }],
   ["/Secret", { versions: ["v1"], validator: secretValidator }],
   [`${INFERENCE_GROUP}/InferencePool`, { versions: ["v1"] }],
 ]);
 
 /**
  * API groups whose other kinds a standalone gateway has no use for (workloads, RBAC, GatewayClass,
- * EnvoyProxy, HTTPRoute, SecurityPolicy, InferenceObjective ...): read and set aside.
+ * EnvoyProxy, HTTPRoute, InferenceObjective ...): read and set aside.
  */
 const KNOWN_GROUPS = new Set([
   "",

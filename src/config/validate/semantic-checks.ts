@@ -102,7 +102,7 @@ export function checkClientSelectors(selectors: unknown, path: string, out: stri
 }
 
 /** Why `value` is not an `address/prefix` CIDR (IPv4 or IPv6), or undefined when it is one. */
-function cidrProblem(value: string): string | undefined {
+export function cidrProblem(value: string): string | undefined {
   const [address = "", prefix, extra] = value.split("/");
   const bits = isIPv4(address) ? 32 : isIPv6(address) && !address.includes("%") ? 128 : undefined;
   if (

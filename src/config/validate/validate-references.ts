@@ -1,4 +1,8 @@
+import { collectApiKeyClients } from "../../auth/api-key-clients.js";
+import { localJwks } from "../../auth/jwks-keys.js";
+import type { JwtProviderSpec } from "../../auth/security-policy-spec.js";
 import { PRICE_TABLE_KEY, parsePriceTable } from "../../limits/price-table.js";
+import { credentialSecrets, localJwksText } from "../compile-security-policies.js";
 import { PRICE_TABLE_ANNOTATION } from "../compile-snapshot.js";
 import {
   appliedTargets,
@@ -56,8 +60,9 @@ const POLICY_SECRETS: Record<string, { path: string[]; key: string }> = {
  * a credential policy aimed at an AIServiceBackend that is not there (most likely a typo that
  * leaves the intended backend without credentials), and for the same reason a BackendTrafficPolicy
  * aimed at a route or Gateway that is not there (the route would run without its retries and
- * failover, or without its rate limits), and a rate-limit cost key that a route the limit applies
- * to does not define. What only decorates is a warning: TLS and client traffic policies aimed at absent
+ * failover, or without its rate limits), a SecurityPolicy aimed at anything that is not there or
+ * whose credential Secrets or JWKS ConfigMap are missing (what it was meant to guard would be
+ * open), and a rate-limit cost key that a route the limit applies to does not define. What only decorates is a warning: TLS and client traffic policies aimed at absent
  * objects, a missing GatewayConfig, and InferencePools, which come from the inference extension's
  * own manifests.
  */
@@ -68,7 +73,7 @@ export function validateReferences(
   const checker = new ReferenceChecker(available);
   for (const r of checked) checker.check(r);
   checker.checkPolicyConflicts();
-  checker.checkTrafficPolicyConflicts();
+  checker.checkAttachmentConflicts();
   checker.checkRateLimitCosts(new Set(checked));
   return { errors: checker.errors, warnings: checker.warnings, used: checker.used };
 }
@@ -81,8 +86,8 @@ class ReferenceChecker {
   private readonly hasGateways: boolean;
   /** AIServiceBackend / InferencePool key -> the policies targeting it, in configuration order. */
   private readonly policiesByTarget = new Map<string, { policy: Resource; path: string }[]>();
-  /** "Gateway ns/name" or "AIGatewayRoute ns/name" -> the BackendTrafficPolicies aimed at it. */
-  private readonly trafficPoliciesByTarget = new Map<string, { policy: Resource; path: string }[]>();
+  /** Policy kind -> "Gateway ns/name" or "AIGatewayRoute ns/name" -> the policies attached to it. */
+  private readonly attachments = new Map<string, Map<string, { policy: Resource; path: string }[]>>();
 
   constructor(resources: readonly Resource[]) {
     this.index = new ResourceIndex(resources);
@@ -105,6 +110,7 @@ class ReferenceChecker {
       this.checkCABundles(r, dig(r.spec, ["tls"]), "spec.tls");
     else if (key === `${ENVOY_GATEWAY_GROUP}/ClientTrafficPolicy`) this.checkClientTrafficPolicy(r);
     else if (key === `${ENVOY_GATEWAY_GROUP}/BackendTrafficPolicy`) this.checkBackendTrafficPolicy(r);
+    else if (key === `${ENVOY_GATEWAY_GROUP}/SecurityPolicy`) this.checkSecurityPolicy(r);
   }
 
   private checkAIGatewayRoute(r: Resource): void {
@@ -289,13 +295,80 @@ class ReferenceChecker {
   }
 
   /**
-   * A BackendTrafficPolicy's route target (kind HTTPRoute, named after the AIGatewayRoute whose
-   * HTTPRoute the original generates, or kind AIGatewayRoute) must name an AIGatewayRoute of the
-   * policy's namespace; a Gateway target a Gateway of it, once the configuration has any or when
-   * the policy sets a rate limit (which would otherwise limit nothing, unnoticed). An HTTPRoute
-   * that is itself in the files is no error, but aigw does not serve it.
+   * A BackendTrafficPolicy's targets; a Gateway target must name a Gateway of the configuration
+   * once it has any, or when the policy sets a rate limit (which would otherwise limit nothing,
+   * unnoticed).
    */
   private checkBackendTrafficPolicy(r: Resource): void {
+    this.checkPolicyTargets(r, this.hasGateways || dig(r.spec, ["rateLimit"]) ? "error" : "warning");
+  }
+
+  /**
+   * A SecurityPolicy: every target must be there, a Gateway too (a policy meant for something
+   * that is not there leaves what was meant unprotected), its credential Secrets must exist and
+   * give a consistent set of consumers, and a `localJWKS` ConfigMap must hold a key set.
+   */
+  private checkSecurityPolicy(r: Resource): void {
+    this.checkPolicyTargets(r, "error");
+    const credentials = entries(dig(r.spec, ["apiKeyAuth"])?.credentialRefs);
+    let resolved = credentials.length > 0;
+    for (const [i, ref] of credentials) {
+      const path = `spec.apiKeyAuth.credentialRefs[${i}]`;
+      if ((ref.kind ?? "Secret") !== "Secret" || (ref.group ?? "") !== "") {
+        this.report(
+          r,
+          "error",
+          invalidField(`${path}.kind`, ref.kind ?? "", "credentials are read from Secrets"),
+        );
+        resolved = false;
+        continue;
+      }
+      const secret = this.expect(r, "Secret", ref, `${path}.name`, "error");
+      if (!secret) {
+        resolved = false;
+        continue;
+      }
+      const data = this.index.secret(namespaceOf(secret), secret.metadata.name) ?? {};
+      for (const [client, apiKey] of Object.entries(data)) {
+        if (apiKey.trim() !== "") continue;
+        const detail = `Secret ${key(secret)} has an empty key for client ${client}: no request authenticates as ${client}`;
+        this.report(r, "warning", invalidField(`${path}.name`, ref.name, detail));
+      }
+    }
+    if (resolved) {
+      try {
+        collectApiKeyClients(credentialSecrets(r, this.index));
+      } catch (err) {
+        this.report(
+          r,
+          "error",
+          invalidField("spec.apiKeyAuth.credentialRefs", "array", (err as Error).message),
+        );
+      }
+    }
+    for (const [i, provider] of entries(dig(r.spec, ["jwt"])?.providers)) {
+      const local = dig(provider, ["localJWKS"]);
+      const valueRef = dig(local, ["valueRef"]);
+      if (local?.type !== "ValueRef" || !valueRef) continue;
+      const path = `spec.jwt.providers[${i}].localJWKS.valueRef.name`;
+      if (!this.expect(r, "ConfigMap", { name: valueRef.name }, path, "error")) continue;
+      try {
+        localJwks(localJwksText(r, provider as unknown as JwtProviderSpec, this.index));
+      } catch (err) {
+        this.report(r, "error", invalidField(path, valueRef.name, (err as Error).message));
+      }
+    }
+  }
+
+  /**
+   * A policy's targets (BackendTrafficPolicy, SecurityPolicy): a route target (kind HTTPRoute,
+   * named after the AIGatewayRoute whose HTTPRoute the original generates, or kind
+   * AIGatewayRoute) must name an AIGatewayRoute of the policy's namespace; a Gateway target a
+   * Gateway of it (a missing one is reported with `gatewaySeverity`). An HTTPRoute that is itself
+   * in the files is no error, but aigw does not serve it. The targets that attach are noted for
+   * checkAttachmentConflicts.
+   */
+  private checkPolicyTargets(r: Resource, gatewaySeverity: Severity): void {
     const namespace = namespaceOf(r);
     const refs: [string, Ref][] = entries(r.spec?.targetRefs).map(([i, ref]) => [
       `spec.targetRefs[${i}]`,
@@ -308,20 +381,14 @@ class ReferenceChecker {
       if (typeof ref.name !== "string" || ref.name === "") continue;
       const target = `${namespace}/${ref.name}`;
       if (isGatewayRef(ref)) {
-        const found = this.expect(
-          r,
-          "Gateway",
-          { name: ref.name },
-          `${path}.name`,
-          this.hasGateways || dig(r.spec, ["rateLimit"]) ? "error" : "warning",
-        );
-        if (found && applied.has(ref)) this.addTrafficTarget(`Gateway ${target}`, r, path);
+        const found = this.expect(r, "Gateway", { name: ref.name }, `${path}.name`, gatewaySeverity);
+        if (found && applied.has(ref)) this.addAttachment(`Gateway ${target}`, r, path);
       } else if (isRouteRef(ref)) {
         const route = this.index.get("AIGatewayRoute", namespace, ref.name);
         const httpRoute = this.index.get("HTTPRoute", namespace, ref.name);
         if (route) {
           this.used.add(route);
-          if (applied.has(ref)) this.addTrafficTarget(`AIGatewayRoute ${target}`, r, path);
+          if (applied.has(ref)) this.addAttachment(`AIGatewayRoute ${target}`, r, path);
         } else if (
           ref.kind === "HTTPRoute" &&
           httpRoute &&
@@ -340,24 +407,31 @@ class ReferenceChecker {
     }
   }
 
-  private addTrafficTarget(target: string, policy: Resource, path: string): void {
-    const list = this.trafficPoliciesByTarget.get(target) ?? [];
+  private addAttachment(target: string, policy: Resource, path: string): void {
+    let byTarget = this.attachments.get(policy.kind);
+    if (!byTarget) {
+      byTarget = new Map();
+      this.attachments.set(policy.kind, byTarget);
+    }
+    const list = byTarget.get(target) ?? [];
     if (!list.some((p) => p.policy === policy)) list.push({ policy, path });
-    this.trafficPoliciesByTarget.set(target, list);
+    byTarget.set(target, list);
   }
 
   /**
-   * Two BackendTrafficPolicies on one target: as Envoy Gateway, the oldest (then by namespace and
+   * Two policies of one kind on one target: as Envoy Gateway, the oldest (then by namespace and
    * name) attaches and the others do not, which a warning on each of those says.
    */
-  checkTrafficPolicyConflicts(): void {
-    for (const [target, list] of this.trafficPoliciesByTarget) {
-      if (list.length < 2) continue;
-      const sorted = [...list].sort((a, b) => backendTrafficPolicyOrder(a.policy, b.policy));
-      const winner = sorted[0]!.policy;
-      for (const { policy, path } of sorted.slice(1)) {
-        const detail = `Unable to target ${target}, another BackendTrafficPolicy (${key(winner)}) has already attached to it`;
-        this.report(policy, "warning", invalidField(path, "object", detail));
+  checkAttachmentConflicts(): void {
+    for (const [kind, byTarget] of this.attachments) {
+      for (const [target, list] of byTarget) {
+        if (list.length < 2) continue;
+        const sorted = [...list].sort((a, b) => backendTrafficPolicyOrder(a.policy, b.policy));
+        const winner = sorted[0]!.policy;
+        for (const { policy, path } of sorted.slice(1)) {
+          const detail = `Unable to target ${target}, another ${kind} (${key(winner)}) has already attached to it`;
+          this.report(policy, "warning", invalidField(path, "object", detail));
+        }
       }
     }
   }
