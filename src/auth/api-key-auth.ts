@@ -22,7 +22,7 @@ const BEARER = /^bearer +/i;
 export interface ApiKeyAuthenticator {
   /** Headers this part of the policy sets, so the policy strips them from every request first. */
   readonly produces: readonly string[];
-  /** The client whose key the request carries; throws a 401 GatewayError when there is none. */
+  /** The client whose key the request carries; throws a 401 AuthRefusal when there is none. */
   authenticate(request: AuthRequest): Identity;
 }
 

@@ -23,7 +23,7 @@ export interface Identity {
 /**
  * One compiled SecurityPolicy: verifies the credential (401), strips every header the policy
  * produces from the client's request and sets them from the credential, removes the credential
- * when the policy sanitizes, then applies `authorization` (403). Refusals are GatewayErrors.
+ * when the policy sanitizes, then applies `authorization` (403). Refusals are AuthRefusals (GatewayErrors).
  * Synchronous unless it must fetch (a JWKS not yet in hand) or verify a token it has not seen.
  */
 export interface AuthPolicy {

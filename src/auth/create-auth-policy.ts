@@ -27,8 +27,9 @@ export function createAuthPolicy(parts: AuthPolicyParts): AuthPolicy {
   const { apiKey, jwt, authorize } = parts;
   const finish = (request: AuthRequest, client: Identity | undefined, token: VerifiedToken | undefined) => {
     if (token) for (const [name, value] of token.headers) request.headers[name] = value;
-    if (authorize && !authorize(request, token)) throw forbidden(RBAC_DENIED);
-    return client ?? token?.identity ?? NOBODY;
+    const identity = client ?? token?.identity ?? NOBODY;
+    if (authorize && !authorize(request, token)) throw forbidden(RBAC_DENIED, undefined, identity.consumer);
+    return identity;
   };
   return {
     source: parts.source,

@@ -108,7 +108,7 @@ export interface JwtAuthenticator {
   /**
    * The request's token, verified; undefined when there is none and that is allowed (`optional`,
    * `failOpen`) or it is invalid and `failOpen` lets it pass. Throws (or rejects with) a 401 or
-   * 403 GatewayError otherwise. Synchronous when the token was verified before.
+   * 403 AuthRefusal otherwise. Synchronous when the token was verified before.
    */
   authenticate(request: AuthRequest): VerifiedToken | undefined | Promise<VerifiedToken | undefined>;
 }

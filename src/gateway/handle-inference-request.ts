@@ -1,11 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AuthPolicy } from "../auth/auth-policy.js";
+import { AuthRefusal } from "../auth/auth-refusal.js";
+import { authRequestOf } from "../auth/auth-request-of.js";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
 import type { ClientEndpoint } from "../endpoints/client-endpoint.js";
 import type { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { emptyUsage } from "../usage/token-usage.js";
 import { AttemptLoop } from "./attempt-loop.js";
 import { GatewayError } from "./gateway-error.js";
-import { matchRoute, requestHost } from "./match-route.js";
+import { matchRoute, type RouteMatch, requestHost } from "./match-route.js";
 import type { ClientCall } from "./prepare-attempt.js";
 import { BodyTooLargeError, discardRemainingBody, readRequestBody } from "./read-request-body.js";
 import { type HeaderAttribute, readHeaderAttributes } from "./request-header-attributes.js";
@@ -29,8 +32,9 @@ export interface GatewayContext {
 
 /**
  * The request path for a model-routed API call:
- * read body -> find model -> route -> admit (request policies) -> attempts (AttemptLoop: candidates,
- * translate, sign, call, retry or fail over, relay) -> settle, report.
+ * read body -> find model -> route -> authenticate (the route's SecurityPolicy) -> admit (request
+ * policies) -> attempts (AttemptLoop: candidates, translate, sign, call, retry or fail over,
+ * relay) -> settle, report.
  * Every stage throws GatewayError; `answer` below is the one place that writes it to the client.
  */
 export async function handleInferenceRequest(
@@ -65,7 +69,12 @@ export async function handleInferenceRequest(
   try {
     const call = await readCall(req, path, endpoint, snapshot.bodyLimitBytes, record, res);
     if (!call) return done(record);
-    const match = matchRoute(snapshot, requestHost(req.headers), req.headers, call.model);
+    const routed = matchRoute(snapshot, requestHost(req.headers), req.headers, call.model);
+    // The route is chosen by the body's model, so its policy is known only now. Without a route,
+    // the Gateway's policy answers first: an unauthenticated client gets 401, not 404.
+    const policy = routed ? routed.route.auth : snapshot.gatewayAuth;
+    const authenticated = policy ? authenticate(req, call.model, policy, routed, snapshot, record) : routed;
+    const match = authenticated instanceof Promise ? await authenticated : authenticated;
     if (!match) {
       throw new GatewayError(404, "NotFound", NO_ROUTE_MESSAGE, "no_route", "model_not_found");
     }
@@ -99,6 +108,9 @@ export async function handleInferenceRequest(
   } catch (err) {
     if (!(err instanceof GatewayError)) {
       gateway.log(`aigw: internal error on ${path}: ${(err as Error)?.stack ?? String(err)}`);
+    } else if (err instanceof AuthRefusal) {
+      record.authRefused = true;
+      record.consumer = err.consumer;
     }
     answer(
       err instanceof GatewayError
@@ -107,6 +119,43 @@ export async function handleInferenceRequest(
     );
     done(record);
   }
+}
+
+/**
+ * Checks the request against `policy` (which strips and sets the identity headers in
+ * `req.headers`, where every later stage reads them) and records the consumer. When the policy's
+ * headers take part in routing, the route is matched again with them, and a route with another
+ * policy has that one checked too. Returns the match to serve (undefined: no route); synchronous
+ * unless a check is not.
+ */
+function authenticate(
+  req: IncomingMessage,
+  model: string,
+  policy: AuthPolicy,
+  routed: RouteMatch | undefined,
+  snapshot: RuntimeSnapshot,
+  record: RequestRecord,
+): RouteMatch | undefined | Promise<RouteMatch | undefined> {
+  const request = authRequestOf(req, model);
+  const rerouted = (
+    consumer: string | undefined,
+  ): RouteMatch | undefined | Promise<RouteMatch | undefined> => {
+    record.consumer = consumer;
+    if (!policy.reroutes) return routed;
+    const again = matchRoute(snapshot, requestHost(req.headers), req.headers, model);
+    const next = again?.route.auth;
+    if (!next || next === policy) return again;
+    const checked = next.check(request);
+    const settle = (identity: { consumer: string | undefined }) => {
+      record.consumer = identity.consumer ?? consumer;
+      return again;
+    };
+    return checked instanceof Promise ? checked.then(settle) : settle(checked);
+  };
+  const checked = policy.check(request);
+  return checked instanceof Promise
+    ? checked.then((identity) => rerouted(identity.consumer))
+    : rerouted(checked.consumer);
 }
 
 /** Reads the body and finds the model; undefined when the client went away while sending. */

@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { anthropicErrorBody, anthropicErrorTypeForStatus } from "../api/anthropic-error.js";
+import { openAIErrorBody } from "../api/openai-error.js";
+import type { AuthPolicy } from "../auth/auth-policy.js";
+import { authRequestOf } from "../auth/auth-request-of.js";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
 import { POST_ENDPOINTS } from "../endpoints/endpoint-table.js";
 import { anthropicModelList, listModels, openAIModelList } from "../endpoints/list-models.js";
+import { GatewayError } from "./gateway-error.js";
 import { type GatewayContext, handleInferenceRequest } from "./handle-inference-request.js";
 import { requestHost } from "./match-route.js";
 import { JSON_TYPE, PLAIN_TEXT, sendBody } from "./send-response.js";
@@ -21,14 +26,47 @@ export function handleRequest(
     if (endpoint) return handleInferenceRequest(req, res, path, endpoint, snapshot, gateway);
   } else if (req.method === "GET") {
     if (path === "/v1/models" || path === "/anthropic/v1/models") {
-      const models = listModels(snapshot, requestHost(req.headers));
       // Anthropic clients call GET /v1/models too when ANTHROPIC_BASE_URL points here; they say who they are.
       const anthropic = path.startsWith("/anthropic/") || req.headers["anthropic-version"] !== undefined;
-      sendBody(res, 200, JSON_TYPE, anthropic ? anthropicModelList(models) : openAIModelList(models));
+      const send = () => {
+        const models = listModels(snapshot, requestHost(req.headers));
+        sendBody(res, 200, JSON_TYPE, anthropic ? anthropicModelList(models) : openAIModelList(models));
+      };
+      if (snapshot.gatewayAuth) return listGuarded(req, res, snapshot.gatewayAuth, anthropic, send);
+      send();
       return undefined;
     }
   }
   req.resume();
   sendBody(res, 404, PLAIN_TEXT, `unsupported path: ${path}`);
+  return undefined;
+}
+
+/**
+ * The model listing behind the Gateway's SecurityPolicy: its authorization sees no model, so a
+ * rule that allows by `x-ai-eg-model` alone does not open the listing. Refusals are answered in
+ * the listing API's error envelope.
+ */
+function listGuarded(
+  req: IncomingMessage,
+  res: ServerResponse,
+  policy: AuthPolicy,
+  anthropic: boolean,
+  send: () => void,
+): Promise<void> | undefined {
+  const refuse = (err: unknown) => {
+    if (!(err instanceof GatewayError)) throw err;
+    const body = anthropic
+      ? anthropicErrorBody(anthropicErrorTypeForStatus(err.status), err.message)
+      : openAIErrorBody(err.status, err.type, err.message, err.code);
+    sendBody(res, err.status, JSON_TYPE, body, err.headers);
+  };
+  try {
+    const checked = policy.check(authRequestOf(req, undefined));
+    if (checked instanceof Promise) return checked.then(send, refuse);
+    send();
+  } catch (err) {
+    refuse(err);
+  }
   return undefined;
 }
