@@ -32,7 +32,7 @@ export function handleRequest(
         const models = listModels(snapshot, requestHost(req.headers));
         sendBody(res, 200, JSON_TYPE, anthropic ? anthropicModelList(models) : openAIModelList(models));
       };
-      if (snapshot.gatewayAuth) return listGuarded(req, res, snapshot.gatewayAuth, anthropic, send);
+      if (snapshot.gatewayAuth) return listGuarded(req, res, snapshot.gatewayAuth, anthropic, send, gateway);
       send();
       return undefined;
     }
@@ -53,13 +53,20 @@ function listGuarded(
   policy: AuthPolicy,
   anthropic: boolean,
   send: () => void,
+  gateway: GatewayContext,
 ): Promise<void> | undefined {
   const refuse = (err: unknown) => {
-    if (!(err instanceof GatewayError)) throw err;
+    if (!(err instanceof GatewayError)) {
+      gateway.log(`aigw: internal error on ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
+    }
+    const error =
+      err instanceof GatewayError
+        ? err
+        : new GatewayError(500, "InternalError", "internal gateway error", "internal_error");
     const body = anthropic
-      ? anthropicErrorBody(anthropicErrorTypeForStatus(err.status), err.message)
-      : openAIErrorBody(err.status, err.type, err.message, err.code);
-    sendBody(res, err.status, JSON_TYPE, body, err.headers);
+      ? anthropicErrorBody(anthropicErrorTypeForStatus(error.status), error.message)
+      : openAIErrorBody(error.status, error.type, error.message, error.code);
+    sendBody(res, error.status, JSON_TYPE, body, error.headers);
   };
   try {
     const checked = policy.check(authRequestOf(req, undefined));
