@@ -2,9 +2,9 @@ import { GatewayError } from "../gateway/gateway-error.js";
 import type { AuthRequest } from "./auth-policy.js";
 
 /** The access log's `error` for a request without a valid credential. */
-export const UNAUTHENTICATED = "unauthenticated";
+const UNAUTHENTICATED = "unauthenticated";
 /** The access log's `error` for a request whose credential is valid but not allowed. */
-export const FORBIDDEN = "forbidden";
+const FORBIDDEN = "forbidden";
 
 /** Envoy RBAC filter's answer to a denied request. */
 export const RBAC_DENIED = "RBAC: access denied";

@@ -56,9 +56,9 @@ const ALGORITHMS = [
 const SUPPORTED_ALGORITHMS = new Set(ALGORITHMS);
 
 /** Envoy's jwt_authn default `clock_skew_seconds`, which Envoy Gateway leaves as it is. */
-export const CLOCK_SKEW_S = 60;
+const CLOCK_SKEW_S = 60;
 /** Verified tokens kept per policy. */
-export const MAX_CACHED_TOKENS = 10_000;
+const MAX_CACHED_TOKENS = 10_000;
 
 /** Envoy's default locations: `Authorization: Bearer <token>` and the `access_token` query parameter. */
 const DEFAULT_EXTRACT_FROM: NonNullable<JwtProviderSpec["extractFrom"]> = {

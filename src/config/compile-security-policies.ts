@@ -42,7 +42,7 @@ interface SecurityPolicySpec {
 }
 
 /** The key of a ConfigMap that `localJWKS.valueRef` reads (else its first value, as Envoy Gateway). */
-export const JWKS_CONFIGMAP_KEY = "jwks";
+const JWKS_CONFIGMAP_KEY = "jwks";
 
 export function compileSecurityPolicies(
   index: ResourceIndex,
@@ -89,7 +89,7 @@ export function compileSecurityPolicies(
 }
 
 /** One SecurityPolicy as an AuthPolicy; throws an Error naming the policy when it cannot be. */
-export function compileSecurityPolicy(
+function compileSecurityPolicy(
   policy: Resource,
   index: ResourceIndex,
   routeMatchHeaders: ReadonlySet<string>,

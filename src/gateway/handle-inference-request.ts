@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AuthPolicy } from "../auth/auth-policy.js";
+import type { AuthPolicy, AuthRequest, Identity } from "../auth/auth-policy.js";
 import { AuthRefusal } from "../auth/auth-refusal.js";
 import { authRequestOf } from "../auth/auth-request-of.js";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
@@ -122,11 +122,9 @@ export async function handleInferenceRequest(
 }
 
 /**
- * Checks the request against `policy` (which strips and sets the identity headers in
- * `req.headers`, where every later stage reads them) and records the consumer. When the policy's
- * headers take part in routing, the route is matched again with them, and a route with another
- * policy has that one checked too. Returns the match to serve (undefined: no route); synchronous
- * unless a check is not.
+ * Checks the request against `policy`, which strips and sets the identity headers in
+ * `req.headers`, where every later stage reads them. Returns the match to serve (undefined: no
+ * route); synchronous unless the check is not.
  */
 function authenticate(
   req: IncomingMessage,
@@ -137,25 +135,38 @@ function authenticate(
   record: RequestRecord,
 ): RouteMatch | undefined | Promise<RouteMatch | undefined> {
   const request = authRequestOf(req, model);
-  const rerouted = (
-    consumer: string | undefined,
-  ): RouteMatch | undefined | Promise<RouteMatch | undefined> => {
-    record.consumer = consumer;
-    if (!policy.reroutes) return routed;
-    const again = matchRoute(snapshot, requestHost(req.headers), req.headers, model);
-    const next = again?.route.auth;
-    if (!next || next === policy) return again;
-    const checked = next.check(request);
-    const settle = (identity: { consumer: string | undefined }) => {
-      record.consumer = identity.consumer ?? consumer;
-      return again;
-    };
-    return checked instanceof Promise ? checked.then(settle) : settle(checked);
-  };
   const checked = policy.check(request);
-  return checked instanceof Promise
-    ? checked.then((identity) => rerouted(identity.consumer))
-    : rerouted(checked.consumer);
+  if (checked instanceof Promise) {
+    return checked.then((identity) => afterCheck(identity, request, model, policy, routed, snapshot, record));
+  }
+  return afterCheck(checked, request, model, policy, routed, snapshot, record);
+}
+
+/**
+ * Records who the caller is. When the policy's headers take part in routing, the route is matched
+ * again with them, and a route with another policy has that one checked too (once: its headers do
+ * not re-route again).
+ */
+function afterCheck(
+  identity: Identity,
+  request: AuthRequest,
+  model: string,
+  policy: AuthPolicy,
+  routed: RouteMatch | undefined,
+  snapshot: RuntimeSnapshot,
+  record: RequestRecord,
+): RouteMatch | undefined | Promise<RouteMatch | undefined> {
+  record.consumer = identity.consumer;
+  if (!policy.reroutes) return routed;
+  const again = matchRoute(snapshot, requestHost(request.headers), request.headers, model);
+  const next = again?.route.auth;
+  if (!next || next === policy) return again;
+  const settle = (second: Identity) => {
+    record.consumer = second.consumer ?? identity.consumer;
+    return again;
+  };
+  const checked = next.check(request);
+  return checked instanceof Promise ? checked.then(settle) : settle(checked);
 }
 
 /** Reads the body and finds the model; undefined when the client went away while sending. */

@@ -19,7 +19,7 @@ import { observeOneRequest, startTestGateway, type TestGateway } from "../suppor
  * behaviour (client headers pass as sent, even ones another route's policy produces; no listing
  * or 404 guard); a route guarded by kind AIGatewayRoute; and a route whose rules match on a header
  * the policy produces is matched again with the verified value, so a spoofed tier cannot pick the
- * premium backend.
+ * premium backend; when that lands on a route with another policy, that one is checked as well.
  */
 
 let basic: RecordingUpstream;
@@ -34,6 +34,25 @@ before(async () => {
       gatewayDocs(),
       openAIBackendDocs("basic", basic.url),
       openAIBackendDocs("premium", premium.url),
+      // Listed first, so a request claiming the gold tier matches it before tier-select.
+      routeDoc("gold-lane", {
+        rules: [
+          {
+            matches: [
+              {
+                headers: [
+                  { type: "Exact", name: "x-ai-eg-model", value: "lane-model" },
+                  { type: "Exact", name: "x-tier", value: "gold" },
+                ],
+              },
+            ],
+            backendRefs: [{ name: "premium" }],
+          },
+        ],
+      }),
+      routeDoc("tier-select", {
+        rules: [{ matches: [modelIs("lane-model")], backendRefs: [{ name: "basic" }] }],
+      }),
       routeDoc("open", { rules: [{ matches: [modelIs("open-model")], backendRefs: [{ name: "basic" }] }] }),
       routeDoc("guarded", {
         rules: [{ matches: [modelIs("guarded-model")], backendRefs: [{ name: "basic" }] }],
@@ -62,6 +81,12 @@ before(async () => {
       ),
       securityPolicyDoc("guard", { aiGatewayRoute: "guarded" }, { apiKeyAuth: apiKeyAuth("keys") }),
       securityPolicyDoc("tiers", { route: "tiered" }, { apiKeyAuth: apiKeyAuth("keys") }),
+      securityPolicyDoc("lane", { route: "tier-select" }, { apiKeyAuth: apiKeyAuth("keys") }),
+      securityPolicyDoc(
+        "gold-lane",
+        { route: "gold-lane" },
+        { apiKeyAuth: apiKeyAuth("keys", { forwardClientIDHeader: "x-gold-client" }) },
+      ),
     ),
   );
 });
@@ -110,4 +135,21 @@ test("routing by a produced header uses the verified value: bronze claiming gold
   assert.equal(spoofed.record.rule, "others");
   assert.equal(spoofed.sent.headers["x-tier"], "bronze");
   assert.equal(spoofed.record.consumer, "bob");
+});
+
+test("matched again onto a route with another policy, that policy is checked too", async () => {
+  const gold = await observeOneRequest(gateway, premium, async () => {
+    await chatWithResponse(openai("key-alice"), "lane-model");
+  });
+  assert.equal(gold.record.route, "default/gold-lane");
+  assert.equal(gold.sent.headers[CLIENT_ID_HEADER], "alice", "the first route's policy ran");
+  assert.equal(gold.sent.headers["x-gold-client"], "alice", "and the gold lane's");
+  const spoofed = await observeOneRequest(gateway, basic, async () => {
+    await chatWithResponse(openai("key-bob", { "x-tier": "gold" }), "lane-model");
+  });
+  assert.equal(spoofed.record.route, "default/tier-select");
+  assert.equal(spoofed.sent.headers[CLIENT_ID_HEADER], "bob");
+  assert.equal(spoofed.sent.headers["x-tier"], "bronze");
+  assert.equal(spoofed.record.consumer, "bob");
+  assert.equal((await refusedWith(chatWithResponse(openai("key-nobody"), "lane-model"))).status, 401);
 });
