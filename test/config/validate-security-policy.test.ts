@@ -383,3 +383,29 @@ test("warnings: cors, targets aigw serves nothing for, remote JWKS backends, a s
     'spec.targetRefs[0]: Invalid value: "object": Unable to target AIGatewayRoute default/route, another SecurityPolicy (default/older) has already attached to it',
   ]);
 });
+
+test("guards elsewhere: mTLS on a ClientTrafficPolicy is refused; clientCIDRs with a clientIPDetection aigw does not apply too", () => {
+  const clientTraffic = (spec: string) => `
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: {name: ctp}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
+  ${spec}`;
+  assert.deepEqual(errorsOf(clientTraffic("tls: {clientValidation: {caCertificateRefs: [{name: ca}]}}")), [
+    'spec.tls.clientValidation: Invalid value: "object": aigw does not verify client certificates; a policy enforced in part would let through requests it is meant to stop (use a SecurityPolicy apiKeyAuth or jwt)',
+  ]);
+  const byAddress = policy(
+    `${TO_GATEWAY}\nauthorization: {rules: [{action: Allow, principal: {clientCIDRs: [10.0.0.0/8]}}]}`,
+  );
+  assert.deepEqual(errorsOf(byAddress), []);
+  const errors = errorsOf(
+    clientTraffic("clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}"),
+    byAddress,
+  );
+  assert.equal(errors.length, 1);
+  assert.match(
+    errors[0]!,
+    /^spec\.authorization\.rules\[0\]\.principal\.clientCIDRs: .*ClientTrafficPolicy default\/ctp sets clientIPDetection, which aigw does not apply/,
+  );
+});

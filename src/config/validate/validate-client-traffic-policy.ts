@@ -2,6 +2,7 @@ import { parseQuantity } from "../parse-quantity.js";
 import { duration, policyTargetReference } from "./common-schemas.js";
 import { checkSpec, type KindValidator } from "./kind-validator.js";
 import { anything, array, has, type IntOrStringSchema, integer, object, type Self } from "./schema.js";
+import { invalidField } from "./schema-messages.js";
 
 const TARGET_GROUP = "gateway.networking.k8s.io";
 const TARGET_KINDS = ["Gateway", "ListenerSet"];
@@ -61,4 +62,18 @@ const spec = object(
   },
 );
 
-export const clientTrafficPolicyValidator: KindValidator = { schema: (r) => checkSpec(r, spec) };
+/**
+ * Client certificate verification (mTLS) guards access: accepting it without enforcing it would
+ * admit every client it is meant to refuse, so it is an error.
+ */
+function semantics(s: Self): string[] {
+  if (!has(s?.tls, "clientValidation")) return [];
+  const detail =
+    "aigw does not verify client certificates; a policy enforced in part would let through requests it is meant to stop (use a SecurityPolicy apiKeyAuth or jwt)";
+  return [invalidField("spec.tls.clientValidation", "object", detail)];
+}
+
+export const clientTrafficPolicyValidator: KindValidator = {
+  schema: (r) => checkSpec(r, spec),
+  semantics: (r) => semantics(r.spec ?? {}),
+};

@@ -346,6 +346,16 @@ class ReferenceChecker {
         );
       }
     }
+    const detection = this.index.list("ClientTrafficPolicy").find((p) => dig(p.spec, ["clientIPDetection"]));
+    for (const [i, rule] of entries(dig(r.spec, ["authorization"])?.rules)) {
+      if (!detection || !Array.isArray(dig(rule, ["principal"])?.clientCIDRs)) continue;
+      const detail = `aigw matches clientCIDRs against the TCP peer's address, but ClientTrafficPolicy ${key(detection)} sets clientIPDetection, which aigw does not apply: behind a proxy every client would have the proxy's address`;
+      this.report(
+        r,
+        "error",
+        invalidField(`spec.authorization.rules[${i}].principal.clientCIDRs`, "array", detail),
+      );
+    }
     for (const [i, provider] of entries(dig(r.spec, ["jwt"])?.providers)) {
       const local = dig(provider, ["localJWKS"]);
       const valueRef = dig(local, ["valueRef"]);
