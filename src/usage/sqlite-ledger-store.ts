@@ -99,6 +99,7 @@ export class SqliteLedgerStore implements LedgerStore {
       // Holding the pid lock, nobody else uses the file: it can only be such a leftover.
       rmSync(`${path}.lock`, { recursive: true, force: true });
       db = new sqlite.Database(path);
+      tune(db);
       migrate(db, path);
       return new SqliteLedgerStore(db, path, release);
     } catch (err) {
@@ -160,6 +161,24 @@ export class SqliteLedgerStore implements LedgerStore {
     this.releaseLock();
     return Promise.resolve();
   }
+}
+
+/**
+ * This process is the file's only user (the pid lock), so it keeps SQLite's lock for as long as the
+ * file is open (EXCLUSIVE), which also lets the binding run a write-ahead log without the shared
+ * memory it lacks: SQLite keeps the WAL index in its own heap when the mode is set before the first
+ * access. With WAL, synchronous=NORMAL syncs at checkpoints rather than at every commit: a commit
+ * survives the process dying, and a power loss keeps the file consistent but may lose the last
+ * commits. Measured against the default (rollback journal, a sync and a journal file per commit):
+ * commits 0.2-0.5 ms instead of 2-3 ms, and the gateway's throughput with the ledger on went from
+ * 0.64 to 0.9x of ledger off (BENCHMARKS.md).
+ */
+function tune(db: Database): void {
+  db.exec("PRAGMA locking_mode = EXCLUSIVE");
+  const mode = db.get("PRAGMA journal_mode = WAL") as { journal_mode: string } | null;
+  if (mode?.journal_mode !== "wal")
+    throw new Error(`cannot use a write-ahead log (journal mode ${mode?.journal_mode})`);
+  db.exec("PRAGMA synchronous = NORMAL");
 }
 
 function lockedError(path: string, pid: number): LedgerUnavailableError {

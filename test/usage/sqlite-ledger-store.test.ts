@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,11 +67,34 @@ test("sqlite: the lock of a process that is gone, and the binding's lock directo
   await store.close();
 });
 
+test("sqlite: what a process committed before it was killed is there when the file is opened again", async () => {
+  const file = newFile();
+  const store = new URL("../../src/usage/sqlite-ledger-store.js", import.meta.url).href;
+  const records = new URL("../support/request-record.js", import.meta.url).href;
+  const rows = new URL("../../src/usage/ledger-row.js", import.meta.url).href;
+  const script = `
+    const { SqliteLedgerStore } = await import(${JSON.stringify(store)});
+    const { requestRecord } = await import(${JSON.stringify(records)});
+    const { toLedgerRow } = await import(${JSON.stringify(rows)});
+    const store = await SqliteLedgerStore.open(${JSON.stringify(file)});
+    for (let i = 0; i < 3; i++) await store.insert([toLedgerRow(requestRecord({ consumer: "k" + i }), Date.now())]);
+    process.kill(process.pid, "SIGKILL");`;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "inherit" });
+  const [, signal] = (await once(child, "exit")) as [number | null, string | null];
+  assert.equal(signal, "SIGKILL");
+  assert.ok(existsSync(`${file}.pid`), "the killed process left its lock");
+  const again = await SqliteLedgerStore.open(file);
+  assert.deepEqual((await again.page(ALL)).map((r) => r.consumer).sort(), ["k0", "k1", "k2"]);
+  await again.close();
+});
+
 test("sqlite: the schema version is recorded, and a file from a newer aigw is refused", async () => {
   const file = newFile();
   const { default: sqlite } = await import("node-sqlite3-wasm");
   await (await SqliteLedgerStore.open(file)).close();
   const db = new sqlite.Database(file);
+  // The file is in WAL mode, which this binding reads only holding the lock for the whole session.
+  db.exec("PRAGMA locking_mode = EXCLUSIVE");
   assert.deepEqual(db.all("SELECT version FROM aigw_ledger_schema"), [{ version: 1 }]);
   db.run("UPDATE aigw_ledger_schema SET version = 99");
   db.close();
