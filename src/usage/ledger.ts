@@ -222,8 +222,9 @@ export class Ledger {
     this.failures = 0;
     if (this.down) {
       this.down = false;
-      const buffered = this.queue.length + (this.inFlight?.length ?? 0);
-      this.log(`aigw: ledger ${this.store.name} reachable again; writing ${buffered} buffered records`);
+      const more =
+        this.queue.length > 0 ? `; writing the ${this.queue.length} records buffered meanwhile` : "";
+      this.log(`aigw: ledger ${this.store.name} reachable again${more}`);
       this.flushUpTo = this.enqueued;
       if (!this.pumping) void this.pump();
     }
