@@ -147,7 +147,8 @@ export class PostgresLedgerStore implements LedgerStore {
       sql += ` AND (time, id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`;
     }
     values.push(query.limit);
-    sql += ` ORDER BY time DESC, id DESC LIMIT $${values.length}`;
+    // The columns, not the text aliases of the same names: only those are in the index order.
+    sql += ` ORDER BY ${LEDGER_TABLE}.time DESC, ${LEDGER_TABLE}.id DESC LIMIT $${values.length}`;
     const result = await this.pool.query<LedgerRow>(sql, values);
     return result.rows;
   }

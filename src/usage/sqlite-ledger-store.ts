@@ -54,6 +54,17 @@ const MIGRATIONS: readonly string[] = [
  */
 const openHere = new Set<string>();
 
+/**
+ * A page's rows come back as one JSON object each, built by SQLite, which is the LedgerRow as it
+ * is: reading 23 columns one by one through the binding costs 7-18 µs a row, one text and
+ * JSON.parse 2-4 µs, and totals over a time range read every row.
+ */
+const ROW_JSON = `json_object(${LEDGER_COLUMNS.map((column) => {
+  if (column === "attributes" || column === "costs") return `'${column}', json(${column})`;
+  if (column === "stream") return `'stream', json(iif(stream, 'true', 'false'))`;
+  return `'${column}', ${column}`;
+}).join(", ")})`;
+
 const INSERT = `INSERT OR IGNORE INTO ${LEDGER_TABLE} (${LEDGER_COLUMNS.join(", ")}) VALUES (${LEDGER_COLUMNS.map(() => "?").join(", ")})`;
 
 /**
@@ -127,15 +138,23 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   page(query: LedgerPageQuery): Promise<LedgerRow[]> {
-    let sql = `SELECT ${LEDGER_COLUMNS.join(", ")} FROM ${LEDGER_TABLE} WHERE time >= ? AND time < ?`;
-    const values: SQLiteValue[] = [query.from, query.to];
+    let sql = `SELECT ${ROW_JSON} AS row FROM ${LEDGER_TABLE} WHERE time >= ?`;
+    const values: SQLiteValue[] = [query.from];
+    const { before } = query;
+    if (before && before.time < query.to) {
+      // (time, id) < (?, ?) with the cursor's time as the only upper bound, so that SQLite ends the
+      // primary-key range there: given `to` as well, it scans down from `to` through every row of
+      // the pages before (it cannot tell which bound is tighter).
+      sql += " AND time <= ? AND (time < ? OR id < ?)";
+      values.push(before.time, before.time, before.id);
+    } else {
+      // Without a cursor, or one at or past `to`, everything before `to` comes before the cursor.
+      sql += " AND time < ?";
+      values.push(query.to);
+    }
     if (query.consumer !== undefined) {
       sql += " AND consumer = ?";
       values.push(query.consumer);
-    }
-    if (query.before) {
-      sql += " AND (time, id) < (?, ?)";
-      values.push(query.before.time, query.before.id);
     }
     sql += " ORDER BY time DESC, id DESC LIMIT ?";
     values.push(query.limit);
@@ -145,7 +164,8 @@ export class SqliteLedgerStore implements LedgerStore {
       this.pageQueries.set(sql, statement);
     }
     try {
-      return Promise.resolve((statement.all(values) as Record<string, SQLiteValue>[]).map(fromSqlite));
+      const rows = statement.all(values) as { row: string }[];
+      return Promise.resolve(rows.map(({ row }) => JSON.parse(row) as LedgerRow));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -240,32 +260,4 @@ function sqliteValues(row: LedgerRow): SQLiteValue[] {
     row.ttft_ms,
     row.error,
   ];
-}
-
-function fromSqlite(r: Record<string, SQLiteValue>): LedgerRow {
-  return {
-    id: r.id as string,
-    time: r.time as string,
-    consumer: r.consumer as string | null,
-    attributes: r.attributes === null ? null : (JSON.parse(r.attributes as string) as Record<string, string>),
-    route: r.route as string,
-    rule: r.rule as string | null,
-    original_model: r.original_model as string | null,
-    request_model: r.request_model as string | null,
-    response_model: r.response_model as string | null,
-    backend: r.backend as string | null,
-    attempts: r.attempts as number,
-    status: r.status as number,
-    stream: r.stream === 1,
-    input_tokens: r.input_tokens as number,
-    cached_input_tokens: r.cached_input_tokens as number,
-    cache_creation_input_tokens: r.cache_creation_input_tokens as number,
-    output_tokens: r.output_tokens as number,
-    reasoning_tokens: r.reasoning_tokens as number,
-    total_tokens: r.total_tokens as number,
-    costs: JSON.parse(r.costs as string) as Record<string, number>,
-    duration_ms: r.duration_ms as number,
-    ttft_ms: r.ttft_ms as number | null,
-    error: r.error as string | null,
-  };
 }
