@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   BENCH_DIST,
@@ -21,7 +24,10 @@ import { cpuSeconds } from "./process-stats.js";
  *
  * Usage: node dist/bench/compare-builds.js --base ../aigw-base [--quads 6] [--seconds 5]
  *   [--configs "gateway-limits.yaml gateway.yaml"] [--args "--redis redis://127.0.0.1:6379"]
- * where ../aigw-base is another checkout with its own `dist/` built (see BENCHMARKS.md).
+ *   [--base-args "--ledger off"] [--head-args "--ledger postgres://..."]
+ * where ../aigw-base is another checkout with its own `dist/` built (see BENCHMARKS.md), or `.` to
+ * compare one build with two sets of flags. Every gateway gets an empty data home of its own (its
+ * SQLite ledger, unless the flags turn it off or elsewhere).
  */
 const { values } = parseArgs({
   options: {
@@ -34,6 +40,9 @@ const { values } = parseArgs({
     configs: { type: "string", default: "gateway.yaml" },
     /** More `aigw run` flags for both gateways, space-separated (e.g. "--redis redis://127.0.0.1:6379"). */
     args: { type: "string", default: "" },
+    /** Flags for one side only, after --args (e.g. --base-args "--ledger off"). */
+    "base-args": { type: "string", default: "" },
+    "head-args": { type: "string", default: "" },
   },
 });
 if (!values.base) throw new Error("--base <checkout with dist/ built> is required");
@@ -60,7 +69,7 @@ const simulator = await startServer(
   probe,
 );
 
-async function startGateway(name: string, root: string): Promise<ServerProcess> {
+async function startGateway(name: "base" | "head", root: string): Promise<ServerProcess> {
   const bin = `${root}dist/src/cli/main.js`;
   const port = await freePort();
   const configs = values.configs
@@ -70,7 +79,13 @@ async function startGateway(name: string, root: string): Promise<ServerProcess> 
   const args = [...binNodeFlags(bin), bin, "run", ...configs, "--port", String(port)];
   args.push("--admin-port", String(await freePort()), "--host", "127.0.0.1");
   args.push(...values.args.split(" ").filter(Boolean));
-  return startServer(name, args, port, SERVER_CPUS, { ...process.env, SIM_PORT: String(simPort) }, probe);
+  args.push(...values[`${name}-args`].split(" ").filter(Boolean));
+  const env = {
+    ...process.env,
+    SIM_PORT: String(simPort),
+    AIGW_DATA_HOME: mkdtempSync(join(tmpdir(), "aigw-bench-")),
+  };
+  return startServer(name, args, port, SERVER_CPUS, env, probe);
 }
 
 interface Sample {

@@ -1,4 +1,5 @@
-import { readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
@@ -157,7 +158,13 @@ async function startGateway(
       ],
       port,
       SERVER_CPUS,
-      { ...process.env, SIM_PORT: String(simPort), BEDROCK_PORT: String(bedrockPort) },
+      // A data home of its own: the SQLite ledger (on by default) serves one process.
+      {
+        ...process.env,
+        SIM_PORT: String(simPort),
+        BEDROCK_PORT: String(bedrockPort),
+        AIGW_DATA_HOME: mkdtempSync(join(tmpdir(), "aigw-bench-")),
+      },
       probe,
     );
     return { server };

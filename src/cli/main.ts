@@ -13,7 +13,7 @@ const USAGE = `usage: aigw <command> [options]
 commands:
   run [FILE|DIR...]     serve the gateway (no files: from OPENAI_*/ANTHROPIC_* env, else demo mode)
       --port N          data-plane port (default: the Gateway listener, 1975)
-      --admin-port N    admin port for /health and /ready (default 1064)
+      --admin-port N    admin port for /health, /ready and the usage API (default 1064)
       --host ADDR       bind address (default 0.0.0.0)
       --no-watch        do not reload when the files change
       --no-access-log   do not print the JSON access log to stdout
@@ -22,6 +22,14 @@ commands:
       --redis URL       keep token-limit counters in Redis, shared by replicas
                         (redis:// or rediss://; env AIGW_REDIS_URL; default: in memory)
       --redis-fail M    when Redis is unreachable: open (admit, default) or closed (503)
+      --ledger URL      the usage ledger, one record per routed request (env AIGW_LEDGER_URL):
+                        sqlite:PATH, postgres://... (shared by replicas) or off;
+                        default $AIGW_DATA_HOME/ledger.sqlite (~/.local/share/aigw);
+                        the usage API on the admin port wants AIGW_ADMIN_TOKEN
+                        (unset: a token is made up and printed at start)
+      --request-header-attributes H:A,...
+                        record request header H as attribute A (x-tenant-id:tenant.id;
+                        env OTEL_AIGW_REQUEST_HEADER_ATTRIBUTES)
   validate FILE|DIR...  check configuration; exit 1 with Kubernetes-style errors
   sim [options]         run the bundled OpenAI-compatible model-server simulator
   version               print the version

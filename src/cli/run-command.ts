@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { autoconfigMode, autoconfigYaml } from "../config/autoconfig.js";
 import { ConfigError } from "../config/load-snapshot.js";
@@ -5,6 +7,8 @@ import type { GatewayOptions } from "../gateway/gateway-options.js";
 import { parseRequestHeaderAttributes } from "../gateway/request-header-attributes.js";
 import { startGateway } from "../gateway/start-gateway.js";
 import { startSimulator } from "../sim/start-simulator.js";
+import { LedgerUnavailableError } from "../usage/ledger-store.js";
+import { DEFAULT_LEDGER_FILE, dataHomeOf, parseLedgerUrl, redactPassword } from "../usage/ledger-url.js";
 import { DEFAULT_DRAIN_TIMEOUT_MS, parseDrainTimeout } from "./parse-drain-timeout.js";
 
 /** Models the demo simulator lists; any model name is answered. */
@@ -16,7 +20,8 @@ const EXIT_GRACE_MS = 2000;
  * `aigw run [FILE|DIR...]`: the gateway from Envoy AI Gateway YAML; with no files, from
  * OPENAI_* / ANTHROPIC_* variables; with nothing at all, a demo backed by the bundled simulator.
  * SIGTERM or SIGINT drains (see RunningGateway.drain) for up to --drain-timeout, then exits 0; a
- * second signal during the drain cuts what is left at once.
+ * second signal during the drain cuts what is left at once. The usage ledger is on unless
+ * `--ledger off`: by default in `$AIGW_DATA_HOME/ledger.sqlite`.
  */
 export async function runRunCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -32,6 +37,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       redis: { type: "string" },
       "redis-fail": { type: "string" },
       "request-header-attributes": { type: "string" },
+      ledger: { type: "string" },
     },
   });
   const drainTimeoutMs =
@@ -75,6 +81,28 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  // The ledger is on by default, in a SQLite file of the data home.
+  const ledgerUrl = values.ledger ?? env.AIGW_LEDGER_URL ?? "";
+  let ledgerLine = "aigw: usage ledger off\n";
+  if (ledgerUrl !== "off") {
+    const dataHome = dataHomeOf(env);
+    const url = ledgerUrl === "" ? `sqlite://${join(dataHome, DEFAULT_LEDGER_FILE)}` : ledgerUrl;
+    try {
+      const target = parseLedgerUrl(url);
+      ledgerLine = `aigw: usage ledger in ${target.kind === "sqlite" ? target.path : redactPassword(url)}\n`;
+    } catch (err) {
+      process.stderr.write(`aigw: --ledger: ${(err as Error).message}\n`);
+      return 2;
+    }
+    options.ledger = { url, dataHome };
+  }
+  // The usage API needs a token; one the operator did not choose is made up and shown once.
+  let tokenLine = "";
+  options.adminToken = env.AIGW_ADMIN_TOKEN || undefined;
+  if (options.ledger && options.adminToken === undefined) {
+    options.adminToken = randomBytes(24).toString("base64url");
+    tokenLine = `aigw: usage API token (AIGW_ADMIN_TOKEN is not set): ${options.adminToken}\n`;
+  }
 
   let stopDemo: (() => Promise<void>) | undefined;
   let description: string;
@@ -94,7 +122,8 @@ export async function runRunCommand(argv: string[]): Promise<number> {
   try {
     const gateway = await startGateway(options);
     process.stderr.write(
-      `aigw: serving ${description}\naigw: listening on ${gateway.url} (admin ${gateway.adminUrl})\n`,
+      `aigw: serving ${description}\n${ledgerLine}${tokenLine}` +
+        `aigw: listening on ${gateway.url} (admin ${gateway.adminUrl})\n`,
     );
     // The first signal starts the drain; any later one cuts what is still in flight.
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -127,6 +156,10 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     await stopDemo?.();
     if (err instanceof ConfigError) {
       process.stderr.write(`aigw: invalid configuration:\n${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof LedgerUnavailableError) {
+      process.stderr.write(`aigw: ledger: ${err.message}\n`);
       return 1;
     }
     throw err;

@@ -1,3 +1,4 @@
+import type { LedgerOptions } from "../usage/open-ledger.js";
 import type { HeaderAttribute } from "./request-header-attributes.js";
 import type { RequestListener } from "./request-record.js";
 
@@ -12,7 +13,7 @@ export interface GatewayOptions {
   port?: number;
   /** Bind address for both listeners; default "0.0.0.0" for the data plane, "127.0.0.1" in tests. */
   host?: string;
-  /** Admin listener port (/health, /ready); default 1064; 0 = any free port. */
+  /** Admin listener port (/health, /ready, the usage API); default 1064; 0 = any free port. */
   adminPort?: number;
   /** Watch configPaths and reload on change (default true for configPaths). */
   watch?: boolean;
@@ -31,6 +32,13 @@ export interface GatewayOptions {
   redisFailMode?: "open" | "closed";
   /** Request headers recorded as attributes of every request record (`--request-header-attributes`). */
   requestHeaderAttributes?: readonly HeaderAttribute[];
+  /**
+   * The usage ledger: a durable record of every routed request, in SQLite or PostgreSQL
+   * (docs/ledger.md). Unset: no ledger (`aigw run` sets its SQLite default).
+   */
+  ledger?: LedgerOptions;
+  /** The bearer token of the admin listener's usage API; unset: the usage API refuses every caller. */
+  adminToken?: string;
 }
 
 export interface RunningGateway {
@@ -51,8 +59,10 @@ export interface RunningGateway {
    * stops, and every response not yet started, and every request arriving on a connection still
    * open, is answered with `connection: close`. In-flight requests and streams then run to their end
    * for up to `timeoutMs`; whatever is left is cut (its connection destroyed) and counted in
-   * `forced`. Finally the admin listener and the upstream pools close. A second call while a drain
-   * runs shortens its deadline to `timeoutMs` from now (0: cut at once) and resolves with the same result.
+   * `forced`. Finally the admin listener and the upstream pools close, and the ledger writes what it
+   * buffers (for up to 5 s; the rest is spilled to a file and written at the next start). A second
+   * call while a drain runs shortens its deadline to `timeoutMs` from now (0: cut at once) and
+   * resolves with the same result.
    */
   drain(timeoutMs: number): Promise<DrainResult>;
   /** Shuts down at once: `drain(0)`. */

@@ -16,6 +16,8 @@ import type { LimitStores } from "../limits/token-limit-policy.js";
 import { ActiveHealthChecker, activeChecksOf, backendKeysOf } from "../upstream/active-health-checker.js";
 import { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { DispatcherCache } from "../upstream/dispatcher-cache.js";
+import type { Ledger } from "../usage/ledger.js";
+import { openLedger } from "../usage/open-ledger.js";
 import { AccessLogWriter } from "./access-log-writer.js";
 import { createAdminServer } from "./admin-server.js";
 import { formatAccessLog } from "./format-access-log.js";
@@ -27,6 +29,11 @@ import { ServerDrain } from "./server-drain.js";
 
 const DEFAULT_ADMIN_PORT = 1064;
 const RELOAD_DEBOUNCE_MS = 100;
+/**
+ * How long a drain lets the ledger write what it still buffers; what is not written by then is
+ * spilled to a file under the data home and written at the next start.
+ */
+const LEDGER_CLOSE_TIMEOUT_MS = 5_000;
 
 /**
  * Starts the gateway: loads and compiles the configuration into a snapshot, serves the data plane
@@ -72,9 +79,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   generation = snapshot.generation;
   for (const ignored of snapshot.ignored) log(`aigw: ignored ${ignored}`);
 
+  // After the configuration: a configuration error is reported first. A SQLite file another
+  // process holds throws here, before any port is bound.
+  const ledger: Ledger | undefined = options.ledger ? await openLedger(options.ledger, env, log) : undefined;
   const report = (record: RequestRecord): void => {
     options.onRequest?.(record);
-    if (accessLog) accessLog(formatAccessLog(record, Date.now() - record.durationMs));
+    if (!accessLog && !ledger) return;
+    const startEpochMs = Date.now() - record.durationMs;
+    if (accessLog) accessLog(formatAccessLog(record, startEpochMs));
+    ledger?.record(record, startEpochMs);
   };
   const health = new BackendHealthRegistry();
   const checker = new ActiveHealthChecker(health);
@@ -112,10 +125,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   server.on("clientError", (_err, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
   });
-  const admin = createAdminServer(() => !inFlight.isDraining);
+  const admin = createAdminServer({
+    isReady: () => !inFlight.isDraining,
+    token: options.adminToken,
+    usage: { ledger, attributeNames: context.headerAttributes.map((a) => a.attribute) },
+  });
   const host = options.host ?? snapshot.listener.host;
-  await listen(server, options.port ?? snapshot.listener.port, host);
-  await listen(admin, options.adminPort ?? DEFAULT_ADMIN_PORT, host);
+  try {
+    await listen(server, options.port ?? snapshot.listener.port, host);
+    await listen(admin, options.adminPort ?? DEFAULT_ADMIN_PORT, host);
+  } catch (err) {
+    // Release the ledger (its file lock) when the gateway cannot start after all.
+    server.close();
+    await ledger?.close(0);
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const adminPort = (admin.address() as AddressInfo).port;
   const displayHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
@@ -164,7 +188,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     shutdown = inFlight.drain(server, timeoutMs).then(async (forced) => {
       await closeServer(admin);
       await dispatchers.closeAll();
-      await Promise.all([limitStores.shared.close(), localCounters.close()]);
+      // Every request has reported by now: what the ledger holds is complete.
+      await Promise.all([
+        limitStores.shared.close(),
+        localCounters.close(),
+        ledger?.close(LEDGER_CLOSE_TIMEOUT_MS),
+      ]);
       stdoutLog?.flush();
       return { forced };
     });

@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { configYaml, gatewayDocs, modelIs, openAIBackendDocs, routeDoc } from "../support/gateway-yaml.js";
 import { type RecordingUpstream, startRecordingUpstream } from "../support/recording-upstream.js";
-import { type ServingAigw, serveAigw } from "../support/spawn-aigw.js";
+import { newDataHome, type ServingAigw, serveAigw } from "../support/spawn-aigw.js";
 
 /**
  * A client that stops reading a large stream must not make the gateway buffer it: the gateway pauses
@@ -62,7 +62,7 @@ before(async () => {
   );
   aigw = await serveAigw(
     ["--port", "0", "--admin-port", "0", "--host", "127.0.0.1", "--no-access-log", "--no-watch", config],
-    process.env,
+    { ...process.env, AIGW_DATA_HOME: newDataHome() },
   );
 });
 

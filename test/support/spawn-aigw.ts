@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The built CLI, run directly (not via npx: a stale npx cache entry could shadow it). */
@@ -32,6 +35,8 @@ export interface ServingAigw {
   /** The data-plane URL the process printed. */
   url: string;
   adminUrl: string;
+  /** The usage API token it made up and printed (AIGW_ADMIN_TOKEN unset, the ledger on). */
+  adminToken: string | undefined;
   stdout(): string;
   stderr(): string;
   /** Sends SIGTERM and resolves with the exit code. */
@@ -64,6 +69,7 @@ export function serveAigw(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 15
           child,
           url: m[1]!,
           adminUrl: m[2]!,
+          adminToken: /usage API token \(AIGW_ADMIN_TOKEN is not set\): (\S+)/.exec(stderr)?.[1],
           stdout: () => stdout,
           stderr: () => stderr,
           stop: () => {
@@ -80,13 +86,27 @@ export function serveAigw(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 15
   });
 }
 
-/** The environment minus anything that would switch `aigw run` into a provider mode. */
+/**
+ * The environment minus anything that would switch `aigw run` into a provider mode or point it at
+ * a shared store (`AIGW_*`), with a data home of its own: the ledger is on by default, and every
+ * process gets its own SQLite file unless `extra` says otherwise.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(env)) {
-    if (name.startsWith("OPENAI_") || name.startsWith("ANTHROPIC_") || name.startsWith("AZURE_OPENAI_")) {
+    if (
+      name.startsWith("OPENAI_") ||
+      name.startsWith("ANTHROPIC_") ||
+      name.startsWith("AZURE_OPENAI_") ||
+      name.startsWith("AIGW_")
+    ) {
       delete env[name];
     }
   }
-  return { ...env, ...extra };
+  return { ...env, AIGW_DATA_HOME: newDataHome(), ...extra };
+}
+
+/** An empty directory for one process's ledger and spill files. */
+export function newDataHome(): string {
+  return mkdtempSync(join(tmpdir(), "aigw-data-"));
 }

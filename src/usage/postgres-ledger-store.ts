@@ -1,0 +1,229 @@
+import type { Pool, PoolConfig } from "pg";
+import type { LedgerRow } from "./ledger-row.js";
+import {
+  LEDGER_COLUMNS,
+  LEDGER_TABLE,
+  type LedgerPageQuery,
+  type LedgerStore,
+  SCHEMA_TABLE,
+} from "./ledger-store.js";
+
+/**
+ * Schema migrations, in order: entry i brings the schema from version i to i + 1. Token counts are
+ * bigint (an upstream may report anything), read back as numbers.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE ${LEDGER_TABLE} (
+    id uuid PRIMARY KEY,
+    time timestamptz NOT NULL,
+    consumer text,
+    attributes jsonb,
+    route text NOT NULL,
+    rule text,
+    original_model text,
+    request_model text,
+    response_model text,
+    backend text,
+    attempts integer NOT NULL,
+    status integer NOT NULL,
+    stream boolean NOT NULL,
+    input_tokens bigint NOT NULL,
+    cached_input_tokens bigint NOT NULL,
+    cache_creation_input_tokens bigint NOT NULL,
+    output_tokens bigint NOT NULL,
+    reasoning_tokens bigint NOT NULL,
+    total_tokens bigint NOT NULL,
+    costs jsonb NOT NULL,
+    duration_ms bigint NOT NULL,
+    ttft_ms bigint,
+    error text
+  );
+  CREATE INDEX ${LEDGER_TABLE}_time ON ${LEDGER_TABLE} (time, id);
+  CREATE INDEX ${LEDGER_TABLE}_consumer_time ON ${LEDGER_TABLE} (consumer, time, id);`,
+];
+
+/** Serialises the migrations of replicas starting at once (an advisory lock held by the transaction). */
+const MIGRATION_LOCK = "7021820416431846500";
+
+const RECORD_TYPE = `r(id uuid, time timestamptz, consumer text, attributes jsonb, route text, rule text,
+  original_model text, request_model text, response_model text, backend text, attempts integer,
+  status integer, stream boolean, input_tokens bigint, cached_input_tokens bigint,
+  cache_creation_input_tokens bigint, output_tokens bigint, reasoning_tokens bigint, total_tokens bigint,
+  costs jsonb, duration_ms bigint, ttft_ms bigint, error text)`;
+
+/**
+ * A whole batch is one statement with one parameter, the rows as a JSON array: one round trip, and
+ * no 65,535-parameter limit. A row already written (a retried batch) is skipped by its id.
+ */
+const INSERT = `INSERT INTO ${LEDGER_TABLE} (${LEDGER_COLUMNS.join(", ")})
+  SELECT ${LEDGER_COLUMNS.join(", ")} FROM jsonb_to_recordset($1::jsonb) AS ${RECORD_TYPE}
+  ON CONFLICT (id) DO NOTHING`;
+
+const SELECT_COLUMNS = LEDGER_COLUMNS.map((column) => {
+  if (column === "id") return "id::text AS id";
+  if (column === "time") return `to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time`;
+  return column;
+}).join(", ");
+
+/** JSON text that PostgreSQL's jsonb refuses: NUL, and UTF-16 surrogates JSON.stringify escaped alone. */
+const UNSTORABLE_ESCAPE = /\\u(0000|d[89a-f][0-9a-f]{2})/i;
+
+/** NUL, and a surrogate without its pair. */
+const UNSTORABLE_TEXT = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** PostgreSQL int8 (bigint) type id: parsed as a JavaScript number (token counts stay far below 2^53). */
+const INT8_OID = 20;
+
+/**
+ * The ledger in PostgreSQL, shared by every replica: each writes its own records (idempotent by id)
+ * and every replica reads all of them. The schema is created or migrated by the first statement
+ * that reaches the database (`open`, at start, else on the first write after an outage), under an
+ * advisory lock so replicas starting together migrate once. `pg` is loaded only for this store.
+ */
+export class PostgresLedgerStore implements LedgerStore {
+  readonly name: string;
+  private schema: Promise<void> | undefined;
+
+  private constructor(
+    private readonly pool: Pool,
+    url: string,
+    private readonly log: (line: string) => void,
+  ) {
+    this.name = `postgres ${describe(url)}`;
+    // An idle connection that breaks (a restart, a proxy gone) is dropped by the pool; the next
+    // statement then reports the outage. Without a listener the error would end the process.
+    pool.on("error", () => undefined);
+  }
+
+  static async create(url: string, log: (line: string) => void): Promise<PostgresLedgerStore> {
+    const { default: pg } = await import("pg");
+    const config: PoolConfig = {
+      connectionString: url,
+      max: 4,
+      // An unreachable database fails a write within seconds (then the ledger retries and buffers)
+      // instead of holding a connection attempt open for the OS's TCP timeout.
+      connectionTimeoutMillis: 3_000,
+      query_timeout: 15_000,
+      idleTimeoutMillis: 30_000,
+      application_name: "aigw",
+      types: {
+        getTypeParser: ((oid: number, format?: "text" | "binary") =>
+          oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    };
+    return new PostgresLedgerStore(new pg.Pool(config), url, log);
+  }
+
+  open(): Promise<void> {
+    this.schema ??= this.migrate().catch((err: unknown) => {
+      this.schema = undefined;
+      throw err;
+    });
+    return this.schema;
+  }
+
+  async insert(rows: readonly LedgerRow[]): Promise<void> {
+    await this.open();
+    try {
+      await this.pool.query(INSERT, [rowsJson(rows)]);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      // The database refused a value, not the connection: retrying the batch would refuse it
+      // forever and stop the ledger. Each row goes alone, and only what is refused is dropped.
+      await this.insertOneByOne(rows);
+    }
+  }
+
+  async page(query: LedgerPageQuery): Promise<LedgerRow[]> {
+    await this.open();
+    const values: unknown[] = [query.from, query.to];
+    let sql = `SELECT ${SELECT_COLUMNS} FROM ${LEDGER_TABLE} WHERE time >= $1 AND time < $2`;
+    if (query.consumer !== undefined) {
+      values.push(query.consumer);
+      sql += ` AND consumer = $${values.length}`;
+    }
+    if (query.before) {
+      values.push(query.before.time, query.before.id);
+      sql += ` AND (time, id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`;
+    }
+    values.push(query.limit);
+    // The columns, not the text aliases of the same names: only those are in the index order.
+    sql += ` ORDER BY ${LEDGER_TABLE}.time DESC, ${LEDGER_TABLE}.id DESC LIMIT $${values.length}`;
+    const result = await this.pool.query<LedgerRow>(sql, values);
+    return result.rows;
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${SCHEMA_TABLE} (version integer NOT NULL)`);
+      const found = await client.query<{ version: number }>(`SELECT version FROM ${SCHEMA_TABLE}`);
+      let version = found.rows[0]?.version ?? 0;
+      if (version > MIGRATIONS.length) {
+        throw new Error(
+          `the ledger schema is at version ${version}, newer than this aigw knows (${MIGRATIONS.length})`,
+        );
+      }
+      const from = version;
+      for (; version < MIGRATIONS.length; version++) await client.query(MIGRATIONS[version]!);
+      if (version !== from) {
+        await client.query(`DELETE FROM ${SCHEMA_TABLE}`);
+        await client.query(`INSERT INTO ${SCHEMA_TABLE} (version) VALUES ($1)`, [version]);
+      }
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async insertOneByOne(rows: readonly LedgerRow[]): Promise<void> {
+    for (const row of rows) {
+      try {
+        await this.pool.query(INSERT, [rowsJson([row])]);
+      } catch (err) {
+        if (!isDataError(err)) throw err;
+        this.log(
+          `aigw: ledger: dropped record ${row.id}, which PostgreSQL refuses: ${(err as Error).message}`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * The rows as the JSON array the insert reads. Text PostgreSQL cannot hold (NUL, a lone surrogate
+ * from a client's model name) is replaced by U+FFFD; the scan for it is one regular expression over
+ * the batch, and only a batch that has some is serialised again.
+ */
+function rowsJson(rows: readonly LedgerRow[]): string {
+  const json = JSON.stringify(rows);
+  if (!UNSTORABLE_ESCAPE.test(json)) return json;
+  return JSON.stringify(rows, (_key, value: unknown) =>
+    typeof value === "string" ? value.replace(UNSTORABLE_TEXT, "\uFFFD") : value,
+  );
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint): the value, not the link. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
+}
+
+/** "host:port/database" of a PostgreSQL URL, without credentials, for log lines. */
+function describe(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname}`;
+  } catch {
+    return "(unparsable URL)";
+  }
+}

@@ -1,0 +1,105 @@
+import type { LedgerRow } from "./ledger-row.js";
+
+/** The value of one group key: text, a status, or null where the record has none. */
+export type GroupValue = string | number | null;
+
+/** One row of `/v1/usage`: the group's key values, then its totals. */
+export interface UsageTotals {
+  readonly keys: Readonly<Record<string, GroupValue>>;
+  requests: number;
+  input_tokens: number;
+  cached_input_tokens: number;
+  cache_creation_input_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  total_tokens: number;
+  costs: Record<string, number>;
+}
+
+/** The token totals of a usage row, in the order they are listed. */
+export const TOKEN_TOTALS = [
+  "input_tokens",
+  "cached_input_tokens",
+  "cache_creation_input_tokens",
+  "output_tokens",
+  "reasoning_tokens",
+  "total_tokens",
+] as const;
+
+type KeyOf = (row: LedgerRow) => GroupValue;
+
+/** How each built-in group key reads a row; any other key is a header attribute. */
+const BUILT_IN: Readonly<Record<string, KeyOf>> = {
+  consumer: (row) => row.consumer,
+  route: (row) => row.route,
+  original_model: (row) => row.original_model,
+  request_model: (row) => row.request_model,
+  model: (row) => row.request_model,
+  response_model: (row) => row.response_model,
+  backend: (row) => row.backend,
+  status: (row) => row.status,
+  // Times are RFC 3339 UTC ("2026-12-02T10:37:12.345Z"): the day and the hour are prefixes.
+  day: (row) => row.time.slice(0, 10),
+  hour: (row) => `${row.time.slice(0, 13)}:00:00Z`,
+};
+
+/**
+ * Sums ledger rows into one UsageTotals per distinct combination of the group keys (one row in
+ * all without keys). Rows arrive page by page; memory grows with the groups, not the rows.
+ */
+export class UsageTotaller {
+  private readonly readers: readonly KeyOf[];
+  private readonly groups = new Map<string, UsageTotals>();
+
+  constructor(private readonly groupBy: readonly string[]) {
+    this.readers = groupBy.map((key) => BUILT_IN[key] ?? ((row) => row.attributes?.[key] ?? null));
+  }
+
+  add(row: LedgerRow): void {
+    const values = this.readers.map((read) => read(row));
+    const id = JSON.stringify(values);
+    let totals = this.groups.get(id);
+    if (!totals) {
+      const keys: Record<string, GroupValue> = {};
+      this.groupBy.forEach((key, i) => {
+        keys[key] = values[i]!;
+      });
+      totals = {
+        keys,
+        requests: 0,
+        input_tokens: 0,
+        cached_input_tokens: 0,
+        cache_creation_input_tokens: 0,
+        output_tokens: 0,
+        reasoning_tokens: 0,
+        total_tokens: 0,
+        costs: {},
+      };
+      this.groups.set(id, totals);
+    }
+    totals.requests += 1;
+    for (const column of TOKEN_TOTALS) totals[column] += row[column];
+    for (const key in row.costs) totals.costs[key] = (totals.costs[key] ?? 0) + (row.costs[key] ?? 0);
+  }
+
+  /** The groups ordered by their key values, in group_by order (nulls first). */
+  totals(): UsageTotals[] {
+    const rows = [...this.groups.values()];
+    rows.sort((a, b) => {
+      for (const key of this.groupBy) {
+        const order = compareValues(a.keys[key]!, b.keys[key]!);
+        if (order !== 0) return order;
+      }
+      return 0;
+    });
+    return rows;
+  }
+}
+
+function compareValues(a: GroupValue, b: GroupValue): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return String(a) < String(b) ? -1 : 1;
+}
