@@ -59,6 +59,8 @@ export interface ServerProcess {
 export interface Probe {
   path: string;
   body: string;
+  /** Besides content-type: the credentials a gateway with authentication wants. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -99,7 +101,7 @@ async function answer(origin: string, probe: Probe): Promise<{ status: number; b
   try {
     const response = await request(`${origin}${probe.path}`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...probe.headers },
       body: probe.body,
     });
     return { status: response.statusCode, body: await response.body.text() };

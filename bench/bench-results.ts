@@ -14,6 +14,10 @@ export type TargetName =
   | "gateway"
   | "gateway + limits"
   | "gateway + limits, Redis"
+  | "gateway + API keys"
+  | "gateway + JWT"
+  | "gateway + ledger"
+  | "gateway + ledger, Postgres"
   | "gateway → Bedrock"
   | "gateway → Bedrock unsigned";
 
@@ -55,6 +59,15 @@ export interface MemorySample {
   bytes: number;
 }
 
+/** A feature gateway's budget: at least `ratio` × the plain gateway's max throughput. */
+export interface FeatureBudget {
+  name: TargetName;
+  budget: string;
+  ratio: number;
+  /** How its process is set up, for the report. */
+  description: string;
+}
+
 export interface BenchResults {
   date: string;
   machine: MachineInfo;
@@ -74,6 +87,8 @@ export interface BenchResults {
     gatewayArgs: string[];
     /** Where "gateway + limits, Redis" keeps its counters (absent in results from before it). */
     redisUrl?: string;
+    /** The server "gateway + ledger, Postgres" writes to (absent in results from before it). */
+    postgresUrl?: string;
   };
   /** Measurements repeated because of other load. */
   retried?: number;
@@ -81,9 +96,13 @@ export interface BenchResults {
   gatewayPending?: string;
   /** Why the gateway → Bedrock rows are missing, when they are. */
   bedrockPending?: string;
-  /** Why the gateway + limits rows are missing, when they are. */
+  /** The feature gateways measured against "gateway" (feature-gateways.ts) and their budgets. */
+  features?: FeatureBudget[];
+  /** Why a feature's rows are missing (its server not answering, or the gateway not starting). */
+  featurePending?: Partial<Record<TargetName, string>>;
+  /** Results from before `features`: why the gateway + limits rows were missing. */
   limitsPending?: string;
-  /** Why the gateway + limits, Redis rows are missing (Redis not answering, or the gateway not starting). */
+  /** Results from before `features`: why the gateway + limits, Redis rows were missing. */
   redisLimitsPending?: string;
   /** The minimal proxy's VmRSS after the same warm-up as the gateway: what any undici proxy costs. */
   proxyIdleBytes: number;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
 import type { LoadJob, LoadResult } from "./load-job.js";
 import { SampleRecorder } from "./sample-recorder.js";
-import { sendRequest } from "./send-request.js";
+import { requestHeaders, sendRequest } from "./send-request.js";
 
 /**
  * Maximum throughput: `connections` workers each send the next request as soon as the previous
@@ -15,6 +15,7 @@ export async function runClosedLoop(job: LoadJob): Promise<LoadResult> {
     keepAliveTimeout: 60_000,
   });
   const body = Buffer.from(job.body);
+  const headers = requestHeaders(job.headers);
   const recorder = new SampleRecorder();
   let measuring = false;
   let stopping = false;
@@ -29,7 +30,7 @@ export async function runClosedLoop(job: LoadJob): Promise<LoadResult> {
       if (--active === 0) allStopped();
       return;
     }
-    sendRequest(pool, job.path, body, (status, start, firstByte, end) => {
+    sendRequest(pool, job.path, headers, body, (status, start, firstByte, end) => {
       if (measuring) recorder.record(status, start, firstByte, end);
       worker();
     });

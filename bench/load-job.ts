@@ -8,6 +8,8 @@ export interface LoadJob {
   origin: string;
   path: string;
   body: string;
+  /** Headers every request carries besides content-type (the auth targets' credentials). */
+  headers?: Record<string, string>;
   warmupSeconds: number;
   durationSeconds: number;
   /** Closed loop: concurrency. Open loop: the connection pool's size limit. */

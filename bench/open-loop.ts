@@ -2,7 +2,7 @@ import { Pool } from "undici";
 import type { LoadJob, LoadResult } from "./load-job.js";
 import { summarize } from "./percentiles.js";
 import { SampleRecorder } from "./sample-recorder.js";
-import { sendRequest } from "./send-request.js";
+import { requestHeaders, sendRequest } from "./send-request.js";
 
 /**
  * A fixed arrival rate that does not slow down when answers do (no coordinated omission in the
@@ -19,6 +19,7 @@ export async function runOpenLoop(job: LoadJob): Promise<LoadResult> {
     keepAliveTimeout: 60_000,
   });
   const body = Buffer.from(job.body);
+  const headers = requestHeaders(job.headers);
   const recorder = new SampleRecorder();
   const intervalNs = 1e9 / rate;
   const warmupCount = Math.round(job.warmupSeconds * rate);
@@ -44,7 +45,7 @@ export async function runOpenLoop(job: LoadJob): Promise<LoadResult> {
         if (index === warmupCount) windowStart = process.hrtime.bigint();
         lag[index - warmupCount] = (elapsedNs - index * intervalNs) / 1e6;
       }
-      sendRequest(pool, job.path, body, (status, s, firstByte, end) => {
+      sendRequest(pool, job.path, headers, body, (status, s, firstByte, end) => {
         if (measured) recorder.record(status, s, firstByte, end);
         if (++finished === total) {
           windowEnd = process.hrtime.bigint();

@@ -1,4 +1,10 @@
-import type { BenchResults, ChunkCostResults, TargetName, TargetRun } from "./bench-results.js";
+import type {
+  BenchResults,
+  ChunkCostResults,
+  FeatureBudget,
+  TargetName,
+  TargetRun,
+} from "./bench-results.js";
 import type { LatencySummary } from "./percentiles.js";
 
 /** The budgets the issue sets for the gateway. */
@@ -12,15 +18,43 @@ const BUDGET = {
   /** Issue "Providers I": translation must not be the bottleneck. */
   bedrockThroughputRatio: 0.7,
   translatedChunkP99Ms: 0.2,
-  /** Token rate limits: two limits on every request, against the passthrough gateway. */
-  limitsThroughputRatio: 0.9,
-  redisLimitsThroughputRatio: 0.75,
 };
 
 const BEDROCK: TargetName = "gateway → Bedrock";
 const BEDROCK_UNSIGNED: TargetName = "gateway → Bedrock unsigned";
-const LIMITS: TargetName = "gateway + limits";
-const REDIS_LIMITS: TargetName = "gateway + limits, Redis";
+
+/**
+ * Results from before the feature list recorded only the two limits gateways: their budgets then
+ * (the same as today's), so old results render as they did.
+ */
+function featuresOf(results: BenchResults): {
+  features: FeatureBudget[];
+  pending: Partial<Record<TargetName, string>>;
+} {
+  if (results.features) return { features: results.features, pending: results.featurePending ?? {} };
+  const description =
+    "serves `bench/gateway-limits.yaml` before `gateway.yaml`: two token rate limits on every request";
+  return {
+    features: [
+      {
+        name: "gateway + limits",
+        budget: "Max throughput with two token limits, in memory",
+        ratio: 0.9,
+        description,
+      },
+      {
+        name: "gateway + limits, Redis",
+        budget: "Max throughput with two token limits, with Redis on loopback",
+        ratio: 0.75,
+        description: `${description}, counters in the Redis at ${results.settings.redisUrl ?? "—"}`,
+      },
+    ],
+    pending: {
+      ...(results.limitsPending ? { "gateway + limits": results.limitsPending } : {}),
+      ...(results.redisLimitsPending ? { "gateway + limits, Redis": results.redisLimitsPending } : {}),
+    },
+  };
+}
 
 type Verdict = "PASS" | "MISS" | "pending";
 
@@ -47,10 +81,10 @@ export function renderReport(results: BenchResults): string {
   if (results.bedrockPending) {
     pendingBlock(out, `${BEDROCK} rows are **pending**: it did not start.`, results.bedrockPending);
   }
-  // Not only "did not start": the Redis row also waits for a Redis that answers.
-  if (results.limitsPending) pendingBlock(out, `${LIMITS} rows are **pending**:`, results.limitsPending);
-  if (results.redisLimitsPending) {
-    pendingBlock(out, `${REDIS_LIMITS} rows are **pending**:`, results.redisLimitsPending);
+  // Not only "did not start": a row may also wait for a Redis or a PostgreSQL that answers.
+  const { features, pending: featurePending } = featuresOf(results);
+  for (const [name, reason] of Object.entries(featurePending)) {
+    pendingBlock(out, `${name} rows are **pending**:`, reason);
   }
 
   out.push("### Budgets", "", "| Budget | Target | Measured | Result |", "|---|---|---|---|");
@@ -104,30 +138,16 @@ export function renderReport(results: BenchResults): string {
       verdict(growth?.ratio ?? Number.NaN, (v) => Math.abs(v) <= BUDGET.soakGrowth),
     ),
   );
-  const limitBudgets = [
-    {
-      name: LIMITS,
-      budget: "Max throughput with two token limits, in memory",
-      ratio: BUDGET.limitsThroughputRatio,
-      pending: results.limitsPending,
-    },
-    {
-      name: REDIS_LIMITS,
-      budget: "Max throughput with two token limits, with Redis on loopback",
-      ratio: BUDGET.redisLimitsThroughputRatio,
-      pending: results.redisLimitsPending,
-    },
-  ];
-  for (const limits of limitBudgets) {
-    // Results from before the limits gateways existed have neither runs nor a reason: no row.
-    if (runsOf(results.maxThroughput, limits.name).length === 0 && !limits.pending) continue;
-    const limitsRatio = rps(limits.name) / rps("gateway");
+  for (const feature of features) {
+    // A feature neither measured nor explained (results from before it existed): no row.
+    if (runsOf(results.maxThroughput, feature.name).length === 0 && !featurePending[feature.name]) continue;
+    const featureRatio = rps(feature.name) / rps("gateway");
     out.push(
       row(
-        limits.budget,
-        `≥ ${limits.ratio} × gateway`,
-        `${fmt(limitsRatio, 2)} × (${fmt(rps(limits.name), 0)} vs ${fmt(rps("gateway"), 0)} req/s)`,
-        verdict(limitsRatio, (v) => v >= limits.ratio),
+        feature.budget,
+        `≥ ${feature.ratio} × gateway`,
+        `${fmt(featureRatio, 2)} × (${fmt(rps(feature.name), 0)} vs ${fmt(rps("gateway"), 0)} req/s)`,
+        verdict(featureRatio, (v) => v >= feature.ratio),
       ),
     );
   }
@@ -186,15 +206,14 @@ export function renderReport(results: BenchResults): string {
       `| ${name} | ${fmt(rps(name), 0)} | ${runs.map((run) => fmt(run.result.requestsPerSecond, 0)).join(", ")} | ${cpuShares(median, name)} | ${ms(median.result.latency.p50)} / ${ms(median.result.latency.p99)} | ${failures(runs)} |`,
     );
   }
-  const measuredLimits = targetNames(results.maxThroughput).filter(
-    (name) => name === LIMITS || name === REDIS_LIMITS,
-  );
-  if (measuredLimits.length > 0) {
+  const measured = new Set(targetNames(results.maxThroughput));
+  const measuredFeatures = features.filter((feature) => measured.has(feature.name));
+  if (measuredFeatures.length > 0) {
     out.push(
       "",
-      `${measuredLimits.map((name) => `"${name}"`).join(" and ")}: ${measuredLimits.length === 2 ? "two more gateway processes" : "another gateway process"} (same bin, flags and core) serving \`bench/gateway-limits.yaml\` before \`gateway.yaml\`, ` +
-        "so every request checks and charges two token rate limits that are never reached (total tokens per model per hour, charged after the answer; requests per route per minute), " +
-        `with counters in process memory${measuredLimits.includes(REDIS_LIMITS) ? `, or in the Redis at ${settings.redisUrl ?? "—"} (\`--redis … --redis-fail closed\`; not pinned, its own CPU from INFO shown after the gateway's)` : ""}.`,
+      "Each feature row is another gateway process (same bin, flags and core; no usage ledger unless it measures the ledger) that:",
+      "",
+      ...measuredFeatures.map((feature) => `- "${feature.name}" ${feature.description}.`),
     );
   }
   if (targetNames(results.maxThroughput).includes(BEDROCK)) {
@@ -351,8 +370,10 @@ function cpuShares(run: TargetRun, name: TargetName): string {
   // Both Bedrock targets are one gateway process, whose CPU is recorded under its server name.
   const server = name === BEDROCK_UNSIGNED ? BEDROCK : name;
   let target = name === "direct" ? "—" : pct(run.cpu[server] ?? Number.NaN);
-  // The limits gateway's Redis works for it: its share goes with the target's, not into "other".
-  if (run.cpu["Redis"] !== undefined) target += ` + Redis ${pct(run.cpu["Redis"])}`;
+  // The server a feature gateway works with (Redis, PostgreSQL) goes with the target's share, not into "other".
+  for (const server of ["Redis", "PostgreSQL"]) {
+    if (run.cpu[server] !== undefined) target += ` + ${server} ${pct(run.cpu[server])}`;
+  }
   const bedrock = name === BEDROCK || name === BEDROCK_UNSIGNED;
   const upstream = run.cpu[bedrock ? "fake Bedrock" : "simulator"] ?? Number.NaN;
   return `${pct(run.cpu["client"] ?? Number.NaN)} / ${pct(upstream)} / ${target} / ${pct(run.cpu["other"] ?? Number.NaN)}`;

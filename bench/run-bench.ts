@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
-import { request } from "undici";
 import {
   BENCH_DIST,
   binNodeFlags,
@@ -17,6 +16,7 @@ import {
   startServer,
 } from "./bench-processes.js";
 import type { BenchResults, ChunkCostResults, MemorySample, TargetName, TargetRun } from "./bench-results.js";
+import { type FeatureGateway, featureGateways } from "./feature-gateways.js";
 import type { LoadJob } from "./load-job.js";
 import { loadAverage, machineInfo } from "./machine-info.js";
 import { cpuSeconds, machineBusySeconds, residentBytes } from "./process-stats.js";
@@ -29,10 +29,11 @@ import type { ChunkCostJob, ChunkCostOutput } from "./translator-chunk-cost.js";
  * simulator directly and through a minimal Node proxy, all in one run on loopback. Every server
  * and the load generator run in their own processes; with two or more cores the proxy/gateway get
  * core 1 to themselves and the client shares core 0 with the simulator (and the fake Bedrock
- * runtime, which the gateway's translated path "gateway → Bedrock" talks to). Two more gateway
- * processes enforce token rate limits, one with counters in memory and one in the Redis at
- * --redis-url (not started by the benchmark). At the end the per-chunk cost of translated streams
- * is measured in-process on core 1.
+ * runtime, which the gateway's translated path "gateway → Bedrock" talks to). More gateway
+ * processes each switch one feature on (feature-gateways.ts): token limits in memory and in the
+ * Redis at --redis-url, API-key and JWT authentication, the usage ledger in SQLite and in the
+ * PostgreSQL at --postgres-url (neither server started by the benchmark). At the end the per-chunk
+ * cost of translated streams is measured in-process on core 1.
  */
 const { values } = parseArgs({
   options: {
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     retries: { type: "string", default: "3" },
     "gateway-args": { type: "string", default: "" },
     "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
+    "postgres-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/postgres" },
     out: { type: "string" },
     "profile-dir": { type: "string" },
     quick: { type: "boolean", default: false },
@@ -63,6 +65,7 @@ const settings = {
   retries: quick ? 0 : Number(values.retries),
   gatewayArgs: values["gateway-args"].split(" ").filter((arg) => arg !== ""),
   redisUrl: values["redis-url"],
+  postgresUrl: values["postgres-url"],
 };
 /** The per-chunk microbenchmark: streams per translator, after a warm-up. */
 const chunkCostJob: ChunkCostJob = quick
@@ -133,11 +136,15 @@ const proxy = await startServer(
  */
 async function startGateway(
   name: TargetName,
-  configFiles: string[],
+  configFiles: readonly string[],
   probe: Probe,
-  extraArgs: string[] = [],
-): Promise<{ server?: ServerProcess; pending?: string }> {
+  extraArgs: readonly string[] = [],
+  extraEnv: Readonly<Record<string, string>> = {},
+): Promise<{ server?: ServerProcess; adminOrigin?: string; pending?: string }> {
   const port = await freePort();
+  const adminPort = await freePort();
+  // The ledger is on by default in `aigw run`; only the ledger targets measure it.
+  const ledger = extraArgs.includes("--ledger") ? [] : ["--ledger", "off"];
   try {
     const server = await startServer(
       name,
@@ -150,24 +157,26 @@ async function startGateway(
         "--port",
         String(port),
         "--admin-port",
-        String(await freePort()),
+        String(adminPort),
         "--host",
         "127.0.0.1",
+        ...ledger,
         ...extraArgs,
         ...settings.gatewayArgs,
       ],
       port,
       SERVER_CPUS,
-      // A data home of its own: the SQLite ledger (on by default) serves one process.
+      // A data home of its own: the SQLite ledger serves one process.
       {
         ...process.env,
         SIM_PORT: String(simPort),
         BEDROCK_PORT: String(bedrockPort),
         AIGW_DATA_HOME: mkdtempSync(join(tmpdir(), "aigw-bench-")),
+        ...extraEnv,
       },
       probe,
     );
-    return { server };
+    return { server, adminOrigin: `http://127.0.0.1:${adminPort}` };
   } catch (error) {
     const pending = (error as Error).message.split("\n").slice(0, 6).join("\n");
     log(`${name} not runnable, its rows stay pending:\n${pending}`);
@@ -190,12 +199,6 @@ const { server: bedrockGateway, pending: bedrockPending } = await startGateway(
   ["gateway-bedrock.yaml", "gateway.yaml"],
   BEDROCK_PROBE,
 );
-
-/** A process the benchmark did not start but whose CPU a target's measurement records. */
-interface CpuWatch {
-  name: string;
-  cpuSeconds(): Promise<number>;
-}
 
 /**
  * The Redis the limits gateway keeps its counters in, when it answers PING. The benchmark neither
@@ -228,57 +231,41 @@ async function connectRedis(url: string): Promise<{ redis?: Redis; pending?: str
   }
 }
 
-/** used_cpu_user + used_cpu_sys of INFO cpu: the Redis server's own CPU seconds. */
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info("cpu");
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)?.[1] ?? Number.NaN);
-  return field("used_cpu_user") + field("used_cpu_sys");
-}
-
 /**
- * Whether the limits actually run: a gateway that checked counters answers with x-ratelimit-limit.
- * Without this a route file passed in the wrong order would measure plain passthrough as "limits".
+ * One feature gateway, started with its credentials on the probe and its feature confirmed after a
+ * first request; otherwise no server but the reason (its rows stay pending).
  */
-async function limitsMissing(server: ServerProcess): Promise<string | undefined> {
-  const response = await request(`${server.origin}${CHAT_PROBE.path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: CHAT_PROBE.body,
-  });
-  await response.body.dump();
-  if (response.headers["x-ratelimit-limit"] !== undefined) return undefined;
-  await server.stop();
-  const pending = `${server.name} answered without x-ratelimit-limit: its rate limits are not applied`;
-  log(`${pending}; its rows stay pending`);
-  return pending;
-}
-
-/** The limits gateway with its checks confirmed; otherwise no server but the reason. */
-async function startLimitsGateway(
-  name: TargetName,
-  extraArgs: string[] = [],
+async function startFeatureGateway(
+  feature: FeatureGateway,
 ): Promise<{ server?: ServerProcess; pending?: string }> {
-  const started = await startGateway(name, ["gateway-limits.yaml", "gateway.yaml"], CHAT_PROBE, extraArgs);
-  if (!started.server) return started;
-  const pending = await limitsMissing(started.server);
-  return pending ? { pending } : started;
+  const started = await startGateway(
+    feature.name,
+    [...feature.configFiles, "gateway.yaml"],
+    { ...CHAT_PROBE, headers: { ...feature.headers } },
+    feature.args,
+    feature.env,
+  );
+  if (!started.server || !started.adminOrigin) return started;
+  const pending = await feature.confirm(started.server.origin, started.adminOrigin);
+  if (!pending) return started;
+  await started.server.stop();
+  log(`${feature.name} ${pending}; its rows stay pending`);
+  return { pending: `${feature.name} ${pending}` };
 }
 
-/**
- * Two limits on every request (bench/gateway-limits.yaml), each in its own gateway process so the
- * passthrough gateway stays limit-free: counters in memory, then in Redis. The Redis one fails
- * closed, so a Redis that stops answering shows as failures instead of as a free speed-up.
- */
-const { server: limitsGateway, pending: limitsPending } = await startLimitsGateway("gateway + limits");
 const { redis, pending: redisPending } = await connectRedis(settings.redisUrl);
-const { server: redisLimitsGateway, pending: redisLimitsPending } = redis
-  ? await startLimitsGateway("gateway + limits, Redis", [
-      "--redis",
-      settings.redisUrl,
-      "--redis-fail",
-      "closed",
-    ])
-  : { pending: redisPending };
+const { features, pending: featurePending } = await featureGateways({
+  ...(redis ? { redis: { url: settings.redisUrl, info: () => redis.info("cpu") } } : { redisPending }),
+  postgresUrl: settings.postgresUrl,
+});
+for (const [name, reason] of Object.entries(featurePending)) log(`${name} not runnable: ${reason}`);
+/** Each feature in its own gateway process, so the passthrough gateway stays feature-free. */
+const featureServers: { feature: FeatureGateway; server: ServerProcess }[] = [];
+for (const feature of features) {
+  const { server, pending } = await startFeatureGateway(feature);
+  if (server) featureServers.push({ feature, server });
+  else featurePending[feature.name] = pending ?? "did not start";
+}
 
 interface Target {
   name: TargetName;
@@ -287,8 +274,10 @@ interface Target {
   /** The model server behind it, whose CPU is recorded too. */
   upstream: ServerProcess;
   origin: string;
-  /** A further process the target works with (Redis), whose CPU is recorded under its name. */
-  alsoWatched?: CpuWatch;
+  /** A further process the target works with (Redis, PostgreSQL), whose CPU is recorded under its name. */
+  alsoWatched?: FeatureGateway["alsoWatched"];
+  /** Headers every request to it carries (credentials). */
+  headers?: Readonly<Record<string, string>>;
 }
 const targets: Target[] = [
   { name: "direct", server: undefined, upstream: simulator, origin: simulator.origin },
@@ -306,31 +295,28 @@ const unsignedBedrockTarget: Target | undefined = bedrockTarget && {
   name: "gateway → Bedrock unsigned",
 };
 /** Measured for throughput only, with CHAT_BODY, right after the passthrough gateway in each round. */
-const limitsTargets: Target[] = [];
-if (limitsGateway) {
-  limitsTargets.push({
-    name: "gateway + limits",
-    server: limitsGateway,
-    upstream: simulator,
-    origin: limitsGateway.origin,
-  });
-}
-if (redisLimitsGateway && redis) {
-  limitsTargets.push({
-    name: "gateway + limits, Redis",
-    server: redisLimitsGateway,
-    upstream: simulator,
-    origin: redisLimitsGateway.origin,
-    alsoWatched: { name: "Redis", cpuSeconds: () => redisCpuSeconds(redis) },
-  });
-}
+const featureTargets: Target[] = featureServers.map(({ feature, server }) => ({
+  name: feature.name,
+  server,
+  upstream: simulator,
+  origin: server.origin,
+  headers: feature.headers,
+  ...(feature.alsoWatched ? { alsoWatched: feature.alsoWatched } : {}),
+}));
 
-function job(mode: LoadJob["mode"], origin: string, body: string, durationSeconds: number): LoadJob {
+function job(
+  mode: LoadJob["mode"],
+  origin: string,
+  body: string,
+  durationSeconds: number,
+  headers: Readonly<Record<string, string>> = {},
+): LoadJob {
   return {
     mode,
     origin,
     path: "/v1/chat/completions",
     body,
+    headers: { ...headers },
     warmupSeconds: settings.warmupSeconds,
     durationSeconds,
     connections: settings.connections,
@@ -395,7 +381,7 @@ async function rounds(
     const runs: TargetRun[] = [];
     for (const { target, body } of measured) {
       log(`${phase}, round ${round}/${settings.rounds}: ${target.name}`);
-      const load = job(mode, target.origin, body, settings.durationSeconds);
+      const load = job(mode, target.origin, body, settings.durationSeconds, target.headers);
       runs.push(
         await quietest(
           () => measure(target, load),
@@ -447,9 +433,12 @@ for (const target of targets.slice(1)) {
   await runLoad({ ...job("closed", target.origin, CHAT_BODY, 3), connections: 8 }, CLIENT_CPUS);
   await runLoad(job("open", target.origin, STREAM_BODY, 2), CLIENT_CPUS);
 }
-// The limits gateways and the translated path get the same closed-loop warm-up (throughput only).
-for (const target of limitsTargets) {
-  await runLoad({ ...job("closed", target.origin, CHAT_BODY, 3), connections: 8 }, CLIENT_CPUS);
+// The feature gateways and the translated path get the same closed-loop warm-up (throughput only).
+for (const target of featureTargets) {
+  await runLoad(
+    { ...job("closed", target.origin, CHAT_BODY, 3, target.headers), connections: 8 },
+    CLIENT_CPUS,
+  );
 }
 if (bedrockTarget) {
   await runLoad({ ...job("closed", bedrockTarget.origin, BEDROCK_BODY, 3), connections: 8 }, CLIENT_CPUS);
@@ -464,7 +453,7 @@ if (gateway) idleBytes = residentBytes(gateway.pid);
 
 const maxThroughput = await rounds("max throughput (closed loop)", "closed", [
   ...each(CHAT_BODY),
-  ...limitsTargets.map((target) => ({ target, body: CHAT_BODY })),
+  ...featureTargets.map((target) => ({ target, body: CHAT_BODY })),
   ...(bedrockTarget && unsignedBedrockTarget
     ? [
         { target: bedrockTarget, body: BEDROCK_BODY },
@@ -472,8 +461,8 @@ const maxThroughput = await rounds("max throughput (closed loop)", "closed", [
       ]
     : []),
 ]);
-// Done with the limits and the translated path: the later phases and the soak run with one gateway.
-await Promise.all([bedrockGateway?.stop(), limitsGateway?.stop(), redisLimitsGateway?.stop()]);
+// Done with the features and the translated path: the later phases and the soak run with one gateway.
+await Promise.all([bedrockGateway?.stop(), ...featureServers.map(({ server }) => server.stop())]);
 await redis?.quit();
 const latency = await rounds(`latency at ${settings.rate} req/s`, "open", each(CHAT_BODY));
 const streamFirstByte = await rounds(
@@ -518,8 +507,8 @@ const results: BenchResults = {
   settings,
   gatewayPending,
   bedrockPending,
-  limitsPending,
-  redisLimitsPending,
+  features: features.map(({ name, budget, ratio, description }) => ({ name, budget, ratio, description })),
+  featurePending,
   retried,
   proxyIdleBytes,
   maxThroughput,
@@ -534,7 +523,7 @@ if (values["profile-dir"]) {
   const dir = values["profile-dir"];
   for (const file of readdirSync(dir).filter((name) => name.endsWith(".cpuprofile"))) {
     // Node names profiles CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile.
-    const owner = [proxy, gateway, bedrockGateway, limitsGateway, redisLimitsGateway].find(
+    const owner = [proxy, gateway, bedrockGateway, ...featureServers.map(({ server }) => server)].find(
       (server) => server && file.includes(`.${server.pid}.`),
     );
     process.stderr.write(

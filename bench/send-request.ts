@@ -3,19 +3,28 @@ import type { Dispatcher } from "undici";
 /** Called once per request; times are process.hrtime.bigint() readings. */
 export type RequestDone = (status: number, startNs: bigint, firstByteNs: bigint, endNs: bigint) => void;
 
-const HEADERS = { "content-type": "application/json" };
+/** The headers of every request: JSON, plus a job's own (credentials). */
+export function requestHeaders(extra: Record<string, string> | undefined): Record<string, string> {
+  return { "content-type": "application/json", ...extra };
+}
 
 /**
  * One POST through undici's lowest-level API, timed with the monotonic clock: start just before
  * dispatch, first byte at the first body chunk (for streams, the first SSE bytes), end when the
  * body is complete. Status 0 means the request failed before a response.
  */
-export function sendRequest(dispatcher: Dispatcher, path: string, body: Buffer, done: RequestDone): void {
+export function sendRequest(
+  dispatcher: Dispatcher,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  done: RequestDone,
+): void {
   let status = 0;
   let firstByte = 0n;
   const start = process.hrtime.bigint();
   dispatcher.dispatch(
-    { method: "POST", path, headers: HEADERS, body },
+    { method: "POST", path, headers, body },
     {
       // Its presence selects undici 7's controller-based handler API.
       onRequestStart() {},
