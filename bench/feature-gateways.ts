@@ -1,0 +1,241 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import pg from "pg";
+import { request } from "undici";
+import type { TargetName } from "./bench-results.js";
+import { cpuSeconds } from "./process-stats.js";
+
+/**
+ * The gateways that measure one feature each against the plain passthrough gateway ("gateway"):
+ * the same bin, flags, core, simulator and request, with one thing switched on. Each runs in its
+ * own process, so the plain gateway stays free of every feature. Their budgets are ratios of the
+ * plain gateway's max throughput in the same round.
+ */
+export interface FeatureGateway {
+  readonly name: TargetName;
+  /** Budget row text. */
+  readonly budget: string;
+  /** Minimum req/s as a share of the plain gateway's. */
+  readonly ratio: number;
+  /** How the process is set up, for the report. */
+  readonly description: string;
+  /** bench/ files, passed before gateway.yaml (whose catch-all rule they must precede). */
+  readonly configFiles: readonly string[];
+  /** `aigw run` flags besides the shared ones; a feature without `--ledger` runs with `--ledger off`. */
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** Headers every request to it carries (credentials). */
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * After the warm-up: undefined when the feature demonstrably ran, else why not (so a misconfigured
+   * target cannot pass off the plain gateway's speed as the feature's).
+   */
+  confirm(origin: string, adminOrigin: string): Promise<string | undefined>;
+  /** A process the feature works with (Redis, PostgreSQL) whose CPU counts with the target's. */
+  readonly alsoWatched?: { name: string; cpuSeconds(): Promise<number> };
+}
+
+/** Every request of the limits gateways answers with x-ratelimit-limit once the counters are checked. */
+async function answersWithRateLimit(origin: string): Promise<string | undefined> {
+  const response = await post(origin, {});
+  return response.headers["x-ratelimit-limit"] !== undefined
+    ? undefined
+    : "answered without x-ratelimit-limit: its rate limits are not applied";
+}
+
+/** A gateway that authenticates refuses a request without the credential. */
+async function refusesWithoutCredential(origin: string): Promise<string | undefined> {
+  const response = await post(origin, {});
+  return response.statusCode === 401
+    ? undefined
+    : `answered ${response.statusCode} without a credential: authentication is not on`;
+}
+
+const BENCH_ADMIN_TOKEN = "bench-admin-token";
+
+/** The ledger gateways have recorded the warm-up's requests (the usage API flushes before answering). */
+async function ledgerRecorded(_origin: string, adminOrigin: string): Promise<string | undefined> {
+  const response = await request(`${adminOrigin}/v1/usage`, {
+    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` },
+  });
+  const text = await response.body.text();
+  if (response.statusCode !== 200)
+    return `GET /v1/usage answered ${response.statusCode}: ${text.slice(0, 200)}`;
+  const rows = (JSON.parse(text) as { rows: { requests: number }[] }).rows;
+  const requests = rows.reduce((sum, row) => sum + row.requests, 0);
+  return requests > 0 ? undefined : "the ledger recorded none of the warm-up's requests";
+}
+
+async function post(origin: string, headers: Record<string, string>) {
+  const response = await request(`${origin}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hi" }] }),
+  });
+  await response.body.dump();
+  return response;
+}
+
+/** used_cpu_user + used_cpu_sys of INFO cpu: the Redis server's own CPU seconds. */
+async function redisCpuSeconds(info: () => Promise<string>): Promise<number> {
+  const text = await info();
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(text)?.[1] ?? Number.NaN);
+  return field("used_cpu_user") + field("used_cpu_sys");
+}
+
+/** CPU seconds of every PostgreSQL process (the postmaster, its writers, the gateway's backends). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== "postgres") continue;
+      total += cpuSeconds(Number(entry));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
+}
+
+export const LEDGER_DATABASE = "aigw_bench";
+
+/**
+ * A fresh database for the PostgreSQL ledger, so every run measures the same table size; undefined
+ * with the reason when PostgreSQL does not answer at `url` (its row stays pending).
+ */
+async function freshDatabase(url: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${LEDGER_DATABASE} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${LEDGER_DATABASE}`);
+    return undefined;
+  } catch (error) {
+    return `PostgreSQL at ${url}: ${(error as Error).message}`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** A bench-only RSA key pair, its public JWKS for the config and a long-lived token signed with it. */
+async function benchJwt(): Promise<{ jwks: string; token: string }> {
+  const { publicKey, privateKey } = await generateKeyPair("RS256");
+  const jwk = { ...(await exportJWK(publicKey)), kid: "bench", alg: "RS256", use: "sig" };
+  const token = await new SignJWT({ tenant: "bench" })
+    .setProtectedHeader({ alg: "RS256", kid: "bench" })
+    .setIssuer("https://issuer.bench.example")
+    .setAudience("aigw-bench")
+    .setSubject("bench-user")
+    .setIssuedAt()
+    .setExpirationTime("2h")
+    .sign(privateKey);
+  return { jwks: JSON.stringify({ keys: [jwk] }), token };
+}
+
+export interface FeatureSetup {
+  /** Redis for the shared counters; without a PING answer that row is pending. */
+  redis?: { url: string; info: () => Promise<string> };
+  redisPending?: string;
+  /** The PostgreSQL server (any database) the ledger row writes to. */
+  postgresUrl: string;
+}
+
+/** The feature gateways in measuring order, or the reason one cannot run. */
+export async function featureGateways(
+  setup: FeatureSetup,
+): Promise<{ features: FeatureGateway[]; pending: Partial<Record<TargetName, string>> }> {
+  const pending: Partial<Record<TargetName, string>> = {};
+  const features: FeatureGateway[] = [];
+  const limitsConfig = ["gateway-limits.yaml"];
+  const limitsDescription =
+    "serves `bench/gateway-limits.yaml` before `gateway.yaml`, so every request checks and charges two token rate limits that are never reached " +
+    "(total tokens per model per hour, charged after the answer; requests per route per minute)";
+  features.push({
+    name: "gateway + limits",
+    budget: "Max throughput with two token limits, in memory",
+    ratio: 0.9,
+    description: `${limitsDescription}, counters in process memory`,
+    configFiles: limitsConfig,
+    args: [],
+    env: {},
+    headers: {},
+    confirm: answersWithRateLimit,
+  });
+  if (setup.redis) {
+    const redis = setup.redis;
+    features.push({
+      name: "gateway + limits, Redis",
+      budget: "Max throughput with two token limits, with Redis on loopback",
+      ratio: 0.75,
+      description: `${limitsDescription}, counters in the Redis at ${redis.url} (\`--redis … --redis-fail closed\`; not pinned, its own CPU from INFO shown after the gateway's)`,
+      configFiles: limitsConfig,
+      args: ["--redis", redis.url, "--redis-fail", "closed"],
+      env: {},
+      headers: {},
+      confirm: answersWithRateLimit,
+      alsoWatched: { name: "Redis", cpuSeconds: () => redisCpuSeconds(redis.info) },
+    });
+  } else {
+    pending["gateway + limits, Redis"] = setup.redisPending ?? "no Redis";
+  }
+  features.push({
+    name: "gateway + API keys",
+    budget: "Max throughput with API-key authentication",
+    ratio: 0.9,
+    description:
+      "serves `bench/gateway-api-keys.yaml`: a SecurityPolicy on the Gateway with apiKeyAuth (100 clients, key read from `Authorization: Bearer`, client id forwarded as a header)",
+    configFiles: ["gateway-api-keys.yaml"],
+    args: [],
+    env: {},
+    headers: { authorization: "Bearer bench-key-0042" },
+    confirm: refusesWithoutCredential,
+  });
+  const jwt = await benchJwt();
+  features.push({
+    name: "gateway + JWT",
+    budget: "Max throughput with JWT authentication (key in hand)",
+    ratio: 0.9,
+    description:
+      "serves `bench/gateway-jwt.yaml`: a SecurityPolicy on the Gateway with one JWT provider (RS256, local JWKS, issuer and audience checked, two claims to headers); every request carries the same token",
+    configFiles: ["gateway-jwt.yaml"],
+    args: [],
+    env: { BENCH_JWKS: jwt.jwks },
+    headers: { authorization: `Bearer ${jwt.token}` },
+    confirm: refusesWithoutCredential,
+  });
+  const sqliteDir = mkdtempSync(join(tmpdir(), "aigw-bench-ledger-"));
+  features.push({
+    name: "gateway + ledger",
+    budget: "Max throughput with the usage ledger (embedded SQLite)",
+    ratio: 0.9,
+    description: `serves \`gateway.yaml\` with \`--ledger sqlite://${join(sqliteDir, "ledger.sqlite")}\`: one ledger record per request`,
+    configFiles: [],
+    args: ["--ledger", `sqlite://${join(sqliteDir, "ledger.sqlite")}`],
+    env: { AIGW_ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
+    headers: {},
+    confirm: ledgerRecorded,
+  });
+  const postgresPending = await freshDatabase(setup.postgresUrl);
+  if (postgresPending) {
+    pending["gateway + ledger, Postgres"] = postgresPending;
+  } else {
+    const url = new URL(setup.postgresUrl);
+    url.pathname = `/${LEDGER_DATABASE}`;
+    features.push({
+      name: "gateway + ledger, Postgres",
+      budget: "Max throughput with the usage ledger in PostgreSQL on loopback",
+      ratio: 0.85,
+      description: `serves \`gateway.yaml\` with \`--ledger ${url.href}\` (a database made afresh for the run; PostgreSQL not pinned, the CPU of all its processes shown after the gateway's)`,
+      configFiles: [],
+      args: ["--ledger", url.href],
+      env: { AIGW_ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
+      headers: {},
+      confirm: ledgerRecorded,
+      alsoWatched: { name: "PostgreSQL", cpuSeconds: async () => postgresCpuSeconds() },
+    });
+  }
+  return { features, pending };
+}
