@@ -84,6 +84,7 @@ const INT8_OID = 20;
 export class PostgresLedgerStore implements LedgerStore {
   readonly name: string;
   private schema: Promise<void> | undefined;
+  private migrated = false;
 
   private constructor(
     private readonly pool: Pool,
@@ -115,16 +116,14 @@ export class PostgresLedgerStore implements LedgerStore {
     return new PostgresLedgerStore(new pg.Pool(config), url, log);
   }
 
-  open(): Promise<void> {
-    this.schema ??= this.migrate().catch((err: unknown) => {
-      this.schema = undefined;
-      throw err;
-    });
-    return this.schema;
+  /** The first time, creates or migrates the schema; after that, one round trip that proves the link. */
+  async open(): Promise<void> {
+    if (this.migrated) await this.pool.query("SELECT 1");
+    else await this.ensureSchema();
   }
 
   async insert(rows: readonly LedgerRow[]): Promise<void> {
-    await this.open();
+    await this.ensureSchema();
     try {
       await this.pool.query(INSERT, [rowsJson(rows)]);
     } catch (err) {
@@ -136,7 +135,7 @@ export class PostgresLedgerStore implements LedgerStore {
   }
 
   async page(query: LedgerPageQuery): Promise<LedgerRow[]> {
-    await this.open();
+    await this.ensureSchema();
     const values: unknown[] = [query.from, query.to];
     let sql = `SELECT ${SELECT_COLUMNS} FROM ${LEDGER_TABLE} WHERE time >= $1 AND time < $2`;
     if (query.consumer !== undefined) {
@@ -156,6 +155,19 @@ export class PostgresLedgerStore implements LedgerStore {
 
   close(): Promise<void> {
     return this.pool.end();
+  }
+
+  private ensureSchema(): Promise<void> {
+    this.schema ??= this.migrate().then(
+      () => {
+        this.migrated = true;
+      },
+      (err: unknown) => {
+        this.schema = undefined;
+        throw err;
+      },
+    );
+    return this.schema;
   }
 
   private async migrate(): Promise<void> {

@@ -81,8 +81,9 @@ function insertStatement(rows: number): string {
  * The embedded ledger: one SQLite file, written through node-sqlite3-wasm (SQLite compiled to
  * WebAssembly, so it installs without a compiler; see docs/ledger.md). The binding is synchronous:
  * a batch is one transaction on the gateway's thread (a few microseconds a row), and a page is one
- * bounded query. It has no WAL and no locking between processes, so the file is guarded by a pid
- * lock file beside it and a second process is refused at start.
+ * bounded query. It has no locking between processes, so the file is guarded by a pid lock file
+ * beside it and a second process is refused at start; nor the shared memory a write-ahead log
+ * needs, which this store runs all the same (see `tune`).
  */
 export class SqliteLedgerStore implements LedgerStore {
   readonly name: string;
@@ -94,7 +95,7 @@ export class SqliteLedgerStore implements LedgerStore {
 
   private constructor(
     private readonly db: Database,
-    readonly path: string,
+    path: string,
     private readonly releaseLock: () => void,
   ) {
     this.name = `sqlite ${path}`;
@@ -117,9 +118,10 @@ export class SqliteLedgerStore implements LedgerStore {
         openHere.delete(path);
         releasePid();
       };
-      // The binding locks a file by creating the directory `<file>.lock` and removes it on unlock; a
-      // process killed inside a transaction leaves it behind, and the file would stay busy for good.
-      // Holding the pid lock, nobody else uses the file: it can only be such a leftover.
+      // The binding locks a file by creating the directory `<file>.lock` and removes it on unlock,
+      // which with the lock held for the whole session (`tune`) is at close: a process that was
+      // killed leaves it behind, and the file would stay busy for good. Holding the pid lock, nobody
+      // else uses the file: it can only be such a leftover.
       rmSync(`${path}.lock`, { recursive: true, force: true });
       db = new sqlite.Database(path);
       tune(db);
@@ -175,12 +177,12 @@ export class SqliteLedgerStore implements LedgerStore {
     }
     sql += " ORDER BY time DESC, id DESC LIMIT ?";
     values.push(query.limit);
-    let statement = this.pageQueries.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.pageQueries.set(sql, statement);
-    }
     try {
+      let statement = this.pageQueries.get(sql);
+      if (!statement) {
+        statement = this.db.prepare(sql);
+        this.pageQueries.set(sql, statement);
+      }
       const rows = statement.all(values) as { row: string }[];
       return Promise.resolve(rows.map(({ row }) => JSON.parse(row) as LedgerRow));
     } catch (err) {
@@ -209,7 +211,7 @@ export class SqliteLedgerStore implements LedgerStore {
  * survives the process dying, and a power loss keeps the file consistent but may lose the last
  * commits. Measured against the default (rollback journal, a sync and a journal file per commit):
  * commits 0.2-0.5 ms instead of 2-3 ms, and the gateway's throughput with the ledger on went from
- * 0.64 to 0.9x of ledger off (BENCHMARKS.md).
+ * 0.64 to 0.84 x that of `--ledger off` (compare-builds, docs/ledger.md).
  */
 function tune(db: Database): void {
   db.exec("PRAGMA locking_mode = EXCLUSIVE");
