@@ -24,7 +24,7 @@ import { cpuSeconds } from "./process-stats.js";
  *
  * Usage: node dist/bench/compare-builds.js --base ../aigw-base [--quads 6] [--seconds 5]
  *   [--configs "gateway-limits.yaml gateway.yaml"] [--args "--redis redis://127.0.0.1:6379"]
- *   [--base-args "--ledger off"] [--head-args "--ledger postgres://..."]
+ *   [--base-args="--ledger off"] [--head-args="--ledger postgres://..."]
  * where ../aigw-base is another checkout with its own `dist/` built (see BENCHMARKS.md), or `.` to
  * compare one build with two sets of flags. Every gateway gets an empty data home of its own (its
  * SQLite ledger, unless the flags turn it off or elsewhere).
@@ -40,7 +40,7 @@ const { values } = parseArgs({
     configs: { type: "string", default: "gateway.yaml" },
     /** More `aigw run` flags for both gateways, space-separated (e.g. "--redis redis://127.0.0.1:6379"). */
     args: { type: "string", default: "" },
-    /** Flags for one side only, after --args (e.g. --base-args "--ledger off"). */
+    /** Flags for one side only, after --args (e.g. --base-args="--ledger off": with `=`, as they start with a dash). */
     "base-args": { type: "string", default: "" },
     "head-args": { type: "string", default: "" },
   },

@@ -27,7 +27,10 @@ export interface LedgerPageQuery {
 export interface LedgerStore {
   /** For log lines: "sqlite /path/ledger.sqlite", "postgres db.internal:5432/aigw". */
   readonly name: string;
-  /** Creates or migrates the schema; rejects while the database cannot be reached. Idempotent. */
+  /**
+   * Reaches the database: creates or migrates the schema the first time, else proves the link (a
+   * retry with nothing to write asks this); rejects while the database cannot be reached.
+   */
   open(): Promise<void>;
   insert(rows: readonly LedgerRow[]): Promise<void>;
   page(query: LedgerPageQuery): Promise<LedgerRow[]>;

@@ -5,7 +5,7 @@ import type { LedgerSpill } from "./ledger-spill.js";
 import type { LedgerPageQuery, LedgerStore } from "./ledger-store.js";
 
 export interface LedgerSettings {
-  /** Rows written in one statement; a full batch is written at once (default 500). */
+  /** Rows written together, in one transaction; a full batch is written at once (default 500). */
   readonly batchSize: number;
   /** How long a row waits at most for its batch to fill (default 1 s). */
   readonly flushIntervalMs: number;
@@ -58,7 +58,7 @@ export class Ledger {
   private closing: Promise<void> | undefined;
 
   constructor(
-    readonly store: LedgerStore,
+    private readonly store: LedgerStore,
     private readonly spill: LedgerSpill,
     private readonly settings: LedgerSettings,
     private readonly log: (line: string) => void,
@@ -137,7 +137,10 @@ export class Ledger {
     await this.spill.idle();
     // A replay stops at its next batch; the one it may be writing finishes before the store closes.
     if (this.replaying) await withDeadline(this.replaying, Math.max(0, deadline - Date.now()));
-    await withDeadline(this.store.close(), Math.max(0, deadline - Date.now()));
+    const closed = this.store.close().catch((err: unknown) => {
+      this.log(`aigw: ledger ${this.store.name}: closing failed: ${reasonOf(err)}`);
+    });
+    await withDeadline(closed, Math.max(0, deadline - Date.now()));
   }
 
   private scheduleBatch(): void {
@@ -284,13 +287,20 @@ export class Ledger {
   }
 }
 
-/** Resolves with `work`, or after `ms` without waiting for it further. */
+/**
+ * Resolves when `work` settles, or after `ms` without waiting for it further; never rejects (what
+ * failed was logged where it failed, and a shutdown must go on).
+ */
 function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms);
   });
-  return Promise.race([work.then(() => undefined), deadline]).finally(() => clearTimeout(timer));
+  const settled = work.then(
+    () => undefined,
+    () => undefined,
+  );
+  return Promise.race([settled, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** A readable reason: Node's connection errors can have an empty message (AggregateError) but a code. */

@@ -64,7 +64,7 @@ test("postgres: a schema from a newer aigw is refused", async () => {
   }
 });
 
-test("postgres: unreachable at first, the schema is created once the database answers", async () => {
+test("postgres: unreachable at first, the schema is created once the database answers; open() then proves the link", async () => {
   const other = await createThrowawayDatabase();
   const proxy = await startTcpProxy("127.0.0.1", 5432);
   await proxy.stop();
@@ -76,6 +76,10 @@ test("postgres: unreachable at first, the schema is created once the database an
     await proxy.start();
     await store.insert([row]);
     assert.deepEqual(await store.page(ALL), [row]);
+    // With the schema made, open() still reaches the database: a retry with nothing to write asks it.
+    await store.open();
+    await proxy.stop();
+    await assert.rejects(store.open());
     await store.close();
   } finally {
     await proxy.stop();

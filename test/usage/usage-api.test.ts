@@ -138,7 +138,8 @@ test("from defaults to the start of the current UTC day and to to now", async ()
 });
 
 test("answers see this process's own records at once: what is buffered is written first", async () => {
-  const start = Date.now();
+  // Started a little while ago, as a finished request has: `to` defaults to now, exclusive.
+  const start = Date.now() - 50;
   for (let i = 0; i < 3; i++) ledger.record(requestRecord({ consumer: "fresh" }), start);
   const res = JSON.parse((await get("/v1/usage?group_by=consumer")).text) as {
     rows: { consumer: string; requests: number }[];
