@@ -43,7 +43,7 @@ test("postgres: replicas starting together create the schema once, at version 1"
     );
     assert.deepEqual(
       indexes.map((i) => i.indexname),
-      ["aigw_ledger_consumer_time", "aigw_ledger_pkey", "aigw_ledger_time"],
+      ["aigw_ledger_pkey"],
     );
     await Promise.all(stores.map((s) => s.close()));
   } finally {
