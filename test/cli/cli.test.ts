@@ -126,6 +126,22 @@ test("aigw run refuses a --redis that is not a Redis URL, and a --redis-fail oth
   assert.match(badMode.stderr, /--redis-fail: expected open or closed/);
 });
 
+test("aigw run refuses a --request-header-attributes mapping it cannot read, from the flag or the variable", async () => {
+  const config = join(EXAMPLES, "basic/basic.yaml");
+  const badFlag = await runAigw(
+    ["run", config, ...EPHEMERAL, "--request-header-attributes", "x-tenant-id"],
+    cleanEnv(),
+  );
+  assert.equal(badFlag.code, 2);
+  assert.match(badFlag.stderr, /--request-header-attributes: "x-tenant-id": expected <header>:<attribute>/);
+  const fromEnv = await runAigw(
+    ["run", config, ...EPHEMERAL],
+    cleanEnv({ OTEL_AIGW_REQUEST_HEADER_ATTRIBUTES: "x-r:route" }),
+  );
+  assert.equal(fromEnv.code, 2);
+  assert.match(fromEnv.stderr, /route is a built-in field/);
+});
+
 test("aigw run with no file and OPENAI_API_KEY/OPENAI_BASE_URL routes every model to that server", async () => {
   const aigw = await serveAigw(
     EPHEMERAL,
