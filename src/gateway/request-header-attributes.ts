@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { LEDGER_COLUMNS } from "../usage/ledger-store.js";
 
 /** One `--request-header-attributes` pair: the request header and the attribute name it becomes. */
 export interface HeaderAttribute {
@@ -14,37 +15,10 @@ export interface HeaderAttribute {
 export const MAX_ATTRIBUTE_VALUE_LENGTH = 256;
 
 /**
- * Names a record already has at its top level (and `/v1/usage` groups by): an attribute may not take
- * one, or `group_by=route` would mean two things.
+ * Names a record already has at its top level, and the other keys `/v1/usage` groups and totals by:
+ * an attribute may not take one, or `group_by=route` would mean two things.
  */
-const RESERVED = new Set([
-  "id",
-  "time",
-  "consumer",
-  "route",
-  "rule",
-  "original_model",
-  "request_model",
-  "model",
-  "response_model",
-  "backend",
-  "attempts",
-  "status",
-  "stream",
-  "input_tokens",
-  "cached_input_tokens",
-  "cache_creation_input_tokens",
-  "output_tokens",
-  "reasoning_tokens",
-  "total_tokens",
-  "costs",
-  "duration_ms",
-  "ttft_ms",
-  "error",
-  "day",
-  "hour",
-  "requests",
-]);
+const RESERVED: ReadonlySet<string> = new Set([...LEDGER_COLUMNS, "model", "day", "hour", "requests"]);
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;

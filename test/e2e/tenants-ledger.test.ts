@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import OpenAI from "openai";
-import pg from "pg";
 import { request } from "undici";
 import {
   configYaml,
@@ -16,6 +15,7 @@ import {
   rateLimitPolicyDoc,
   routeDoc,
 } from "../support/gateway-yaml.js";
+import { createThrowawayDatabase, type ThrowawayDatabase } from "../support/postgres.js";
 import { type RecordingUpstream, startRecordingUpstream } from "../support/recording-upstream.js";
 import { cleanEnv, type ServingAigw, serveAigw } from "../support/spawn-aigw.js";
 
@@ -28,8 +28,6 @@ import { cleanEnv, type ServingAigw, serveAigw } from "../support/spawn-aigw.js"
  * record by record, then the /v1/usage sums and the CSV export.
  */
 
-const POSTGRES = "postgres://postgres@127.0.0.1:5432";
-const DATABASE = `aigw_tenants_${process.pid}`;
 const ADMIN_TOKEN = "tenants-admin-token";
 const MODEL = "gpt-tenants";
 
@@ -127,6 +125,7 @@ function tenantUpstream(req: { body: Buffer }, res: ServerResponse): void {
   next();
 }
 
+let database: ThrowawayDatabase;
 let upstream: RecordingUpstream;
 let gateways: ServingAigw[] = [];
 
@@ -183,11 +182,7 @@ function configText(upstreamUrl: string): string {
 }
 
 before(async () => {
-  const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
+  database = await createThrowawayDatabase();
   upstream = await startRecordingUpstream(tenantUpstream);
   const dir = mkdtempSync(join(tmpdir(), "aigw-tenants-"));
   const config = join(dir, "config.yaml");
@@ -203,7 +198,7 @@ before(async () => {
     "127.0.0.1",
     "--no-access-log",
     "--ledger",
-    `${POSTGRES}/${DATABASE}`,
+    database.url,
     "--request-header-attributes",
     "x-tenant-id:tenant.id,x-tier:tier",
   ];
@@ -213,10 +208,7 @@ before(async () => {
 after(async () => {
   await Promise.all(gateways.map((g) => g.stop()));
   await upstream?.close();
-  const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.end();
+  await database?.drop();
 });
 
 /** One ledger record as the test expects it, minus what it cannot know in advance. */
