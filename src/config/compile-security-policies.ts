@@ -18,14 +18,9 @@ import type {
   JwtProviderSpec,
   JwtSpec,
 } from "../auth/security-policy-spec.js";
-import {
-  appliedTargets,
-  backendTrafficPolicyOrder,
-  isGatewayRef,
-  isRouteRef,
-} from "./compile-traffic-policies.js";
+import { attachedPolicies } from "./compile-traffic-policies.js";
 import { parseDuration } from "./parse-duration.js";
-import { ENVOY_GATEWAY_GROUP, groupOf, type Resource } from "./resource.js";
+import type { Resource } from "./resource.js";
 import { namespaceOf, type ResourceIndex } from "./resource-index.js";
 
 export interface SecurityPolicies {
@@ -49,25 +44,7 @@ export function compileSecurityPolicies(
   gateway: Resource | undefined,
   warn: (message: string) => void,
 ): SecurityPolicies {
-  const policies = index
-    .list("SecurityPolicy")
-    .filter((p) => groupOf(p.apiVersion) === ENVOY_GATEWAY_GROUP)
-    .sort(backendTrafficPolicyOrder);
-  let onGateway: Resource | undefined;
-  const onRoute = new Map<string, Resource>();
-  for (const policy of policies) {
-    const namespace = namespaceOf(policy);
-    for (const ref of appliedTargets(policy)) {
-      if (isGatewayRef(ref)) {
-        if (gateway && namespace === namespaceOf(gateway) && ref.name === gateway.metadata.name) {
-          onGateway ??= policy;
-        }
-      } else if (isRouteRef(ref)) {
-        const key = `${namespace}/${ref.name}`;
-        if (!onRoute.has(key)) onRoute.set(key, policy);
-      }
-    }
-  }
+  const { onGateway, onRoute } = attachedPolicies(index, "SecurityPolicy", gateway);
   const routeMatchHeaders = routeMatchHeadersOf(index);
   const compiled = new Map<Resource, AuthPolicy>();
   const compile = (policy: Resource): AuthPolicy => {

@@ -130,6 +130,39 @@ export function compileTrafficPolicies(
   };
 }
 
+/**
+ * Where the Envoy Gateway policies of `kind` attach: the first (in Envoy Gateway's order) aimed at
+ * `gateway`, in the Gateway's namespace, and per route ("namespace/name") the first aimed at it
+ * (HTTPRoute or AIGatewayRoute) in the route's namespace. Later policies on the same target do not
+ * attach.
+ */
+export function attachedPolicies(
+  index: ResourceIndex,
+  kind: "BackendTrafficPolicy" | "SecurityPolicy",
+  gateway: Resource | undefined,
+): { onGateway: Resource | undefined; onRoute: Map<string, Resource> } {
+  const policies = index
+    .list(kind)
+    .filter((p) => groupOf(p.apiVersion) === ENVOY_GATEWAY_GROUP)
+    .sort(backendTrafficPolicyOrder);
+  let onGateway: Resource | undefined;
+  const onRoute = new Map<string, Resource>();
+  for (const policy of policies) {
+    const namespace = namespaceOf(policy);
+    for (const ref of appliedTargets(policy)) {
+      if (isGatewayRef(ref)) {
+        if (gateway && namespace === namespaceOf(gateway) && ref.name === gateway.metadata.name) {
+          onGateway ??= policy;
+        }
+      } else if (isRouteRef(ref)) {
+        const key = `${namespace}/${ref.name}`;
+        if (!onRoute.has(key)) onRoute.set(key, policy);
+      }
+    }
+  }
+  return { onGateway, onRoute };
+}
+
 /** The BackendTrafficPolicy that applies to a route: its spec (merged when it says so) and name. */
 export interface AppliedPolicy {
   /** "namespace/name" of the policy that decides (the route's own when it has one). */
@@ -149,25 +182,7 @@ export function appliedBackendTrafficPolicies(
   index: ResourceIndex,
   gateway: Resource | undefined,
 ): (namespace: string, name: string) => AppliedPolicy | undefined {
-  const policies = index
-    .list("BackendTrafficPolicy")
-    .filter((p) => groupOf(p.apiVersion) === ENVOY_GATEWAY_GROUP)
-    .sort(backendTrafficPolicyOrder);
-  let onGateway: Resource | undefined;
-  const onRoute = new Map<string, Resource>();
-  for (const policy of policies) {
-    const namespace = namespaceOf(policy);
-    for (const ref of appliedTargets(policy)) {
-      if (isGatewayRef(ref)) {
-        if (gateway && namespace === namespaceOf(gateway) && ref.name === gateway.metadata.name) {
-          onGateway ??= policy;
-        }
-      } else if (isRouteRef(ref)) {
-        const key = `${namespace}/${ref.name}`;
-        if (!onRoute.has(key)) onRoute.set(key, policy);
-      }
-    }
-  }
+  const { onGateway, onRoute } = attachedPolicies(index, "BackendTrafficPolicy", gateway);
   const gatewayPolicy: AppliedPolicy | undefined = onGateway
     ? { source: keyOfPolicy(onGateway), policy: onGateway, spec: (onGateway.spec ?? {}) as Spec }
     : undefined;
