@@ -151,6 +151,26 @@ export function ledgerStoreContract(name: string, fresh: FreshStore): void {
     assert.deepEqual(read, expected);
   });
 
+  withStore("text with tabs, newlines, backslashes and quotes reads back as written", async (store) => {
+    const odd = "a\tb\nc\rd\\e \"f\" 'g' \\N \\\\t ü 😀";
+    const row = toLedgerRow(
+      requestRecord({
+        consumer: odd,
+        attributes: { "tenant.id": odd, [odd]: "key" },
+        originalModel: `${odd}-model`,
+        status: 502,
+        error: odd,
+        costs: { [odd]: 1.25 },
+      }),
+      T0,
+    );
+    await store.insert([row]);
+    assert.deepEqual(
+      await store.page({ from: "2026-01-01T00:00:00.000Z", to: "2027-01-01T00:00:00.000Z", limit: 10 }),
+      [row],
+    );
+  });
+
   withStore(
     "a batch written again (a retry) and overlapping batches keep each record once",
     async (store) => {
