@@ -55,6 +55,17 @@ const MIGRATIONS: readonly string[] = [
 const openHere = new Set<string>();
 
 /**
+ * Claims `path` for one ledger of this process, or throws the locked error; returns the release.
+ * A WorkerLedgerStore claims its file on the gateway's thread too: its worker's module has a set
+ * of its own, which sees neither the other workers' files nor this thread's.
+ */
+export function claimInProcess(path: string): () => void {
+  if (openHere.has(path)) throw lockedError(path, process.pid);
+  openHere.add(path);
+  return () => openHere.delete(path);
+}
+
+/**
  * A page's rows come back as one JSON object each, built by SQLite, which is the LedgerRow as it
  * is: reading 23 columns one by one through the binding costs 7-18 µs a row, one text and
  * JSON.parse 2-4 µs, and totals over a time range read every row.
@@ -110,12 +121,12 @@ export class SqliteLedgerStore implements LedgerStore {
     let release: (() => void) | undefined;
     let db: Database | undefined;
     try {
-      if (openHere.has(path)) throw lockedError(path, process.pid);
+      const releaseClaim = claimInProcess(path);
+      release = releaseClaim;
       mkdirSync(dirname(path), { recursive: true });
       const releasePid = acquirePidLock(`${path}.pid`, (pid) => lockedError(path, pid));
-      openHere.add(path);
       release = () => {
-        openHere.delete(path);
+        releaseClaim();
         releasePid();
       };
       // The binding locks a file by creating the directory `<file>.lock` and removes it on unlock,
@@ -221,7 +232,7 @@ function tune(db: Database): void {
   db.exec("PRAGMA synchronous = NORMAL");
 }
 
-function lockedError(path: string, pid: number): LedgerUnavailableError {
+export function lockedError(path: string, pid: number): LedgerUnavailableError {
   return new LedgerUnavailableError(
     `the SQLite ledger ${path} is in use by process ${pid}: a SQLite ledger serves one aigw process. ` +
       "Give this process its own file (--ledger sqlite:PATH or AIGW_DATA_HOME), or use postgres:// for replicas.",
