@@ -1,30 +1,28 @@
 import { parentPort, workerData } from "node:worker_threads";
-import type { LedgerStore } from "./ledger-store.js";
+import type { LedgerPageQuery } from "./ledger-store.js";
 import { LedgerUnavailableError } from "./ledger-store.js";
-import type { LedgerTarget } from "./ledger-url.js";
-import { PostgresLedgerStore } from "./postgres-ledger-store.js";
+import type { EncodedBatch } from "./sqlite-ledger-batch.js";
 import { SqliteLedgerStore } from "./sqlite-ledger-store.js";
 
 /**
- * The worker thread a WorkerLedgerStore runs its store in (worker-ledger-store.ts has the why).
- * It opens the store its `workerData.target` names, says "ready" (or "failed"), then answers each
- * request message with the store's result under the request's id. Store log lines go to the
- * gateway's log by message.
+ * The worker thread a WorkerLedgerStore runs the SQLite store in (worker-ledger-store.ts has the
+ * why). It opens the file `workerData.path`, says "ready" (or "failed"), then answers each request
+ * message with the store's result under the request's id.
  */
 
-/** A request from the gateway's thread: a LedgerStore method and its argument. */
+/** A request from the gateway's thread: a store method and its argument. */
 export interface WorkerRequest {
   readonly id: number;
   readonly op: "open" | "insert" | "page" | "close";
-  readonly arg?: unknown;
+  /** insert: the batch encoded on the gateway's thread; page: the query. */
+  readonly arg?: EncodedBatch | LedgerPageQuery;
 }
 
-/** What the worker posts: its start, a request's answer, or a log line. */
+/** What the worker posts: its start, or a request's answer. */
 export type WorkerMessage =
   | { readonly kind: "ready"; readonly name: string }
   | { readonly kind: "failed"; readonly error: WorkerError }
-  | { readonly kind: "answer"; readonly id: number; readonly result?: unknown; readonly error?: WorkerError }
-  | { readonly kind: "log"; readonly line: string };
+  | { readonly kind: "answer"; readonly id: number; readonly result?: unknown; readonly error?: WorkerError };
 
 /** An error as it crosses threads: what `Ledger` logs, and whether the ledger cannot be used at all. */
 export interface WorkerError {
@@ -44,26 +42,21 @@ function workerError(err: unknown): WorkerError {
   return { message, unavailable };
 }
 
-async function openStore(target: LedgerTarget): Promise<LedgerStore> {
-  if (target.kind === "sqlite") return SqliteLedgerStore.open(target.path);
-  return PostgresLedgerStore.create(target.url, (line) => post({ kind: "log", line }));
-}
-
-async function answer(store: LedgerStore, request: WorkerRequest): Promise<unknown> {
+function answer(store: SqliteLedgerStore, request: WorkerRequest): Promise<unknown> {
   switch (request.op) {
     case "open":
       return store.open();
     case "insert":
-      return store.insert(request.arg as Parameters<LedgerStore["insert"]>[0]);
+      return store.insertEncoded(request.arg as EncodedBatch);
     case "page":
-      return store.page(request.arg as Parameters<LedgerStore["page"]>[0]);
+      return store.page(request.arg as LedgerPageQuery);
     case "close":
       return store.close();
   }
 }
 
 try {
-  const store = await openStore((workerData as { target: LedgerTarget }).target);
+  const store = await SqliteLedgerStore.open((workerData as { path: string }).path);
   port.on("message", (request: WorkerRequest) => {
     answer(store, request).then(
       (result) => post({ kind: "answer", id: request.id, result }),

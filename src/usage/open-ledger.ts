@@ -1,6 +1,8 @@
 import { DEFAULT_LEDGER_SETTINGS, Ledger, type LedgerSettings } from "./ledger.js";
 import { LedgerSpill } from "./ledger-spill.js";
+import type { LedgerStore } from "./ledger-store.js";
 import { dataHomeOf, parseLedgerUrl, redactPassword } from "./ledger-url.js";
+import { PostgresLedgerStore } from "./postgres-ledger-store.js";
 import { WorkerLedgerStore } from "./worker-ledger-store.js";
 
 export interface LedgerOptions {
@@ -24,8 +26,15 @@ export async function openLedger(
 ): Promise<Ledger> {
   const target = parseLedgerUrl(options.url);
   const dataHome = options.dataHome ?? dataHomeOf(env);
-  const store = await WorkerLedgerStore.open(target, log);
-  const destination = target.kind === "sqlite" ? target.path : redactPassword(target.url);
+  let store: LedgerStore;
+  let destination: string;
+  if (target.kind === "sqlite") {
+    store = await WorkerLedgerStore.open(target.path);
+    destination = target.path;
+  } else {
+    store = await PostgresLedgerStore.create(target.url, log);
+    destination = redactPassword(target.url);
+  }
   const settings = { ...DEFAULT_LEDGER_SETTINGS, ...options.settings };
   return new Ledger(store, new LedgerSpill(dataHome, destination), settings, log);
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Database, SQLiteValue, Statement } from "node-sqlite3-wasm";
+import type { Database, Statement } from "node-sqlite3-wasm";
 import type { LedgerRow } from "./ledger-row.js";
 import {
   LEDGER_COLUMNS,
@@ -11,13 +11,22 @@ import {
   SCHEMA_TABLE,
 } from "./ledger-store.js";
 import { acquirePidLock } from "./pid-lock-file.js";
+import { decodeBatch, type EncodedBatch, encodeBatch } from "./sqlite-ledger-batch.js";
+
+/** The table of batches (schema version 2 on). */
+const BATCHES = `${LEDGER_TABLE}_batches`;
+
+/** `rows ->> i AS column` for the view: the records as the rows version 1 had. */
+const VIEW_COLUMNS = LEDGER_COLUMNS.map((column, i) => `r.value ->> ${i} AS ${column}`).join(", ");
 
 /**
  * Schema migrations, in order: entry i brings the schema from version i to i + 1.
- * The table is clustered on (time, id) (WITHOUT ROWID): one b-tree takes the inserts (in time order,
- * at its end), the time ranges and the pages, which made a row ~30 % cheaper to write than a rowid
- * table with a separate time index. An id is unique on its own (the gateway makes it); a retried
- * row has the same time and id, so INSERT OR IGNORE skips it.
+ *
+ * Version 1 kept a table row per record (clustered on (time, id)). Writing one cost SQLite 3-5 µs
+ * in WebAssembly, per value bound and per row, nearly all of a one-core gateway's 10 % budget for
+ * the ledger. Version 2 keeps a table row per batch (sqlite-ledger-batch.ts): one insert of one
+ * blob per 500 records, whose cost is the bytes. The records stay readable with SQL through the
+ * view `aigw_ledger`, with version 1's columns; version 1's rows move into batches of a minute.
  */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE ${LEDGER_TABLE} (
@@ -46,7 +55,28 @@ const MIGRATIONS: readonly string[] = [
     error TEXT,
     PRIMARY KEY (time, id)
   ) WITHOUT ROWID`,
+  `CREATE TABLE ${BATCHES} (
+    key TEXT PRIMARY KEY,
+    min_time TEXT NOT NULL,
+    max_time TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    rows BLOB NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX ${BATCHES}_by_time ON ${BATCHES} (max_time, key, min_time);
+  INSERT INTO ${BATCHES} (key, min_time, max_time, count, rows)
+    SELECT min(id), min(time), max(time), count(*), CAST(json_group_array(json_array(
+      id, time, consumer, json(attributes), route, rule, original_model, request_model,
+      response_model, backend, attempts, status, stream, input_tokens, cached_input_tokens,
+      cache_creation_input_tokens, output_tokens, reasoning_tokens, total_tokens, json(costs),
+      duration_ms, ttft_ms, error)) AS BLOB)
+    FROM ${LEDGER_TABLE} GROUP BY substr(time, 1, 16);
+  DROP TABLE ${LEDGER_TABLE};
+  CREATE VIEW ${LEDGER_TABLE} AS SELECT ${VIEW_COLUMNS}
+    FROM ${BATCHES} AS b, json_each(CAST(b.rows AS TEXT)) AS r;`,
 ];
+
+/** How many batches a page query reads from SQLite at a time. */
+const BATCHES_PER_READ = 8;
 
 /**
  * Files open in this process. The pid lock cannot tell two ledgers of one process apart (it takes a
@@ -66,42 +96,21 @@ export function claimInProcess(path: string): () => void {
 }
 
 /**
- * A page's rows come back as one JSON object each, built by SQLite, which is the LedgerRow as it
- * is: reading 23 columns one by one through the binding costs 7-18 µs a row, one text and
- * JSON.parse 2-4 µs, and totals over a time range read every row.
- */
-const ROW_JSON = `json_object(${LEDGER_COLUMNS.map((column) => {
-  if (column === "attributes" || column === "costs") return `'${column}', json(${column})`;
-  if (column === "stream") return `'stream', json(iif(stream, 'true', 'false'))`;
-  return `'${column}', ${column}`;
-}).join(", ")})`;
-
-/**
- * Rows go in by statements of 16: each statement the binding runs costs about as much as binding
- * its values, and 16 rows a statement made a row ~35 % cheaper to write than one (a batch's last few
- * rows go one by one).
- */
-const ROWS_PER_INSERT = 16;
-
-function insertStatement(rows: number): string {
-  const tuple = `(${LEDGER_COLUMNS.map(() => "?").join(", ")})`;
-  return `INSERT OR IGNORE INTO ${LEDGER_TABLE} (${LEDGER_COLUMNS.join(", ")}) VALUES ${Array(rows).fill(tuple).join(", ")}`;
-}
-
-/**
  * The embedded ledger: one SQLite file, written through node-sqlite3-wasm (SQLite compiled to
- * WebAssembly, so it installs without a compiler; see docs/ledger.md). The binding is synchronous:
- * a batch is one transaction on the gateway's thread (a few microseconds a row), and a page is one
- * bounded query. It has no locking between processes, so the file is guarded by a pid lock file
- * beside it and a second process is refused at start; nor the shared memory a write-ahead log
- * needs, which this store runs all the same (see `tune`).
+ * WebAssembly, so it installs without a compiler; see docs/ledger.md). A batch is one blob in one
+ * insert; a page reads the batches that can hold its records, newest first. The binding is
+ * synchronous and its file I/O blocks, so the gateway runs this store in a worker thread
+ * (worker-ledger-store.ts). It has no locking between processes, so the file is guarded by a pid
+ * lock file beside it and a second process is refused at start; nor the shared memory a
+ * write-ahead log needs, which this store runs all the same (see `tune`).
  */
 export class SqliteLedgerStore implements LedgerStore {
   readonly name: string;
-  private readonly insertRow: Statement;
-  private readonly insertRows: Statement;
-  /** Page queries by their SQL (with or without consumer and position): prepared once each. */
-  private readonly pageQueries = new Map<string, Statement>();
+  private readonly insertBatchRow: Statement;
+  private readonly batchByKey: Statement;
+  /** The newest batches that can hold records of a page: first read, and each read after. */
+  private readonly firstBatches: Statement;
+  private readonly nextBatches: Statement;
   private closed = false;
 
   private constructor(
@@ -110,8 +119,14 @@ export class SqliteLedgerStore implements LedgerStore {
     private readonly releaseLock: () => void,
   ) {
     this.name = `sqlite ${path}`;
-    this.insertRow = db.prepare(insertStatement(1));
-    this.insertRows = db.prepare(insertStatement(ROWS_PER_INSERT));
+    this.insertBatchRow = db.prepare(
+      `INSERT OR IGNORE INTO ${BATCHES} (key, min_time, max_time, count, rows) VALUES (?, ?, ?, ?, ?)`,
+    );
+    this.batchByKey = db.prepare(`SELECT rows FROM ${BATCHES} WHERE key = ?`);
+    const candidates = `SELECT key, max_time, rows FROM ${BATCHES} WHERE max_time >= ? AND min_time <= ?`;
+    const order = `ORDER BY max_time DESC, key DESC LIMIT ${BATCHES_PER_READ}`;
+    this.firstBatches = db.prepare(`${candidates} ${order}`);
+    this.nextBatches = db.prepare(`${candidates} AND (max_time < ? OR (max_time = ? AND key < ?)) ${order}`);
   }
 
   /** Opens (creating the file and its directory) and migrates; throws LedgerUnavailableError. */
@@ -151,51 +166,33 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   insert(rows: readonly LedgerRow[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return this.insertEncoded(encodeBatch(rows));
+  }
+
+  /**
+   * Writes a batch encodeBatch made (on the gateway's thread, when this store runs in a worker).
+   * A batch whose key is there already was written before (a retry, a replay); only its records
+   * that are not in the stored batch are written, as a batch of their own.
+   */
+  insertEncoded(batch: EncodedBatch): Promise<void> {
     try {
-      this.db.exec("BEGIN");
-      let i = 0;
-      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
-        for (let k = 0; k < ROWS_PER_INSERT; k++) fillValues(manyValues, k, rows[i + k]!);
-        this.insertRows.run(manyValues);
-      }
-      for (; i < rows.length; i++) this.insertRow.run(fillValues(oneValues, 0, rows[i]!));
-      this.db.exec("COMMIT");
+      this.writeBatch(batch);
       return Promise.resolve();
     } catch (err) {
-      if (this.db.inTransaction) this.db.exec("ROLLBACK");
       return Promise.reject(err);
     }
   }
 
+  /**
+   * The newest records of the query, read from the batches that can hold them: newest batch (by its
+   * latest record) first, until `limit` records are found and the next batch's latest record is
+   * older than the last of them. Records are also de-duplicated by id, so that one written twice
+   * in two batches (only a replay could, after a crash) is read and counted once.
+   */
   page(query: LedgerPageQuery): Promise<LedgerRow[]> {
-    let sql = `SELECT ${ROW_JSON} AS row FROM ${LEDGER_TABLE} WHERE time >= ?`;
-    const values: SQLiteValue[] = [query.from];
-    const { before } = query;
-    if (before && before.time < query.to) {
-      // (time, id) < (?, ?) with the cursor's time as the only upper bound, so that SQLite ends the
-      // primary-key range there: given `to` as well, it scans down from `to` through every row of
-      // the pages before (it cannot tell which bound is tighter).
-      sql += " AND time <= ? AND (time < ? OR id < ?)";
-      values.push(before.time, before.time, before.id);
-    } else {
-      // Without a cursor, or one at or past `to`, everything before `to` comes before the cursor.
-      sql += " AND time < ?";
-      values.push(query.to);
-    }
-    if (query.consumer !== undefined) {
-      sql += " AND consumer = ?";
-      values.push(query.consumer);
-    }
-    sql += " ORDER BY time DESC, id DESC LIMIT ?";
-    values.push(query.limit);
     try {
-      let statement = this.pageQueries.get(sql);
-      if (!statement) {
-        statement = this.db.prepare(sql);
-        this.pageQueries.set(sql, statement);
-      }
-      const rows = statement.all(values) as { row: string }[];
-      return Promise.resolve(rows.map(({ row }) => JSON.parse(row) as LedgerRow));
+      return Promise.resolve(this.readPage(query));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -205,13 +202,69 @@ export class SqliteLedgerStore implements LedgerStore {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     // The binding frees neither on garbage collection: every statement, then the database.
-    this.insertRow.finalize();
-    this.insertRows.finalize();
-    for (const statement of this.pageQueries.values()) statement.finalize();
+    for (const statement of [this.insertBatchRow, this.batchByKey, this.firstBatches, this.nextBatches])
+      statement.finalize();
     this.db.close();
     this.releaseLock();
     return Promise.resolve();
   }
+
+  private writeBatch(batch: EncodedBatch): void {
+    // A blob, not text: the binding copies a Buffer into WebAssembly at once, where it would encode
+    // a string to UTF-8 in JavaScript, character by character.
+    const values = [batch.key, batch.minTime, batch.maxTime, batch.count, Buffer.from(batch.json)];
+    if (this.insertBatchRow.run(values).changes === 1) return;
+    const stored = this.batchByKey.get([batch.key]) as { rows: Uint8Array } | null;
+    const written = new Set(stored ? decodeBatch(blobText(stored.rows)).map((row) => row.id) : []);
+    const missing = decodeBatch(batch.json).filter((row) => !written.has(row.id));
+    if (missing.length > 0) this.writeBatch(encodeBatch(missing));
+  }
+
+  private readPage(query: LedgerPageQuery): LedgerRow[] {
+    const { before, from, limit } = query;
+    // Records strictly before the cursor, or before `to` (whichever bound is tighter).
+    const cursor = before && before.time < query.to ? before : undefined;
+    const upper = cursor ? cursor.time : query.to;
+    const wanted = (row: LedgerRow): boolean =>
+      row.time >= from &&
+      (cursor
+        ? row.time < cursor.time || (row.time === cursor.time && row.id < cursor.id)
+        : row.time < upper) &&
+      (query.consumer === undefined || row.consumer === query.consumer);
+    let found: LedgerRow[] = [];
+    const seen = new Set<string>();
+    let batches = this.firstBatches.all([from, upper]) as {
+      key: string;
+      max_time: string;
+      rows: Uint8Array;
+    }[];
+    while (batches.length > 0) {
+      for (const batch of batches) {
+        if (found.length >= limit && batch.max_time < found[limit - 1]!.time) return found;
+        for (const row of decodeBatch(blobText(batch.rows))) {
+          if (wanted(row) && !seen.has(row.id)) {
+            seen.add(row.id);
+            found.push(row);
+          }
+        }
+        if (found.length >= limit) found = found.sort(newestFirst).slice(0, limit);
+      }
+      if (batches.length < BATCHES_PER_READ) break;
+      const last = batches.at(-1)!;
+      batches = this.nextBatches.all([from, upper, last.max_time, last.max_time, last.key]) as typeof batches;
+    }
+    return found.sort(newestFirst).slice(0, limit);
+  }
+}
+
+/** The ledger's order: newest first, by time and then id. */
+function newestFirst(a: LedgerRow, b: LedgerRow): number {
+  if (a.time !== b.time) return a.time < b.time ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+function blobText(blob: Uint8Array): string {
+  return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString("utf8");
 }
 
 /**
@@ -262,37 +315,4 @@ function migrate(db: Database, path: string): void {
       throw err;
     }
   }
-}
-
-/** The values of one statement, refilled for each rather than made anew (the binding reads them at once). */
-const oneValues: SQLiteValue[] = new Array(LEDGER_COLUMNS.length).fill(null);
-const manyValues: SQLiteValue[] = new Array(LEDGER_COLUMNS.length * ROWS_PER_INSERT).fill(null);
-
-/** Writes the row's values, in LEDGER_COLUMNS order, as the `index`th row of `values`. */
-function fillValues(values: SQLiteValue[], index: number, row: LedgerRow): SQLiteValue[] {
-  const at = index * LEDGER_COLUMNS.length;
-  values[at] = row.id;
-  values[at + 1] = row.time;
-  values[at + 2] = row.consumer;
-  values[at + 3] = row.attributes === null ? null : JSON.stringify(row.attributes);
-  values[at + 4] = row.route;
-  values[at + 5] = row.rule;
-  values[at + 6] = row.original_model;
-  values[at + 7] = row.request_model;
-  values[at + 8] = row.response_model;
-  values[at + 9] = row.backend;
-  values[at + 10] = row.attempts;
-  values[at + 11] = row.status;
-  values[at + 12] = row.stream ? 1 : 0;
-  values[at + 13] = row.input_tokens;
-  values[at + 14] = row.cached_input_tokens;
-  values[at + 15] = row.cache_creation_input_tokens;
-  values[at + 16] = row.output_tokens;
-  values[at + 17] = row.reasoning_tokens;
-  values[at + 18] = row.total_tokens;
-  values[at + 19] = JSON.stringify(row.costs);
-  values[at + 20] = row.duration_ms;
-  values[at + 21] = row.ttft_ms;
-  values[at + 22] = row.error;
-  return values;
 }

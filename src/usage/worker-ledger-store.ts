@@ -3,7 +3,7 @@ import type { LedgerRow } from "./ledger-row.js";
 import type { LedgerPageQuery, LedgerStore } from "./ledger-store.js";
 import { LedgerUnavailableError } from "./ledger-store.js";
 import type { WorkerError, WorkerMessage, WorkerRequest } from "./ledger-store-worker.js";
-import type { LedgerTarget } from "./ledger-url.js";
+import { encodeBatch } from "./sqlite-ledger-batch.js";
 import { claimInProcess } from "./sqlite-ledger-store.js";
 
 const WORKER_URL = new URL("./ledger-store-worker.js", import.meta.url);
@@ -14,11 +14,11 @@ interface Pending {
 }
 
 /**
- * A LedgerStore run in a worker thread: the gateway's thread only hands a batch over (a structured
- * clone, ≈ 1 µs a row) while the store's own work happens beside it. For SQLite that is every
- * insert (3-5 µs a row in WebAssembly) and, above all, the file's synchronous I/O: a write-ahead
- * log checkpoint syncs the file and held a batch for 15-30 ms on the gateway's thread, every
- * request with it. For PostgreSQL it is building the COPY text and the socket writes.
+ * The SQLite store run in a worker thread. Its binding is synchronous, file I/O included: on the
+ * gateway's thread a write-ahead log checkpoint, which syncs the file, held a batch for 15-30 ms
+ * and every request with it. Here the gateway's thread encodes a batch (sqlite-ledger-batch.ts,
+ * ≈ 1 µs a record) and hands the text over; the insert, the I/O and the page reads happen beside
+ * it, on another core when there is one.
  *
  * Requests are answered by id, so reads (the usage API) and writes overlap as they do in the
  * stores themselves. The worker keeps the process alive only while a request is out. If the thread
@@ -34,15 +34,12 @@ export class WorkerLedgerStore implements LedgerStore {
   /** Gives up this process's claim on the SQLite file. */
   private releaseFile: () => void = () => undefined;
 
-  private constructor(
-    private readonly target: LedgerTarget,
-    private readonly log: (line: string) => void,
-  ) {}
+  private constructor(private readonly path: string) {}
 
-  /** Starts the worker and opens the store in it; throws what the store's own open throws. */
-  static async open(target: LedgerTarget, log: (line: string) => void): Promise<WorkerLedgerStore> {
-    const store = new WorkerLedgerStore(target, log);
-    if (target.kind === "sqlite") store.releaseFile = claimInProcess(target.path);
+  /** Starts the worker and opens the file in it; throws what SqliteLedgerStore.open throws. */
+  static async open(path: string): Promise<WorkerLedgerStore> {
+    const store = new WorkerLedgerStore(path);
+    store.releaseFile = claimInProcess(path);
     try {
       await store.start();
     } catch (err) {
@@ -61,7 +58,8 @@ export class WorkerLedgerStore implements LedgerStore {
   }
 
   insert(rows: readonly LedgerRow[]): Promise<void> {
-    return this.request("insert", rows) as Promise<void>;
+    if (rows.length === 0) return Promise.resolve();
+    return this.request("insert", encodeBatch(rows)) as Promise<void>;
   }
 
   page(query: LedgerPageQuery): Promise<LedgerRow[]> {
@@ -86,7 +84,7 @@ export class WorkerLedgerStore implements LedgerStore {
     await worker?.terminate();
   }
 
-  private async request(op: WorkerRequest["op"], arg?: unknown): Promise<unknown> {
+  private async request(op: WorkerRequest["op"], arg?: WorkerRequest["arg"]): Promise<unknown> {
     if (this.closed) throw new Error(`the ledger ${this.name} is closed`);
     const worker = await (this.worker ?? this.start());
     const id = this.nextId++;
@@ -98,7 +96,7 @@ export class WorkerLedgerStore implements LedgerStore {
 
   /** Starts a worker; resolves once its store is open. */
   private start(): Promise<Worker> {
-    const worker = new Worker(WORKER_URL, { workerData: { target: this.target } });
+    const worker = new Worker(WORKER_URL, { workerData: { path: this.path } });
     const started = new Promise<Worker>((resolve, reject) => {
       worker.on("message", (message: WorkerMessage) => {
         switch (message.kind) {
@@ -109,9 +107,6 @@ export class WorkerLedgerStore implements LedgerStore {
             return;
           case "failed":
             reject(fromWorker(message.error));
-            return;
-          case "log":
-            this.log(message.line);
             return;
           case "answer":
             this.settle(worker, message.id, message.result, message.error);
