@@ -197,7 +197,7 @@ export class Ledger {
         this.inFlight = undefined;
       }
       this.onSuccess();
-      // The SQLite store writes on this thread: let requests run between batches.
+      // Building a batch (COPY text, SQLite's JSON) runs on this thread: let requests run between batches.
       if (this.queue.length > 0) await nextTurn();
     }
   }
