@@ -30,6 +30,13 @@ commands:
       --request-header-attributes H:A,...
                         record request header H as attribute A (x-tenant-id:tenant.id;
                         env OTEL_AIGW_REQUEST_HEADER_ATTRIBUTES)
+      --metrics-request-header-attributes H:A,...
+                        label the GenAI metrics on /metrics (admin port) with header H as
+                        A (tenant.id becomes tenant_id; env
+                        OTEL_AIGW_METRICS_REQUEST_HEADER_ATTRIBUTES; default: the above)
+      --metrics-max-label-values N
+                        distinct values a client-chosen label keeps before "_other"
+                        (env AIGW_METRICS_MAX_LABEL_VALUES; default 1000)
   validate FILE|DIR...  check configuration; exit 1 with Kubernetes-style errors
   sim [options]         run the bundled OpenAI-compatible model-server simulator
   version               print the version

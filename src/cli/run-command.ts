@@ -4,9 +4,10 @@ import { parseArgs } from "node:util";
 import { autoconfigMode, autoconfigYaml } from "../config/autoconfig.js";
 import { ConfigError } from "../config/load-snapshot.js";
 import type { GatewayOptions } from "../gateway/gateway-options.js";
-import { parseRequestHeaderAttributes } from "../gateway/request-header-attributes.js";
+import { type HeaderAttribute, parseRequestHeaderAttributes } from "../gateway/request-header-attributes.js";
 import { startGateway } from "../gateway/start-gateway.js";
 import { startSimulator } from "../sim/start-simulator.js";
+import { attributeLabelNames } from "../telemetry/gateway-metrics.js";
 import { LedgerUnavailableError } from "../usage/ledger-store.js";
 import { DEFAULT_LEDGER_FILE, dataHomeOf, parseLedgerUrl, redactPassword } from "../usage/ledger-url.js";
 import { DEFAULT_DRAIN_TIMEOUT_MS, parseDrainTimeout } from "./parse-drain-timeout.js";
@@ -37,6 +38,8 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       redis: { type: "string" },
       "redis-fail": { type: "string" },
       "request-header-attributes": { type: "string" },
+      "metrics-request-header-attributes": { type: "string" },
+      "metrics-max-label-values": { type: "string" },
       ledger: { type: "string" },
     },
   });
@@ -71,7 +74,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     return 2;
   }
   options.redisFailMode = failMode;
-  // The original's aigw reads this variable for every signal; the per-signal ones come with telemetry.
+  // The original's aigw reads this variable for every signal; each signal may have its own below.
   const attributes = values["request-header-attributes"] ?? env.OTEL_AIGW_REQUEST_HEADER_ATTRIBUTES;
   if (attributes) {
     try {
@@ -80,6 +83,37 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       process.stderr.write(`aigw: --request-header-attributes: ${(err as Error).message}\n`);
       return 2;
     }
+  }
+  const metricAttributes =
+    values["metrics-request-header-attributes"] ?? env.OTEL_AIGW_METRICS_REQUEST_HEADER_ATTRIBUTES;
+  const maxLabelValues = values["metrics-max-label-values"] ?? env.AIGW_METRICS_MAX_LABEL_VALUES;
+  if (metricAttributes || maxLabelValues) {
+    let headerAttributes: HeaderAttribute[] | undefined;
+    try {
+      headerAttributes = metricAttributes ? parseRequestHeaderAttributes(metricAttributes) : undefined;
+    } catch (err) {
+      process.stderr.write(`aigw: --metrics-request-header-attributes: ${(err as Error).message}\n`);
+      return 2;
+    }
+    const max = maxLabelValues === undefined ? undefined : Number(maxLabelValues);
+    if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
+      process.stderr.write(
+        `aigw: --metrics-max-label-values: expected a positive integer, got "${maxLabelValues}"\n`,
+      );
+      return 2;
+    }
+    if (headerAttributes) {
+      try {
+        attributeLabelNames(headerAttributes.map((a) => a.attribute));
+      } catch (err) {
+        process.stderr.write(`aigw: --metrics-request-header-attributes: ${(err as Error).message}\n`);
+        return 2;
+      }
+    }
+    options.metrics = {
+      ...(headerAttributes ? { headerAttributes } : {}),
+      ...(max !== undefined ? { maxLabelValues: max } : {}),
+    };
   }
   // The ledger is on by default, in a SQLite file of the data home.
   const ledgerUrl = values.ledger ?? env.AIGW_LEDGER_URL ?? "";

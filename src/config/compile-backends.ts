@@ -1,5 +1,6 @@
 import { type CredentialFactories, compileCredentials } from "../credentials/compile-credentials.js";
 import type { CredentialInjector } from "../credentials/credential-injector.js";
+import { genAiProviderName } from "../providers/gen-ai-provider-name.js";
 import type { BackendSchema, BackendSchemaName, SchemaTranslators } from "../providers/translator.js";
 import type { DispatcherCache, OriginSettings } from "../upstream/dispatcher-cache.js";
 import type { BodyMutationSpec, MutationSpec } from "./compile-routes.js";
@@ -55,6 +56,7 @@ export function compileBackends(index: ResourceIndex, ctx: BackendCompileContext
     backends.set(key, {
       key,
       schema,
+      providerName: genAiProviderName(schema.name),
       translators: ctx.translators.get(schema.name) ?? {},
       origin: origin.settings.origin,
       hostHeader: origin.hostHeader,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { CredentialFactories } from "../credentials/compile-credentials.js";
 import type { CostSpec } from "../limits/compute-costs.js";
 import { inProcessLimitStores } from "../limits/in-process-limit-stores.js";
@@ -74,6 +75,7 @@ export function compileSnapshot(resources: readonly Resource[], options: Compile
   options.dispatchers.retainOnly(origins);
   return Object.freeze({
     generation: options.generation,
+    hash: createHash("sha256").update(JSON.stringify(resources)).digest("hex").slice(0, 16),
     listener: listenerOf(gateway, index),
     bodyLimitBytes: bodyLimitOf(index),
     routes,

@@ -13,6 +13,11 @@ import type { TrafficPolicy } from "../upstream/traffic-policy.js";
 export interface RuntimeSnapshot {
   /** Increases by one on every successful (re)load. */
   readonly generation: number;
+  /**
+   * 16 hex digits of a SHA-256 over the resources (after `${VAR}` substitution), for
+   * `aigw_config_info{hash}`: replicas serving the same configuration show the same hash.
+   */
+  readonly hash: string;
   readonly listener: ListenerSpec;
   /** Request body limit in bytes (ClientTrafficPolicy connection.bufferLimit; default 50 MiB). */
   readonly bodyLimitBytes: number;
@@ -115,6 +120,8 @@ export interface CompiledBackend {
   /** "namespace/name" of the AIServiceBackend. */
   readonly key: string;
   readonly schema: BackendSchema;
+  /** gen_ai.provider.name for metrics and spans ("openai", "aws.bedrock", ...), from the schema. */
+  readonly providerName: string;
   /** The translators this backend's schema offers, by client API (resolved at compile time). */
   readonly translators: SchemaTranslators;
   /** Origin URL of the upstream, e.g. "https://api.openai.com:443". */

@@ -16,12 +16,15 @@ export interface AdminServerOptions {
   /** The bearer token the usage API requires; without one it refuses every caller. */
   readonly token: string | undefined;
   readonly usage: UsageApiContext;
+  /** What /metrics serves: Prometheus text. */
+  readonly metrics: { render(): Promise<string>; readonly contentType: string };
 }
 
 /**
  * The admin listener (default port 1064): /health answers while the process runs; /ready while a
  * configuration snapshot serves and no drain has begun; both are open. The usage API
- * (`/v1/usage`, `/v1/usage/records`) answers only `Authorization: Bearer <admin token>`.
+ * (`/v1/usage`, `/v1/usage/records`) answers only `Authorization: Bearer <admin token>`; /metrics
+ * (Prometheus text) is open, as scrapers expect.
  */
 export function createAdminServer(options: AdminServerOptions): Server {
   // Digests have one length whatever was sent, so the comparison is constant-time over all of it.
@@ -35,6 +38,14 @@ export function createAdminServer(options: AdminServerOptions): Server {
       return options.isReady()
         ? sendBody(res, 200, JSON_TYPE, '{"status":"ready"}')
         : sendBody(res, 503, JSON_TYPE, '{"status":"not ready"}');
+    }
+    if (path === "/metrics") {
+      req.resume();
+      void options.metrics.render().then(
+        (text) => sendBody(res, 200, options.metrics.contentType, text),
+        (err: unknown) => sendBody(res, 500, PLAIN_TEXT, `metrics failed: ${(err as Error).message}`),
+      );
+      return;
     }
     if (path === USAGE_PATH || path === RECORDS_PATH) {
       req.resume();

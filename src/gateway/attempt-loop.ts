@@ -107,6 +107,7 @@ export class AttemptLoop implements AttemptSink {
   private attempt(ref: CompiledBackendRef): void {
     const { record } = this.s;
     record.backend = ref.backend.key;
+    record.provider = ref.backend.providerName;
     record.requestModel = ref.modelNameOverride ?? this.s.call.model;
     let prepared: ReturnType<typeof prepareAttempt>;
     try {

@@ -12,7 +12,8 @@ const str = (v: string | undefined): string => (v === undefined ? "null" : JSON.
 export function formatAccessLog(record: RequestRecord, startEpochMs: number): string {
   const u = record.usage;
   let line =
-    `{"start_time":"${isoTimestamp(startEpochMs)}","method":"POST","request.path":${str(record.path)}` +
+    `{"start_time":"${isoTimestamp(startEpochMs)}","request_id":"${record.requestId}","method":"POST"` +
+    `,"request.path":${str(record.path)}` +
     `,"response_code":${record.status},"duration":${Math.round(record.durationMs)}` +
     `,"gen_ai.operation.name":"${record.operation}","gen_ai.original.model":${str(record.originalModel)}` +
     `,"gen_ai.request.model":${str(record.requestModel)},"gen_ai.response.model":${str(record.responseModel)}` +

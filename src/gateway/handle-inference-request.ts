@@ -28,6 +28,8 @@ export interface GatewayContext {
   log: (line: string) => void;
   /** `--request-header-attributes`: request headers recorded as attributes (often none). */
   headerAttributes: readonly HeaderAttribute[];
+  /** The metrics' own header mapping, when it differs from `headerAttributes`. */
+  metricHeaderAttributes?: readonly HeaderAttribute[];
 }
 
 /**
@@ -44,9 +46,10 @@ export async function handleInferenceRequest(
   endpoint: ClientEndpoint,
   snapshot: RuntimeSnapshot,
   gateway: GatewayContext,
+  requestId: string,
 ): Promise<void> {
   const started = performance.now();
-  const record = newRecord(endpoint, path);
+  const record = newRecord(endpoint, path, requestId);
   let admitted: AdmissionContext | undefined;
   const done = (r: RequestRecord): void => {
     if (r.status === 0) r.status = res.headersSent ? res.statusCode : 499;
@@ -84,6 +87,9 @@ export async function handleInferenceRequest(
     // After authentication: the identity headers it sets are what is recorded, not what a client claimed.
     if (gateway.headerAttributes.length > 0) {
       record.attributes = readHeaderAttributes(req.headers, gateway.headerAttributes);
+    }
+    if (gateway.metricHeaderAttributes) {
+      record.metricAttributes = readHeaderAttributes(req.headers, gateway.metricHeaderAttributes);
     }
     if (match.route.policies.length > 0) {
       admitted = { call, route: match.route, rule: match.rule, record };
@@ -229,8 +235,9 @@ async function readCall(
   };
 }
 
-function newRecord(endpoint: ClientEndpoint, path: string): RequestRecord {
+function newRecord(endpoint: ClientEndpoint, path: string, requestId: string): RequestRecord {
   return {
+    requestId,
     api: endpoint.api,
     operation: endpoint.operation,
     path,
@@ -243,6 +250,7 @@ function newRecord(endpoint: ClientEndpoint, path: string): RequestRecord {
     route: undefined,
     rule: undefined,
     backend: undefined,
+    provider: undefined,
     status: 0,
     stream: false,
     usage: emptyUsage(),

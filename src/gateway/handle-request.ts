@@ -17,13 +17,14 @@ export function handleRequest(
   res: ServerResponse,
   snapshot: RuntimeSnapshot,
   gateway: GatewayContext,
+  requestId: string,
 ): Promise<void> | undefined {
   const url = req.url ?? "/";
   const q = url.indexOf("?");
   const path = q < 0 ? url : url.slice(0, q);
   if (req.method === "POST") {
     const endpoint = POST_ENDPOINTS.get(path);
-    if (endpoint) return handleInferenceRequest(req, res, path, endpoint, snapshot, gateway);
+    if (endpoint) return handleInferenceRequest(req, res, path, endpoint, snapshot, gateway, requestId);
   } else if (req.method === "GET") {
     if (path === "/v1/models" || path === "/anthropic/v1/models") {
       // Anthropic clients call GET /v1/models too when ANTHROPIC_BASE_URL points here; they say who they are.

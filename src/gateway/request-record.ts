@@ -6,6 +6,11 @@ import type { TokenUsage } from "../usage/token-usage.js";
  * The access log prints it; accounting and metrics (later) consume it; tests assert on it.
  */
 export interface RequestRecord {
+  /**
+   * The request's id, sent back as `x-aigw-request-id`: a UUIDv7 of its start time, which is also
+   * its ledger record's id, so that a client's answer leads to its record.
+   */
+  requestId: string;
   /** Client API, e.g. "openai-chat". */
   api: ClientApi;
   /** gen_ai.operation.name: "chat", "completion", "embeddings", "messages", ... */
@@ -22,6 +27,11 @@ export interface RequestRecord {
    * authentication set the identity headers; undefined when no mapping is configured.
    */
   attributes: Readonly<Record<string, string>> | undefined;
+  /**
+   * The attributes metrics label the request with, when they have a mapping of their own
+   * (`OTEL_AIGW_METRICS_REQUEST_HEADER_ATTRIBUTES`); undefined: metrics use `attributes`.
+   */
+  metricAttributes?: Readonly<Record<string, string>>;
   /** Authentication or authorization refused the request (401/403): no ledger record. */
   authRefused: boolean;
   /** The model the client asked for. */
@@ -36,6 +46,8 @@ export interface RequestRecord {
   rule: string | undefined;
   /** "namespace/name" of the chosen AIServiceBackend. */
   backend: string | undefined;
+  /** gen_ai.provider.name of that backend ("openai", "aws.bedrock", ...), from its schema. */
+  provider: string | undefined;
   /** Status the client got. */
   status: number;
   stream: boolean;

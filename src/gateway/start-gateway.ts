@@ -13,11 +13,13 @@ import type { RuntimeSnapshot } from "../config/snapshot.js";
 import { MemoryCounterStore } from "../limits/memory-counter-store.js";
 import { openCounterStore } from "../limits/open-counter-store.js";
 import type { LimitStores } from "../limits/token-limit-policy.js";
+import { GatewayMetrics } from "../telemetry/gateway-metrics.js";
 import { ActiveHealthChecker, activeChecksOf, backendKeysOf } from "../upstream/active-health-checker.js";
 import { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { DispatcherCache } from "../upstream/dispatcher-cache.js";
 import type { Ledger } from "../usage/ledger.js";
 import { openLedger } from "../usage/open-ledger.js";
+import { uuidV7 } from "../util/uuid-v7.js";
 import { AccessLogWriter } from "./access-log-writer.js";
 import { createAdminServer } from "./admin-server.js";
 import { formatAccessLog } from "./format-access-log.js";
@@ -29,6 +31,9 @@ import { ServerDrain } from "./server-drain.js";
 
 const DEFAULT_ADMIN_PORT = 1064;
 const RELOAD_DEBOUNCE_MS = 100;
+/** The response header that carries the request's id (RequestRecord.requestId). */
+export const REQUEST_ID_HEADER = "x-aigw-request-id";
+
 /**
  * How long a drain lets the ledger write what it still buffers; what is not written by then is
  * spilled to a file under the data home and written at the next start.
@@ -79,11 +84,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   generation = snapshot.generation;
   for (const ignored of snapshot.ignored) log(`aigw: ignored ${ignored}`);
 
+  // Before the ledger, so that a label a header attribute cannot take leaves no file locked.
+  const metricMapping = options.metrics?.headerAttributes;
+  let ledger: Ledger | undefined;
+  const metrics = new GatewayMetrics({
+    attributeNames: (metricMapping ?? options.requestHeaderAttributes ?? []).map((a) => a.attribute),
+    maxLabelValues: options.metrics?.maxLabelValues,
+    sources: options.ledger ? { ledger: () => ledger?.stats() ?? { queued: 0, writeFailures: 0 } } : {},
+  });
+  metrics.configApplied(snapshot.hash, false);
   // After the configuration: a configuration error is reported first. A SQLite file another
   // process holds throws here, before any port is bound.
-  const ledger: Ledger | undefined = options.ledger ? await openLedger(options.ledger, env, log) : undefined;
+  ledger = options.ledger ? await openLedger(options.ledger, env, log) : undefined;
   const report = (record: RequestRecord): void => {
     options.onRequest?.(record);
+    metrics.observeRequest(record);
     if (!accessLog && !ledger) return;
     const startEpochMs = Date.now() - record.durationMs;
     if (accessLog) accessLog(formatAccessLog(record, startEpochMs));
@@ -102,13 +117,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     health,
     log,
     headerAttributes: options.requestHeaderAttributes ?? [],
+    ...(metricMapping ? { metricHeaderAttributes: metricMapping } : {}),
   };
   const inFlight = new ServerDrain();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight.track(res);
+    // Every answer names its request, errors and 404s included (set first: writeHead merges it).
+    const requestId = uuidV7(Date.now());
+    res.setHeader(REQUEST_ID_HEADER, requestId);
     // Capture the snapshot now: a reload during this request must not change its view.
     const current = snapshot;
-    const pending = handleRequest(req, res, current, context);
+    const pending = handleRequest(req, res, current, context, requestId);
     // The request path answers its own errors in the client API's envelope; anything that still
     // escapes is a bug, logged, and the connection closed rather than answered in a guessed envelope.
     pending?.catch((err: unknown) => {
@@ -128,6 +147,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const admin = createAdminServer({
     isReady: () => !inFlight.isDraining,
     token: options.adminToken,
+    metrics,
     usage: { ledger, attributeNames: context.headerAttributes.map((a) => a.attribute) },
   });
   const host = options.host ?? snapshot.listener.host;
@@ -153,10 +173,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       snapshot = next;
       generation = next.generation;
       applyHealth(next);
+      metrics.configApplied(next.hash, true);
       log(`aigw: configuration reloaded (generation ${generation})`);
       return { ok: true };
     } catch (err) {
       const error = (err as Error).message;
+      metrics.configRejected();
       log(`aigw: configuration rejected, still serving generation ${generation}:\n${error}`);
       return { ok: false, error };
     }

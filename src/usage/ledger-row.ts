@@ -1,13 +1,12 @@
 import type { RequestRecord } from "../gateway/request-record.js";
 import { isoTimestamp } from "../util/iso-timestamp.js";
-import { uuidV7 } from "./uuid-v7.js";
 
 /**
  * One request as the ledger keeps it: the columns of the ledger table, by their names. The stores
  * write these fields, the spill file holds them as JSON lines, and the usage API reads them back.
  */
 export interface LedgerRow {
-  /** UUIDv7 made from `time`: unique, and sorted like the records. */
+  /** The request's id (`x-aigw-request-id`): a UUIDv7 of `time`, unique and sorted like the records. */
   id: string;
   /** Request start, RFC 3339 UTC to the millisecond ("2026-12-02T10:00:00.000Z"): sorts as text. */
   time: string;
@@ -55,7 +54,7 @@ export function belongsInLedger(record: RequestRecord): boolean {
 export function toLedgerRow(record: RequestRecord, startEpochMs: number): LedgerRow {
   const u = record.usage;
   return {
-    id: uuidV7(startEpochMs),
+    id: record.requestId,
     time: isoTimestamp(startEpochMs),
     consumer: record.consumer ?? null,
     attributes: record.attributes ?? null,

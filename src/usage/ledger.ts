@@ -52,6 +52,8 @@ export class Ledger {
   /** The last write failed; rows queue (and spill) until a retry succeeds. */
   private down = false;
   private failures = 0;
+  /** Failed writes since the start, for aigw_ledger_write_failures_total. */
+  private writeFailures = 0;
   /** Spill files may wait to be written: at start, after a spill, after a replay that failed. */
   private replayNeeded = true;
   private replaying: Promise<void> | undefined;
@@ -69,6 +71,11 @@ export class Ledger {
       () => this.onSuccess(),
       (err: unknown) => this.onFailure(err),
     );
+  }
+
+  /** What /metrics shows: records waiting in memory (queued or being written), and failed writes. */
+  stats(): { queued: number; writeFailures: number } {
+    return { queued: this.queue.length + (this.inFlight?.length ?? 0), writeFailures: this.writeFailures };
   }
 
   /** Queues the ledger row of a finished request that belongs in the ledger. Once per request. */
@@ -204,6 +211,7 @@ export class Ledger {
 
   private onFailure(err: unknown): void {
     this.failures += 1;
+    this.writeFailures += 1;
     if (!this.down) {
       this.down = true;
       this.log(

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { Worker } from "node:worker_threads";
 import type { LedgerRow } from "./ledger-row.js";
 import type { LedgerPageQuery, LedgerStore } from "./ledger-store.js";
@@ -27,6 +28,8 @@ interface Pending {
 export class WorkerLedgerStore implements LedgerStore {
   private worker: Promise<Worker> | undefined;
   private readonly pending = new Map<number, Pending>();
+  /** Workers whose store is open and whose thread has not exited. */
+  private readonly live = new WeakSet<Worker>();
   private nextId = 1;
   private closed = false;
   /** The store's own name, as its worker reported it. */
@@ -81,12 +84,17 @@ export class WorkerLedgerStore implements LedgerStore {
   /** Ends the worker thread as a crash would; the next request starts another. For tests. */
   async crashWorker(): Promise<void> {
     const worker = await this.worker;
-    await worker?.terminate();
+    if (!worker) return;
+    const exited = once(worker, "exit");
+    await worker.terminate();
+    await exited;
   }
 
   private async request(op: WorkerRequest["op"], arg?: WorkerRequest["arg"]): Promise<unknown> {
     if (this.closed) throw new Error(`the ledger ${this.name} is closed`);
-    const worker = await (this.worker ?? this.start());
+    let worker = await (this.worker ?? this.start());
+    // A thread that died since: a message to it would never be answered.
+    if (!this.live.has(worker)) worker = await this.start();
     const id = this.nextId++;
     const answer = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     if (this.pending.size === 1) worker.ref();
@@ -102,6 +110,7 @@ export class WorkerLedgerStore implements LedgerStore {
         switch (message.kind) {
           case "ready":
             this.storeName = message.name;
+            this.live.add(worker);
             worker.unref();
             resolve(worker);
             return;
@@ -114,6 +123,7 @@ export class WorkerLedgerStore implements LedgerStore {
       });
       worker.on("error", (err) => reject(err));
       worker.on("exit", (code) => {
+        this.live.delete(worker);
         reject(new Error(`the ledger's worker thread stopped before it opened (exit code ${code})`));
         this.onExit(started, code);
       });

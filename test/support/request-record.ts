@@ -1,9 +1,11 @@
 import type { RequestRecord } from "../../src/gateway/request-record.js";
 import { emptyUsage } from "../../src/usage/token-usage.js";
+import { uuidV7 } from "../../src/util/uuid-v7.js";
 
 /** A finished chat request's record, 200 from default/b1; `overrides` replace any field. */
 export function requestRecord(overrides: Partial<RequestRecord> = {}): RequestRecord {
   return {
+    requestId: uuidV7(Date.now()),
     api: "openai-chat",
     operation: "chat",
     path: "/v1/chat/completions",
@@ -16,6 +18,7 @@ export function requestRecord(overrides: Partial<RequestRecord> = {}): RequestRe
     route: "default/r1",
     rule: "rule",
     backend: "default/b1",
+    provider: "openai",
     status: 200,
     stream: false,
     usage: emptyUsage(),

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { createAdminServer } from "../../src/gateway/admin-server.js";
+import { GatewayMetrics } from "../../src/telemetry/gateway-metrics.js";
 import { DEFAULT_LEDGER_SETTINGS, Ledger } from "../../src/usage/ledger.js";
 import { toLedgerRow } from "../../src/usage/ledger-row.js";
 import { LedgerSpill } from "../../src/usage/ledger-spill.js";
@@ -35,12 +36,14 @@ before(async () => {
     () => undefined,
   );
   const usage = { ledger, attributeNames: ["tenant.id"] };
-  url = await serve(createAdminServer({ isReady: () => true, token: TOKEN, usage }));
-  withoutToken = await serve(createAdminServer({ isReady: () => true, token: undefined, usage }));
+  const metrics = new GatewayMetrics({ attributeNames: [] });
+  url = await serve(createAdminServer({ isReady: () => true, token: TOKEN, usage, metrics }));
+  withoutToken = await serve(createAdminServer({ isReady: () => true, token: undefined, usage, metrics }));
   withoutLedger = await serve(
     createAdminServer({
       isReady: () => true,
       token: TOKEN,
+      metrics,
       usage: { ledger: undefined, attributeNames: [] },
     }),
   );

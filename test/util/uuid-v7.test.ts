@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { test } from "node:test";
-import { uuidV7 } from "../../src/usage/uuid-v7.js";
+import { uuidV7 } from "../../src/util/uuid-v7.js";
 
 const timeOf = (id: string) => Number.parseInt(id.replaceAll("-", "").slice(0, 12), 16);
 

@@ -1,0 +1,272 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { RequestRecord } from "../gateway/request-record.js";
+import { LabelValueLimiter } from "./label-value-limiter.js";
+import {
+  OVERHEAD_BUCKETS,
+  REQUEST_DURATION_BUCKETS,
+  TIME_PER_OUTPUT_TOKEN_BUCKETS,
+  TIME_TO_FIRST_TOKEN_BUCKETS,
+  TOKEN_USAGE_BUCKETS,
+} from "./metric-buckets.js";
+
+/** What a metrics registry reads from the rest of the gateway when it is scraped. */
+export interface MetricsSources {
+  /** The usage ledger's queue and cumulative write failures; undefined with the ledger off. */
+  readonly ledger?: () => { readonly queued: number; readonly writeFailures: number };
+}
+
+export interface GatewayMetricsOptions {
+  /** Attribute names (of the request's header attributes) that become labels, e.g. tenant.id. */
+  readonly attributeNames: readonly string[];
+  /** Distinct values a client-controlled label keeps before it records `_other` (default 1,000). */
+  readonly maxLabelValues?: number;
+  readonly sources?: MetricsSources;
+}
+
+/** The labels every GenAI metric has, as Prometheus spells upstream's OpenTelemetry attributes. */
+const GEN_AI_LABELS = [
+  "gen_ai_operation_name",
+  "gen_ai_provider_name",
+  "gen_ai_original_model",
+  "gen_ai_request_model",
+  "gen_ai_response_model",
+  "error_type",
+] as const;
+
+const TOKEN_TYPE = "gen_ai_token_type";
+
+/** A header attribute's Prometheus label: `tenant.id` becomes `tenant_id`. */
+function labelNameOf(attribute: string): string {
+  const name = attribute.replace(/[^A-Za-z0-9_]/g, "_");
+  return /^[0-9]/.test(name) ? `_${name}` : name;
+}
+
+/**
+ * The labels header attributes become, in order; throws when one would take a GenAI label's name
+ * or another attribute's (`tenant.id` and `tenant_id` both become `tenant_id`).
+ */
+export function attributeLabelNames(attributeNames: readonly string[]): string[] {
+  const taken = new Set<string>([...GEN_AI_LABELS, TOKEN_TYPE]);
+  return attributeNames.map((attribute) => {
+    const label = labelNameOf(attribute);
+    if (taken.has(label)) {
+      throw new Error(`header attribute ${attribute} would be the metric label ${label}, which is taken`);
+    }
+    taken.add(label);
+    return label;
+  });
+}
+
+interface AttributeLabel {
+  readonly attribute: string;
+  readonly label: string;
+  readonly values: LabelValueLimiter;
+}
+
+/**
+ * The gateway's metrics, served as Prometheus text on the admin listener's /metrics: Envoy AI
+ * Gateway's OpenTelemetry GenAI metrics under the names its Prometheus exporter gives them (so its
+ * Grafana dashboard works unchanged), and aigw's own under `aigw_`. A finished request is observed
+ * once (`observeRequest`, from the report every request ends with); the rest is read at scrape time.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly tokenUsage: Histogram<string>;
+  private readonly requestDuration: Histogram<string>;
+  private readonly timeToFirstToken: Histogram<string>;
+  private readonly timePerOutputToken: Histogram<string>;
+  private readonly overhead: Histogram<string>;
+  private readonly attempts: Counter<string>;
+  private readonly failovers: Counter<string>;
+  private readonly configReloads: Counter<string>;
+  private readonly configInfo: Gauge<string>;
+  private readonly attributeLabels: readonly AttributeLabel[];
+  /** Values a client or an upstream chooses: bounded like header attributes. */
+  private readonly originalModels: LabelValueLimiter;
+  private readonly requestModels: LabelValueLimiter;
+  private readonly responseModels: LabelValueLimiter;
+
+  constructor(options: GatewayMetricsOptions) {
+    const max = options.maxLabelValues ?? 1_000;
+    this.originalModels = new LabelValueLimiter(max);
+    this.requestModels = new LabelValueLimiter(max);
+    this.responseModels = new LabelValueLimiter(max);
+    const labels = attributeLabelNames(options.attributeNames);
+    this.attributeLabels = options.attributeNames.map((attribute, i) => ({
+      attribute,
+      label: labels[i]!,
+      values: new LabelValueLimiter(max),
+    }));
+    const genAiLabels = [...GEN_AI_LABELS, ...this.attributeLabels.map((a) => a.label)];
+    const registers = [this.registry];
+    this.tokenUsage = new Histogram({
+      name: "gen_ai_client_token_usage",
+      help: "Number of tokens processed.",
+      labelNames: [...genAiLabels, TOKEN_TYPE],
+      buckets: [...TOKEN_USAGE_BUCKETS],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: "gen_ai_server_request_duration_seconds",
+      help: "Generative AI server request duration such as time-to-last byte or last output token.",
+      labelNames: genAiLabels,
+      buckets: [...REQUEST_DURATION_BUCKETS],
+      registers,
+    });
+    this.timeToFirstToken = new Histogram({
+      name: "gen_ai_server_time_to_first_token_seconds",
+      help: "Time to receive first token in streaming responses.",
+      labelNames: genAiLabels,
+      buckets: [...TIME_TO_FIRST_TOKEN_BUCKETS],
+      registers,
+    });
+    this.timePerOutputToken = new Histogram({
+      name: "gen_ai_server_time_per_output_token_seconds",
+      help: "Time per output token generated after the first token for successful responses.",
+      labelNames: genAiLabels,
+      buckets: [...TIME_PER_OUTPUT_TOKEN_BUCKETS],
+      registers,
+    });
+    this.overhead = new Histogram({
+      name: "aigw_overhead_seconds",
+      help: "The gateway's own time per routed request: its duration less the time spent in upstream attempts.",
+      labelNames: ["gen_ai_operation_name"],
+      buckets: [...OVERHEAD_BUCKETS],
+      registers,
+    });
+    this.attempts = new Counter({
+      name: "aigw_upstream_attempts_total",
+      help: "Upstream attempts by backend and outcome (success, status_<code>, or the failure's name).",
+      labelNames: ["backend", "outcome"],
+      registers,
+    });
+    this.failovers = new Counter({
+      name: "aigw_upstream_failovers_total",
+      help: "Requests moved to another backend after an attempt failed, by the failure.",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.configReloads = new Counter({
+      name: "aigw_config_reloads_total",
+      help: "Configuration reloads, applied or rejected (the previous configuration kept serving).",
+      labelNames: ["result"],
+      registers,
+    });
+    this.configInfo = new Gauge({
+      name: "aigw_config_info",
+      help: "1 for the configuration serving, labelled with a hash of its resources.",
+      labelNames: ["hash"],
+      registers,
+    });
+    const ledger = options.sources?.ledger;
+    if (ledger) {
+      new Gauge({
+        name: "aigw_ledger_queue_depth",
+        help: "Usage ledger records waiting in memory to be written (records spilled to disk are not counted).",
+        registers,
+        collect() {
+          this.set(ledger().queued);
+        },
+      });
+      new Counter({
+        name: "aigw_ledger_write_failures_total",
+        help: "Usage ledger batch writes that failed (each was retried).",
+        registers,
+        collect() {
+          this.reset();
+          this.inc(ledger().writeFailures);
+        },
+      });
+    }
+  }
+
+  /** Prometheus text of every metric. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The configuration now serving; `reloaded` tells a reload from the first load. */
+  configApplied(hash: string, reloaded: boolean): void {
+    if (reloaded) this.configReloads.inc({ result: "applied" });
+    this.configInfo.reset();
+    this.configInfo.set({ hash }, 1);
+  }
+
+  configRejected(): void {
+    this.configReloads.inc({ result: "rejected" });
+  }
+
+  /**
+   * One finished request, once. Requests that matched no route are not counted; the GenAI metrics
+   * count only those that reached a backend, with `error_type` on the failed ones.
+   */
+  observeRequest(record: RequestRecord): void {
+    if (record.route === undefined) return;
+    let upstreamMs = 0;
+    for (const attempt of record.attempts) upstreamMs += attempt.durationMs;
+    this.overhead.observe(
+      { gen_ai_operation_name: record.operation },
+      Math.max(0, record.durationMs - upstreamMs) / 1000,
+    );
+    if (record.backend === undefined) return;
+    this.observeAttempts(record);
+    const failed = record.status >= 400 || record.error !== undefined;
+    const labels: Record<string, string> = {
+      gen_ai_operation_name: record.operation,
+      gen_ai_provider_name: record.provider ?? "",
+      gen_ai_original_model: this.originalModels.value(record.originalModel ?? ""),
+      gen_ai_request_model: this.requestModels.value(record.requestModel ?? ""),
+      gen_ai_response_model: this.responseModels.value(record.responseModel ?? ""),
+    };
+    // The gateway's own name for the failure where it has one (timeout, upstream_unreachable...);
+    // an upstream's error status relayed as it came is OpenTelemetry's catch-all.
+    if (failed) labels.error_type = record.error ?? "_OTHER";
+    const attributes = record.metricAttributes ?? record.attributes;
+    if (attributes) {
+      for (const a of this.attributeLabels) {
+        const value = attributes[a.attribute];
+        if (value !== undefined) labels[a.label] = a.values.value(value);
+      }
+    }
+    const seconds = record.durationMs / 1000;
+    this.requestDuration.observe(labels, seconds);
+    const u = record.usage;
+    // Usage the upstream reported (a failure has none, unless a stream broke after counting some).
+    if (!failed || u.totalTokens > 0) {
+      this.observeTokens(labels, "input", u.inputTokens);
+      this.observeTokens(labels, "output", u.outputTokens);
+      this.observeTokens(labels, "cached_input", u.cachedInputTokens);
+      this.observeTokens(labels, "cache_creation_input", u.cacheCreationInputTokens);
+      this.observeTokens(labels, "reasoning", u.reasoningTokens);
+    }
+    const ttftMs = record.timeToFirstByteMs;
+    if (record.stream && ttftMs !== undefined) {
+      this.timeToFirstToken.observe(labels, ttftMs / 1000);
+      if (u.outputTokens > 1) {
+        this.timePerOutputToken.observe(labels, (record.durationMs - ttftMs) / 1000 / (u.outputTokens - 1));
+      }
+    }
+  }
+
+  private observeTokens(labels: Record<string, string>, type: string, tokens: number): void {
+    // A new object each time: prom-client keeps the labels object of a series it creates.
+    this.tokenUsage.observe({ ...labels, [TOKEN_TYPE]: type }, tokens);
+  }
+
+  private observeAttempts(record: RequestRecord): void {
+    const attempts = record.attempts;
+    for (let i = 0; i < attempts.length; i++) {
+      const attempt = attempts[i]!;
+      const outcome =
+        attempt.error ??
+        (attempt.status > 0 && attempt.status < 400 ? "success" : `status_${attempt.status}`);
+      this.attempts.inc({ backend: attempt.backend, outcome });
+      const next = attempts[i + 1];
+      if (next && next.backend !== attempt.backend) this.failovers.inc({ reason: outcome });
+    }
+  }
+}
