@@ -12,6 +12,7 @@ export type TargetName =
   | "direct"
   | "minimal proxy"
   | "gateway"
+  | "gateway, telemetry off"
   | "gateway + limits"
   | "gateway + limits, Redis"
   | "gateway + API keys"
@@ -64,6 +65,8 @@ export interface FeatureBudget {
   name: TargetName;
   budget: string;
   ratio: number;
+  /** The plain gateway has the feature and this target not: the budget is gateway / this. */
+  inverse?: boolean;
   /** How its process is set up, for the report. */
   description: string;
 }

@@ -17,8 +17,13 @@ export interface FeatureGateway {
   readonly name: TargetName;
   /** Budget row text. */
   readonly budget: string;
-  /** Minimum req/s as a share of the plain gateway's. */
+  /** Minimum req/s as a share of the plain gateway's (inverse: the plain gateway's as a share of this one's). */
   readonly ratio: number;
+  /**
+   * The feature is on in the plain gateway and switched off here (telemetry): the budget is what
+   * the plain gateway keeps of this one's throughput.
+   */
+  readonly inverse?: boolean;
   /** How the process is set up, for the report. */
   readonly description: string;
   /** bench/ files, passed before gateway.yaml (whose catch-all rule they must precede). */
@@ -35,6 +40,13 @@ export interface FeatureGateway {
   confirm(origin: string, adminOrigin: string): Promise<string | undefined>;
   /** A process the feature works with (Redis, PostgreSQL) whose CPU counts with the target's. */
   readonly alsoWatched?: { name: string; cpuSeconds(): Promise<number> };
+}
+
+/** The telemetry-off gateway has no /metrics (its access log goes nowhere either: `--no-access-log`). */
+async function metricsOff(_origin: string, adminOrigin: string): Promise<string | undefined> {
+  const response = await request(`${adminOrigin}/metrics`);
+  await response.body.dump();
+  return response.statusCode === 404 ? undefined : `/metrics answered ${response.statusCode}: metrics are on`;
 }
 
 /** Every request of the limits gateways answers with x-ratelimit-limit once the counters are checked. */
@@ -149,6 +161,19 @@ export async function featureGateways(
 ): Promise<{ features: FeatureGateway[]; pending: Partial<Record<TargetName, string>> }> {
   const pending: Partial<Record<TargetName, string>> = {};
   const features: FeatureGateway[] = [];
+  features.push({
+    name: "gateway, telemetry off",
+    budget: "Max throughput with metrics and the access log on (the default)",
+    ratio: 0.95,
+    inverse: true,
+    description:
+      "serves `gateway.yaml` with `--no-metrics --no-access-log`: what the plain gateway (metrics on /metrics and the JSON access log, as `aigw run` starts) is measured against",
+    configFiles: [],
+    args: ["--no-metrics", "--no-access-log"],
+    env: {},
+    headers: {},
+    confirm: metricsOff,
+  });
   const limitsConfig = ["gateway-limits.yaml"];
   const limitsDescription =
     "serves `bench/gateway-limits.yaml` before `gateway.yaml`, so every request checks and charges two token rate limits that are never reached " +

@@ -141,12 +141,15 @@ export function renderReport(results: BenchResults): string {
   for (const feature of features) {
     // A feature neither measured nor explained (results from before it existed): no row.
     if (runsOf(results.maxThroughput, feature.name).length === 0 && !featurePending[feature.name]) continue;
-    const featureRatio = rps(feature.name) / rps("gateway");
+    const [on, off]: [TargetName, TargetName] = feature.inverse
+      ? ["gateway", feature.name]
+      : [feature.name, "gateway"];
+    const featureRatio = rps(on) / rps(off);
     out.push(
       row(
         feature.budget,
-        `≥ ${feature.ratio} × gateway`,
-        `${fmt(featureRatio, 2)} × (${fmt(rps(feature.name), 0)} vs ${fmt(rps("gateway"), 0)} req/s)`,
+        `≥ ${feature.ratio} × ${feature.inverse ? feature.name : "gateway"}`,
+        `${fmt(featureRatio, 2)} × (${fmt(rps(on), 0)} vs ${fmt(rps(off), 0)} req/s)`,
         verdict(featureRatio, (v) => v >= feature.ratio),
       ),
     );

@@ -34,6 +34,7 @@ commands:
                         label the GenAI metrics on /metrics (admin port) with header H as
                         A (tenant.id becomes tenant_id; env
                         OTEL_AIGW_METRICS_REQUEST_HEADER_ATTRIBUTES; default: the above)
+      --no-metrics      no metrics (/metrics answers 404)
       --metrics-max-label-values N
                         distinct values a client-chosen label keeps before "_other"
                         (env AIGW_METRICS_MAX_LABEL_VALUES; default 1000)

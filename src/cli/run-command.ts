@@ -40,6 +40,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       "request-header-attributes": { type: "string" },
       "metrics-request-header-attributes": { type: "string" },
       "metrics-max-label-values": { type: "string" },
+      "no-metrics": { type: "boolean" },
       ledger: { type: "string" },
     },
   });
@@ -115,6 +116,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       ...(max !== undefined ? { maxLabelValues: max } : {}),
     };
   }
+  if (values["no-metrics"]) options.metrics = false;
   // The ledger is on by default, in a SQLite file of the data home.
   const ledgerUrl = values.ledger ?? env.AIGW_LEDGER_URL ?? "";
   let ledgerLine = "aigw: usage ledger off\n";

@@ -16,8 +16,8 @@ export interface AdminServerOptions {
   /** The bearer token the usage API requires; without one it refuses every caller. */
   readonly token: string | undefined;
   readonly usage: UsageApiContext;
-  /** What /metrics serves: Prometheus text. */
-  readonly metrics: { render(): Promise<string>; readonly contentType: string };
+  /** What /metrics serves: Prometheus text; undefined with metrics off (404). */
+  readonly metrics: { render(): Promise<string>; readonly contentType: string } | undefined;
 }
 
 /**
@@ -39,10 +39,11 @@ export function createAdminServer(options: AdminServerOptions): Server {
         ? sendBody(res, 200, JSON_TYPE, '{"status":"ready"}')
         : sendBody(res, 503, JSON_TYPE, '{"status":"not ready"}');
     }
-    if (path === "/metrics") {
+    const { metrics } = options;
+    if (path === "/metrics" && metrics) {
       req.resume();
-      void options.metrics.render().then(
-        (text) => sendBody(res, 200, options.metrics.contentType, text),
+      void metrics.render().then(
+        (text) => sendBody(res, 200, metrics.contentType, text),
         (err: unknown) => sendBody(res, 500, PLAIN_TEXT, `metrics failed: ${(err as Error).message}`),
       );
       return;

@@ -32,13 +32,15 @@ export interface GatewayOptions {
   redisFailMode?: "open" | "closed";
   /** Request headers recorded as attributes of every request record (`--request-header-attributes`). */
   requestHeaderAttributes?: readonly HeaderAttribute[];
-  /** The metrics on the admin listener's /metrics (docs/observability.md). */
-  metrics?: {
-    /** Headers that label the GenAI metrics; unset: `requestHeaderAttributes`. */
-    readonly headerAttributes?: readonly HeaderAttribute[];
-    /** Distinct values a client-controlled label keeps before `_other` (default 1,000). */
-    readonly maxLabelValues?: number;
-  };
+  /** The metrics on the admin listener's /metrics (docs/observability.md); false: none (`--no-metrics`). */
+  metrics?:
+    | {
+        /** Headers that label the GenAI metrics; unset: `requestHeaderAttributes`. */
+        readonly headerAttributes?: readonly HeaderAttribute[];
+        /** Distinct values a client-controlled label keeps before `_other` (default 1,000). */
+        readonly maxLabelValues?: number;
+      }
+    | false;
   /**
    * The usage ledger: a durable record of every routed request, in SQLite or PostgreSQL
    * (docs/ledger.md). Unset: no ledger (`aigw run` sets its SQLite default).

@@ -85,20 +85,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   for (const ignored of snapshot.ignored) log(`aigw: ignored ${ignored}`);
 
   // Before the ledger, so that a label a header attribute cannot take leaves no file locked.
-  const metricMapping = options.metrics?.headerAttributes;
+  const metricOptions = options.metrics === false ? undefined : (options.metrics ?? {});
+  const metricMapping = metricOptions?.headerAttributes;
   let ledger: Ledger | undefined;
-  const metrics = new GatewayMetrics({
-    attributeNames: (metricMapping ?? options.requestHeaderAttributes ?? []).map((a) => a.attribute),
-    maxLabelValues: options.metrics?.maxLabelValues,
-    sources: options.ledger ? { ledger: () => ledger?.stats() ?? { queued: 0, writeFailures: 0 } } : {},
-  });
-  metrics.configApplied(snapshot.hash, false);
+  const metrics =
+    metricOptions &&
+    new GatewayMetrics({
+      attributeNames: (metricMapping ?? options.requestHeaderAttributes ?? []).map((a) => a.attribute),
+      maxLabelValues: metricOptions.maxLabelValues,
+      sources: options.ledger ? { ledger: () => ledger?.stats() ?? { queued: 0, writeFailures: 0 } } : {},
+    });
+  metrics?.configApplied(snapshot.hash, false);
   // After the configuration: a configuration error is reported first. A SQLite file another
   // process holds throws here, before any port is bound.
   ledger = options.ledger ? await openLedger(options.ledger, env, log) : undefined;
   const report = (record: RequestRecord): void => {
     options.onRequest?.(record);
-    metrics.observeRequest(record);
+    metrics?.observeRequest(record);
     if (!accessLog && !ledger) return;
     const startEpochMs = Date.now() - record.durationMs;
     if (accessLog) accessLog(formatAccessLog(record, startEpochMs));
@@ -173,12 +176,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       snapshot = next;
       generation = next.generation;
       applyHealth(next);
-      metrics.configApplied(next.hash, true);
+      metrics?.configApplied(next.hash, true);
       log(`aigw: configuration reloaded (generation ${generation})`);
       return { ok: true };
     } catch (err) {
       const error = (err as Error).message;
-      metrics.configRejected();
+      metrics?.configRejected();
       log(`aigw: configuration rejected, still serving generation ${generation}:\n${error}`);
       return { ok: false, error };
     }

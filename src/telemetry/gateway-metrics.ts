@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
 import type { RequestRecord } from "../gateway/request-record.js";
+import { KeyedCounter, KeyedHistogram } from "./keyed-metrics.js";
 import { LabelValueLimiter } from "./label-value-limiter.js";
 import {
   OVERHEAD_BUCKETS,
@@ -34,6 +35,16 @@ const GEN_AI_LABELS = [
 ] as const;
 
 const TOKEN_TYPE = "gen_ai_token_type";
+const INPUT = [TOKEN_TYPE, "input"] as const;
+const OUTPUT = [TOKEN_TYPE, "output"] as const;
+const CACHED_INPUT = [TOKEN_TYPE, "cached_input"] as const;
+const CACHE_CREATION_INPUT = [TOKEN_TYPE, "cache_creation_input"] as const;
+const REASONING = [TOKEN_TYPE, "reasoning"] as const;
+
+/** One label value in a series key: its length, then itself. */
+function part(value: string): string {
+  return `${value.length}:${value}`;
+}
 
 /** A header attribute's Prometheus label: `tenant.id` becomes `tenant_id`. */
 function labelNameOf(attribute: string): string {
@@ -71,13 +82,13 @@ interface AttributeLabel {
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly tokenUsage: Histogram<string>;
-  private readonly requestDuration: Histogram<string>;
-  private readonly timeToFirstToken: Histogram<string>;
-  private readonly timePerOutputToken: Histogram<string>;
-  private readonly overhead: Histogram<string>;
-  private readonly attempts: Counter<string>;
-  private readonly failovers: Counter<string>;
+  private readonly tokenUsage: KeyedHistogram;
+  private readonly requestDuration: KeyedHistogram;
+  private readonly timeToFirstToken: KeyedHistogram;
+  private readonly timePerOutputToken: KeyedHistogram;
+  private readonly overhead: KeyedHistogram;
+  private readonly attempts: KeyedCounter;
+  private readonly failovers: KeyedCounter;
   private readonly configReloads: Counter<string>;
   private readonly configInfo: Gauge<string>;
   private readonly attributeLabels: readonly AttributeLabel[];
@@ -99,52 +110,53 @@ export class GatewayMetrics {
     }));
     const genAiLabels = [...GEN_AI_LABELS, ...this.attributeLabels.map((a) => a.label)];
     const registers = [this.registry];
-    this.tokenUsage = new Histogram({
+    const registry = this.registry;
+    this.tokenUsage = new KeyedHistogram({
       name: "gen_ai_client_token_usage",
       help: "Number of tokens processed.",
       labelNames: [...genAiLabels, TOKEN_TYPE],
-      buckets: [...TOKEN_USAGE_BUCKETS],
-      registers,
+      buckets: TOKEN_USAGE_BUCKETS,
+      registry,
     });
-    this.requestDuration = new Histogram({
+    this.requestDuration = new KeyedHistogram({
       name: "gen_ai_server_request_duration_seconds",
       help: "Generative AI server request duration such as time-to-last byte or last output token.",
       labelNames: genAiLabels,
-      buckets: [...REQUEST_DURATION_BUCKETS],
-      registers,
+      buckets: REQUEST_DURATION_BUCKETS,
+      registry,
     });
-    this.timeToFirstToken = new Histogram({
+    this.timeToFirstToken = new KeyedHistogram({
       name: "gen_ai_server_time_to_first_token_seconds",
       help: "Time to receive first token in streaming responses.",
       labelNames: genAiLabels,
-      buckets: [...TIME_TO_FIRST_TOKEN_BUCKETS],
-      registers,
+      buckets: TIME_TO_FIRST_TOKEN_BUCKETS,
+      registry,
     });
-    this.timePerOutputToken = new Histogram({
+    this.timePerOutputToken = new KeyedHistogram({
       name: "gen_ai_server_time_per_output_token_seconds",
       help: "Time per output token generated after the first token for successful responses.",
       labelNames: genAiLabels,
-      buckets: [...TIME_PER_OUTPUT_TOKEN_BUCKETS],
-      registers,
+      buckets: TIME_PER_OUTPUT_TOKEN_BUCKETS,
+      registry,
     });
-    this.overhead = new Histogram({
+    this.overhead = new KeyedHistogram({
       name: "aigw_overhead_seconds",
       help: "The gateway's own time per routed request: its duration less the time spent in upstream attempts.",
       labelNames: ["gen_ai_operation_name"],
-      buckets: [...OVERHEAD_BUCKETS],
-      registers,
+      buckets: OVERHEAD_BUCKETS,
+      registry,
     });
-    this.attempts = new Counter({
+    this.attempts = new KeyedCounter({
       name: "aigw_upstream_attempts_total",
       help: "Upstream attempts by backend and outcome (success, status_<code>, or the failure's name).",
       labelNames: ["backend", "outcome"],
-      registers,
+      registry,
     });
-    this.failovers = new Counter({
+    this.failovers = new KeyedCounter({
       name: "aigw_upstream_failovers_total",
       help: "Requests moved to another backend after an attempt failed, by the failure.",
       labelNames: ["reason"],
-      registers,
+      registry,
     });
     this.configReloads = new Counter({
       name: "aigw_config_reloads_total",
@@ -208,9 +220,11 @@ export class GatewayMetrics {
     if (record.route === undefined) return;
     let upstreamMs = 0;
     for (const attempt of record.attempts) upstreamMs += attempt.durationMs;
-    this.overhead.observe(
-      { gen_ai_operation_name: record.operation },
+    const operation = { gen_ai_operation_name: record.operation };
+    this.overhead.observeKeyed(
+      record.operation,
       Math.max(0, record.durationMs - upstreamMs) / 1000,
+      operation,
     );
     if (record.backend === undefined) return;
     this.observeAttempts(record);
@@ -222,39 +236,49 @@ export class GatewayMetrics {
       gen_ai_request_model: this.requestModels.value(record.requestModel ?? ""),
       gen_ai_response_model: this.responseModels.value(record.responseModel ?? ""),
     };
+    // Values a client chooses (model names) may hold any character: each is length-prefixed, so
+    // that no two label sets make the same key.
+    let key =
+      `${labels.gen_ai_operation_name}\u0001${labels.gen_ai_provider_name}\u0001${part(labels.gen_ai_original_model!)}` +
+      `${part(labels.gen_ai_request_model!)}${part(labels.gen_ai_response_model!)}`;
     // The gateway's own name for the failure where it has one (timeout, upstream_unreachable...);
     // an upstream's error status relayed as it came is OpenTelemetry's catch-all.
-    if (failed) labels.error_type = record.error ?? "_OTHER";
+    if (failed) {
+      labels.error_type = record.error ?? "_OTHER";
+      key += `\u0001e${labels.error_type}`;
+    }
     const attributes = record.metricAttributes ?? record.attributes;
     if (attributes) {
       for (const a of this.attributeLabels) {
         const value = attributes[a.attribute];
-        if (value !== undefined) labels[a.label] = a.values.value(value);
+        if (value === undefined) continue;
+        labels[a.label] = a.values.value(value);
+        key += `${a.label}${part(labels[a.label]!)}`;
       }
     }
-    const seconds = record.durationMs / 1000;
-    this.requestDuration.observe(labels, seconds);
+    this.requestDuration.observeKeyed(key, record.durationMs / 1000, labels);
     const u = record.usage;
     // Usage the upstream reported (a failure has none, unless a stream broke after counting some).
     if (!failed || u.totalTokens > 0) {
-      this.observeTokens(labels, "input", u.inputTokens);
-      this.observeTokens(labels, "output", u.outputTokens);
-      this.observeTokens(labels, "cached_input", u.cachedInputTokens);
-      this.observeTokens(labels, "cache_creation_input", u.cacheCreationInputTokens);
-      this.observeTokens(labels, "reasoning", u.reasoningTokens);
+      this.tokenUsage.observeKeyed(`${key}\u0001input`, u.inputTokens, labels, INPUT);
+      this.tokenUsage.observeKeyed(`${key}\u0001output`, u.outputTokens, labels, OUTPUT);
+      this.tokenUsage.observeKeyed(`${key}\u0001cached_input`, u.cachedInputTokens, labels, CACHED_INPUT);
+      this.tokenUsage.observeKeyed(
+        `${key}\u0001cache_creation_input`,
+        u.cacheCreationInputTokens,
+        labels,
+        CACHE_CREATION_INPUT,
+      );
+      this.tokenUsage.observeKeyed(`${key}\u0001reasoning`, u.reasoningTokens, labels, REASONING);
     }
     const ttftMs = record.timeToFirstByteMs;
     if (record.stream && ttftMs !== undefined) {
-      this.timeToFirstToken.observe(labels, ttftMs / 1000);
+      this.timeToFirstToken.observeKeyed(key, ttftMs / 1000, labels);
       if (u.outputTokens > 1) {
-        this.timePerOutputToken.observe(labels, (record.durationMs - ttftMs) / 1000 / (u.outputTokens - 1));
+        const perToken = (record.durationMs - ttftMs) / 1000 / (u.outputTokens - 1);
+        this.timePerOutputToken.observeKeyed(key, perToken, labels);
       }
     }
-  }
-
-  private observeTokens(labels: Record<string, string>, type: string, tokens: number): void {
-    // A new object each time: prom-client keeps the labels object of a series it creates.
-    this.tokenUsage.observe({ ...labels, [TOKEN_TYPE]: type }, tokens);
   }
 
   private observeAttempts(record: RequestRecord): void {
@@ -264,9 +288,9 @@ export class GatewayMetrics {
       const outcome =
         attempt.error ??
         (attempt.status > 0 && attempt.status < 400 ? "success" : `status_${attempt.status}`);
-      this.attempts.inc({ backend: attempt.backend, outcome });
+      this.attempts.incKeyed(`${attempt.backend}\u0001${outcome}`, { backend: attempt.backend, outcome });
       const next = attempts[i + 1];
-      if (next && next.backend !== attempt.backend) this.failovers.inc({ reason: outcome });
+      if (next && next.backend !== attempt.backend) this.failovers.incKeyed(outcome, { reason: outcome });
     }
   }
 }

@@ -210,3 +210,28 @@ test("after known traffic, /metrics counts it exactly, and every dashboard query
     }
   }
 });
+
+test("with metrics off (--no-metrics) /metrics is not there, and requests are served as before", async () => {
+  const off = await startTestGateway(
+    configYaml(
+      gatewayDocs(),
+      openAIBackendDocs("good", good.url),
+      routeDoc("r", { rules: [{ matches: [modelIs("gpt-a")], backendRefs: [{ name: "good" }] }] }),
+    ),
+    { metrics: false },
+  );
+  try {
+    const answer = await new OpenAI({
+      apiKey: "k",
+      baseURL: `${off.url}/v1`,
+      maxRetries: 0,
+    }).chat.completions.create({
+      model: "gpt-a",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    assert.equal(answer.usage?.total_tokens, FAKE_CHAT_USAGE.total_tokens);
+    assert.equal((await sendRaw(`${off.gateway.adminUrl}/metrics`)).status, 404);
+  } finally {
+    await off.close();
+  }
+});

@@ -266,3 +266,19 @@ test("ledger queue and failures are read at scrape time; config info follows the
     0,
   );
 });
+
+test("label values holding any character keep their own series", async () => {
+  const metrics = new GatewayMetrics({ attributeNames: [] });
+  metrics.observeRequest(requestRecord({ originalModel: "a\u0001b", requestModel: "c" }));
+  metrics.observeRequest(requestRecord({ originalModel: "a", requestModel: "b\u0001c" }));
+  metrics.observeRequest(requestRecord({ originalModel: "a", requestModel: "b\u0001c" }));
+  const seen = samplesOf(await scrape(metrics), "gen_ai_server_request_duration_seconds_count").map((s) => [
+    s.labels.gen_ai_original_model,
+    s.labels.gen_ai_request_model,
+    s.value,
+  ]);
+  assert.deepEqual(seen, [
+    ["a\u0001b", "c", 1],
+    ["a", "b\u0001c", 2],
+  ]);
+});
