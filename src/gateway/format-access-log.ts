@@ -1,8 +1,16 @@
 import { isoTimestamp } from "../util/iso-timestamp.js";
 import type { RequestRecord } from "./request-record.js";
 
-/** A JSON string, or null for undefined: every string field goes through JSON escaping. */
-const str = (v: string | undefined): string => (v === undefined ? "null" : JSON.stringify(v));
+/** What JSON.stringify would escape in a string: quotes, backslashes, controls, UTF-16 surrogates. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * A JSON string, or null for undefined. Nearly every value (route, model, backend names) needs no
+ * escaping, and one regular-expression test is a third of the cost of JSON.stringify.
+ */
+const str = (v: string | undefined): string =>
+  v === undefined ? "null" : NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
 
 /**
  * One JSON line per request, with the field names upstream's default aigw access log uses, so

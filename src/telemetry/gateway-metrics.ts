@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry } from "prom-client";
 import type { RequestRecord } from "../gateway/request-record.js";
-import { KeyedCounter, KeyedHistogram } from "./keyed-metrics.js";
+import { type HistogramSeries, KeyedCounter, KeyedHistogram } from "./keyed-metrics.js";
 import { LabelValueLimiter } from "./label-value-limiter.js";
 import {
   OVERHEAD_BUCKETS,
@@ -68,6 +68,25 @@ export function attributeLabelNames(attributeNames: readonly string[]): string[]
   });
 }
 
+/**
+ * Every series of one GenAI label set, found with one lookup a request. Only those observed exist
+ * (a label set that never had usage has no token series, as with prom-client's own).
+ */
+interface SeriesGroup {
+  readonly duration: HistogramSeries;
+  tokens: TokenSeries | undefined;
+  ttft: HistogramSeries | undefined;
+  tpot: HistogramSeries | undefined;
+}
+
+interface TokenSeries {
+  readonly input: HistogramSeries;
+  readonly output: HistogramSeries;
+  readonly cachedInput: HistogramSeries;
+  readonly cacheCreationInput: HistogramSeries;
+  readonly reasoning: HistogramSeries;
+}
+
 interface AttributeLabel {
   readonly attribute: string;
   readonly label: string;
@@ -92,6 +111,8 @@ export class GatewayMetrics {
   private readonly configReloads: Counter<string>;
   private readonly configInfo: Gauge<string>;
   private readonly attributeLabels: readonly AttributeLabel[];
+  /** Series groups by the key of their label values. */
+  private readonly groups = new Map<string, SeriesGroup>();
   /** Values a client or an upstream chooses: bounded like header attributes. */
   private readonly originalModels: LabelValueLimiter;
   private readonly requestModels: LabelValueLimiter;
@@ -256,29 +277,54 @@ export class GatewayMetrics {
         key += `${a.label}${part(labels[a.label]!)}`;
       }
     }
-    this.requestDuration.observeKeyed(key, record.durationMs / 1000, labels);
+    let group = this.groups.get(key);
+    if (!group) {
+      group = this.newGroup(key, labels);
+      this.groups.set(key, group);
+    }
+    this.requestDuration.add(group.duration, record.durationMs / 1000);
     const u = record.usage;
     // Usage the upstream reported (a failure has none, unless a stream broke after counting some).
     if (!failed || u.totalTokens > 0) {
-      this.tokenUsage.observeKeyed(`${key}\u0001input`, u.inputTokens, labels, INPUT);
-      this.tokenUsage.observeKeyed(`${key}\u0001output`, u.outputTokens, labels, OUTPUT);
-      this.tokenUsage.observeKeyed(`${key}\u0001cached_input`, u.cachedInputTokens, labels, CACHED_INPUT);
-      this.tokenUsage.observeKeyed(
-        `${key}\u0001cache_creation_input`,
-        u.cacheCreationInputTokens,
-        labels,
-        CACHE_CREATION_INPUT,
-      );
-      this.tokenUsage.observeKeyed(`${key}\u0001reasoning`, u.reasoningTokens, labels, REASONING);
+      const tokens = this.tokenUsage;
+      group.tokens ??= this.tokenSeries(key, labels);
+      const series = group.tokens;
+      tokens.add(series.input, u.inputTokens);
+      tokens.add(series.output, u.outputTokens);
+      tokens.add(series.cachedInput, u.cachedInputTokens);
+      tokens.add(series.cacheCreationInput, u.cacheCreationInputTokens);
+      tokens.add(series.reasoning, u.reasoningTokens);
     }
     const ttftMs = record.timeToFirstByteMs;
     if (record.stream && ttftMs !== undefined) {
-      this.timeToFirstToken.observeKeyed(key, ttftMs / 1000, labels);
+      group.ttft ??= this.timeToFirstToken.seriesOf(key, labels);
+      this.timeToFirstToken.add(group.ttft, ttftMs / 1000);
       if (u.outputTokens > 1) {
-        const perToken = (record.durationMs - ttftMs) / 1000 / (u.outputTokens - 1);
-        this.timePerOutputToken.observeKeyed(key, perToken, labels);
+        group.tpot ??= this.timePerOutputToken.seriesOf(key, labels);
+        this.timePerOutputToken.add(group.tpot, (record.durationMs - ttftMs) / 1000 / (u.outputTokens - 1));
       }
     }
+  }
+
+  /** The series one label set has in each GenAI histogram; the others are made when first needed. */
+  private newGroup(key: string, labels: Readonly<Record<string, string>>): SeriesGroup {
+    return {
+      duration: this.requestDuration.seriesOf(key, labels),
+      tokens: undefined,
+      ttft: undefined,
+      tpot: undefined,
+    };
+  }
+
+  private tokenSeries(key: string, labels: Readonly<Record<string, string>>): TokenSeries {
+    const tokens = this.tokenUsage;
+    return {
+      input: tokens.seriesOf(`${key}\u0001input`, labels, INPUT),
+      output: tokens.seriesOf(`${key}\u0001output`, labels, OUTPUT),
+      cachedInput: tokens.seriesOf(`${key}\u0001cached_input`, labels, CACHED_INPUT),
+      cacheCreationInput: tokens.seriesOf(`${key}\u0001cache_creation_input`, labels, CACHE_CREATION_INPUT),
+      reasoning: tokens.seriesOf(`${key}\u0001reasoning`, labels, REASONING),
+    };
   }
 
   private observeAttempts(record: RequestRecord): void {

@@ -45,7 +45,7 @@ function describe(metric: Counter<string> | Histogram<string>, config: KeyedConf
   return { name: config.name, help: config.help, type, aggregator: "sum", collect: () => undefined };
 }
 
-interface HistogramSeries {
+export interface HistogramSeries {
   readonly labels: Readonly<Record<string, string>>;
   /** Observations per bucket, not cumulative; the last slot is +Inf. */
   readonly counts: Float64Array;
@@ -73,10 +73,11 @@ export class KeyedHistogram extends Histogram<string> {
   }
 
   /**
-   * Adds `value` to the series `key`, which the caller makes from the label values (equal keys for
-   * equal labels). The first time a key is seen its labels are copied from `labels` (plus `extra`).
+   * The series `key`, which the caller makes from the label values (equal keys for equal labels);
+   * the first time a key is seen its labels are copied from `labels` (plus `extra`). A caller may
+   * keep the series and `add` to it without looking it up again.
    */
-  observeKeyed(key: string, value: number, labels: Readonly<Record<string, string>>, extra?: Extra): void {
+  seriesOf(key: string, labels: Readonly<Record<string, string>>, extra?: Extra): HistogramSeries {
     let series = this.series.get(key);
     if (!series) {
       series = {
@@ -87,12 +88,21 @@ export class KeyedHistogram extends Histogram<string> {
       };
       this.series.set(key, series);
     }
+    return series;
+  }
+
+  /** Records one observation in a series of this histogram. */
+  add(series: HistogramSeries, value: number): void {
     const bounds = this.bounds;
     let i = 0;
     while (i < bounds.length && value > bounds[i]!) i++;
     series.counts[i]! += 1;
     series.sum += value;
     series.count += 1;
+  }
+
+  observeKeyed(key: string, value: number, labels: Readonly<Record<string, string>>, extra?: Extra): void {
+    this.add(this.seriesOf(key, labels, extra), value);
   }
 
   /** What the registry renders (it prefers this to `get()` for histograms). */

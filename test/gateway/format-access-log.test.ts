@@ -49,3 +49,25 @@ test("a request that took several attempts lists each backend, its status and wh
   ]);
   assert.equal(line["gen_ai.provider.name"], "default/fallback");
 });
+
+test("every string field reads back exactly, whatever characters it holds", () => {
+  for (const odd of [
+    'quote " here',
+    "back\\slash",
+    "new\nline",
+    "\u0001ctl",
+    "😀 pair",
+    "lone \ud800",
+    "ü",
+    "\u2028",
+  ]) {
+    const line = formatAccessLog(
+      requestRecord({ originalModel: odd, route: odd, error: odd, status: 500 }),
+      Date.UTC(2026, 0, 1),
+    );
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    assert.equal(parsed["gen_ai.original.model"], odd);
+    assert.equal(parsed["ai_gateway.route"], odd);
+    assert.equal(parsed.error, odd);
+  }
+});
