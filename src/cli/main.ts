@@ -35,6 +35,8 @@ commands:
                         A (tenant.id becomes tenant_id; env
                         OTEL_AIGW_METRICS_REQUEST_HEADER_ATTRIBUTES; default: the above)
       --no-metrics      no metrics (/metrics answers 404)
+      --debug-headers   answers name their route, backend and attempt count
+                        (x-aigw-route, x-aigw-backend, x-aigw-attempts)
       --metrics-max-label-values N
                         distinct values a client-chosen label keeps before "_other"
                         (env AIGW_METRICS_MAX_LABEL_VALUES; default 1000)

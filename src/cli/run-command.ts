@@ -41,6 +41,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       "metrics-request-header-attributes": { type: "string" },
       "metrics-max-label-values": { type: "string" },
       "no-metrics": { type: "boolean" },
+      "debug-headers": { type: "boolean" },
       ledger: { type: "string" },
     },
   });
@@ -117,6 +118,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     };
   }
   if (values["no-metrics"]) options.metrics = false;
+  if (values["debug-headers"]) options.debugHeaders = true;
   // The ledger is on by default, in a SQLite file of the data home.
   const ledgerUrl = values.ledger ?? env.AIGW_LEDGER_URL ?? "";
   let ledgerLine = "aigw: usage ledger off\n";

@@ -35,6 +35,8 @@ export interface LoopSetup {
   done: (record: RequestRecord) => void;
   /** Answers a GatewayError in the client's envelope (the one place that does). */
   answer: (error: GatewayError) => void;
+  /** Name the backend and the attempt count in the answer (x-aigw-backend, x-aigw-attempts). */
+  debugHeaders: boolean;
 }
 
 /** What the current attempt's answer is being used for. */
@@ -108,6 +110,11 @@ export class AttemptLoop implements AttemptSink {
     const { record } = this.s;
     record.backend = ref.backend.key;
     record.provider = ref.backend.providerName;
+    if (this.s.debugHeaders) {
+      // Attempts happen before the answer is committed: its headers are not sent yet.
+      this.s.res.setHeader("x-aigw-backend", ref.backend.key);
+      this.s.res.setHeader("x-aigw-attempts", String(record.attempts.length + 1));
+    }
     record.requestModel = ref.modelNameOverride ?? this.s.call.model;
     let prepared: ReturnType<typeof prepareAttempt>;
     try {

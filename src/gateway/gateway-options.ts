@@ -32,6 +32,8 @@ export interface GatewayOptions {
   redisFailMode?: "open" | "closed";
   /** Request headers recorded as attributes of every request record (`--request-header-attributes`). */
   requestHeaderAttributes?: readonly HeaderAttribute[];
+  /** Answers say their route, backend and attempt count (x-aigw-route, x-aigw-backend, x-aigw-attempts). */
+  debugHeaders?: boolean;
   /** The metrics on the admin listener's /metrics (docs/observability.md); false: none (`--no-metrics`). */
   metrics?:
     | {

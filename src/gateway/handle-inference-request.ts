@@ -30,6 +30,8 @@ export interface GatewayContext {
   headerAttributes: readonly HeaderAttribute[];
   /** The metrics' own header mapping, when it differs from `headerAttributes`. */
   metricHeaderAttributes?: readonly HeaderAttribute[];
+  /** `--debug-headers`: answers say their route, backend and attempts (x-aigw-route, ...). */
+  debugHeaders?: boolean;
 }
 
 /**
@@ -83,6 +85,7 @@ export async function handleInferenceRequest(
     }
     record.route = match.route.key;
     record.rule = match.rule.name;
+    if (gateway.debugHeaders) res.setHeader("x-aigw-route", match.route.key);
     call.forceIncludeUsage = match.route.costs.length > 0;
     // After authentication: the identity headers it sets are what is recorded, not what a client claimed.
     if (gateway.headerAttributes.length > 0) {
@@ -110,6 +113,7 @@ export async function handleInferenceRequest(
       started,
       done,
       answer,
+      debugHeaders: gateway.debugHeaders === true,
     }).start();
   } catch (err) {
     if (!(err instanceof GatewayError)) {

@@ -121,6 +121,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log,
     headerAttributes: options.requestHeaderAttributes ?? [],
     ...(metricMapping ? { metricHeaderAttributes: metricMapping } : {}),
+    ...(options.debugHeaders ? { debugHeaders: true } : {}),
   };
   const inFlight = new ServerDrain();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {

@@ -89,13 +89,17 @@ function percentEncodeModel(model: string): string {
 /** Upstream response headers that are not passed back: hop-by-hop and framing. */
 const NOT_RETURNED = new Set([...HOP_BY_HOP, "content-length", "content-type", "content-encoding"]);
 
-/** Upstream response headers for the client; the gateway sets content-type and length itself. */
+/**
+ * Upstream response headers for the client; the gateway sets content-type and length itself, and
+ * its own `x-aigw-*` headers (request id, debug headers), which an upstream (another aigw, say)
+ * must not replace.
+ */
 export function clientResponseHeaders(
   upstream: Record<string, string | string[] | undefined>,
 ): Record<string, string | string[] | number> {
   const out: Record<string, string | string[] | number> = {};
   for (const name in upstream) {
-    if (NOT_RETURNED.has(name)) continue;
+    if (NOT_RETURNED.has(name) || name.startsWith("x-aigw-")) continue;
     const value = upstream[name];
     if (value !== undefined) out[name] = value;
   }

@@ -96,6 +96,7 @@ async function loopWith(translator: Translator) {
       started: performance.now(),
       done: resolveRecord,
       answer,
+      debugHeaders: false,
     }).start();
   });
   await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
