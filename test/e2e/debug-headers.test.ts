@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import OpenAI from "openai";
 import { fakeOpenAIHandler } from "../support/fake-openai-server.js";
-import { configYaml, gatewayDocs, modelIs, openAIBackendDocs, routeDoc } from "../support/gateway-yaml.js";
+import { answerStatus } from "../support/fault-handlers.js";
+import { goodAndFailingConfig } from "../support/good-and-failing-config.js";
 import { type RecordingUpstream, startRecordingUpstream } from "../support/recording-upstream.js";
 import { sendRaw } from "../support/send-raw.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
@@ -13,25 +14,6 @@ let good: RecordingUpstream;
 let failing: RecordingUpstream;
 const gateways: TestGateway[] = [];
 
-const config = () =>
-  configYaml(
-    gatewayDocs(),
-    openAIBackendDocs("good", good.url),
-    openAIBackendDocs("failing", failing.url),
-    routeDoc("chat", {
-      rules: [
-        {
-          matches: [modelIs("gpt-over")],
-          backendRefs: [
-            { name: "failing", priority: 0 },
-            { name: "good", priority: 1 },
-          ],
-        },
-        { matches: [modelIs("gpt-fail")], backendRefs: [{ name: "failing" }] },
-      ],
-    }),
-  );
-
 before(async () => {
   // An upstream that sends the gateway's own headers (another aigw, say) does not replace them.
   good = await startRecordingUpstream((req, res) => {
@@ -39,10 +21,7 @@ before(async () => {
     res.setHeader("x-aigw-backend", "from-upstream");
     return fakeOpenAIHandler(req, res);
   });
-  failing = await startRecordingUpstream((_req, res) => {
-    res.writeHead(500, { "content-type": "application/json" });
-    res.end('{"error":{"message":"down","type":"server_error"}}');
-  });
+  failing = await startRecordingUpstream(answerStatus(500));
 });
 
 after(async () => {
@@ -52,7 +31,7 @@ after(async () => {
 });
 
 async function gatewayWith(debugHeaders: boolean): Promise<TestGateway> {
-  const gateway = await startTestGateway(config(), { debugHeaders });
+  const gateway = await startTestGateway(goodAndFailingConfig(good.url, failing.url), { debugHeaders });
   gateways.push(gateway);
   return gateway;
 }

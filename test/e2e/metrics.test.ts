@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import OpenAI from "openai";
 import { FAKE_CHAT_USAGE, fakeOpenAIHandler } from "../support/fake-openai-server.js";
-import { configYaml, gatewayDocs, modelIs, openAIBackendDocs, routeDoc } from "../support/gateway-yaml.js";
+import { answerStatus } from "../support/fault-handlers.js";
+import { goodAndFailingConfig } from "../support/good-and-failing-config.js";
 import {
   type Exposition,
   type LabelMatcher,
@@ -33,31 +34,10 @@ let gateway: TestGateway;
 
 before(async () => {
   good = await startRecordingUpstream(fakeOpenAIHandler);
-  failing = await startRecordingUpstream((_req, res) => {
-    res.writeHead(500, { "content-type": "application/json" });
-    res.end('{"error":{"message":"down","type":"server_error"}}');
+  failing = await startRecordingUpstream(answerStatus(500));
+  gateway = await startTestGateway(goodAndFailingConfig(good.url, failing.url), {
+    requestHeaderAttributes: [{ header: "x-tenant-id", attribute: "tenant.id" }],
   });
-  gateway = await startTestGateway(
-    configYaml(
-      gatewayDocs(),
-      openAIBackendDocs("good", good.url),
-      openAIBackendDocs("failing", failing.url),
-      routeDoc("chat", {
-        rules: [
-          { matches: [modelIs("gpt-a")], backendRefs: [{ name: "good", modelNameOverride: "gpt-a-2026" }] },
-          { matches: [modelIs("gpt-fail")], backendRefs: [{ name: "failing" }] },
-          {
-            matches: [modelIs("gpt-over")],
-            backendRefs: [
-              { name: "failing", priority: 0 },
-              { name: "good", priority: 1 },
-            ],
-          },
-        ],
-      }),
-    ),
-    { requestHeaderAttributes: [{ header: "x-tenant-id", attribute: "tenant.id" }] },
-  );
 });
 
 after(async () => {
@@ -212,14 +192,7 @@ test("after known traffic, /metrics counts it exactly, and every dashboard query
 });
 
 test("with metrics off (--no-metrics) /metrics is not there, and requests are served as before", async () => {
-  const off = await startTestGateway(
-    configYaml(
-      gatewayDocs(),
-      openAIBackendDocs("good", good.url),
-      routeDoc("r", { rules: [{ matches: [modelIs("gpt-a")], backendRefs: [{ name: "good" }] }] }),
-    ),
-    { metrics: false },
-  );
+  const off = await startTestGateway(goodAndFailingConfig(good.url, failing.url), { metrics: false });
   try {
     const answer = await new OpenAI({
       apiKey: "k",
