@@ -93,7 +93,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     new GatewayMetrics({
       attributeNames: (metricMapping ?? options.requestHeaderAttributes ?? []).map((a) => a.attribute),
       maxLabelValues: metricOptions.maxLabelValues,
-      sources: options.ledger ? { ledger: () => ledger?.stats() ?? { queued: 0, writeFailures: 0 } } : {},
+      sources: {
+        ejections: () => health.ejectionCounts(),
+        ...(options.ledger ? { ledger: () => ledger?.stats() ?? { queued: 0, writeFailures: 0 } } : {}),
+      },
     });
   metrics?.configApplied(snapshot.hash, false);
   // After the configuration: a configuration error is reported first. A SQLite file another

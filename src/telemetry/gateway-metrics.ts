@@ -14,6 +14,8 @@ import {
 export interface MetricsSources {
   /** The usage ledger's queue and cumulative write failures; undefined with the ledger off. */
   readonly ledger?: () => { readonly queued: number; readonly writeFailures: number };
+  /** Passive health checks' ejections so far, by backend. */
+  readonly ejections?: () => Iterable<readonly [string, number]>;
 }
 
 export interface GatewayMetricsOptions {
@@ -191,6 +193,19 @@ export class GatewayMetrics {
       labelNames: ["hash"],
       registers,
     });
+    const ejections = options.sources?.ejections;
+    if (ejections) {
+      new Counter({
+        name: "aigw_upstream_ejections_total",
+        help: "Backends ejected by passive health checks (outlier detection), by backend.",
+        labelNames: ["backend"],
+        registers,
+        collect() {
+          this.reset();
+          for (const [backend, count] of ejections()) this.inc({ backend }, count);
+        },
+      });
+    }
     const ledger = options.sources?.ledger;
     if (ledger) {
       new Gauge({

@@ -24,6 +24,8 @@ export class BackendHealth {
   /** performance.now() until which the backend is ejected (0 = not ejected). */
   private ejectedUntil = 0;
   private ejections = 0;
+  /** Ejections since the start, for aigw_upstream_ejections_total (`ejections` starts over). */
+  totalEjections = 0;
   private lastEjectionEnd = 0;
   /** performance.now() until which a Retry-After keeps the backend out. */
   private pausedUntil = 0;
@@ -75,6 +77,7 @@ export class BackendHealth {
     // while since its last ejection starts over. Bounded, so a recovered backend is soon back.
     if (this.lastEjectionEnd > 0 && now - this.lastEjectionEnd > policy.maxEjectionMs) this.ejections = 0;
     this.ejections += 1;
+    this.totalEjections += 1;
     const duration = Math.min(policy.baseEjectionMs * this.ejections, policy.maxEjectionMs);
     this.ejectedUntil = now + duration;
     this.lastEjectionEnd = this.ejectedUntil;
@@ -114,6 +117,14 @@ export class BackendHealthRegistry {
       this.byKey.set(key, health);
     }
     return health;
+  }
+
+  /** Every backend ejected at least once, with how many times (for /metrics). */
+  ejectionCounts(): [backend: string, ejections: number][] {
+    const out: [string, number][] = [];
+    for (const [key, health] of this.byKey)
+      if (health.totalEjections > 0) out.push([key, health.totalEjections]);
+    return out;
   }
 
   /** Forgets backends a reload removed, so their state cannot grow without bound. */

@@ -282,3 +282,22 @@ test("label values holding any character keep their own series", async () => {
     ["a", "b\u0001c", 2],
   ]);
 });
+
+test("ejections by backend are read at scrape time", async () => {
+  let counts: [string, number][] = [["default/a", 2]];
+  const metrics = new GatewayMetrics({ attributeNames: [], sources: { ejections: () => counts } });
+  assert.equal(
+    sampleValue(await scrape(metrics), "aigw_upstream_ejections_total", { backend: "default/a" }),
+    2,
+  );
+  counts = [
+    ["default/a", 3],
+    ["default/b", 1],
+  ];
+  const m = await scrape(metrics);
+  assert.deepEqual(
+    samplesOf(m, "aigw_upstream_ejections_total").map((s) => [s.labels.backend, s.value]),
+    counts,
+  );
+  assert.equal(m.types.get("aigw_upstream_ejections_total"), "counter");
+});

@@ -83,3 +83,19 @@ test("with splitExternalLocalOriginErrors, local-origin failures do not feed the
     "three failures reach consecutive5xxErrors",
   );
 });
+
+test("ejections are counted for /metrics, also once the growing ejection time has started over", () => {
+  const registry = new BackendHealthRegistry();
+  const h = registry.get("default/b");
+  registry.get("default/never");
+  const ejectAt = (t: number) => {
+    h.record("local-origin", passive, t, true);
+    return h.record("local-origin", passive, t, true);
+  };
+  assert.equal(ejectAt(0), true);
+  assert.equal(ejectAt(2000), true);
+  // Long healthy since the last ejection ended: the ejection time starts over, the count does not.
+  assert.equal(ejectAt(100_000), true);
+  assert.equal(h.describe(100_000).ejections, 1);
+  assert.deepEqual(registry.ejectionCounts(), [["default/b", 3]]);
+});
