@@ -92,7 +92,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
   if (metricAttributes || maxLabelValues) {
     let headerAttributes: HeaderAttribute[] | undefined;
     try {
-      headerAttributes = metricAttributes ? parseRequestHeaderAttributes(metricAttributes) : undefined;
+      if (metricAttributes) headerAttributes = parseRequestHeaderAttributes(metricAttributes);
     } catch (err) {
       process.stderr.write(`aigw: --metrics-request-header-attributes: ${(err as Error).message}\n`);
       return 2;
@@ -104,20 +104,26 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       );
       return 2;
     }
-    if (headerAttributes) {
-      try {
-        attributeLabelNames(headerAttributes.map((a) => a.attribute));
-      } catch (err) {
-        process.stderr.write(`aigw: --metrics-request-header-attributes: ${(err as Error).message}\n`);
-        return 2;
-      }
-    }
     options.metrics = {
       ...(headerAttributes ? { headerAttributes } : {}),
       ...(max !== undefined ? { maxLabelValues: max } : {}),
     };
   }
   if (values["no-metrics"]) options.metrics = false;
+  // The attributes that become labels (the metrics' own mapping, else the base one) need names no
+  // built-in label has; checked here, so that a clash is a usage error and not a failed start.
+  if (options.metrics !== false) {
+    const labelled = options.metrics?.headerAttributes ?? options.requestHeaderAttributes ?? [];
+    try {
+      attributeLabelNames(labelled.map((a) => a.attribute));
+    } catch (err) {
+      const flag = options.metrics?.headerAttributes
+        ? "metrics-request-header-attributes"
+        : "request-header-attributes";
+      process.stderr.write(`aigw: --${flag}: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
   if (values["debug-headers"]) options.debugHeaders = true;
   // The ledger is on by default, in a SQLite file of the data home.
   const ledgerUrl = values.ledger ?? env.AIGW_LEDGER_URL ?? "";

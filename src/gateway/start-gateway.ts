@@ -32,7 +32,7 @@ import { ServerDrain } from "./server-drain.js";
 const DEFAULT_ADMIN_PORT = 1064;
 const RELOAD_DEBOUNCE_MS = 100;
 /** The response header that carries the request's id (RequestRecord.requestId). */
-export const REQUEST_ID_HEADER = "x-aigw-request-id";
+const REQUEST_ID_HEADER = "x-aigw-request-id";
 
 /**
  * How long a drain lets the ledger write what it still buffers; what is not written by then is

@@ -150,14 +150,14 @@ export class KeyedCounter extends Counter<string> {
     this.description = describe(this, config);
   }
 
-  /** Adds `by` to the series `key` (as KeyedHistogram.observeKeyed). */
-  incKeyed(key: string, labels: Readonly<Record<string, string>>, by = 1): void {
+  /** Adds one to the series `key` (made as KeyedHistogram.seriesOf makes one). */
+  incKeyed(key: string, labels: Readonly<Record<string, string>>): void {
     let series = this.series.get(key);
     if (!series) {
       series = { labels: labelsOf(labels, undefined), value: 0 };
       this.series.set(key, series);
     }
-    series.value += by;
+    series.value += 1;
   }
 
   override async get(): ReturnType<Counter<string>["get"]> {

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { reasonOf } from "./ledger.js";
 import type { LedgerPageQuery } from "./ledger-store.js";
 import { LedgerUnavailableError } from "./ledger-store.js";
 import type { EncodedBatch } from "./sqlite-ledger-batch.js";
@@ -35,11 +36,7 @@ if (!port) throw new Error("ledger-store-worker.js runs as a worker thread");
 const post = (message: WorkerMessage) => port.postMessage(message);
 
 function workerError(err: unknown): WorkerError {
-  const unavailable = err instanceof LedgerUnavailableError;
-  if (!(err instanceof Error)) return { message: String(err), unavailable };
-  // Node's connection errors can have an empty message (AggregateError) but a code.
-  const message = err.message || (err as NodeJS.ErrnoException).code || err.name;
-  return { message, unavailable };
+  return { message: reasonOf(err), unavailable: err instanceof LedgerUnavailableError };
 }
 
 function answer(store: SqliteLedgerStore, request: WorkerRequest): Promise<unknown> {

@@ -312,7 +312,7 @@ function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /** A readable reason: Node's connection errors can have an empty message (AggregateError) but a code. */
-function reasonOf(err: unknown): string {
+export function reasonOf(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   return err.message || (err as NodeJS.ErrnoException).code || err.name;
 }

@@ -142,6 +142,43 @@ test("aigw run refuses a --request-header-attributes mapping it cannot read, fro
   assert.match(fromEnv.stderr, /route is a built-in field/);
 });
 
+test("aigw run refuses metrics options it cannot use: a bad mapping, a label taken, a bad bound", async () => {
+  const config = join(EXAMPLES, "basic/basic.yaml");
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [
+      ["--metrics-request-header-attributes", "x-tenant-id"],
+      {},
+      /--metrics-request-header-attributes: "x-tenant-id": expected <header>:<attribute>/,
+    ],
+    [
+      [],
+      { OTEL_AIGW_METRICS_REQUEST_HEADER_ATTRIBUTES: "x-e:error.type" },
+      /--metrics-request-header-attributes: header attribute error.type would be the metric label error_type, which is taken/,
+    ],
+    // The base mapping labels the metrics when they have none of their own.
+    [
+      ["--request-header-attributes", "x-a:tenant.id,x-b:tenant_id"],
+      {},
+      /--request-header-attributes: .*tenant_id, which is taken/,
+    ],
+    [
+      ["--metrics-max-label-values", "0"],
+      {},
+      /--metrics-max-label-values: expected a positive integer, got "0"/,
+    ],
+    [
+      [],
+      { AIGW_METRICS_MAX_LABEL_VALUES: "many" },
+      /--metrics-max-label-values: expected a positive integer, got "many"/,
+    ],
+  ];
+  for (const [flags, env, message] of cases) {
+    const result = await runAigw(["run", config, ...EPHEMERAL, ...flags], cleanEnv(env));
+    assert.equal(result.code, 2, `${flags.join(" ")} ${JSON.stringify(env)}: ${result.stderr}`);
+    assert.match(result.stderr, message);
+  }
+});
+
 test("aigw run with no file and OPENAI_API_KEY/OPENAI_BASE_URL routes every model to that server", async () => {
   const aigw = await serveAigw(
     EPHEMERAL,
