@@ -1,5 +1,5 @@
 import { isoTimestamp } from "../util/iso-timestamp.js";
-import type { RequestRecord } from "./request-record.js";
+import type { LimitRecord, RequestRecord } from "./request-record.js";
 
 /** What JSON.stringify would escape in a string: quotes, backslashes, controls, UTF-16 surrogates. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds
@@ -38,7 +38,20 @@ export function formatAccessLog(record: RequestRecord, startEpochMs: number): st
   if (record.error !== undefined) line += `,"error":${JSON.stringify(record.error)}`;
   // A request that needed more than one attempt says which backends were tried and why each failed.
   if (record.attempts.length > 1) line += `,"ai_gateway.attempts":${formatAttempts(record)}`;
+  // On a route with limits: every counter checked and what it decided.
+  if (record.limits !== undefined && record.limits.length > 0) {
+    line += `,"ai_gateway.limits":${formatLimits(record.limits)}`;
+  }
   return `${line}}`;
+}
+
+function formatLimits(limits: readonly LimitRecord[]): string {
+  const parts = limits.map(
+    (l) =>
+      `{"rule":${str(l.rule)},"kind":"${l.kind}","bucket":${str(l.bucket)},"limit":${l.limit}` +
+      `,"remaining":${l.remaining},"outcome":"${l.outcome}"}`,
+  );
+  return `[${parts.join(",")}]`;
 }
 
 function formatAttempts(record: RequestRecord): string {

@@ -44,6 +44,12 @@ export interface RequestRecord {
   route: string | undefined;
   /** Name (or index) of the matched rule. */
   rule: string | undefined;
+  /** The rule's match that chose it (`x-ai-eg-model=gpt-4o`, `&`-joined); unset for a rule without matches. */
+  match?: string;
+  /** "namespace/name" of the BackendSecurityPolicy that gave the answering backend its credentials. */
+  credentialPolicy?: string;
+  /** The access log's own header attributes (`OTEL_AIGW_LOG_REQUEST_HEADER_ATTRIBUTES`). */
+  logAttributes?: Readonly<Record<string, string>>;
   /** "namespace/name" of the chosen AIServiceBackend. */
   backend: string | undefined;
   /** gen_ai.provider.name of that backend ("openai", "aws.bedrock", ...), from its schema. */
@@ -64,6 +70,40 @@ export interface RequestRecord {
   error: string | undefined;
   /** Every upstream attempt in order: the last one gave the answer (or the failure). */
   attempts: AttemptRecord[];
+  /** With tracing on: the trace the request's span belongs to (32 hex digits). */
+  traceId?: string;
+  /**
+   * Every token rate-limit and quota counter the request was checked against, with what it decided;
+   * only on routes that have limits (undefined elsewhere).
+   */
+  limits?: LimitRecord[];
+}
+
+/** One counter a request was checked against: a rate-limit rule's or a quota's bucket. */
+export interface LimitRecord {
+  /** The rule as its 429 names it: "BackendTrafficPolicy default/p rateLimit.global.rules[0]". */
+  rule: string;
+  kind: "rate_limit" | "quota";
+  /**
+   * Which of the rule's buckets: its selected client values as the counter key holds them (`|`
+   * between values, "" when the rule has no Distinct selector). A rule whose Distinct selectors read
+   * a credential header (authorization, an API key, a cookie, a token...) shows `sha256:` and 16 hex
+   * digits of the values' SHA-256 instead, never the credential.
+   */
+  bucket: string;
+  limit: number;
+  /** What the counter held before this request (0 when the store could not be read). */
+  used: number;
+  /** What is left after this request's up-front cost (the limit when the store could not be read). */
+  remaining: number;
+  /**
+   * allowed; refused (this counter refused the request, or took its backend out of the candidates);
+   * shadow_refused (a shadow-mode bucket that is spent: counted, never enforced); unknown (the store
+   * could not be asked: Redis down, the check failed open or closed).
+   */
+  outcome: "allowed" | "refused" | "shadow_refused" | "unknown";
+  /** Epoch ms at which the counter's window ends. */
+  windowEndMs?: number;
 }
 
 /** One try at one backend. */

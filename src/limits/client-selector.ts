@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { BlockList, isIPv4, isIPv6 } from "node:net";
 import { firstValue } from "../util/first-value.js";
@@ -54,6 +55,34 @@ export function compileClientSelectors(specs: readonly ClientSelectorSpec[] | un
     }
     return distinct;
   };
+}
+
+/**
+ * Header names that may carry a credential: authorization, proxy-authorization, x-api-key, api-key,
+ * x-goog-api-key, cookies, and any name speaking of a key, token, secret, password or session (a
+ * SecurityPolicy's apiKeyAuth may read a key from a header of any name). Broad on purpose: a
+ * harmless header taken for one only has its bucket shown as a hash.
+ */
+const CREDENTIAL_HEADER = /auth|key|token|secret|passw|credential|cookie|session/i;
+
+/**
+ * Whether a rule's buckets may be named by a credential: one of its Distinct selectors reads a header
+ * that may carry one. Exact and regular-expression selectors add nothing to a bucket's name.
+ */
+export function selectsCredential(specs: readonly ClientSelectorSpec[] | undefined): boolean {
+  return (specs ?? []).some((spec) =>
+    (spec.headers ?? []).some((h) => h.type === "Distinct" && CREDENTIAL_HEADER.test(h.name)),
+  );
+}
+
+/**
+ * A bucket's distinct values as a record shows them: as they are, or, for a rule that selects on a
+ * credential, `sha256:` and the first 16 hex digits of their SHA-256 (the same bucket, the same
+ * name, on every replica; the credential itself never).
+ */
+export function bucketName(distinct: string, credential: boolean | undefined): string {
+  if (!credential) return distinct;
+  return `sha256:${createHash("sha256").update(distinct).digest("hex").slice(0, 16)}`;
 }
 
 /** The header the original fills from the body's model before any limit looks at the request. */

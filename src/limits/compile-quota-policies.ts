@@ -1,4 +1,4 @@
-import { type ClientSelectorSpec, compileClientSelectors } from "./client-selector.js";
+import { type ClientSelectorSpec, compileClientSelectors, selectsCredential } from "./client-selector.js";
 import { type CostExpression, compileCostExpression } from "./compile-cost-expression.js";
 import { QUOTA_DURATION_MS } from "./fixed-window.js";
 import type { PriceTable } from "./price-table.js";
@@ -116,5 +116,6 @@ function bucket(
     limit: quota.limit ?? 0,
     windowMs: QUOTA_DURATION_MS[quota.duration ?? "1h"] ?? QUOTA_DURATION_MS["1h"]!,
     shadow,
+    credentialBucket: selectsCredential(selectors),
   });
 }

@@ -1,4 +1,4 @@
-import { type ClientSelectorSpec, compileClientSelectors } from "./client-selector.js";
+import { type ClientSelectorSpec, compileClientSelectors, selectsCredential } from "./client-selector.js";
 import { WINDOW_MS, type WindowUnit } from "./fixed-window.js";
 import type { CostSource, RateLimitRule } from "./rate-limit-rule.js";
 
@@ -43,6 +43,7 @@ export function compileRateLimit(spec: RateLimitSpec, policyKey: string): RateLi
       limit: rule.limit?.requests ?? 0,
       windowMs: WINDOW_MS[unit] ?? WINDOW_MS.Second,
       shadow: false,
+      credentialBucket: selectsCredential(rule.clientSelectors),
       requestCost: costSource(rule.cost?.request, 1),
       responseCost: costSource(rule.cost?.response, 0),
       shared: rule.shared === true,

@@ -16,6 +16,8 @@ export interface LimitRule {
   readonly windowMs: number;
   /** Counted and reported, never a reason to refuse (QuotaPolicy shadowMode). */
   readonly shadow: boolean;
+  /** Its distinct values may hold a credential (selectsCredential): records show a hash of them. */
+  readonly credentialBucket?: boolean;
 }
 
 /** A BackendTrafficPolicy `rateLimit` rule: a LimitRule with costs on both sides of the request. */

@@ -1,8 +1,8 @@
 import { GatewayError } from "../gateway/gateway-error.js";
 import type { AdmissionContext, RequestPolicy } from "../gateway/request-policy.js";
-import type { RequestRecord } from "../gateway/request-record.js";
+import type { LimitRecord, RequestRecord } from "../gateway/request-record.js";
 import { type AdmissionEstimate, estimateCost } from "./admission-estimate.js";
-import type { SelectorInput } from "./client-selector.js";
+import { bucketName, type SelectorInput } from "./client-selector.js";
 import type { BackendQuotas, QuotaSet } from "./compile-quota-policies.js";
 import {
   type BucketCharge,
@@ -13,6 +13,7 @@ import {
   type LocalCounterStore,
 } from "./counter-store.js";
 import { windowIndex } from "./fixed-window.js";
+import { isSpent } from "./memory-counter-store.js";
 import { costOf, type LimitRule, type RateLimitRule } from "./rate-limit-rule.js";
 
 /** The stores a route's limits count in: `local` is always this process; `shared` may be Redis. */
@@ -24,6 +25,8 @@ export interface LimitStores {
 /** One counter a request touches: what the store checks, and what settle charges. */
 interface Counter<R extends LimitRule = LimitRule> extends BucketCheck {
   readonly rule: R;
+  /** The selector's distinct values: the part of the key that tells the rule's buckets apart. */
+  readonly distinct: string;
   /** Its place in the checks of its store, where the store's answer (`used`) is found. */
   readonly index: number;
 }
@@ -103,6 +106,7 @@ export class TokenLimitPolicy implements RequestPolicy {
       const checks = rule.local ? localChecks : sharedChecks;
       const counter: Counter<RateLimitRule> = {
         rule,
+        distinct,
         key: this.keyOf(i, rule, distinct, window),
         limit: rule.limit,
         windowEndMs: (window + 1) * rule.windowMs,
@@ -117,21 +121,23 @@ export class TokenLimitPolicy implements RequestPolicy {
       this.setup.quotas.size === 0 ? NO_QUOTAS : quotaCounters(ctx, this.setup.quotas, now, sharedChecks);
     const decision: LimitDecision = { rate, quotas };
     const local = localChecks.length > 0 ? this.setup.stores.local.check(localChecks) : undefined;
-    if (local && !local.allowed) throw refusal(localChecks[local.refusedIndex]!, now);
+    if (local && !local.allowed) {
+      // The shared counters were not asked: only the local ones are in the record.
+      ctx.record.limits = limitRecords(decision, local, undefined);
+      throw refusal(localChecks[local.refusedIndex]!, now);
+    }
     if (sharedChecks.length === 0) return this.decide(ctx, { decision, now, local, sharedChecks });
     let shared: CheckResult | Promise<CheckResult>;
     try {
       shared = this.setup.stores.shared.check(sharedChecks);
     } catch (err) {
-      this.giveBack(decision, local, undefined);
-      throw unavailable(err);
+      throw this.storeFailed(ctx, decision, local, err);
     }
     if (shared instanceof Promise) {
       return shared.then(
         (result) => this.decide(ctx, { decision, now, local, shared: result, sharedChecks }),
         (err: unknown) => {
-          this.giveBack(decision, local, undefined);
-          throw unavailable(err);
+          throw this.storeFailed(ctx, decision, local, err);
         },
       );
     }
@@ -164,6 +170,18 @@ export class TokenLimitPolicy implements RequestPolicy {
     }
     if (local.length > 0) this.setup.stores.local.charge(local);
     if (shared.length > 0) this.setup.stores.shared.charge(shared);
+  }
+
+  /** The shared store could not be asked (failing closed): its counters are recorded as unknown. */
+  private storeFailed(
+    ctx: AdmissionContext,
+    decision: LimitDecision,
+    local: CheckResult | undefined,
+    err: unknown,
+  ): unknown {
+    this.giveBack(decision, local, undefined);
+    ctx.record.limits = limitRecords(decision, local, UNREAD);
+    return unavailable(err);
   }
 
   /**
@@ -219,6 +237,9 @@ export class TokenLimitPolicy implements RequestPolicy {
 
   private admitOrRefuse(ctx: AdmissionContext, readings: Readings): void {
     const { decision, now, local, shared, sharedChecks } = readings;
+    // Recorded before anything may refuse: every throw below leaves the record complete.
+    const records = limitRecords(decision, local, shared);
+    ctx.record.limits = records;
     if (shared?.degraded) return;
     if (shared && !shared.allowed) throw refusal(sharedChecks[shared.refusedIndex]!, now);
     const usedOf = (c: Counter): number =>
@@ -235,10 +256,14 @@ export class TokenLimitPolicy implements RequestPolicy {
     if (decision.quotas.size > 0) this.excludeSpentBackends(ctx, decision, shared, now, consider);
     const estimate = this.setup.estimate;
     if (estimate) {
-      for (const c of decision.rate) {
+      for (let i = 0; i < decision.rate.length; i++) {
+        const c = decision.rate[i]!;
         const cost = estimateCost(estimate, c.rule.responseCost, ctx);
         const left = Math.max(0, c.limit - usedOf(c));
         if (cost > 0 && cost > left) {
+          // Every rate counter was read here (a local refusal never gets this far), so the records
+          // begin with them in order.
+          records[i]!.outcome = "refused";
           const message = `${c.rule.id}: this request would need about ${cost} of the ${left} left in its window`;
           const headers = rateLimitHeaders(c.limit, left, c.windowEndMs, now, true);
           throw new GatewayError(
@@ -316,6 +341,7 @@ function quotaCounters(
           const window = windowIndex(rule.windowMs, now);
           const counter: Counter = {
             rule,
+            distinct,
             key: `${rule.keyPrefix}${distinct}:${window}`,
             limit: rule.limit,
             windowEndMs: (window + 1) * rule.windowMs,
@@ -332,6 +358,52 @@ function quotaCounters(
     }
   }
   return out;
+}
+
+/** What a store that could not be asked answered: nothing (failing closed, like failing open). */
+const UNREAD: CheckResult = { allowed: true, refusedIndex: -1, used: [], degraded: true };
+
+/**
+ * One record per counter read: the rate counters of each store that answered, in rule order, then
+ * (when the shared store answered) the quota counters, backend by backend. A spent counter refused
+ * (a shadow one only would have); an admitted check's reading includes its request cost.
+ */
+function limitRecords(
+  decision: LimitDecision,
+  local: CheckResult | undefined,
+  shared: CheckResult | undefined,
+): LimitRecord[] {
+  const out: LimitRecord[] = [];
+  for (const c of decision.rate) {
+    const result = c.rule.local ? local : shared;
+    if (result) out.push(limitRecord(c, "rate_limit", result));
+  }
+  if (shared) {
+    for (const sets of decision.quotas.values()) {
+      for (const { counters } of sets) for (const c of counters) out.push(limitRecord(c, "quota", shared));
+    }
+  }
+  return out;
+}
+
+function limitRecord(c: Counter, kind: LimitRecord["kind"], result: CheckResult): LimitRecord {
+  const record: LimitRecord = {
+    rule: c.rule.id,
+    kind,
+    bucket: bucketName(c.distinct, c.rule.credentialBucket),
+    limit: c.limit,
+    used: 0,
+    remaining: c.limit,
+    outcome: "unknown",
+    windowEndMs: c.windowEndMs,
+  };
+  if (result.degraded) return record;
+  const read = result.used[c.index] ?? 0;
+  const used = result.allowed ? read - c.cost : read;
+  record.used = used;
+  record.remaining = Math.max(0, c.limit - read);
+  record.outcome = !isSpent(used, c.cost, c.limit) ? "allowed" : c.rule.shadow ? "shadow_refused" : "refused";
+  return record;
 }
 
 function remainingShare(limit: number, used: number): number {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from "prom-client";
-import type { RequestRecord } from "../gateway/request-record.js";
+import type { LimitRecord, RequestRecord } from "../gateway/request-record.js";
 import { type HistogramSeries, KeyedCounter, KeyedHistogram } from "./keyed-metrics.js";
 import { LabelValueLimiter } from "./label-value-limiter.js";
 import {
@@ -110,6 +110,7 @@ export class GatewayMetrics {
   private readonly overhead: KeyedHistogram;
   private readonly attempts: KeyedCounter;
   private readonly failovers: KeyedCounter;
+  private readonly limitDecisions: KeyedCounter;
   private readonly configReloads: Counter<string>;
   private readonly configInfo: Gauge<string>;
   private readonly attributeLabels: readonly AttributeLabel[];
@@ -179,6 +180,12 @@ export class GatewayMetrics {
       name: "aigw_upstream_failovers_total",
       help: "Requests moved to another backend after an attempt failed, by the failure.",
       labelNames: ["reason"],
+      registry,
+    });
+    this.limitDecisions = new KeyedCounter({
+      name: "aigw_rate_limit_decisions_total",
+      help: "Token rate-limit and quota counters checked, by rule and outcome (allowed, refused, shadow_refused, unknown).",
+      labelNames: ["rule", "outcome"],
       registry,
     });
     this.configReloads = new Counter({
@@ -254,6 +261,8 @@ export class GatewayMetrics {
    */
   observeRequest(record: RequestRecord): void {
     if (record.route === undefined) return;
+    // Before the backend check: a request a limit refused reached none.
+    if (record.limits !== undefined) this.observeLimits(record.limits);
     let upstreamMs = 0;
     for (const attempt of record.attempts) upstreamMs += attempt.durationMs;
     const operation = { gen_ai_operation_name: record.operation };
@@ -340,6 +349,13 @@ export class GatewayMetrics {
       cacheCreationInput: tokens.seriesOf(`${key}\u0001cache_creation_input`, labels, CACHE_CREATION_INPUT),
       reasoning: tokens.seriesOf(`${key}\u0001reasoning`, labels, REASONING),
     };
+  }
+
+  /** Rule ids are configuration names (bounded): fine as label values. */
+  private observeLimits(limits: readonly LimitRecord[]): void {
+    for (const l of limits) {
+      this.limitDecisions.incKeyed(`${l.rule}\u0001${l.outcome}`, { rule: l.rule, outcome: l.outcome });
+    }
   }
 
   private observeAttempts(record: RequestRecord): void {

@@ -12,9 +12,12 @@ import {
   routeDoc,
   tokenCost,
 } from "../support/gateway-yaml.js";
+import { parsePrometheusText, sampleValue } from "../support/prometheus-text.js";
 import type { RecordingUpstream } from "../support/recording-upstream.js";
 import { chatWithResponse, openAIClient, refusedWith } from "../support/sdk-calls.js";
+import { sendRaw } from "../support/send-raw.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { waitFor } from "../support/wait-for.js";
 
 /**
  * Token rate limits end to end through the official SDKs: a BackendTrafficPolicy on the route limits
@@ -34,6 +37,8 @@ const COSTS = [
 
 let upstream: RecordingUpstream;
 let gateway: TestGateway;
+/** The access log's lines, in the order requests finished. */
+const accessLines: string[] = [];
 
 before(async () => {
   upstream = await startFakeOpenAI();
@@ -102,6 +107,7 @@ before(async () => {
         },
       ]),
     ),
+    { accessLog: (line) => accessLines.push(line) },
   );
 });
 
@@ -137,6 +143,30 @@ test("a user's total-token budget: two answers pass with x-ratelimit-* headers, 
   assert.ok(Number(refusal.headers?.get("retry-after")) > 0);
   assert.equal(refusal.headers?.get("retry-after"), refusal.headers?.get("x-ratelimit-reset"));
   assert.equal(upstream.requests.length, before + 2, "a refused request never reaches the upstream");
+
+  // The refusal's access-log line names the rule that refused it, and /metrics counts the decisions.
+  const RULE = "BackendTrafficPolicy default/limits rateLimit.global.rules[0]";
+  const requestId = refusal.headers?.get("x-aigw-request-id");
+  assert.ok(requestId);
+  const lineOf = () =>
+    accessLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.request_id === requestId);
+  await waitFor("the refusal's access-log line", () => lineOf() !== undefined);
+  const line = lineOf();
+  assert.equal(line?.response_code, 429);
+  assert.deepEqual(line?.["ai_gateway.limits"], [
+    { rule: RULE, kind: "rate_limit", bucket: "alice", limit: TOTAL * 2, remaining: 0, outcome: "refused" },
+  ]);
+  const metrics = await sendRaw(`${gateway.gateway.adminUrl}/metrics`);
+  assert.equal(metrics.status, 200);
+  const scraped = parsePrometheusText(metrics.text);
+  assert.equal(
+    sampleValue(scraped, "aigw_rate_limit_decisions_total", { rule: RULE, outcome: "refused" }),
+    1,
+  );
+  assert.equal(
+    sampleValue(scraped, "aigw_rate_limit_decisions_total", { rule: RULE, outcome: "allowed" }),
+    2,
+  );
 
   const bob = await chat(openai({ "x-user-id": "bob" }), "gpt-user");
   assert.equal(bob.response.headers.get("x-ratelimit-remaining"), String(TOTAL * 2));

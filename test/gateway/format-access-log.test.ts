@@ -71,3 +71,52 @@ test("every string field reads back exactly, whatever characters it holds", () =
     assert.equal(parsed.error, odd);
   }
 });
+
+test("the limits a request was checked against: rule, kind, bucket, limit, remaining and outcome of each", () => {
+  const rule = 'BackendTrafficPolicy default/p rateLimit.global.rules[0] "odd"';
+  const line = JSON.parse(
+    formatAccessLog(
+      record({
+        status: 429,
+        error: "rate_limited",
+        limits: [
+          {
+            rule,
+            kind: "rate_limit",
+            bucket: "alice",
+            limit: 28,
+            used: 28,
+            remaining: 0,
+            outcome: "refused",
+            windowEndMs: 1,
+          },
+          {
+            rule: "QuotaPolicy default/q serviceQuota",
+            kind: "quota",
+            bucket: "sha256:0123456789abcdef",
+            limit: 1000,
+            used: 14,
+            remaining: 986,
+            outcome: "allowed",
+          },
+        ],
+      }),
+      START,
+    ),
+  ) as Record<string, unknown>;
+  assert.deepEqual(line["ai_gateway.limits"], [
+    { rule, kind: "rate_limit", bucket: "alice", limit: 28, remaining: 0, outcome: "refused" },
+    {
+      rule: "QuotaPolicy default/q serviceQuota",
+      kind: "quota",
+      bucket: "sha256:0123456789abcdef",
+      limit: 1000,
+      remaining: 986,
+      outcome: "allowed",
+    },
+  ]);
+  for (const limits of [undefined, []]) {
+    const plain = JSON.parse(formatAccessLog(record({ limits }), START)) as Record<string, unknown>;
+    assert.equal("ai_gateway.limits" in plain, false, "no limits checked: no field");
+  }
+});

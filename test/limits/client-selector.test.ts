@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  bucketName,
   clientAddressOf,
   compileClientSelectors,
   type SelectorInput,
+  selectsCredential,
 } from "../../src/limits/client-selector.js";
 
 function input(headers: Record<string, string>, clientAddress = "10.1.2.3", model = "gpt-4o"): SelectorInput {
@@ -75,4 +77,29 @@ test("clientAddressOf gives IPv4-mapped IPv6 addresses as IPv4", () => {
   assert.equal(clientAddressOf("::ffff:127.0.0.1"), "127.0.0.1");
   assert.equal(clientAddressOf("::1"), "::1");
   assert.equal(clientAddressOf(undefined), undefined);
+});
+
+test("selectsCredential: a Distinct selector on a header that may hold a credential; bucketName hashes those", () => {
+  const distinct = (name: string) => [{ headers: [{ name, type: "Distinct" as const }] }];
+  for (const name of [
+    "Authorization",
+    "x-api-key",
+    "api-key",
+    "x-goog-api-key",
+    "cookie",
+    "x-session-token",
+  ]) {
+    assert.equal(selectsCredential(distinct(name)), true, name);
+  }
+  assert.equal(selectsCredential(distinct("x-tenant-id")), false);
+  assert.equal(selectsCredential(undefined), false);
+  assert.equal(
+    selectsCredential([{ headers: [{ name: "authorization", value: "Bearer a" }] }]),
+    false,
+    "an Exact match adds nothing to a bucket's name",
+  );
+  assert.equal(bucketName("acme", false), "acme");
+  assert.equal(bucketName("acme|Bearer%20sk", true), bucketName("acme|Bearer%20sk", true));
+  assert.match(bucketName("acme|Bearer%20sk", true), /^sha256:[0-9a-f]{16}$/);
+  assert.notEqual(bucketName("acme|Bearer%20sk", true), bucketName("acme|Bearer%20sl", true));
 });

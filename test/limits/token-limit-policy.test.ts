@@ -594,3 +594,279 @@ test("a request refused after the store's check (admission estimate, every backe
     "only the admitted requests counted",
   );
 });
+
+/** The end of T0's hour and minute, as the records' windowEndMs give them. */
+const HOUR_END = Date.parse("2026-03-02T11:00:00.000Z");
+const MINUTE_END = Date.parse("2026-03-02T10:18:00.000Z");
+
+/** Admits a request that must be refused; returns the error and the context (its record). */
+async function refusedContext(
+  policy: TokenLimitPolicy,
+  call = clientCall(),
+  rule = ruleOf(),
+): Promise<{ err: GatewayError; ctx: AdmissionContext }> {
+  const ctx = contextOf(call, rule);
+  try {
+    await policy.admit(ctx);
+  } catch (err) {
+    assert.ok(err instanceof GatewayError, `expected a GatewayError, got ${String(err)}`);
+    return { err, ctx };
+  }
+  assert.fail("expected the request to be refused");
+}
+
+/** The records without their windows, in a line each: what most of the assertions compare. */
+function decisions(ctx: AdmissionContext): string[] {
+  return (ctx.record.limits ?? []).map(
+    (l) => `${l.kind} ${l.rule} [${l.bucket}] ${l.used}/${l.limit} left ${l.remaining}: ${l.outcome}`,
+  );
+}
+
+test("record.limits: one entry per counter checked, allowed with what it held before; a 429 names the refusing counter", async (t) => {
+  freezeClock(t);
+  const rules = globalRules([
+    { limit: { requests: 100, unit: "Hour" } }, // 1 per request, up front
+    {
+      clientSelectors: [{ headers: [{ name: "x-user", type: "Distinct" }] }],
+      limit: { requests: 14, unit: "Minute" },
+      cost: tokenCost("tokens"),
+    },
+  ]);
+  const policy = policyOf("default/r1", inProcess(t), rules);
+  const alice = () => clientCall({ headers: { "x-user": "alice" } });
+
+  const first = await serve(policy, { costs: { tokens: 14 } }, alice());
+  assert.deepEqual(first.record.limits, [
+    {
+      rule: "BackendTrafficPolicy default/p rateLimit.global.rules[0]",
+      kind: "rate_limit",
+      bucket: "",
+      limit: 100,
+      used: 0,
+      remaining: 99,
+      outcome: "allowed",
+      windowEndMs: HOUR_END,
+    },
+    {
+      rule: "BackendTrafficPolicy default/p rateLimit.global.rules[1]",
+      kind: "rate_limit",
+      bucket: "alice",
+      limit: 14,
+      used: 0,
+      remaining: 14,
+      outcome: "allowed",
+      windowEndMs: MINUTE_END,
+    },
+  ]);
+
+  const { err, ctx } = await refusedContext(policy, alice());
+  assert.equal(err.status, 429);
+  assert.deepEqual(decisions(ctx), [
+    "rate_limit BackendTrafficPolicy default/p rateLimit.global.rules[0] [] 1/100 left 99: allowed",
+    "rate_limit BackendTrafficPolicy default/p rateLimit.global.rules[1] [alice] 14/14 left 0: refused",
+  ]);
+
+  // Another user's bucket: alice's refused request added nothing to the request count.
+  const bob = await admit(policy, clientCall({ headers: { "x-user": "bob" } }));
+  assert.deepEqual(decisions(bob), [
+    "rate_limit BackendTrafficPolicy default/p rateLimit.global.rules[0] [] 1/100 left 98: allowed",
+    "rate_limit BackendTrafficPolicy default/p rateLimit.global.rules[1] [bob] 0/14 left 14: allowed",
+  ]);
+  // A request no rule selects (no x-user: rule 1 does not apply) has only rule 0's entry.
+  assert.deepEqual(
+    (await admit(policy)).record.limits?.map((l) => l.rule),
+    ["BackendTrafficPolicy default/p rateLimit.global.rules[0]"],
+  );
+});
+
+test("record.limits: a local refusal records the local counters only (the shared store was not asked)", async (t) => {
+  freezeClock(t);
+  const rules = [
+    ...localRules([{ limit: { requests: 1, unit: "Hour" } }], "default/l"),
+    ...globalRules([{ limit: { requests: 10, unit: "Hour" } }], "default/g"),
+  ];
+  const policy = policyOf("default/r1", { local: memoryStore(t), shared: memoryStore(t) }, rules);
+  assert.deepEqual(decisions(await admit(policy)), [
+    "rate_limit BackendTrafficPolicy default/l rateLimit.local.rules[0] [] 0/1 left 0: allowed",
+    "rate_limit BackendTrafficPolicy default/g rateLimit.global.rules[0] [] 0/10 left 9: allowed",
+  ]);
+  const { err, ctx } = await refusedContext(policy);
+  assert.equal(err.status, 429);
+  assert.deepEqual(decisions(ctx), [
+    "rate_limit BackendTrafficPolicy default/l rateLimit.local.rules[0] [] 1/1 left 0: refused",
+  ]);
+});
+
+test("record.limits: quota counters of every backend; a spent one refused (its backend excluded), a spent shadow one shadow_refused", async (t) => {
+  freezeClock(t);
+  const policy = policyOf("default/r1", { local: memoryStore(t), shared: memoryStore(t) }, [], {
+    quotas: compileQuotaPolicies(QUOTAS),
+  });
+  const rule = ruleOf([["default/b1"], ["default/b2"]]);
+  const call = () => clientCall({ headers: { "x-tenant": "t1" } });
+  const B1_MODEL = "quota QuotaPolicy default/q-b1 perModelQuotas[0].defaultBucket []";
+  const B1_SERVICE = "quota QuotaPolicy default/q-b1 serviceQuota []";
+  const B2_SHADOW = "quota QuotaPolicy default/q-b2 perModelQuotas[0].bucketRules[0] [t1]";
+  const B2_SERVICE = "quota QuotaPolicy default/q-b2 serviceQuota []";
+
+  const first = await admit(policy, call(), rule);
+  assert.deepEqual(decisions(first), [
+    `${B1_MODEL} 0/19 left 19: allowed`,
+    `${B1_SERVICE} 0/1000 left 1000: allowed`,
+    `${B2_SHADOW} 0/1 left 1: allowed`,
+    `${B2_SERVICE} 0/28 left 28: allowed`,
+  ]);
+  assert.equal(first.record.limits?.[2]?.windowEndMs, MINUTE_END, "the shadow bucket's 1m window");
+  policy.settle(first, requestRecord({ backend: "default/b1", usage: USAGE, costs: {} }));
+
+  const second = await admit(policy, call(), rule);
+  assert.deepEqual([...(second.call.excludedBackends ?? [])], ["default/b1"]);
+  assert.deepEqual(decisions(second), [
+    `${B1_MODEL} 19/19 left 0: refused`,
+    `${B1_SERVICE} 14/1000 left 986: allowed`,
+    `${B2_SHADOW} 0/1 left 1: allowed`,
+    `${B2_SERVICE} 0/28 left 28: allowed`,
+  ]);
+  policy.settle(second, requestRecord({ backend: "default/b2", usage: USAGE, costs: {} }));
+
+  const third = await admit(policy, call(), rule);
+  assert.deepEqual(
+    [...(third.call.excludedBackends ?? [])],
+    ["default/b1"],
+    "the shadow bucket excludes nothing",
+  );
+  assert.deepEqual(decisions(third), [
+    `${B1_MODEL} 19/19 left 0: refused`,
+    `${B1_SERVICE} 14/1000 left 986: allowed`,
+    `${B2_SHADOW} 14/1 left 0: shadow_refused`,
+    `${B2_SERVICE} 14/28 left 14: allowed`,
+  ]);
+  policy.settle(third, requestRecord({ backend: "default/b2", usage: USAGE, costs: {} }));
+
+  // Every backend spent: the 429 names b1's quota; the record says why each backend was out.
+  const { err, ctx } = await refusedContext(policy, call(), rule);
+  assert.equal(err.logCode, "quota_exceeded");
+  assert.deepEqual(decisions(ctx), [
+    `${B1_MODEL} 19/19 left 0: refused`,
+    `${B1_SERVICE} 14/1000 left 986: allowed`,
+    `${B2_SHADOW} 28/1 left 0: shadow_refused`,
+    `${B2_SERVICE} 28/28 left 0: refused`,
+  ]);
+});
+
+test("record.limits: a degraded shared store (failing open) records its counters as unknown; failing closed too", async (t) => {
+  freezeClock(t);
+  const rules = [
+    ...localRules([{ limit: { requests: 5, unit: "Hour" } }], "default/l"),
+    ...globalRules([{ limit: { requests: 10, unit: "Hour" }, cost: tokenCost("tokens") }]),
+  ];
+  const open = policyOf("default/r1", { local: memoryStore(t), shared: brokenStore("open") }, rules, {
+    quotas: compileQuotaPolicies(QUOTAS),
+  });
+  const ctx = await admit(open);
+  assert.deepEqual(decisions(ctx), [
+    "rate_limit BackendTrafficPolicy default/l rateLimit.local.rules[0] [] 0/5 left 4: allowed",
+    "rate_limit BackendTrafficPolicy default/p rateLimit.global.rules[0] [] 0/10 left 10: unknown",
+    "quota QuotaPolicy default/q-b1 perModelQuotas[0].defaultBucket [] 0/19 left 19: unknown",
+    "quota QuotaPolicy default/q-b1 serviceQuota [] 0/1000 left 1000: unknown",
+  ]);
+  assert.equal(ctx.record.limits?.[1]?.windowEndMs, HOUR_END);
+
+  for (const mode of ["closed", "throws"] as const) {
+    const closed = policyOf("default/r1", { local: memoryStore(t), shared: brokenStore(mode) }, rules);
+    const refused = await refusedContext(closed);
+    assert.equal(refused.err.status, 503, mode);
+    assert.deepEqual(
+      decisions(refused.ctx),
+      [
+        "rate_limit BackendTrafficPolicy default/l rateLimit.local.rules[0] [] 0/5 left 4: allowed",
+        "rate_limit BackendTrafficPolicy default/p rateLimit.global.rules[0] [] 0/10 left 10: unknown",
+      ],
+      mode,
+    );
+  }
+});
+
+test("record.limits: the admission estimate's refusal marks the counter it would overshoot", async (t) => {
+  freezeClock(t);
+  const rules = globalRules([
+    { limit: { requests: 100, unit: "Hour" } },
+    { limit: { requests: 10, unit: "Hour" }, cost: tokenCost("tokens") },
+  ]);
+  const estimate = {
+    computeCosts: compileCosts([{ metadataKey: "tokens", type: "TotalToken" }]),
+    routeKey: "default/r1",
+  };
+  const policy = policyOf("default/r1", inProcess(t), rules, { estimate });
+  const ask = (max: number) => clientCall({ raw: "", body: { model: "gpt-x", max_tokens: max } });
+  assert.deepEqual(decisions(await admit(policy, ask(10))), [
+    "rate_limit BackendTrafficPolicy default/p rateLimit.global.rules[0] [] 0/100 left 99: allowed",
+    "rate_limit BackendTrafficPolicy default/p rateLimit.global.rules[1] [] 0/10 left 10: allowed",
+  ]);
+  const { err, ctx } = await refusedContext(policy, ask(11));
+  assert.match(err.message, /would need about 11 of the 10 left/);
+  assert.deepEqual(decisions(ctx), [
+    "rate_limit BackendTrafficPolicy default/p rateLimit.global.rules[0] [] 1/100 left 98: allowed",
+    "rate_limit BackendTrafficPolicy default/p rateLimit.global.rules[1] [] 0/10 left 10: refused",
+  ]);
+});
+
+test("record.limits: a bucket selected by a credential header is a hash, never the credential", async (t) => {
+  freezeClock(t);
+  const rules = globalRules([
+    {
+      clientSelectors: [
+        {
+          headers: [
+            { name: "x-tenant", type: "Distinct" },
+            { name: "Authorization", type: "Distinct" },
+          ],
+        },
+      ],
+      limit: { requests: 10, unit: "Hour" },
+    },
+    {
+      clientSelectors: [{ headers: [{ name: "x-tenant", type: "Distinct" }] }],
+      limit: { requests: 10, unit: "Hour" },
+    },
+  ]);
+  const policy = policyOf("default/r1", inProcess(t), rules, {
+    quotas: compileQuotaPolicies([
+      {
+        key: "default/q",
+        namespace: "default",
+        spec: {
+          targetRefs: [{ group: "aigateway.envoyproxy.io", kind: "AIServiceBackend", name: "b1" }],
+          perModelQuotas: [
+            {
+              modelName: "gpt-x",
+              quota: {
+                bucketRules: [
+                  {
+                    clientSelectors: [{ headers: [{ name: "x-api-key", type: "Distinct" }] }],
+                    quota: { limit: 5, duration: "1h" },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    ]),
+  });
+  const withKey = (key: string) =>
+    clientCall({ headers: { "x-tenant": "acme", authorization: `Bearer ${key}`, "x-api-key": key } });
+  const buckets = async (key: string) =>
+    (await admit(policy, withKey(key))).record.limits!.map((l) => l.bucket);
+
+  const [withAuth, tenantOnly, quota] = await buckets("sk-secret-1");
+  assert.match(withAuth!, /^sha256:[0-9a-f]{16}$/);
+  assert.match(quota!, /^sha256:[0-9a-f]{16}$/);
+  assert.equal(tenantOnly, "acme", "a rule reading no credential shows its values");
+  assert.deepEqual(await buckets("sk-secret-1"), [withAuth, "acme", quota], "the same bucket, the same name");
+  const other = await buckets("sk-secret-2");
+  assert.notEqual(other[0], withAuth, "another key, another bucket");
+  assert.notEqual(other[2], quota);
+  const line = JSON.stringify((await admit(policy, withKey("sk-secret-1"))).record.limits);
+  assert.doesNotMatch(line, /sk-secret/);
+});

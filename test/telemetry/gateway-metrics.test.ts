@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { test } from "node:test";
-import type { RequestRecord } from "../../src/gateway/request-record.js";
+import type { LimitRecord, RequestRecord } from "../../src/gateway/request-record.js";
 import { attributeLabelNames, GatewayMetrics } from "../../src/telemetry/gateway-metrics.js";
 import {
   REQUEST_DURATION_BUCKETS,
@@ -300,4 +300,55 @@ test("ejections by backend are read at scrape time", async () => {
     counts,
   );
   assert.equal(m.types.get("aigw_upstream_ejections_total"), "counter");
+});
+
+test("rate-limit decisions by rule and outcome, refused requests (no backend) included; unrouted and unlimited ones add none", async () => {
+  const metrics = new GatewayMetrics({ attributeNames: [] });
+  const RULE = "BackendTrafficPolicy default/p rateLimit.global.rules[0]";
+  const QUOTA = "QuotaPolicy default/q perModelQuotas[0].defaultBucket";
+  const limit = (
+    rule: string,
+    outcome: LimitRecord["outcome"],
+    kind: LimitRecord["kind"] = "rate_limit",
+  ): LimitRecord => ({ rule, kind, bucket: "", limit: 10, used: 0, remaining: 10, outcome });
+  metrics.observeRequest(
+    requestRecord({ limits: [limit(RULE, "allowed"), limit(QUOTA, "allowed", "quota")] }),
+  );
+  metrics.observeRequest(
+    requestRecord({ limits: [limit(RULE, "allowed"), limit(QUOTA, "refused", "quota")] }),
+  );
+  metrics.observeRequest(
+    requestRecord({
+      backend: undefined,
+      status: 429,
+      error: "rate_limited",
+      limits: [limit(RULE, "refused"), limit(QUOTA, "shadow_refused", "quota")],
+    }),
+  );
+  metrics.observeRequest(
+    requestRecord({ backend: undefined, status: 200, limits: [limit(RULE, "unknown")] }),
+  );
+  metrics.observeRequest(
+    requestRecord({ route: undefined, backend: undefined, limits: [limit(RULE, "allowed")] }),
+  );
+  metrics.observeRequest(requestRecord({ limits: [] }));
+  metrics.observeRequest(requestRecord());
+  const m = await scrape(metrics);
+  assert.equal(m.types.get("aigw_rate_limit_decisions_total"), "counter");
+  const decisions = samplesOf(m, "aigw_rate_limit_decisions_total").map((s) => [
+    s.labels.rule,
+    s.labels.outcome,
+    s.value,
+  ]);
+  assert.deepEqual(
+    decisions.sort(),
+    [
+      [RULE, "allowed", 2],
+      [RULE, "refused", 1],
+      [RULE, "unknown", 1],
+      [QUOTA, "allowed", 1],
+      [QUOTA, "refused", 1],
+      [QUOTA, "shadow_refused", 1],
+    ].sort(),
+  );
 });
