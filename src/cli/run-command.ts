@@ -8,6 +8,7 @@ import { type HeaderAttribute, parseRequestHeaderAttributes } from "../gateway/r
 import { startGateway } from "../gateway/start-gateway.js";
 import { startSimulator } from "../sim/start-simulator.js";
 import { attributeLabelNames } from "../telemetry/gateway-metrics.js";
+import { TelemetryConfigError } from "../telemetry/otlp-endpoint.js";
 import { LedgerUnavailableError } from "../usage/ledger-store.js";
 import { DEFAULT_LEDGER_FILE, dataHomeOf, parseLedgerUrl, redactPassword } from "../usage/ledger-url.js";
 import { DEFAULT_DRAIN_TIMEOUT_MS, parseDrainTimeout } from "./parse-drain-timeout.js";
@@ -40,6 +41,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       "request-header-attributes": { type: "string" },
       "metrics-request-header-attributes": { type: "string" },
       "metrics-max-label-values": { type: "string" },
+      "log-request-header-attributes": { type: "string" },
       "no-metrics": { type: "boolean" },
       "debug-headers": { type: "boolean" },
       ledger: { type: "string" },
@@ -108,6 +110,16 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       ...(headerAttributes ? { headerAttributes } : {}),
       ...(max !== undefined ? { maxLabelValues: max } : {}),
     };
+  }
+  const logAttributes =
+    values["log-request-header-attributes"] ?? env.OTEL_AIGW_LOG_REQUEST_HEADER_ATTRIBUTES;
+  if (logAttributes !== undefined) {
+    try {
+      options.logHeaderAttributes = parseRequestHeaderAttributes(logAttributes);
+    } catch (err) {
+      process.stderr.write(`aigw: --log-request-header-attributes: ${(err as Error).message}\n`);
+      return 2;
+    }
   }
   if (values["no-metrics"]) options.metrics = false;
   // The attributes that become labels (the metrics' own mapping, else the base one) need names no
@@ -201,6 +213,10 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     if (err instanceof ConfigError) {
       process.stderr.write(`aigw: invalid configuration:\n${err.message}\n`);
       return 1;
+    }
+    if (err instanceof TelemetryConfigError) {
+      process.stderr.write(`aigw: ${err.message}\n`);
+      return 2;
     }
     if (err instanceof LedgerUnavailableError) {
       process.stderr.write(`aigw: ledger: ${err.message}\n`);

@@ -61,7 +61,8 @@ export function compileBackends(index: ResourceIndex, ctx: BackendCompileContext
       origin: origin.settings.origin,
       hostHeader: origin.hostHeader,
       dispatcher: dispatchers.get(origin.settings),
-      credentials: credentials.get(key),
+      credentials: credentials.get(key)?.injector,
+      credentialPolicy: credentials.get(key)?.policy,
     });
     mutations.set(key, { header: spec.headerMutation, body: spec.bodyMutation });
     if (spec.schema?.name && !credentials.has(key) && spec.schema.name !== "OpenAI") {
@@ -187,15 +188,16 @@ function caBundle(
 function credentialsByBackend(
   index: ResourceIndex,
   ctx: BackendCompileContext,
-): Map<string, CredentialInjector> {
-  const out = new Map<string, CredentialInjector>();
+): Map<string, { injector: CredentialInjector; policy: string }> {
+  const out = new Map<string, { injector: CredentialInjector; policy: string }>();
   for (const policy of index.list("BackendSecurityPolicy")) {
     const namespace = policy.metadata.namespace ?? "default";
     const targets = (policy.spec?.targetRefs as { kind?: string; name?: string }[] | undefined) ?? [];
     const injector = compileCredentials(policy, index, ctx.env, ctx.credentialFactories);
+    const name = `${namespace}/${policy.metadata.name}`;
     for (const t of targets) {
       if ((t.kind ?? "AIServiceBackend") === "AIServiceBackend" && t.name)
-        out.set(`${namespace}/${t.name}`, injector);
+        out.set(`${namespace}/${t.name}`, { injector, policy: name });
     }
   }
   return out;

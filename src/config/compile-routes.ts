@@ -156,10 +156,10 @@ function compileHeaderMatch(h: { type?: string; name: string; value: string }): 
   if (h.type === "RegularExpression") {
     // Envoy's safe_regex matches the whole value; compiled once here, never per request.
     const re = new RegExp(`^(?:${h.value})$`);
-    return { name, test: (v) => re.test(v) };
+    return { name, test: (v) => re.test(v), description: `${name}~${h.value}` };
   }
   const expected = h.value;
-  return { name, test: (v) => v === expected };
+  return { name, test: (v) => v === expected, description: `${name}=${expected}` };
 }
 
 /** Lowest priority value first; refs with weight 0 are kept out (they are never chosen). */

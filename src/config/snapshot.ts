@@ -91,6 +91,8 @@ export interface HeaderMatcher {
   /** Lower-case header name. */
   readonly name: string;
   readonly test: (value: string) => boolean;
+  /** As the decision record shows it: `name=value`, or `name~regex` for a regular expression. */
+  readonly description: string;
 }
 
 export interface HeaderMutation {
@@ -132,4 +134,6 @@ export interface CompiledBackend {
   readonly dispatcher: Dispatcher;
   /** Adds upstream credentials to the outgoing headers; undefined when no policy targets the backend. */
   readonly credentials: CredentialInjector | undefined;
+  /** "namespace/name" of the BackendSecurityPolicy that supplies them (for the decision record). */
+  readonly credentialPolicy: string | undefined;
 }

@@ -37,6 +37,8 @@ export interface LoopSetup {
   answer: (error: GatewayError) => void;
   /** Name the backend and the attempt count in the answer (x-aigw-backend, x-aigw-attempts). */
   debugHeaders: boolean;
+  /** Tracing with outputs recorded: handed every byte relayed to the client. */
+  capture?: (chunk: Buffer | string) => void;
 }
 
 /** What the current attempt's answer is being used for. */
@@ -110,6 +112,7 @@ export class AttemptLoop implements AttemptSink {
     const { record } = this.s;
     record.backend = ref.backend.key;
     record.provider = ref.backend.providerName;
+    record.credentialPolicy = ref.backend.credentialPolicy;
     if (this.s.debugHeaders) {
       // Attempts happen before the answer is committed: its headers are not sent yet.
       this.s.res.setHeader("x-aigw-backend", ref.backend.key);
@@ -223,6 +226,7 @@ export class AttemptLoop implements AttemptSink {
     if (!this.committed) this.commitStream();
     record.timeToFirstByteMs ??= performance.now() - this.s.started;
     this.relayedChunks += 1;
+    this.s.capture?.(out);
     if (!res.write(out)) {
       attempt.pause();
       res.once("drain", () => attempt.resume());
@@ -244,8 +248,10 @@ export class AttemptLoop implements AttemptSink {
       this.settleAttempt("success");
       if (!this.committed) this.commitStream();
       else this.noteAttempt(this.prepared!.ref.backend.key, this.status, undefined);
-      if (tail !== undefined && tail.length > 0) res.end(tail);
-      else res.end();
+      if (tail !== undefined && tail.length > 0) {
+        this.s.capture?.(tail);
+        res.end(tail);
+      } else res.end();
       this.account();
       this.finish();
       return;
@@ -272,6 +278,7 @@ export class AttemptLoop implements AttemptSink {
     record.status = out.status;
     this.noteAttempt(this.prepared!.ref.backend.key, out.status, undefined);
     this.committed = true;
+    this.s.capture?.(out.body);
     sendBody(res, out.status, out.contentType, out.body, this.headers);
     this.account();
     this.finish();

@@ -7,7 +7,10 @@ export interface GatewayOptions {
   configPaths?: string[];
   /** Configuration as YAML text (tests, autoconfig). */
   configText?: string;
-  /** Environment for ${VAR} substitution and autoconfig; defaults to process.env. */
+  /**
+   * Environment for ${VAR} substitution, autoconfig and OpenTelemetry (`OTEL_*`,
+   * `AI_GATEWAY_TRACING_SEMCONV`: docs/observability.md); defaults to process.env.
+   */
   env?: Readonly<Record<string, string | undefined>>;
   /** Overrides the Gateway listener port (0 = any free port). */
   port?: number;
@@ -32,6 +35,11 @@ export interface GatewayOptions {
   redisFailMode?: "open" | "closed";
   /** Request headers recorded as attributes of every request record (`--request-header-attributes`). */
   requestHeaderAttributes?: readonly HeaderAttribute[];
+  /**
+   * Request headers the access log records (`OTEL_AIGW_LOG_REQUEST_HEADER_ATTRIBUTES`); unset:
+   * `requestHeaderAttributes` and `agent-session-id` as `session.id`, as upstream.
+   */
+  logHeaderAttributes?: readonly HeaderAttribute[];
   /** Answers say their route, backend and attempt count (x-aigw-route, x-aigw-backend, x-aigw-attempts). */
   debugHeaders?: boolean;
   /** The metrics on the admin listener's /metrics (docs/observability.md); false: none (`--no-metrics`). */
@@ -78,6 +86,8 @@ export interface RunningGateway {
   drain(timeoutMs: number): Promise<DrainResult>;
   /** Shuts down at once: `drain(0)`. */
   close(): Promise<void>;
+  /** Exports the spans and metrics batched so far now (OTLP), instead of at the next interval. */
+  flushTelemetry(): Promise<void>;
 }
 
 export interface DrainResult {

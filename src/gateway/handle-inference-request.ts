@@ -4,6 +4,7 @@ import { AuthRefusal } from "../auth/auth-refusal.js";
 import { authRequestOf } from "../auth/auth-request-of.js";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
 import type { ClientEndpoint } from "../endpoints/client-endpoint.js";
+import type { RequestTracer } from "../telemetry/request-tracer.js";
 import type { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { emptyUsage } from "../usage/token-usage.js";
 import { AttemptLoop } from "./attempt-loop.js";
@@ -30,8 +31,12 @@ export interface GatewayContext {
   headerAttributes: readonly HeaderAttribute[];
   /** The metrics' own header mapping, when it differs from `headerAttributes`. */
   metricHeaderAttributes?: readonly HeaderAttribute[];
+  /** The access log's header mapping (with it on): the base one and the session id by default. */
+  logHeaderAttributes?: readonly HeaderAttribute[];
   /** `--debug-headers`: answers say their route, backend and attempts (x-aigw-route, ...). */
   debugHeaders?: boolean;
+  /** With an OpenTelemetry trace exporter configured: one span per request. */
+  tracer?: RequestTracer;
 }
 
 /**
@@ -52,12 +57,15 @@ export async function handleInferenceRequest(
 ): Promise<void> {
   const started = performance.now();
   const record = newRecord(endpoint, path, requestId);
+  const span = gateway.tracer?.start(req.headers, record);
+  if (span) record.traceId = span.traceId;
   let admitted: AdmissionContext | undefined;
   const done = (r: RequestRecord): void => {
     if (r.status === 0) r.status = res.headersSent ? res.statusCode : 499;
     r.durationMs = performance.now() - started;
     if (admitted) settleAll(admitted.route.policies, admitted, r, gateway.log);
     gateway.report(r);
+    span?.end(r);
   };
   const answer = (error: GatewayError): void => {
     record.error = error.logCode;
@@ -74,6 +82,10 @@ export async function handleInferenceRequest(
   try {
     const call = await readCall(req, path, endpoint, snapshot.bodyLimitBytes, record, res);
     if (!call) return done(record);
+    if (span) {
+      span.request(call.body, call.raw);
+      call.traceparent = span.traceparent;
+    }
     const routed = matchRoute(snapshot, requestHost(req.headers), req.headers, call.model);
     // The route is chosen by the body's model, so its policy is known only now. Without a route,
     // the Gateway's policy answers first: an unauthenticated client gets 401, not 404.
@@ -85,6 +97,7 @@ export async function handleInferenceRequest(
     }
     record.route = match.route.key;
     record.rule = match.rule.name;
+    if (match.match !== undefined) record.match = match.match;
     if (gateway.debugHeaders) res.setHeader("x-aigw-route", match.route.key);
     call.forceIncludeUsage = match.route.costs.length > 0;
     // After authentication: the identity headers it sets are what is recorded, not what a client claimed.
@@ -93,6 +106,9 @@ export async function handleInferenceRequest(
     }
     if (gateway.metricHeaderAttributes) {
       record.metricAttributes = readHeaderAttributes(req.headers, gateway.metricHeaderAttributes);
+    }
+    if (gateway.logHeaderAttributes) {
+      record.logAttributes = readHeaderAttributes(req.headers, gateway.logHeaderAttributes);
     }
     if (match.route.policies.length > 0) {
       admitted = { call, route: match.route, rule: match.rule, record };
@@ -114,6 +130,7 @@ export async function handleInferenceRequest(
       done,
       answer,
       debugHeaders: gateway.debugHeaders === true,
+      ...(span?.capturing ? { capture: span.capture } : {}),
     }).start();
   } catch (err) {
     if (!(err instanceof GatewayError)) {

@@ -6,6 +6,8 @@ import { firstValue } from "../util/first-value.js";
 export interface RouteMatch {
   route: CompiledRoute;
   rule: CompiledRule;
+  /** The match of the rule that admitted the request, as `header=value&...`; undefined: a rule without matches. */
+  match: string | undefined;
 }
 
 /**
@@ -25,26 +27,35 @@ export function matchRoute(
   for (const route of snapshot.routes) {
     if (!route.matchesHost(host)) continue;
     for (const rule of route.rules) {
-      if (ruleMatches(rule, headerValue)) return { route, rule };
+      const index = matchingIndex(rule, headerValue);
+      if (index >= 0) return { route, rule, match: describeMatch(rule, index) };
     }
   }
   return undefined;
 }
 
-function ruleMatches(rule: CompiledRule, headerValue: (name: string) => string | undefined): boolean {
-  if (rule.matches.length === 0) return true;
-  for (const match of rule.matches) {
+/** The index of the first of the rule's matches that admits the request; -1: none; 0 for a rule without matches. */
+function matchingIndex(rule: CompiledRule, headerValue: (name: string) => string | undefined): number {
+  if (rule.matches.length === 0) return 0;
+  for (let i = 0; i < rule.matches.length; i++) {
     let all = true;
-    for (const header of match) {
+    for (const header of rule.matches[i]!) {
       const value = headerValue(header.name);
       if (value === undefined || !header.test(value)) {
         all = false;
         break;
       }
     }
-    if (all) return true;
+    if (all) return i;
   }
-  return false;
+  return -1;
+}
+
+/** Built only for a request that matched (once per request), from descriptions made at compile time. */
+function describeMatch(rule: CompiledRule, index: number): string | undefined {
+  const match = rule.matches[index];
+  if (!match || match.length === 0) return undefined;
+  return match.length === 1 ? match[0]!.description : match.map((h) => h.description).join("&");
 }
 
 /** The Host header without port, lower-cased, for hostname matching. */

@@ -29,6 +29,8 @@ export interface ClientCall {
   responseHeaders?: Record<string, string>;
   /** Backends this request must not try (their quota is spent), set at admission. */
   excludedBackends?: ReadonlySet<string>;
+  /** With tracing on: the gateway span's context, sent upstream in place of the client's. */
+  traceparent?: string;
 }
 
 /** One attempt, ready to dispatch. */
@@ -85,6 +87,7 @@ export function prepareAttempt(
     clientHeaders: call.headers,
   };
   outgoing.headers["content-type"] ??= "application/json";
+  if (call.traceparent !== undefined) outgoing.headers.traceparent = call.traceparent;
   if (upstream.headers) Object.assign(outgoing.headers, upstream.headers);
   const prepared = (): PreparedAttempt => ({
     ref,

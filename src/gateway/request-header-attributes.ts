@@ -20,6 +20,22 @@ export const MAX_ATTRIBUTE_VALUE_LENGTH = 256;
  */
 const RESERVED: ReadonlySet<string> = new Set([...LEDGER_COLUMNS, "model", "day", "hour", "requests"]);
 
+/**
+ * Headers that carry a credential: recording one as an attribute would copy a secret into logs,
+ * metrics, spans and the ledger, so no mapping may name them.
+ */
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
+  "authorization",
+  "proxy-authorization",
+  "x-api-key",
+  "api-key",
+  "x-goog-api-key",
+  "cookie",
+]);
+
+/** Upstream's default mapping for spans and access logs: the agent session a request belongs to. */
+export const SESSION_ID_ATTRIBUTE: HeaderAttribute = { header: "agent-session-id", attribute: "session.id" };
+
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
@@ -39,6 +55,8 @@ export function parseRequestHeaderAttributes(text: string): HeaderAttribute[] {
     if (!HEADER_NAME.test(header) || !ATTRIBUTE_NAME.test(attribute)) {
       throw new Error(`"${pair}": expected <header>:<attribute>, e.g. x-tenant-id:tenant.id`);
     }
+    if (CREDENTIAL_HEADERS.has(header))
+      throw new Error(`"${pair}": ${header} carries a credential and is never recorded`);
     if (RESERVED.has(attribute))
       throw new Error(`"${pair}": ${attribute} is a built-in field of every record`);
     if (seen.has(attribute)) throw new Error(`"${pair}": attribute ${attribute} is named twice`);

@@ -13,7 +13,14 @@ import type { RuntimeSnapshot } from "../config/snapshot.js";
 import { MemoryCounterStore } from "../limits/memory-counter-store.js";
 import { openCounterStore } from "../limits/open-counter-store.js";
 import type { LimitStores } from "../limits/token-limit-policy.js";
-import { GatewayMetrics } from "../telemetry/gateway-metrics.js";
+import { attributeLabelNames, GatewayMetrics } from "../telemetry/gateway-metrics.js";
+import {
+  type MetricsExport,
+  readMetricsExportConfig,
+  startMetricsExport,
+} from "../telemetry/otlp-metrics-export.js";
+import { RequestTracer } from "../telemetry/request-tracer.js";
+import { readTracingConfig } from "../telemetry/tracing-config.js";
 import { ActiveHealthChecker, activeChecksOf, backendKeysOf } from "../upstream/active-health-checker.js";
 import { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { DispatcherCache } from "../upstream/dispatcher-cache.js";
@@ -26,6 +33,7 @@ import { formatAccessLog } from "./format-access-log.js";
 import type { DrainResult, GatewayOptions, RunningGateway } from "./gateway-options.js";
 import type { GatewayContext } from "./handle-inference-request.js";
 import { handleRequest } from "./handle-request.js";
+import { type HeaderAttribute, SESSION_ID_ATTRIBUTE } from "./request-header-attributes.js";
 import type { RequestRecord } from "./request-record.js";
 import { ServerDrain } from "./server-drain.js";
 
@@ -49,6 +57,9 @@ const LEDGER_CLOSE_TIMEOUT_MS = 5_000;
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Telemetry variables first: a bad one (TelemetryConfigError) stops the start before anything opens.
+  const tracingConfig = readTracingConfig(env);
+  const metricsExportConfig = readMetricsExportConfig(env);
   // The default access log goes to stdout, batched per event-loop turn.
   const stdoutLog = options.accessLog === undefined ? new AccessLogWriter(writeStdout) : undefined;
   const accessLog =
@@ -99,6 +110,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       },
     });
   metrics?.configApplied(snapshot.hash, false);
+  let metricsExport: MetricsExport | undefined;
+  if (metrics && metricsExportConfig) {
+    const names = (metricMapping ?? options.requestHeaderAttributes ?? []).map((a) => a.attribute);
+    const labels = attributeLabelNames(names);
+    const attributeOfLabel = new Map(labels.map((label, i) => [label, names[i]!]));
+    metricsExport = startMetricsExport(metricsExportConfig, metrics.registry, attributeOfLabel);
+  }
+  const tracer = tracingConfig ? new RequestTracer(tracingConfig) : undefined;
   // After the configuration: a configuration error is reported first. A SQLite file another
   // process holds throws here, before any port is bound.
   ledger = options.ledger ? await openLedger(options.ledger, env, log) : undefined;
@@ -124,7 +143,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log,
     headerAttributes: options.requestHeaderAttributes ?? [],
     ...(metricMapping ? { metricHeaderAttributes: metricMapping } : {}),
+    ...(accessLog ? { logHeaderAttributes: logMappingOf(options) } : {}),
     ...(options.debugHeaders ? { debugHeaders: true } : {}),
+    ...(tracer ? { tracer } : {}),
   };
   const inFlight = new ServerDrain();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -164,7 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   } catch (err) {
     // Release the ledger (its file lock) when the gateway cannot start after all.
     server.close();
-    await ledger?.close(0);
+    await Promise.all([ledger?.close(0), tracer?.close(), metricsExport?.close()]);
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -205,6 +226,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     inFlight: () => inFlight.size,
     drain,
     close: () => drain(0).then(() => undefined),
+    flushTelemetry: async () => {
+      await Promise.all([tracer?.flush(), metricsExport?.flush()]);
+    },
   };
 
   function drain(timeoutMs: number): Promise<DrainResult> {
@@ -222,12 +246,24 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         limitStores.shared.close(),
         localCounters.close(),
         ledger?.close(LEDGER_CLOSE_TIMEOUT_MS),
+        // Every span has ended and every request is counted: the last export sends all of it.
+        tracer?.close(),
+        metricsExport?.close(),
       ]);
       stdoutLog?.flush();
       return { forced };
     });
     return shutdown;
   }
+}
+
+/** The access log's header attributes: its own mapping, else the base one plus the session id. */
+function logMappingOf(options: GatewayOptions): readonly HeaderAttribute[] {
+  if (options.logHeaderAttributes) return options.logHeaderAttributes;
+  const base = options.requestHeaderAttributes ?? [];
+  const session = SESSION_ID_ATTRIBUTE;
+  const taken = base.some((a) => a.header === session.header || a.attribute === session.attribute);
+  return taken ? base : [...base, session];
 }
 
 function writeStdout(text: string): void {

@@ -179,6 +179,45 @@ test("aigw run refuses metrics options it cannot use: a bad mapping, a label tak
   }
 });
 
+test("aigw run refuses telemetry settings it cannot use, and a mapping that would record a credential", async () => {
+  const config = join(EXAMPLES, "basic/basic.yaml");
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    // Checked with no exporter configured too: a typo must not wait for tracing to be turned on.
+    [
+      [],
+      { AI_GATEWAY_TRACING_SEMCONV: "otel" },
+      /^aigw: AI_GATEWAY_TRACING_SEMCONV: expected openinference or gen_ai, got "otel"$/m,
+    ],
+    [
+      [],
+      { OTEL_TRACES_EXPORTER: "jaeger" },
+      /OTEL_TRACES_EXPORTER: expected otlp, console or none, got "jaeger"/,
+    ],
+    [
+      [],
+      { OTEL_METRICS_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" },
+      /OTEL_EXPORTER_OTLP_PROTOCOL: expected http\/protobuf or http\/json/,
+    ],
+    [
+      ["--log-request-header-attributes", "x-a"],
+      {},
+      /--log-request-header-attributes: "x-a": expected <header>:<attribute>/,
+    ],
+    [
+      [],
+      { OTEL_AIGW_LOG_REQUEST_HEADER_ATTRIBUTES: "authorization:auth" },
+      /--log-request-header-attributes: "authorization:auth": authorization carries a credential and is never recorded/,
+    ],
+    [["--request-header-attributes", "x-api-key:key"], {}, /x-api-key carries a credential/],
+  ];
+  for (const [flags, env, message] of cases) {
+    const result = await runAigw(["run", config, ...EPHEMERAL, ...flags], cleanEnv(env));
+    assert.equal(result.code, 2, `${flags.join(" ")} ${JSON.stringify(env)}: ${result.stderr}`);
+    assert.match(result.stderr, message);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
+  }
+});
+
 test("aigw run with no file and OPENAI_API_KEY/OPENAI_BASE_URL routes every model to that server", async () => {
   const aigw = await serveAigw(
     EPHEMERAL,
