@@ -35,6 +35,8 @@ export interface GatewayContext {
   logHeaderAttributes?: readonly HeaderAttribute[];
   /** `--debug-headers`: answers say their route, backend and attempts (x-aigw-route, ...). */
   debugHeaders?: boolean;
+  /** With the access log on: logs a request no API endpoint takes, once it is answered. */
+  logPlain?: (req: IncomingMessage, res: ServerResponse, path: string, requestId: string) => void;
   /** With an OpenTelemetry trace exporter configured: one span per request. */
   tracer?: RequestTracer;
 }

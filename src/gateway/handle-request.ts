@@ -25,7 +25,10 @@ export function handleRequest(
   if (req.method === "POST") {
     const endpoint = POST_ENDPOINTS.get(path);
     if (endpoint) return handleInferenceRequest(req, res, path, endpoint, snapshot, gateway, requestId);
-  } else if (req.method === "GET") {
+  }
+  // Every other request has an access-log line too, written when its answer is done.
+  gateway.logPlain?.(req, res, path, requestId);
+  if (req.method === "GET") {
     if (path === "/v1/models" || path === "/anthropic/v1/models") {
       // Anthropic clients call GET /v1/models too when ANTHROPIC_BASE_URL points here; they say who they are.
       const anthropic = path.startsWith("/anthropic/") || req.headers["anthropic-version"] !== undefined;

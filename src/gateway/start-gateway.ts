@@ -25,11 +25,12 @@ import { ActiveHealthChecker, activeChecksOf, backendKeysOf } from "../upstream/
 import { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { DispatcherCache } from "../upstream/dispatcher-cache.js";
 import type { Ledger } from "../usage/ledger.js";
+import { belongsInLedger } from "../usage/ledger-row.js";
 import { openLedger } from "../usage/open-ledger.js";
 import { uuidV7 } from "../util/uuid-v7.js";
 import { AccessLogWriter } from "./access-log-writer.js";
 import { createAdminServer } from "./admin-server.js";
-import { formatAccessLog } from "./format-access-log.js";
+import { formatAccessLog, formatPlainAccessLog } from "./format-access-log.js";
 import type { DrainResult, GatewayOptions, RunningGateway } from "./gateway-options.js";
 import type { GatewayContext } from "./handle-inference-request.js";
 import { handleRequest } from "./handle-request.js";
@@ -126,7 +127,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     metrics?.observeRequest(record);
     if (!accessLog && !ledger) return;
     const startEpochMs = Date.now() - record.durationMs;
-    if (accessLog) accessLog(formatAccessLog(record, startEpochMs));
+    if (accessLog) {
+      const ledgered = ledger !== undefined && belongsInLedger(record);
+      accessLog(formatAccessLog(record, startEpochMs, ledgered ? record.requestId : undefined));
+    }
     ledger?.record(record, startEpochMs);
   };
   const health = new BackendHealthRegistry();
@@ -143,7 +147,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log,
     headerAttributes: options.requestHeaderAttributes ?? [],
     ...(metricMapping ? { metricHeaderAttributes: metricMapping } : {}),
-    ...(accessLog ? { logHeaderAttributes: logMappingOf(options) } : {}),
+    ...(accessLog ? { logHeaderAttributes: logMappingOf(options), logPlain: plainLogger(accessLog) } : {}),
     ...(options.debugHeaders ? { debugHeaders: true } : {}),
     ...(tracer ? { tracer } : {}),
   };
@@ -255,6 +259,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
     return shutdown;
   }
+}
+
+/** Logs a request outside the API endpoints when its answer is done (or cut: the client's 499). */
+function plainLogger(
+  accessLog: (line: string) => void,
+): (req: IncomingMessage, res: ServerResponse, path: string, requestId: string) => void {
+  return (req, res, path, requestId) => {
+    const started = performance.now();
+    res.once("close", () => {
+      const durationMs = performance.now() - started;
+      const status = res.writableFinished ? res.statusCode : 499;
+      accessLog(
+        formatPlainAccessLog(req.method, path, status, durationMs, requestId, Date.now() - durationMs),
+      );
+    });
+  };
 }
 
 /** The access log's header attributes: its own mapping, else the base one plus the session id. */

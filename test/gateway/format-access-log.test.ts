@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatAccessLog } from "../../src/gateway/format-access-log.js";
+import { formatAccessLog, formatPlainAccessLog } from "../../src/gateway/format-access-log.js";
 import type { RequestRecord } from "../../src/gateway/request-record.js";
 import { requestRecord } from "../support/request-record.js";
 
@@ -26,7 +26,9 @@ const START = Date.parse("2026-12-02T10:00:00.000Z");
 test("gen_ai.operation.name is the operation (messages), not the endpoint id", () => {
   const line = JSON.parse(formatAccessLog(record(), START)) as Record<string, unknown>;
   assert.equal(line["gen_ai.operation.name"], "messages");
-  assert.equal(line["ai_gateway.attempts"], undefined, "one attempt: nothing more to say");
+  assert.deepEqual(line["ai_gateway.attempts"], [
+    { backend: "default/fallback", status: 200, error: null, duration: 10 },
+  ]);
 });
 
 test("a request that took several attempts lists each backend, its status and why it failed", () => {
@@ -119,4 +121,58 @@ test("the limits a request was checked against: rule, kind, bucket, limit, remai
     const plain = JSON.parse(formatAccessLog(record({ limits }), START)) as Record<string, unknown>;
     assert.equal("ai_gateway.limits" in plain, false, "no limits checked: no field");
   }
+});
+
+test("the decision record: match, override, credential policy, consumer, attributes, trace and ledger ids", () => {
+  const line = JSON.parse(
+    formatAccessLog(
+      record({
+        match: "x-ai-eg-model=claude&x-team=ml",
+        originalModel: "claude",
+        requestModel: "claude-2026",
+        credentialPolicy: "default/anthropic-key",
+        consumer: "alice",
+        logAttributes: { "session.id": "s-1", "tenant.id": 'a"b' },
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        requestId: "0193e1f2-0000-7000-8000-000000000001",
+      }),
+      START,
+      "0193e1f2-0000-7000-8000-000000000001",
+    ),
+  ) as Record<string, unknown>;
+  assert.equal(line["ai_gateway.match"], "x-ai-eg-model=claude&x-team=ml");
+  assert.equal(line["ai_gateway.model_override"], "claude-2026");
+  assert.equal(line["ai_gateway.credential_policy"], "default/anthropic-key");
+  assert.equal(line["ai_gateway.consumer"], "alice");
+  assert.equal(line["session.id"], "s-1");
+  assert.equal(line["tenant.id"], 'a"b');
+  assert.equal(line.trace_id, "0af7651916cd43dd8448eb211c80319c");
+  assert.equal(line["ai_gateway.ledger_record_id"], "0193e1f2-0000-7000-8000-000000000001");
+  // Without any of them: no override when the model went upstream as asked, and nothing made up.
+  const bare = JSON.parse(formatAccessLog(record(), START)) as Record<string, unknown>;
+  assert.equal(bare["ai_gateway.match"], null);
+  for (const key of [
+    "ai_gateway.model_override",
+    "ai_gateway.credential_policy",
+    "ai_gateway.consumer",
+    "trace_id",
+    "ai_gateway.ledger_record_id",
+  ]) {
+    assert.equal(key in bare, false, key);
+  }
+});
+
+test("a request outside the API endpoints gets a line of its own", () => {
+  const line = JSON.parse(formatPlainAccessLog("GET", "/v1/models", 200, 1.6, "id-1", START)) as Record<
+    string,
+    unknown
+  >;
+  assert.deepEqual(line, {
+    start_time: "2026-12-02T10:00:00.000Z",
+    request_id: "id-1",
+    method: "GET",
+    "request.path": "/v1/models",
+    response_code: 200,
+    duration: 2,
+  });
 });
