@@ -81,19 +81,26 @@ export function formatPlainAccessLog(
   );
 }
 
+// Plain loops rather than map and join: every request has an attempt, and no array is made for it.
 function formatLimits(limits: readonly LimitRecord[]): string {
-  const parts = limits.map(
-    (l) =>
-      `{"rule":${str(l.rule)},"kind":"${l.kind}","bucket":${str(l.bucket)},"limit":${l.limit}` +
-      `,"remaining":${l.remaining},"outcome":"${l.outcome}"}`,
-  );
-  return `[${parts.join(",")}]`;
+  let out = "[";
+  for (let i = 0; i < limits.length; i++) {
+    const l = limits[i]!;
+    out +=
+      `${i === 0 ? "" : ","}{"rule":${str(l.rule)},"kind":"${l.kind}","bucket":${str(l.bucket)}` +
+      `,"limit":${l.limit},"remaining":${l.remaining},"outcome":"${l.outcome}"}`;
+  }
+  return `${out}]`;
 }
 
 function formatAttempts(record: RequestRecord): string {
-  const parts = record.attempts.map(
-    (a) =>
-      `{"backend":${str(a.backend)},"status":${a.status},"error":${str(a.error)},"duration":${Math.round(a.durationMs)}}`,
-  );
-  return `[${parts.join(",")}]`;
+  const attempts = record.attempts;
+  let out = "[";
+  for (let i = 0; i < attempts.length; i++) {
+    const a = attempts[i]!;
+    out +=
+      `${i === 0 ? "" : ","}{"backend":${str(a.backend)},"status":${a.status}` +
+      `,"error":${str(a.error)},"duration":${Math.round(a.durationMs)}}`;
+  }
+  return `${out}]`;
 }

@@ -286,8 +286,8 @@ function logMappingOf(options: GatewayOptions): readonly HeaderAttribute[] {
   return taken ? base : [...base, session];
 }
 
-function writeStdout(text: string): void {
-  process.stdout.write(text);
+function writeStdout(bytes: Buffer): void {
+  process.stdout.write(bytes);
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry } from "prom-client";
 import type { LimitRecord, RequestRecord } from "../gateway/request-record.js";
-import { type HistogramSeries, KeyedCounter, KeyedHistogram } from "./keyed-metrics.js";
+import { type CounterSeries, type HistogramSeries, KeyedCounter, KeyedHistogram } from "./keyed-metrics.js";
 import { LabelValueLimiter } from "./label-value-limiter.js";
 import {
   OVERHEAD_BUCKETS,
@@ -116,6 +116,12 @@ export class GatewayMetrics {
   private readonly attributeLabels: readonly AttributeLabel[];
   /** Series groups by the key of their label values. */
   private readonly groups = new Map<string, SeriesGroup>();
+  /**
+   * Series found without building a key or a labels object: overhead by operation, and attempts by
+   * backend and outcome (two lookups of strings the request already holds).
+   */
+  private readonly overheadSeries = new Map<string, HistogramSeries>();
+  private readonly attemptSeries = new Map<string, Map<string, CounterSeries>>();
   /** Values a client or an upstream chooses: bounded like header attributes. */
   private readonly originalModels: LabelValueLimiter;
   private readonly requestModels: LabelValueLimiter;
@@ -265,12 +271,12 @@ export class GatewayMetrics {
     if (record.limits !== undefined) this.observeLimits(record.limits);
     let upstreamMs = 0;
     for (const attempt of record.attempts) upstreamMs += attempt.durationMs;
-    const operation = { gen_ai_operation_name: record.operation };
-    this.overhead.observeKeyed(
-      record.operation,
-      Math.max(0, record.durationMs - upstreamMs) / 1000,
-      operation,
-    );
+    let overhead = this.overheadSeries.get(record.operation);
+    if (!overhead) {
+      overhead = this.overhead.seriesOf(record.operation, { gen_ai_operation_name: record.operation });
+      this.overheadSeries.set(record.operation, overhead);
+    }
+    this.overhead.add(overhead, Math.max(0, record.durationMs - upstreamMs) / 1000);
     if (record.backend === undefined) return;
     this.observeAttempts(record);
     const failed = record.status >= 400 || record.error !== undefined;
@@ -365,7 +371,20 @@ export class GatewayMetrics {
       const outcome =
         attempt.error ??
         (attempt.status > 0 && attempt.status < 400 ? "success" : `status_${attempt.status}`);
-      this.attempts.incKeyed(`${attempt.backend}\u0001${outcome}`, { backend: attempt.backend, outcome });
+      let byOutcome = this.attemptSeries.get(attempt.backend);
+      if (!byOutcome) {
+        byOutcome = new Map();
+        this.attemptSeries.set(attempt.backend, byOutcome);
+      }
+      let series = byOutcome.get(outcome);
+      if (!series) {
+        series = this.attempts.seriesOf(`${attempt.backend}\u0001${outcome}`, {
+          backend: attempt.backend,
+          outcome,
+        });
+        byOutcome.set(outcome, series);
+      }
+      series.value += 1;
       const next = attempts[i + 1];
       if (next && next.backend !== attempt.backend) this.failovers.incKeyed(outcome, { reason: outcome });
     }

@@ -131,7 +131,7 @@ export class KeyedHistogram extends Histogram<string> {
   }
 }
 
-interface CounterSeries {
+export interface CounterSeries {
   readonly labels: Readonly<Record<string, string>>;
   value: number;
 }
@@ -152,12 +152,17 @@ export class KeyedCounter extends Counter<string> {
 
   /** Adds one to the series `key` (made as KeyedHistogram.seriesOf makes one). */
   incKeyed(key: string, labels: Readonly<Record<string, string>>): void {
+    this.seriesOf(key, labels).value += 1;
+  }
+
+  /** The series `key`, made with a copy of `labels` the first time; a caller may keep it and add to `value`. */
+  seriesOf(key: string, labels: Readonly<Record<string, string>>): CounterSeries {
     let series = this.series.get(key);
     if (!series) {
       series = { labels: labelsOf(labels, undefined), value: 0 };
       this.series.set(key, series);
     }
-    series.value += 1;
+    return series;
   }
 
   override async get(): ReturnType<Counter<string>["get"]> {
