@@ -13,6 +13,7 @@ export type TargetName =
   | "minimal proxy"
   | "gateway"
   | "gateway, telemetry off"
+  | "gateway + tracing 10%"
   | "gateway + limits"
   | "gateway + limits, Redis"
   | "gateway + API keys"

@@ -1,4 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
@@ -63,6 +65,43 @@ async function refusesWithoutCredential(origin: string): Promise<string | undefi
   return response.statusCode === 401
     ? undefined
     : `answered ${response.statusCode} without a credential: authentication is not on`;
+}
+
+/**
+ * The OTLP collector the tracing gateway exports to: it reads and drops each export, as cheaply as
+ * an answer can be made, since on this machine its CPU competes with the gateway's.
+ */
+export interface SpanSink {
+  readonly url: string;
+  /** Export requests received so far. */
+  readonly exports: () => number;
+}
+
+export async function startSpanSink(): Promise<SpanSink & { close(): void }> {
+  let exports = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      exports += 1;
+      res.writeHead(200, { "content-type": "application/x-protobuf", "content-length": 0 }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, exports: () => exports, close: () => server.close() };
+}
+
+/**
+ * The tracing gateway exports spans: one request whose client sampled its trace (the parent-based
+ * sampler then samples it too) is exported within a batch delay (a second).
+ */
+function spansExported(sink: SpanSink): (origin: string) => Promise<string | undefined> {
+  return async (origin) => {
+    await post(origin, { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" });
+    const deadline = Date.now() + 5_000;
+    while (sink.exports() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    return sink.exports() > 0 ? undefined : "exported no span of a sampled request within 5 s";
+  };
 }
 
 const BENCH_ADMIN_TOKEN = "bench-admin-token";
@@ -153,6 +192,8 @@ export interface FeatureSetup {
   redisPending?: string;
   /** The PostgreSQL server (any database) the ledger row writes to. */
   postgresUrl: string;
+  /** Where the tracing gateway sends its spans. */
+  spanSink: SpanSink;
 }
 
 /** The feature gateways in measuring order, or the reason one cannot run. */
@@ -173,6 +214,23 @@ export async function featureGateways(
     env: {},
     headers: {},
     confirm: metricsOff,
+  });
+  features.push({
+    name: "gateway + tracing 10%",
+    budget: "Max throughput with tracing, 10 % of requests sampled",
+    ratio: 0.9,
+    description:
+      "serves `gateway.yaml` with OpenTelemetry tracing on: `OTEL_TRACES_SAMPLER=parentbased_traceidratio` at 0.1, spans batched (a batch every second) and exported over OTLP/HTTP protobuf to a sink in the bench process that reads and drops them",
+    configFiles: [],
+    args: [],
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: setup.spanSink.url,
+      OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+      OTEL_TRACES_SAMPLER_ARG: "0.1",
+      OTEL_BSP_SCHEDULE_DELAY: "1000",
+    },
+    headers: {},
+    confirm: spansExported(setup.spanSink),
   });
   const limitsConfig = ["gateway-limits.yaml"];
   const limitsDescription =

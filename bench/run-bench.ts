@@ -16,7 +16,7 @@ import {
   startServer,
 } from "./bench-processes.js";
 import type { BenchResults, ChunkCostResults, MemorySample, TargetName, TargetRun } from "./bench-results.js";
-import { type FeatureGateway, featureGateways } from "./feature-gateways.js";
+import { type FeatureGateway, featureGateways, startSpanSink } from "./feature-gateways.js";
 import type { LoadJob } from "./load-job.js";
 import { loadAverage, machineInfo } from "./machine-info.js";
 import { cpuSeconds, machineBusySeconds, residentBytes } from "./process-stats.js";
@@ -254,7 +254,9 @@ async function startFeatureGateway(
 }
 
 const { redis, pending: redisPending } = await connectRedis(settings.redisUrl);
+const spanSink = await startSpanSink();
 const { features, pending: featurePending } = await featureGateways({
+  spanSink,
   ...(redis ? { redis: { url: settings.redisUrl, info: () => redis.info("cpu") } } : { redisPending }),
   postgresUrl: settings.postgresUrl,
 });
@@ -492,6 +494,7 @@ if (gateway) {
 
 await Promise.all([gateway?.stop(), proxy.stop()]);
 await Promise.all([simulator.stop(), fakeBedrock.stop()]);
+spanSink.close();
 
 log("translated streams: cost per chunk (in-process)");
 const chunkCost = await quietest(measureChunkCost, (result) => result.cpu.other);

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { test } from "node:test";
+import { readMetricsExportConfig } from "../../src/telemetry/metrics-export-config.js";
 import { otlpEndpointOf, TelemetryConfigError } from "../../src/telemetry/otlp-endpoint.js";
-import { readMetricsExportConfig } from "../../src/telemetry/otlp-metrics-export.js";
 import { readTracingConfig, resourceAttributesOf } from "../../src/telemetry/tracing-config.js";
 
 const refused = (env: Record<string, string>, message: string) =>
