@@ -568,7 +568,11 @@ test("the admission estimate: refused when ceil(raw length / 4) + max_tokens, co
   assert.match(err.message, /would need about 52 of the 50 left/);
 });
 
-test("a request refused after the store's check (admission estimate, every backend's quota spent) adds no request cost", async (t) => {
+/**
+ * A route with two request-count rules, the second charged by total tokens, and the admission
+ * estimate on (max_tokens counted up front); the clock frozen.
+ */
+function estimatingPolicy(t: TestContext): TokenLimitPolicy {
   freezeClock(t);
   const rules = globalRules([
     { limit: { requests: 100, unit: "Hour" } },
@@ -578,7 +582,11 @@ test("a request refused after the store's check (admission estimate, every backe
     computeCosts: compileCosts([{ metadataKey: "tokens", type: "TotalToken" }]),
     routeKey: "default/r1",
   };
-  const policy = policyOf("default/r1", inProcess(t), rules, { estimate });
+  return policyOf("default/r1", inProcess(t), rules, { estimate });
+}
+
+test("a request refused after the store's check (admission estimate, every backend's quota spent) adds no request cost", async (t) => {
+  const policy = estimatingPolicy(t);
   await refusal(policy, clientCall({ raw: "", body: { model: "gpt-x", max_tokens: 11 } }));
   const afterEstimate = await admit(policy, clientCall({ raw: "", body: { model: "gpt-x" } }));
 
@@ -788,16 +796,7 @@ test("record.limits: a degraded shared store (failing open) records its counters
 });
 
 test("record.limits: the admission estimate's refusal marks the counter it would overshoot", async (t) => {
-  freezeClock(t);
-  const rules = globalRules([
-    { limit: { requests: 100, unit: "Hour" } },
-    { limit: { requests: 10, unit: "Hour" }, cost: tokenCost("tokens") },
-  ]);
-  const estimate = {
-    computeCosts: compileCosts([{ metadataKey: "tokens", type: "TotalToken" }]),
-    routeKey: "default/r1",
-  };
-  const policy = policyOf("default/r1", inProcess(t), rules, { estimate });
+  const policy = estimatingPolicy(t);
   const ask = (max: number) => clientCall({ raw: "", body: { model: "gpt-x", max_tokens: max } });
   assert.deepEqual(decisions(await admit(policy, ask(10))), [
     "rate_limit BackendTrafficPolicy default/p rateLimit.global.rules[0] [] 0/100 left 99: allowed",
