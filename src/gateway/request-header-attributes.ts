@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { LEDGER_COLUMNS } from "../usage/ledger-store.js";
+import { CLIENT_KEY_HEADERS } from "./client-credential-headers.js";
 
 /** One `--request-header-attributes` pair: the request header and the attribute name it becomes. */
 export interface HeaderAttribute {
@@ -25,11 +26,8 @@ const RESERVED: ReadonlySet<string> = new Set([...LEDGER_COLUMNS, "model", "day"
  * metrics, spans and the ledger, so no mapping may name them.
  */
 const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
-  "authorization",
+  ...CLIENT_KEY_HEADERS,
   "proxy-authorization",
-  "x-api-key",
-  "api-key",
-  "x-goog-api-key",
   "cookie",
 ]);
 

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { MODEL_HEADER } from "../config/compile-routes.js";
 import type { HeaderMutation } from "../config/snapshot.js";
+import { CLIENT_KEY_HEADERS } from "./client-credential-headers.js";
 
 /** Headers about one connection, never about the message (RFC 9110 section 7.6.1). */
 const HOP_BY_HOP = [
@@ -24,10 +25,7 @@ const NEVER_FORWARDED = new Set([
   "content-length",
   "expect",
   "accept-encoding",
-  "authorization",
-  "x-api-key",
-  "api-key",
-  "x-goog-api-key",
+  ...CLIENT_KEY_HEADERS,
   MODEL_HEADER,
 ]);
 
