@@ -222,6 +222,18 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       process.stderr.write(`aigw: ledger: ${err.message}\n`);
       return 1;
     }
+    // A port another process holds (or one below 1024 without the right) is the operator's to fix.
+    const listenError = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (
+      listenError.syscall === "listen" &&
+      (listenError.code === "EADDRINUSE" || listenError.code === "EACCES")
+    ) {
+      const why = listenError.code === "EADDRINUSE" ? "the port is in use" : "permission denied";
+      process.stderr.write(
+        `aigw: cannot listen on ${listenError.address}:${listenError.port}: ${why} (--port and --admin-port choose others)\n`,
+      );
+      return 1;
+    }
     throw err;
   }
 }

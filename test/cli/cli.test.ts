@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -215,6 +217,35 @@ test("aigw run refuses telemetry settings it cannot use, and a mapping that woul
     assert.equal(result.code, 2, `${flags.join(" ")} ${JSON.stringify(env)}: ${result.stderr}`);
     assert.match(result.stderr, message);
     assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
+  }
+});
+
+test("aigw run on a port another process holds says so and exits 1, with no stack trace", async () => {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+  const { port } = holder.address() as AddressInfo;
+  try {
+    const result = await runAigw(
+      [
+        "run",
+        join(EXAMPLES, "basic/basic.yaml"),
+        "--port",
+        String(port),
+        "--admin-port",
+        "0",
+        "--host",
+        "127.0.0.1",
+      ],
+      cleanEnv(),
+    );
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      new RegExp(`aigw: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`),
+    );
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+  } finally {
+    holder.close();
   }
 });
 
