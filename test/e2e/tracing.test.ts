@@ -286,3 +286,17 @@ for (const protocol of ["http/protobuf", "http/json"] as const) {
     assert.ok(receiver.requests.some((r) => r.path === "/v1/metrics" && r.contentType === contentType));
   });
 }
+
+test("a malformed traceparent is ignored: the request is served and its span starts a trace of its own", async () => {
+  const g = await gatewayWith({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+  for (const traceparent of ["00-not-a-trace-01", `00-${"0".repeat(32)}-${CLIENT_SPAN}-01`, "garbage"]) {
+    const { response } = await clientOf(g, { traceparent })
+      .chat.completions.create({ model: "gpt-a", messages: [{ role: "user", content: "hi" }] })
+      .withResponse();
+    assert.equal(response.status, 200);
+    const span = await spanOf(g, response.headers.get("x-aigw-request-id")!);
+    assert.equal(span.parentSpanId, undefined, traceparent);
+    assert.match(span.traceId, /^[0-9a-f]{32}$/);
+    assert.notEqual(span.traceId, "0".repeat(32));
+  }
+});
