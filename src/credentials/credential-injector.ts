@@ -13,8 +13,11 @@ export interface CredentialInjector {
 /** The upstream request as it is about to be sent, for credential injection and signing. */
 export interface OutgoingRequest {
   method: string;
-  /** Path and query as sent, e.g. "/model/x/converse". */
-  readonly path: string;
+  /**
+   * Path and query as sent, e.g. "/model/x/converse". An injector may rewrite it where the credential
+   * decides part of the path (GCP: project and region come from the policy, not the translator).
+   */
+  path: string;
   /** The backend's host[:port] as the Host header names it by default, e.g. "bedrock-runtime.us-east-1.amazonaws.com". */
   readonly authority: string;
   /** Lower-case header name -> value; inject() may add or change entries. */

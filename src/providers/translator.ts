@@ -14,6 +14,13 @@ export type ClientApi =
   | "openai-completions"
   | "openai-embeddings"
   | "openai-images"
+  | "openai-responses"
+  | "openai-responses-input-tokens"
+  | "openai-audio-speech"
+  | "openai-audio-transcriptions"
+  | "openai-audio-translations"
+  | "tokenize"
+  | "cohere-rerank"
   | "anthropic-messages"
   | "anthropic-count-tokens";
 
