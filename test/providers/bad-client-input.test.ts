@@ -74,6 +74,9 @@ function bodyWith(api: ClientApi, value: string): string {
       return `{"model":"${MODEL}","prompt":"x","extra":${value}}`;
     case "openai-images":
       return `{"model":"${MODEL}","prompt":"x","extra":${value}}`;
+    default:
+      // Any other JSON API: an extra top-level field holds the value.
+      return `{"model":"${MODEL}","input":"x","extra":${value}}`;
   }
 }
 
