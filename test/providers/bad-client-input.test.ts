@@ -34,6 +34,8 @@ const PASSTHROUGH = new Set([
   "OpenAI openai-completions",
   "OpenAI openai-embeddings",
   "OpenAI openai-images",
+  "OpenAI openai-responses",
+  "OpenAI openai-responses-input-tokens",
   "Anthropic anthropic-messages",
   "Anthropic anthropic-count-tokens",
 ]);
