@@ -13,6 +13,8 @@ const SCHEMAS: Partial<Record<BackendSchemaName, () => Promise<SchemaTranslators
     (await import("./anthropic/anthropic-schema-translators.js")).anthropicSchemaTranslators,
   AWSBedrock: async () =>
     (await import("./aws-bedrock/bedrock-schema-translators.js")).bedrockSchemaTranslators,
+  AzureOpenAI: async () =>
+    (await import("./azure-openai/azure-openai-schema-translators.js")).azureOpenAISchemaTranslators,
   AWSAnthropic: async () =>
     (await import("./aws-anthropic/aws-anthropic-schema-translators.js")).awsAnthropicSchemaTranslators,
 };

@@ -5,6 +5,7 @@ import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { anthropicSchemaTranslators } from "../../src/providers/anthropic/anthropic-schema-translators.js";
 import { awsAnthropicSchemaTranslators } from "../../src/providers/aws-anthropic/aws-anthropic-schema-translators.js";
 import { bedrockSchemaTranslators } from "../../src/providers/aws-bedrock/bedrock-schema-translators.js";
+import { azureOpenAISchemaTranslators } from "../../src/providers/azure-openai/azure-openai-schema-translators.js";
 import { openAISchemaTranslators } from "../../src/providers/openai/openai-schema-translators.js";
 import {
   type ClientApi,
@@ -40,6 +41,7 @@ const TABLES: Record<string, SchemaTranslators> = {
   Anthropic: anthropicSchemaTranslators,
   AWSBedrock: bedrockSchemaTranslators,
   AWSAnthropic: awsAnthropicSchemaTranslators,
+  AzureOpenAI: azureOpenAISchemaTranslators,
 };
 
 function translator(schema: string, api: ClientApi): Translator {
@@ -62,6 +64,15 @@ const BUFFERED: [string, ClientApi, unknown][] = [
   ["OpenAI", "openai-images", { created: 1, data: [] }],
   ["OpenAI", "openai-responses", { id: "r", object: "response", output: [], usage: { input_tokens: 1 } }],
   ["OpenAI", "openai-responses-input-tokens", { object: "response.input_tokens", input_tokens: 3 }],
+  [
+    "AzureOpenAI",
+    "openai-chat",
+    { id: "c", object: "chat.completion", choices: [], prompt_filter_results: [] },
+  ],
+  ["AzureOpenAI", "openai-completions", { id: "c", object: "text_completion", choices: [] }],
+  ["AzureOpenAI", "openai-embeddings", { object: "list", data: [], usage: { prompt_tokens: 1 } }],
+  ["AzureOpenAI", "openai-responses", { id: "r", object: "response", output: [] }],
+  ["AzureOpenAI", "openai-responses-input-tokens", { object: "response.input_tokens", input_tokens: 3 }],
   ["OpenAI", "anthropic-messages", { id: "c", object: "chat.completion", choices: [] }],
   ["Anthropic", "openai-chat", toolUseMessage],
   ["Anthropic", "anthropic-messages", toolUseMessage],
@@ -87,6 +98,11 @@ const RELAYED = new Set([
   "OpenAI openai-images",
   "OpenAI openai-responses",
   "OpenAI openai-responses-input-tokens",
+  "AzureOpenAI openai-chat",
+  "AzureOpenAI openai-completions",
+  "AzureOpenAI openai-embeddings",
+  "AzureOpenAI openai-responses",
+  "AzureOpenAI openai-responses-input-tokens",
   "Anthropic anthropic-messages",
   "Anthropic anthropic-count-tokens",
   "AWSAnthropic anthropic-messages",
