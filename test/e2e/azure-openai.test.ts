@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { expectedUsage } from "../support/expected-usage.js";
 import {
@@ -263,6 +264,65 @@ test("Azure's errors reach the SDK as Azure sent them (OpenAI's envelope)", asyn
       assert.ok(err instanceof OpenAI.AuthenticationError, String(err));
       assert.match(err.message, /Access denied/);
       assert.doesNotMatch(JSON.stringify(err.error), /not-the-key/, "the key is not echoed");
+      return true;
+    },
+  );
+});
+
+test("Anthropic Messages clients reach the Azure deployment through the chat translator", async () => {
+  const anthropic = new Anthropic({
+    apiKey: "sk-client",
+    baseURL: `${gateway.url}/anthropic`,
+    maxRetries: 0,
+  });
+  const plain = await observeCalls(gateway, fake, () =>
+    anthropic.messages.create({
+      model: "gpt-4o",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "Say hello in French." }],
+    }),
+  );
+  assert.equal(plain.result.type, "message");
+  assert.deepEqual(
+    plain.result.content.map((b) => (b.type === "text" ? b.text : b.type)),
+    [AZURE_CHAT_TEXT],
+  );
+  assert.equal(plain.calls[0]!.operation, "chat");
+  assertAzureRequest(plain.calls[0]!, "/openai/deployments/gpt-4o-prod/chat/completions");
+  assert.equal(plain.record.operation, "messages");
+  assert.equal(plain.record.usage.outputTokens, AZURE_CHAT_USAGE.completion_tokens);
+  assert.equal(plain.record.usage.totalTokens, AZURE_CHAT_USAGE.total_tokens);
+
+  const streamed = await observeCalls(gateway, fake, async () => {
+    const stream = anthropic.messages.stream({
+      model: "gpt-4o",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "Say hello in French." }],
+    });
+    return stream.finalMessage();
+  });
+  assert.deepEqual(
+    streamed.result.content.map((b) => (b.type === "text" ? b.text : b.type)),
+    [AZURE_CHAT_TEXT],
+  );
+  assert.deepEqual(
+    streamed.calls[0]!.body.stream_options,
+    { include_usage: true },
+    "the adapter asks Azure for usage",
+  );
+  assert.equal(streamed.record.usage.outputTokens, AZURE_CHAT_USAGE.completion_tokens);
+  assert.equal(streamed.record.usage.totalTokens, AZURE_CHAT_USAGE.total_tokens);
+
+  await assert.rejects(
+    () =>
+      anthropic.messages.create({
+        model: "no-such-deployment",
+        max_tokens: 8,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    (err: unknown) => {
+      assert.ok(err instanceof Anthropic.NotFoundError, String(err));
+      assert.match(err.message, /deployment for this resource does not exist/);
       return true;
     },
   );

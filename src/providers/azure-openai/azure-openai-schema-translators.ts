@@ -2,6 +2,7 @@ import { inputTokensResponse } from "../openai/input-tokens-response.js";
 import { openAIPassthroughRequest } from "../openai/openai-passthrough-request.js";
 import { openAIPassthroughResponse } from "../openai/openai-passthrough-response.js";
 import { responsesPassthroughResponse } from "../openai/responses-passthrough-response.js";
+import { anthropicMessagesViaChat } from "../openai-from-anthropic/anthropic-messages-via-chat-translator.js";
 import type { SchemaTranslators, Translator } from "../translator.js";
 import { azureDeploymentRequest } from "./azure-deployment-request.js";
 import { azureApiPath } from "./azure-openai-path.js";
@@ -53,4 +54,6 @@ export const azureOpenAISchemaTranslators: SchemaTranslators = {
   "openai-embeddings": azureEmbeddingsTranslator,
   "openai-responses": azureResponsesTranslator,
   "openai-responses-input-tokens": azureResponsesInputTokensTranslator,
+  // Anthropic Messages clients: the Messages body as a chat body, sent by the chat translator above.
+  "anthropic-messages": anthropicMessagesViaChat(azureChatTranslator),
 };
