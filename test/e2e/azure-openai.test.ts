@@ -32,6 +32,8 @@ import { observeCalls, startTestGateway, type TestGateway } from "../support/sta
 
 const API_VERSION = "2025-01-01-preview";
 const AZURE_KEY = "azure-key-0123456789abcdef";
+/** An Entra token a client brings itself (credentialOverride), which the fake accepts. */
+const CLIENT_TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.client-own-token";
 const DEPLOYMENTS = {
   "gpt-4o-prod": "gpt-4o-2024-08-06",
   "embed-prod": "text-embedding-3-small",
@@ -43,12 +45,23 @@ let gateway: TestGateway;
 let client: OpenAI;
 
 before(async () => {
-  fake = await startFakeAzureOpenAI({ apiVersion: API_VERSION, deployments: DEPLOYMENTS, apiKey: AZURE_KEY });
+  fake = await startFakeAzureOpenAI({
+    apiVersion: API_VERSION,
+    deployments: DEPLOYMENTS,
+    apiKey: AZURE_KEY,
+    acceptsToken: (token) => token === CLIENT_TOKEN,
+  });
   gateway = await startTestGateway(
     configYaml(
       gatewayDocs(),
       azureBackendDocs("azure", fake.url, { version: API_VERSION, apiKey: AZURE_KEY }),
       azureBackendDocs("azure-wrong-key", fake.url, { version: API_VERSION, apiKey: "not-the-key" }),
+      // AzureCredentials whose configured secret is never used: clients must bring their own token.
+      azureBackendDocs("azure-byo-token", fake.url, {
+        version: API_VERSION,
+        entra: { tenantID: "tenant-1", clientID: "app-1", clientSecret: "unused-secret" },
+        override: { fallbackToConfigured: false },
+      }),
       routeDoc("azure", {
         rules: [
           {
@@ -63,6 +76,10 @@ before(async () => {
               modelIs("no-such-deployment"),
             ],
             backendRefs: [{ name: "azure" }],
+          },
+          {
+            matches: [modelIs("byo-token")],
+            backendRefs: [{ name: "azure-byo-token", modelNameOverride: "gpt-4o-prod" }],
           },
           {
             matches: [modelIs("wrong-key")],
@@ -323,6 +340,31 @@ test("Anthropic Messages clients reach the Azure deployment through the chat tra
     (err: unknown) => {
       assert.ok(err instanceof Anthropic.NotFoundError, String(err));
       assert.match(err.message, /deployment for this resource does not exist/);
+      return true;
+    },
+  );
+});
+
+test("AzureCredentials with credentialOverride: the client's x-aigw-azure-access-token is the bearer, and required", async () => {
+  const { result, calls } = await observeCalls(gateway, fake, () =>
+    client.chat.completions.create(
+      { model: "byo-token", messages: MESSAGES },
+      { headers: { "x-aigw-azure-access-token": CLIENT_TOKEN } },
+    ),
+  );
+  assert.equal(result.choices[0]?.message.content, AZURE_CHAT_TEXT);
+  assert.equal(calls[0]!.auth, "bearer");
+  assert.equal(calls[0]!.request.headers.authorization, `Bearer ${CLIENT_TOKEN}`);
+  assert.equal(
+    calls[0]!.request.headers["x-aigw-azure-access-token"],
+    undefined,
+    "the override header stays here",
+  );
+  await assert.rejects(
+    () => client.chat.completions.create({ model: "byo-token", messages: MESSAGES }),
+    (err: unknown) => {
+      assert.ok(err instanceof OpenAI.AuthenticationError, String(err));
+      assert.match(err.message, /missing upstream credential/);
       return true;
     },
   );
