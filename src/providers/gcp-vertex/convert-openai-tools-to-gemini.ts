@@ -62,6 +62,6 @@ function toolConfig(choice: unknown): NonNullable<GeminiRequest["toolConfig"]> {
   if (c.type === "function" && typeof name === "string" && name !== "")
     return { functionCallingConfig: { mode: "ANY", allowedFunctionNames: [name] } };
   throw new InvalidRequestError(
-    `tool_choice ${displayValue(choice)} is not one of "auto", "none", "required" or {"type":"function","function":{"name":...}}`,
+    `tool_choice ${JSON.stringify(choice)} is not one of "auto", "none", "required" or {"type":"function","function":{"name":...}}`,
   );
 }
