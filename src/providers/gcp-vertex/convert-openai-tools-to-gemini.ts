@@ -40,11 +40,8 @@ function functionDeclaration(tool: unknown, index: number): Json {
     throw new InvalidRequestError(`tools[${index}].function.name is required`);
   const declaration: Json = { name: fn.name };
   if (typeof fn.description === "string") declaration.description = fn.description;
-  if (fn.parameters !== undefined && fn.parameters !== null) {
-    if (typeof fn.parameters !== "object" || Array.isArray(fn.parameters))
-      throw new InvalidRequestError(`tools[${index}].function.parameters must be a JSON Schema object`);
-    declaration.parametersJsonSchema = fn.parameters;
-  }
+  // Sent as written: Vertex validates the schema and says what is wrong with it.
+  if (fn.parameters !== undefined && fn.parameters !== null) declaration.parametersJsonSchema = fn.parameters;
   return declaration;
 }
 
