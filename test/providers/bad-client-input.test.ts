@@ -4,6 +4,7 @@ import { anthropicSchemaTranslators } from "../../src/providers/anthropic/anthro
 import { awsAnthropicSchemaTranslators } from "../../src/providers/aws-anthropic/aws-anthropic-schema-translators.js";
 import { bedrockSchemaTranslators } from "../../src/providers/aws-bedrock/bedrock-schema-translators.js";
 import { azureOpenAISchemaTranslators } from "../../src/providers/azure-openai/azure-openai-schema-translators.js";
+import { gcpVertexSchemaTranslators } from "../../src/providers/gcp-vertex/gcp-vertex-schema-translators.js";
 import { MAX_JSON_DEPTH } from "../../src/providers/json-depth-limit.js";
 import { openAISchemaTranslators } from "../../src/providers/openai/openai-schema-translators.js";
 import {
@@ -28,6 +29,7 @@ const TABLES: Record<string, SchemaTranslators> = {
   AWSBedrock: bedrockSchemaTranslators,
   AWSAnthropic: awsAnthropicSchemaTranslators,
   AzureOpenAI: azureOpenAISchemaTranslators,
+  GCPVertexAI: gcpVertexSchemaTranslators,
 };
 
 /** Pairs that forward the client's bytes as they are, so nothing walks the JSON. */

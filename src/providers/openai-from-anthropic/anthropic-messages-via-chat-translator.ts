@@ -1,6 +1,6 @@
 import type { TokenUsage } from "../../usage/token-usage.js";
 import { SseReader } from "../../util/sse-reader.js";
-import { parseUpstreamJson, refuseDeepRequest } from "../json-depth-limit.js";
+import { markDepthChecked, parseUpstreamJson, refuseDeepRequest } from "../json-depth-limit.js";
 import {
   type ResponseContext,
   type ResponseTranslator,
@@ -36,6 +36,8 @@ import { convertOpenAIErrorToAnthropic } from "./convert-openai-error-to-anthrop
  * (stream, forceIncludeUsage, schema, headers) is the client's.
  */
 export function anthropicMessagesViaChat(chat: Translator): Translator {
+  // The Anthropic body's depth is checked here; the chat body made from it is marked as checked
+  // (markDepthChecked), since conversion adds a level that would refuse a body at the limit.
   // The chat input made for each Anthropic input, so the response side hands the wrapped translator
   // the same input its request side saw without converting the conversation again.
   const chatInputs = new WeakMap<TranslateRequestInput, TranslateRequestInput>();
@@ -62,7 +64,8 @@ export function anthropicMessagesViaChat(chat: Translator): Translator {
 /** The Anthropic request as the chat request a chat translator reads. */
 function toChatInput(input: TranslateRequestInput): TranslateRequestInput {
   const body = convertAnthropicRequestToOpenAIChat(input.body, input.model);
-  return { ...input, body, raw: Buffer.from(JSON.stringify(body)), modelOverridden: false };
+  const raw = markDepthChecked(Buffer.from(JSON.stringify(body)));
+  return { ...input, body, raw, modelOverridden: false };
 }
 
 /**
