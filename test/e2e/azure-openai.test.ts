@@ -10,6 +10,8 @@ import {
   AZURE_COMPLETION_USAGE,
   AZURE_EMBEDDING,
   AZURE_EMBEDDING_USAGE,
+  AZURE_IMAGE_B64,
+  AZURE_IMAGE_USAGE,
   azureBackendDocs,
   type FakeAzureOpenAI,
   startFakeAzureOpenAI,
@@ -38,6 +40,7 @@ const DEPLOYMENTS = {
   "gpt-4o-prod": "gpt-4o-2024-08-06",
   "embed-prod": "text-embedding-3-small",
   "instruct-prod": "gpt-35-turbo-instruct",
+  "image-prod": "gpt-image-1",
 };
 
 let fake: FakeAzureOpenAI;
@@ -73,6 +76,7 @@ before(async () => {
               modelIs("gpt-4o-prod"),
               modelIs("embed-prod"),
               modelIs("instruct-prod"),
+              modelIs("image-prod"),
               modelIs("no-such-deployment"),
             ],
             backendRefs: [{ name: "azure" }],
@@ -211,6 +215,19 @@ test("completions and embeddings go to their deployment paths", async () => {
   assertAzureRequest(embedding.calls[0]!, "/openai/deployments/embed-prod/embeddings");
   assert.equal(embedding.calls[0]!.body.encoding_format, "base64");
   assert.deepEqual(embedding.record.usage, expectedUsage(AZURE_EMBEDDING_USAGE));
+});
+
+test("image generation goes to the deployment's images/generations; its token usage is counted", async () => {
+  const { result, calls, record } = await observeCalls(gateway, fake, () =>
+    client.images.generate({ model: "image-prod", prompt: "a lighthouse at dusk", size: "1024x1024" }),
+  );
+  assert.equal(result.data?.[0]?.b64_json, AZURE_IMAGE_B64);
+  assertAzureRequest(calls[0]!, "/openai/deployments/image-prod/images/generations");
+  assert.equal(calls[0]!.body.prompt, "a lighthouse at dusk");
+  assert.equal(record.operation, "image_generation");
+  assert.equal(record.usage.inputTokens, AZURE_IMAGE_USAGE.input_tokens);
+  assert.equal(record.usage.outputTokens, AZURE_IMAGE_USAGE.output_tokens);
+  assert.equal(record.usage.cachedInputTokens, 0, "text/image token details are not cached tokens");
 });
 
 test("responses: /openai/responses with the deployment as the body's model, plain and streamed", async () => {

@@ -43,6 +43,7 @@ const PASSTHROUGH = new Set([
   "AzureOpenAI openai-chat",
   "AzureOpenAI openai-completions",
   "AzureOpenAI openai-embeddings",
+  "AzureOpenAI openai-images",
   "AzureOpenAI openai-responses",
   "AzureOpenAI openai-responses-input-tokens",
   "Anthropic anthropic-messages",

@@ -34,7 +34,7 @@ export interface FakeAzureOptions {
 }
 
 export interface FakeAzureCall {
-  operation: "chat" | "completions" | "embeddings" | "responses" | "input_tokens";
+  operation: "chat" | "completions" | "embeddings" | "images" | "responses" | "input_tokens";
   deployment: string;
   auth: "api-key" | "bearer";
   body: Record<string, unknown>;
@@ -55,13 +55,23 @@ export const AZURE_CHAT_USAGE = {
 export const AZURE_COMPLETION_TEXT = " a time";
 export const AZURE_COMPLETION_USAGE = { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } as const;
 export const AZURE_EMBEDDING: readonly number[] = [0.5, -0.25, 0.125];
+/** A gpt-image deployment's answer: base64 image bytes and token usage. */
+export const AZURE_IMAGE_B64 = Buffer.from("not really a png").toString("base64");
+export const AZURE_IMAGE_USAGE = {
+  input_tokens: 11,
+  output_tokens: 272,
+  total_tokens: 283,
+  input_tokens_details: { text_tokens: 11, image_tokens: 0 },
+} as const;
 export const AZURE_EMBEDDING_USAGE = { prompt_tokens: 3, total_tokens: 3 } as const;
 
-const DEPLOYMENT_PATH = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/;
+const DEPLOYMENT_PATH =
+  /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings|images\/generations)$/;
 const OPERATIONS = {
   "chat/completions": "chat",
   completions: "completions",
   embeddings: "embeddings",
+  "images/generations": "images",
 } as const;
 const NOT_FILTERED = {
   hate: { filtered: false, severity: "safe" },
@@ -131,6 +141,19 @@ export async function startFakeAzureOpenAI(options: FakeAzureOptions): Promise<F
           model,
           usage: AZURE_EMBEDDING_USAGE,
         });
+      case "images":
+        return sendJson(res, {
+          created: 1_733_000_000,
+          data: [
+            {
+              b64_json: AZURE_IMAGE_B64,
+              revised_prompt: String(body.prompt),
+              content_filter_results: NOT_FILTERED,
+            },
+          ],
+          prompt_filter_results: [{ prompt_index: 0, content_filter_results: NOT_FILTERED }],
+          usage: AZURE_IMAGE_USAGE,
+        });
       case "input_tokens":
         return sendInputTokensAnswer(res, body);
       case "responses":
@@ -162,6 +185,8 @@ function requestProblem(
       return body.prompt === undefined ? "'prompt' is a required property" : undefined;
     case "embeddings":
       return body.input === undefined ? "'input' is a required property" : undefined;
+    case "images":
+      return typeof body.prompt !== "string" ? "'prompt' is a required property" : undefined;
     case "responses":
       return responsesRequestProblem(body, true);
     case "input_tokens":

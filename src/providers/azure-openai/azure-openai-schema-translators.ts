@@ -27,6 +27,12 @@ export const azureEmbeddingsTranslator: Translator = {
   response: openAIPassthroughResponse,
 };
 
+/** DALL-E and gpt-image deployments: `/openai/deployments/<deployment>/images/generations`. */
+export const azureImagesTranslator: Translator = {
+  request: (input) => azureDeploymentRequest(input, "/images/generations", false),
+  response: openAIPassthroughResponse,
+};
+
 /**
  * The Responses API names the deployment in the body's `model`, so here modelNameOverride does
  * rewrite the body (as for OpenAI), and the path is the resource's `/openai/responses`.
@@ -52,6 +58,7 @@ export const azureOpenAISchemaTranslators: SchemaTranslators = {
   "openai-chat": azureChatTranslator,
   "openai-completions": azureCompletionsTranslator,
   "openai-embeddings": azureEmbeddingsTranslator,
+  "openai-images": azureImagesTranslator,
   "openai-responses": azureResponsesTranslator,
   "openai-responses-input-tokens": azureResponsesInputTokensTranslator,
   // Anthropic Messages clients: the Messages body as a chat body, sent by the chat translator above.

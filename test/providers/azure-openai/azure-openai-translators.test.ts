@@ -40,6 +40,10 @@ describe("AzureOpenAI paths", () => {
       "/openai/deployments/emb/embeddings?api-version=2024-10-21",
     );
     assert.equal(
+      pathOf(azure["openai-images"]!, { model: "img", prompt: "x" }),
+      "/openai/deployments/img/images/generations?api-version=2024-10-21",
+    );
+    assert.equal(
       pathOf(azure["openai-responses"]!, { model: "d", input: "x" }),
       "/openai/responses?api-version=2024-10-21",
     );
