@@ -80,6 +80,7 @@ const BUFFERED: [string, ClientApi, unknown][] = [
   ["GCPVertexAI", "openai-chat", { candidates: [{ content: { parts: [{ text: "hi" }] } }] }],
   ["GCPVertexAI", "anthropic-messages", { candidates: [{ content: { parts: [{ text: "hi" }] } }] }],
   ["GCPVertexAI", "openai-embeddings", { predictions: [{ embeddings: { values: [0.5] } }] }],
+  ["GCPVertexAI", "tokenize", { totalTokens: 3 }],
 ];
 
 /** Pairs whose answer goes to the client as the upstream's bytes, so its depth is no matter. */
