@@ -24,13 +24,11 @@ export function vertexAnthropicMessagesRequest(
   // The backend's version wins over one a client may have put in its body.
   const { model: _model, anthropic_version: _version, ...rest } = params;
   const body: Record<string, unknown> = { anthropic_version: vertexAnthropicVersion(input.schema), ...rest };
-  const request: UpstreamRequest = {
+  return {
     path: vertexModelPath("anthropic", input.model, input.stream ? "streamRawPredict" : "rawPredict"),
     body: JSON.stringify(body),
+    headers: vertexAnthropicHeaders(input),
   };
-  const beta = vertexAnthropicBetaHeader(input.headers);
-  if (beta !== undefined) request.headers = { "anthropic-beta": beta };
-  return request;
 }
 
 /**
@@ -40,11 +38,17 @@ export function vertexAnthropicMessagesRequest(
 export function vertexAnthropicCountTokensRequest(input: TranslateRequestInput): UpstreamRequest {
   const { model: _model, stream: _stream, anthropic_version: _version, ...rest } = input.body;
   const body = { anthropic_version: vertexAnthropicVersion(input.schema), model: input.model, ...rest };
-  const request: UpstreamRequest = {
+  return {
     path: vertexModelPath("anthropic", "count-tokens", "rawPredict"),
     body: JSON.stringify(body),
+    headers: vertexAnthropicHeaders(input),
   };
-  const beta = vertexAnthropicBetaHeader(input.headers);
-  if (beta !== undefined) request.headers = { "anthropic-beta": beta };
-  return request;
+}
+
+/**
+ * The client's Anthropic headers as Vertex takes them: the beta flags it accepts (none: the client's
+ * header is removed, not forwarded), and no `anthropic-version` header, the version being in the body.
+ */
+function vertexAnthropicHeaders(input: TranslateRequestInput): Record<string, string | undefined> {
+  return { "anthropic-beta": vertexAnthropicBetaHeader(input.headers), "anthropic-version": undefined };
 }
