@@ -8,6 +8,7 @@ import { tokenizeGeminiTranslator } from "./tokenize-gemini-translator.js";
 export const gcpVertexSchemaTranslators: SchemaTranslators = {
   "openai-chat": openAIChatGeminiTranslator,
   "openai-embeddings": openAIEmbeddingsVertexTranslator,
-  "anthropic-messages": anthropicMessagesViaChat(openAIChatGeminiTranslator),
+  // Gemini reads Anthropic's `thinking` object (as thinkingConfig), so Messages clients keep it.
+  "anthropic-messages": anthropicMessagesViaChat(openAIChatGeminiTranslator, { keepThinking: true }),
   tokenize: tokenizeGeminiTranslator,
 };
