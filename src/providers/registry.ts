@@ -19,6 +19,8 @@ const SCHEMAS: Partial<Record<BackendSchemaName, () => Promise<SchemaTranslators
     (await import("./aws-anthropic/aws-anthropic-schema-translators.js")).awsAnthropicSchemaTranslators,
   GCPVertexAI: async () =>
     (await import("./gcp-vertex/gcp-vertex-schema-translators.js")).gcpVertexSchemaTranslators,
+  GCPAnthropic: async () =>
+    (await import("./gcp-anthropic/gcp-anthropic-schema-translators.js")).gcpAnthropicSchemaTranslators,
 };
 
 /** The translators of a schema; empty for schemas that are validated but not served yet. */

@@ -66,8 +66,12 @@ export interface UpstreamRequest {
   path: string;
   /** The body to send; `input.raw` itself when it passes through unchanged. */
   body: Buffer | string;
-  /** Headers to set on the upstream request (content-type is application/json unless given). */
-  headers?: Record<string, string>;
+  /**
+   * Headers to set on the upstream request (content-type is application/json unless given). A name
+   * mapped to undefined removes a client header that would otherwise be forwarded (one the upstream
+   * would reject, e.g. beta flags it does not know).
+   */
+  headers?: Record<string, string | undefined>;
 }
 
 export interface ResponseContext {

@@ -4,6 +4,7 @@ import { anthropicSchemaTranslators } from "../../src/providers/anthropic/anthro
 import { awsAnthropicSchemaTranslators } from "../../src/providers/aws-anthropic/aws-anthropic-schema-translators.js";
 import { bedrockSchemaTranslators } from "../../src/providers/aws-bedrock/bedrock-schema-translators.js";
 import { azureOpenAISchemaTranslators } from "../../src/providers/azure-openai/azure-openai-schema-translators.js";
+import { gcpAnthropicSchemaTranslators } from "../../src/providers/gcp-anthropic/gcp-anthropic-schema-translators.js";
 import { gcpVertexSchemaTranslators } from "../../src/providers/gcp-vertex/gcp-vertex-schema-translators.js";
 import { MAX_JSON_DEPTH } from "../../src/providers/json-depth-limit.js";
 import { openAISchemaTranslators } from "../../src/providers/openai/openai-schema-translators.js";
@@ -30,6 +31,7 @@ const TABLES: Record<string, SchemaTranslators> = {
   AWSAnthropic: awsAnthropicSchemaTranslators,
   AzureOpenAI: azureOpenAISchemaTranslators,
   GCPVertexAI: gcpVertexSchemaTranslators,
+  GCPAnthropic: gcpAnthropicSchemaTranslators,
 };
 
 /** Pairs that forward the client's bytes as they are, so nothing walks the JSON. */
@@ -85,6 +87,9 @@ function bodyWith(api: ClientApi, value: string): string {
     case "openai-completions":
       return `{"model":"${MODEL}","prompt":"x","extra":${value}}`;
     case "openai-images":
+      return `{"model":"${MODEL}","prompt":"x","extra":${value}}`;
+    case "tokenize":
+      // vLLM's request shape: a prompt (or chat messages).
       return `{"model":"${MODEL}","prompt":"x","extra":${value}}`;
     default:
       // Any other JSON API: an extra top-level field holds the value.
@@ -232,8 +237,8 @@ describe("non-objects where objects belong are 422s", () => {
           ? BAD_CHAT_BODIES
           : [];
     if (cases.length === 0) continue;
-    // Claude on Bedrock (InvokeModel) takes the Messages body as it is: Bedrock itself validates it.
-    if (schema === "AWSAnthropic" && api !== "openai-chat") continue;
+    // Claude on Bedrock (InvokeModel) and on Vertex take the Messages body as it is: the cloud validates it.
+    if ((schema === "AWSAnthropic" || schema === "GCPAnthropic") && api !== "openai-chat") continue;
     for (const [label, patch] of cases) {
       it(`${name}: ${label}`, () => {
         const base =
@@ -250,6 +255,7 @@ describe("non-objects where objects belong are 422s", () => {
     for (const translator of [
       anthropicSchemaTranslators["openai-chat"]!,
       awsAnthropicSchemaTranslators["openai-chat"]!,
+      gcpAnthropicSchemaTranslators["openai-chat"]!,
     ]) {
       const raw = JSON.stringify({ model: MODEL, messages: [], temperature: { toString: 1 } });
       refused(() => translator.request(input("Anthropic", raw)), 422, /temperature \{"toString":1\}/);
@@ -260,6 +266,7 @@ describe("non-objects where objects belong are 422s", () => {
     for (const translator of [
       anthropicSchemaTranslators["openai-chat"]!,
       awsAnthropicSchemaTranslators["openai-chat"]!,
+      gcpAnthropicSchemaTranslators["openai-chat"]!,
     ]) {
       const raw = JSON.stringify({
         model: MODEL,

@@ -64,7 +64,8 @@ test("at a ratio, exactly the trace ids the SDK's ratio sampler takes are sample
   let sampled = 0;
   for (let i = 0; i < 400; i++) {
     const span = t.start({}, requestRecord());
-    const expected = reference.shouldSample({} as never, span.traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
+    const expected =
+      reference.shouldSample({} as never, span.traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
     assert.equal(span.recording, expected, span.traceId);
     if (span.span) {
       sampled += 1;

@@ -1,5 +1,6 @@
 import { displayValue } from "../display-value.js";
 import { InvalidRequestError } from "../translator.js";
+import { convertJsonSchemaToGemini, needsGeminiSchema } from "./convert-json-schema-to-gemini.js";
 import { convertOpenAIMessagesToGemini } from "./convert-openai-messages-to-gemini.js";
 import { convertOpenAIToolsToGemini } from "./convert-openai-tools-to-gemini.js";
 import { convertReasoningToGemini } from "./convert-reasoning-to-gemini.js";
@@ -32,7 +33,7 @@ export function convertOpenAIChatToGemini(body: Json, model: string): GeminiRequ
   const conversation = convertOpenAIMessagesToGemini(body.messages);
   const request: GeminiRequest = { contents: conversation.contents };
   if (conversation.system.length > 0) request.systemInstruction = { parts: conversation.system };
-  Object.assign(request, convertOpenAIToolsToGemini(body.tools, body.tool_choice));
+  Object.assign(request, convertOpenAIToolsToGemini(body.tools, body.tool_choice, model));
 
   const config: Json = {};
   for (const [from, to] of NUMBERS) {
@@ -51,7 +52,7 @@ export function convertOpenAIChatToGemini(body: Json, model: string): GeminiRequ
   const stop = stopSequences(body.stop);
   if (stop !== undefined) config.stopSequences = stop;
   if (body.logprobs === true) config.responseLogprobs = true;
-  Object.assign(config, responseFormat(body.response_format));
+  Object.assign(config, responseFormat(body.response_format, model));
   const thinking = convertReasoningToGemini(body.reasoning_effort, body.thinking, model);
   if (thinking !== undefined) config.thinkingConfig = thinking;
   if (Object.keys(config).length > 0) request.generationConfig = config;
@@ -74,9 +75,9 @@ function stopSequences(stop: unknown): string[] | undefined {
  * response_format: text is Gemini's default; json_object asks for JSON (`responseMimeType`); a
  * json_schema is sent as `responseJsonSchema`, the JSON Schema as the client wrote it (Gemini 2.5 and
  * later read it; the older `responseSchema` takes only an OpenAPI subset that would lose $ref, anyOf
- * details and more).
+ * details and more). Models before 2.5 read only `responseSchema`: for them the schema is converted.
  */
-function responseFormat(format: unknown): Json {
+function responseFormat(format: unknown, model: string): Json {
   if (format === undefined || format === null) return {};
   const f = (typeof format === "object" && !Array.isArray(format) ? format : {}) as Json;
   switch (f.type) {
@@ -90,6 +91,8 @@ function responseFormat(format: unknown): Json {
         throw new InvalidRequestError(
           "response_format json_schema needs json_schema.schema, a JSON Schema object",
         );
+      if (needsGeminiSchema(model))
+        return { responseMimeType: "application/json", responseSchema: convertJsonSchemaToGemini(schema) };
       return { responseMimeType: "application/json", responseJsonSchema: schema };
     }
     default:

@@ -1,5 +1,6 @@
 import { displayValue } from "../display-value.js";
 import { InvalidRequestError } from "../translator.js";
+import { convertJsonSchemaToGemini, needsGeminiSchema } from "./convert-json-schema-to-gemini.js";
 import type { GeminiRequest } from "./gemini-types.js";
 
 type Json = Record<string, unknown>;
@@ -9,24 +10,26 @@ type Json = Record<string, unknown>;
  * `toolConfig.functionCallingConfig`: auto -> AUTO, none -> NONE, required -> ANY, a named function ->
  * ANY limited to that name. A function's `parameters` go as `parametersJsonSchema`, the JSON Schema
  * as the client wrote it: Gemini's older `parameters` field takes only an OpenAPI subset, and
- * converting to it would drop what it cannot say. Tool types other than function are refused.
+ * converting to it would drop what it cannot say. Models before Gemini 2.5 read only that field, so
+ * for them the schema is converted (convertJsonSchemaToGemini). Tool types other than function are refused.
  * `parallel_tool_calls` has no Gemini counterpart (Gemini decides) and is not sent.
  */
 export function convertOpenAIToolsToGemini(
   tools: unknown,
   toolChoice: unknown,
+  model: string,
 ): Pick<GeminiRequest, "tools" | "toolConfig"> {
   const out: Pick<GeminiRequest, "tools" | "toolConfig"> = {};
   if (tools !== undefined && tools !== null) {
     if (!Array.isArray(tools)) throw new InvalidRequestError("tools must be an array");
-    const declarations = tools.map((tool: unknown, i: number) => functionDeclaration(tool, i));
+    const declarations = tools.map((tool: unknown, i: number) => functionDeclaration(tool, i, model));
     if (declarations.length > 0) out.tools = [{ functionDeclarations: declarations }];
   }
   if (toolChoice !== undefined && toolChoice !== null) out.toolConfig = toolConfig(toolChoice);
   return out;
 }
 
-function functionDeclaration(tool: unknown, index: number): Json {
+function functionDeclaration(tool: unknown, index: number, model: string): Json {
   if (typeof tool !== "object" || tool === null || Array.isArray(tool))
     throw new InvalidRequestError(`tools[${index}] must be an object`);
   const t = tool as Json;
@@ -41,7 +44,10 @@ function functionDeclaration(tool: unknown, index: number): Json {
   const declaration: Json = { name: fn.name };
   if (typeof fn.description === "string") declaration.description = fn.description;
   // Sent as written: Vertex validates the schema and says what is wrong with it.
-  if (fn.parameters !== undefined && fn.parameters !== null) declaration.parametersJsonSchema = fn.parameters;
+  if (fn.parameters !== undefined && fn.parameters !== null) {
+    if (needsGeminiSchema(model)) declaration.parameters = convertJsonSchemaToGemini(fn.parameters);
+    else declaration.parametersJsonSchema = fn.parameters;
+  }
   return declaration;
 }
 

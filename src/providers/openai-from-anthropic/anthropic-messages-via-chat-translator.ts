@@ -35,7 +35,7 @@ import { convertOpenAIErrorToAnthropic } from "./convert-openai-error-to-anthrop
  * body, with `modelOverridden` false (the body already names the model to ask for); everything else
  * (stream, forceIncludeUsage, schema, headers) is the client's.
  */
-export function anthropicMessagesViaChat(chat: Translator): Translator {
+export function anthropicMessagesViaChat(chat: Translator, options: ViaChatOptions = {}): Translator {
   // The Anthropic body's depth is checked here; the chat body made from it is marked as checked
   // (markDepthChecked), since conversion adds a level that would refuse a body at the limit.
   // The chat input made for each Anthropic input, so the response side hands the wrapped translator
@@ -44,7 +44,7 @@ export function anthropicMessagesViaChat(chat: Translator): Translator {
   const chatInputFor = (input: TranslateRequestInput): TranslateRequestInput => {
     let chatInput = chatInputs.get(input);
     if (chatInput === undefined) {
-      chatInput = toChatInput(input);
+      chatInput = toChatInput(input, options);
       chatInputs.set(input, chatInput);
     }
     return chatInput;
@@ -61,9 +61,20 @@ export function anthropicMessagesViaChat(chat: Translator): Translator {
   };
 }
 
+export interface ViaChatOptions {
+  /**
+   * Copy the Messages request's `thinking` object (`{type:"enabled",budget_tokens}` /
+   * `{type:"disabled"}`) onto the chat body as `thinking`, for chat translators that read it (Gemini
+   * makes it thinkingConfig). Off by default: OpenAI-schema backends reject the unknown parameter.
+   */
+  keepThinking?: boolean;
+}
+
 /** The Anthropic request as the chat request a chat translator reads. */
-function toChatInput(input: TranslateRequestInput): TranslateRequestInput {
+function toChatInput(input: TranslateRequestInput, options: ViaChatOptions): TranslateRequestInput {
   const body = convertAnthropicRequestToOpenAIChat(input.body, input.model);
+  const thinking = input.body.thinking;
+  if (options.keepThinking && typeof thinking === "object" && thinking !== null) body.thinking = thinking;
   const raw = markDepthChecked(Buffer.from(JSON.stringify(body)));
   return { ...input, body, raw, modelOverridden: false };
 }

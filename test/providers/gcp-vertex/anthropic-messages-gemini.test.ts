@@ -60,6 +60,16 @@ describe("Anthropic Messages -> Gemini (through the chat adapter)", () => {
     assert.equal(streamed.path, "/publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
   });
 
+  it("Anthropic's thinking object becomes thinkingConfig (Gemini returns thought summaries)", () => {
+    const out = messages.request(
+      requestInput({ ...REQUEST, thinking: { type: "enabled", budget_tokens: 1024 } }, { schema: SCHEMA }),
+    );
+    assert.deepEqual((jsonOf(out.body) as { generationConfig: unknown }).generationConfig, {
+      maxOutputTokens: 256,
+      thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 },
+    });
+  });
+
   it("a whole answer is a Message with thinking, text and tool_use blocks, and Gemini's usage", () => {
     const response = messages.response(
       responseContext(200, "gemini-2.5-flash", { request: requestInput(REQUEST, { schema: SCHEMA }) }),

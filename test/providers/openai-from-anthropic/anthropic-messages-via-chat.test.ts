@@ -166,6 +166,19 @@ describe("anthropicMessagesViaChat: request", () => {
     assert.equal(seen.stream, false);
   });
 
+  it("thinking reaches the chat translator only when asked for (keepThinking)", () => {
+    const thinking = { type: "enabled", budget_tokens: 2048 };
+    const plain = toyChatTranslator();
+    anthropicMessagesViaChat(plain).request(requestInput({ ...ANTHROPIC_REQUEST, thinking }));
+    assert.equal(plain.requests[0]!.body.thinking, undefined);
+    const keeping = toyChatTranslator();
+    anthropicMessagesViaChat(keeping, { keepThinking: true }).request(
+      requestInput({ ...ANTHROPIC_REQUEST, thinking }),
+    );
+    assert.deepEqual(keeping.requests[0]!.body.thinking, thinking);
+    assert.deepEqual(JSON.parse(String(keeping.requests[0]!.raw)).thinking, thinking);
+  });
+
   it("a streamed request asks the chat translator for stream usage", () => {
     const chat = toyChatTranslator();
     const out = anthropicMessagesViaChat(chat).request(requestInput({ ...ANTHROPIC_REQUEST, stream: true }));
