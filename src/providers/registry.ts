@@ -15,6 +15,7 @@ const SCHEMAS: Partial<Record<BackendSchemaName, () => Promise<SchemaTranslators
     (await import("./aws-bedrock/bedrock-schema-translators.js")).bedrockSchemaTranslators,
   AWSAnthropic: async () =>
     (await import("./aws-anthropic/aws-anthropic-schema-translators.js")).awsAnthropicSchemaTranslators,
+  Cohere: async () => (await import("./cohere/cohere-schema-translators.js")).cohereSchemaTranslators,
 };
 
 /** The translators of a schema; empty for schemas that are validated but not served yet. */
