@@ -15,6 +15,8 @@ const SCHEMAS: Partial<Record<BackendSchemaName, () => Promise<SchemaTranslators
     (await import("./aws-bedrock/bedrock-schema-translators.js")).bedrockSchemaTranslators,
   AWSAnthropic: async () =>
     (await import("./aws-anthropic/aws-anthropic-schema-translators.js")).awsAnthropicSchemaTranslators,
+  "aigw/AWSSageMaker": async () =>
+    (await import("./aws-sagemaker/sagemaker-schema-translators.js")).sageMakerSchemaTranslators,
   Cohere: async () => (await import("./cohere/cohere-schema-translators.js")).cohereSchemaTranslators,
 };
 
