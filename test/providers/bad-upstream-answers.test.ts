@@ -5,6 +5,8 @@ import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { anthropicSchemaTranslators } from "../../src/providers/anthropic/anthropic-schema-translators.js";
 import { awsAnthropicSchemaTranslators } from "../../src/providers/aws-anthropic/aws-anthropic-schema-translators.js";
 import { bedrockSchemaTranslators } from "../../src/providers/aws-bedrock/bedrock-schema-translators.js";
+import { sageMakerSchemaTranslators } from "../../src/providers/aws-sagemaker/sagemaker-schema-translators.js";
+import { cohereSchemaTranslators } from "../../src/providers/cohere/cohere-schema-translators.js";
 import { openAISchemaTranslators } from "../../src/providers/openai/openai-schema-translators.js";
 import {
   type ClientApi,
@@ -40,6 +42,8 @@ const TABLES: Record<string, SchemaTranslators> = {
   Anthropic: anthropicSchemaTranslators,
   AWSBedrock: bedrockSchemaTranslators,
   AWSAnthropic: awsAnthropicSchemaTranslators,
+  Cohere: cohereSchemaTranslators,
+  "aigw/AWSSageMaker": sageMakerSchemaTranslators,
 };
 
 function translator(schema: string, api: ClientApi): Translator {
@@ -75,6 +79,12 @@ const BUFFERED: [string, ClientApi, unknown][] = [
   ["AWSBedrock", "anthropic-messages", { output: { message: { content: [{ text: "hi" }] } } }],
   ["AWSBedrock", "anthropic-count-tokens", { inputTokens: 5 }],
   ["AWSBedrock", "openai-embeddings", { embedding: [0.5, 0.25], inputTextTokenCount: 2 }],
+  ["Cohere", "cohere-rerank", { id: "r", results: [{ index: 0, relevance_score: 0.5 }], meta: {} }],
+  ["Cohere", "openai-chat", { id: "c", object: "chat.completion", choices: [] }],
+  ["Cohere", "openai-embeddings", { object: "list", data: [], usage: { prompt_tokens: 1 } }],
+  ["aigw/AWSSageMaker", "openai-chat", { id: "c", object: "chat.completion", choices: [] }],
+  ["aigw/AWSSageMaker", "openai-completions", { id: "c", object: "text_completion", choices: [] }],
+  ["aigw/AWSSageMaker", "openai-embeddings", { object: "list", data: [], usage: { prompt_tokens: 1 } }],
 ];
 
 /** Pairs whose answer goes to the client as the upstream's bytes, so its depth is no matter. */
@@ -86,6 +96,12 @@ const RELAYED = new Set([
   "Anthropic anthropic-messages",
   "Anthropic anthropic-count-tokens",
   "AWSAnthropic anthropic-messages",
+  "Cohere cohere-rerank",
+  "Cohere openai-chat",
+  "Cohere openai-embeddings",
+  "aigw/AWSSageMaker openai-chat",
+  "aigw/AWSSageMaker openai-completions",
+  "aigw/AWSSageMaker openai-embeddings",
 ]);
 
 describe("2xx bodies that are not JSON objects", () => {
