@@ -3,9 +3,9 @@ import { describe, it } from "node:test";
 import { anthropicSchemaTranslators } from "../../src/providers/anthropic/anthropic-schema-translators.js";
 import { awsAnthropicSchemaTranslators } from "../../src/providers/aws-anthropic/aws-anthropic-schema-translators.js";
 import { bedrockSchemaTranslators } from "../../src/providers/aws-bedrock/bedrock-schema-translators.js";
-import { MAX_JSON_DEPTH } from "../../src/providers/json-depth-limit.js";
 import { sageMakerSchemaTranslators } from "../../src/providers/aws-sagemaker/sagemaker-schema-translators.js";
 import { cohereSchemaTranslators } from "../../src/providers/cohere/cohere-schema-translators.js";
+import { MAX_JSON_DEPTH } from "../../src/providers/json-depth-limit.js";
 import { openAISchemaTranslators } from "../../src/providers/openai/openai-schema-translators.js";
 import {
   type BackendSchemaName,
