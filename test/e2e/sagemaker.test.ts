@@ -32,6 +32,7 @@ before(async () => {
     sageMakerBackendDocs("sagemaker", fake, EXAMPLE_CREDENTIALS),
     // The same fake behind another schema: its requests are signed for `bedrock`, which SageMaker refuses.
     sageMakerBackendDocs("signed-for-bedrock", fake, EXAMPLE_CREDENTIALS, { name: "OpenAI" }),
+    sharedPolicyDocs(),
     routeDoc("sagemaker", {
       rules: [
         {
@@ -46,12 +47,36 @@ before(async () => {
         },
         { matches: [modelIs("llama")], backendRefs: [{ name: "sagemaker", modelNameOverride: ENDPOINT }] },
         { matches: [modelIs("signed-for-bedrock")], backendRefs: [{ name: "signed-for-bedrock" }] },
+        {
+          matches: [modelIs("shared-sagemaker")],
+          backendRefs: [{ name: "shared-sagemaker", modelNameOverride: ENDPOINT }],
+        },
+        {
+          matches: [modelIs("anthropic.claude-3-haiku-20240307-v1:0")],
+          backendRefs: [{ name: "shared-bedrock" }],
+        },
       ],
     }),
   );
   gateway = await startTestGateway(config);
   client = new OpenAI({ apiKey: "sk-client", baseURL: `${gateway.url}/v1`, maxRetries: 0 });
 });
+
+/**
+ * A SageMaker and a Bedrock backend (both at the fake SageMaker) under ONE AWSCredentials policy:
+ * each must be signed for its own schema's service.
+ */
+function sharedPolicyDocs(): Record<string, unknown>[] {
+  const docs = sageMakerBackendDocs("shared-sagemaker", fake, EXAMPLE_CREDENTIALS);
+  const bedrock = sageMakerBackendDocs("shared-bedrock", fake, EXAMPLE_CREDENTIALS, { name: "AWSBedrock" });
+  const policy = docs.find((d) => d.kind === "BackendSecurityPolicy") as { spec: { targetRefs: unknown[] } };
+  policy.spec.targetRefs.push({
+    group: "aigateway.envoyproxy.io",
+    kind: "AIServiceBackend",
+    name: "shared-bedrock",
+  });
+  return [...docs, ...bedrock.filter((d) => d.kind === "Backend" || d.kind === "AIServiceBackend")];
+}
 
 after(async () => {
   await gateway?.close();
@@ -195,4 +220,25 @@ test("only the schema makes the signature sagemaker's: another schema's is refus
   });
   assert.equal(res.status, 403);
   assert.match(res.text, /service 'sagemaker', not 'us-east-1\/bedrock'/);
+});
+
+test("one AWSCredentials policy signs each target for its own schema's service", async () => {
+  const ok = await client.chat.completions.create({
+    model: "shared-sagemaker",
+    messages: [{ role: "user", content: "hi" }],
+  });
+  assert.equal(ok.choices[0]?.message.content, CONTAINER_REPLY);
+  const before = fake.requests.length;
+  await assert.rejects(
+    client.chat.completions.create({
+      model: "anthropic.claude-3-haiku-20240307-v1:0",
+      messages: [{ role: "user", content: "hi" }],
+    }),
+    (err: unknown) => {
+      assert.ok(err instanceof OpenAI.PermissionDeniedError, String(err));
+      assert.match(err.message, /not 'us-east-1\/bedrock'/);
+      return true;
+    },
+  );
+  assert.match(String(fake.requests[before]?.headers.authorization), /\/us-east-1\/bedrock\/aws4_request/);
 });
