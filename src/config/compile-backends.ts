@@ -208,15 +208,16 @@ function credentialsByBackend(
       return injector;
     };
     // Compiled up front for Bedrock as before, so a policy's configuration errors surface even when
-    // it targets nothing.
+    // it targets nothing. Only AWS signing depends on the target; other types stay one injector.
     injectorFor("bedrock");
+    const perService = policy.spec?.type === "AWSCredentials";
     const name = `${namespace}/${policy.metadata.name}`;
     for (const t of targets) {
       if ((t.kind ?? "AIServiceBackend") !== "AIServiceBackend" || !t.name) continue;
-      const target = index.get("AIServiceBackend", namespace, t.name)?.spec as
-        | AIServiceBackendSpec
-        | undefined;
-      const injector = injectorFor(awsSigningService(target?.schema?.name));
+      const target = perService
+        ? (index.get("AIServiceBackend", namespace, t.name)?.spec as AIServiceBackendSpec | undefined)
+        : undefined;
+      const injector = injectorFor(perService ? awsSigningService(target?.schema?.name) : "bedrock");
       out.set(`${namespace}/${t.name}`, { injector, policy: name });
     }
   }

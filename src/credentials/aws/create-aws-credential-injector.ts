@@ -36,7 +36,8 @@ export class InvalidAwsCredentialsFileError extends Error {
 const DEFAULT_OVERRIDE_PREFIX = "x-aigw-aws-";
 
 /**
- * SigV4 signing for AWS backends (Bedrock's runtime, or SageMaker's with `service: "sagemaker"`). Credentials, first found wins:
+ * SigV4 signing for AWS backends: Bedrock's runtime, or SageMaker's with `service: "sagemaker"`.
+ * Credentials, first found wins:
  * 1. credentialOverride headers `<prefix>access-key-id`, `<prefix>secret-access-key`,
  *    `<prefix>session-token` (never sent upstream);
  * 2. the credentialsFile Secret;
