@@ -8,6 +8,7 @@ import type { ClientEndpoint } from "../endpoints/client-endpoint.js";
 import { InvalidRequestError, type TranslateRequestInput, type Translator } from "../providers/translator.js";
 import { applyBodyMutation } from "./apply-body-mutation.js";
 import { GatewayError } from "./gateway-error.js";
+import { logFieldNoticesOnce } from "./log-field-notices.js";
 import { upstreamHeaders } from "./upstream-headers.js";
 
 /** What the client sent, as every attempt translates it afresh. */
@@ -31,6 +32,8 @@ export interface ClientCall {
   excludedBackends?: ReadonlySet<string>;
   /** With tracing on: the gateway span's context, sent upstream in place of the client's. */
   traceparent?: string;
+  /** The diagnostic log, for what a translator had to change in the request (once per kind). */
+  log?: (line: string) => void;
 }
 
 /** One attempt, ready to dispatch. */
@@ -72,6 +75,9 @@ export function prepareAttempt(
     if (err instanceof InvalidRequestError) throw invalidRequest(err);
     throw err;
   }
+  if (upstream.notices && upstream.notices.length > 0 && call.log) {
+    logFieldNoticesOnce(call.log, backend.schema.name, upstream.notices);
+  }
   const outgoing: OutgoingRequest = {
     method: "POST",
     path: upstream.path,
@@ -88,6 +94,7 @@ export function prepareAttempt(
   };
   outgoing.headers["content-type"] ??= "application/json";
   if (call.traceparent !== undefined) outgoing.headers.traceparent = call.traceparent;
+  if (upstream.removeHeaders) for (const name of upstream.removeHeaders) delete outgoing.headers[name];
   if (upstream.headers) Object.assign(outgoing.headers, upstream.headers);
   const prepared = (): PreparedAttempt => ({
     ref,

@@ -68,6 +68,22 @@ export interface UpstreamRequest {
   body: Buffer | string;
   /** Headers to set on the upstream request (content-type is application/json unless given). */
   headers?: Record<string, string>;
+  /**
+   * Client headers that must not reach this upstream, e.g. `anthropic-beta` where the flags travel
+   * (filtered) in the body instead. Removed before `headers` are set and the credentials injected.
+   */
+  removeHeaders?: readonly string[];
+  /** What the translator changed in a request the backend could not take as it was; the gateway logs it. */
+  notices?: readonly FieldNotice[];
+}
+
+/** One field of the client's request that a translator moved, mapped or dropped for its backend. */
+export interface FieldNotice {
+  /** The field's path in the client body, e.g. `output_config.format`, or `anthropic-beta` for the header. */
+  field: string;
+  action: "moved" | "mapped" | "dropped";
+  /** Why, for the log line: what the backend does not accept, or what the field became. */
+  detail: string;
 }
 
 export interface ResponseContext {
