@@ -21,7 +21,8 @@ export function moveSystemMessages(system: unknown, messages: unknown): MovedSys
   if (!Array.isArray(messages) || !messages.some((m) => (m as Json | null)?.role === "system")) {
     return { system, messages: messages as unknown[], moved: 0 };
   }
-  const blocks: unknown[] = system === undefined || system === null ? [] : toBlocks(system, "system");
+  // A copy of the client's system array: the moved blocks are appended to it.
+  const blocks: unknown[] = system === undefined || system === null ? [] : [...toBlocks(system, "system")];
   const out: Json[] = [];
   let moved = 0;
   for (const message of messages as Json[]) {
