@@ -27,6 +27,7 @@ describe("Claude Code's request -> Claude on Bedrock (InvokeModel)", () => {
       "context_management",
       "max_tokens",
       "messages",
+      "metadata",
       "output_config",
       "system",
       "thinking",
@@ -42,7 +43,9 @@ describe("Claude Code's request -> Claude on Bedrock (InvokeModel)", () => {
       (body.messages as Json[]).map((m) => m.role),
       ["user", "assistant", "user"],
     );
-    assert.ok(out.notices?.some((n) => n.field === "metadata" && n.action === "dropped"));
+    assert.ok(
+      out.notices?.some((n) => n.field === "anthropic-beta claude-code-20250219" && n.action === "dropped"),
+    );
   });
 
   it("count_tokens carries the same adapted body inside CountTokens", () => {
@@ -62,7 +65,6 @@ describe("Claude Code's request -> Claude on Bedrock (InvokeModel)", () => {
     // effort, which Sonnet 4.5 does not have, with it.
     assert.equal(body.thinking, undefined);
     assert.equal(body.output_config, undefined);
-    assert.equal(body.metadata, undefined);
     assert.equal(body.max_tokens, 1);
     assert.ok((body.messages as Json[]).every((m) => m.role !== "system"));
   });

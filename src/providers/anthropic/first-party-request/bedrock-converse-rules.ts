@@ -2,7 +2,8 @@ import type { PlatformRules } from "./platform-rules.js";
 
 /**
  * Claude through Bedrock Converse. Converse has no context editing (AWS documents the beta for
- * InvokeModel only), and Claude's own fields reach the model only through
+ * InvokeModel only) and no `metadata` (its requestMetadata tags invocation logs, it is not the
+ * user id Claude reads), and Claude's own fields reach the model only through
  * additionalModelRequestFields, where `anthropic_beta` takes the flags below: those AWS shows with
  * Converse (1M context, interleaved thinking, computer use, fine-grained tool streaming, effort).
  */

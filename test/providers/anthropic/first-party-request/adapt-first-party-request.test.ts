@@ -17,7 +17,7 @@ function actions(notices: FieldNotice[]): string[] {
 }
 
 describe("adaptFirstPartyRequest: Claude Code's captured request", () => {
-  it("for Bedrock InvokeModel and a model with adaptive thinking: moves system messages, keeps thinking, effort and context editing, drops metadata, filters betas", () => {
+  it("for Bedrock InvokeModel and a model with adaptive thinking: moves system messages, keeps thinking, effort, context editing and metadata, filters betas", () => {
     const capture = claudeCodeCapture("say-hi");
     const before = structuredClone(capture.body);
     const out = adaptFirstPartyRequest(capture.body, NEW_MODEL, capture.headers, BEDROCK_INVOKE_RULES);
@@ -33,7 +33,7 @@ describe("adaptFirstPartyRequest: Claude Code's captured request", () => {
     assert.deepEqual(out.body.thinking, { type: "adaptive" });
     assert.deepEqual(out.body.output_config, { effort: "high" });
     assert.deepEqual(out.body.context_management, before.context_management);
-    assert.equal(out.body.metadata, undefined);
+    assert.deepEqual(out.body.metadata, before.metadata);
     assert.deepEqual(out.betas, [
       "context-1m-2025-08-07",
       "interleaved-thinking-2025-05-14",
@@ -45,7 +45,6 @@ describe("adaptFirstPartyRequest: Claude Code's captured request", () => {
       "dropped anthropic-beta mid-conversation-system-2026-04-07",
       "dropped anthropic-beta prompt-caching-scope-2026-01-05",
       "dropped anthropic-beta thinking-token-count-2026-05-13",
-      "dropped metadata",
       "moved messages[].role=system",
     ]);
   });
@@ -60,11 +59,13 @@ describe("adaptFirstPartyRequest: Claude Code's captured request", () => {
     assert.ok(notices.includes("dropped output_config.effort"));
   });
 
-  it("for Bedrock Converse: context editing is dropped as well", () => {
+  it("for Bedrock Converse: context editing and metadata are dropped as well", () => {
     const capture = claudeCodeCapture("tool-use-2");
     const out = adaptFirstPartyRequest(capture.body, NEW_MODEL, capture.headers, BEDROCK_CONVERSE_RULES);
     assert.equal(out.body.context_management, undefined);
     assert.ok(actions(out.notices).includes("dropped context_management"));
+    assert.ok(actions(out.notices).includes("dropped metadata"));
+    assert.equal(out.body.metadata, undefined);
     assert.deepEqual(out.betas, [
       "context-1m-2025-08-07",
       "interleaved-thinking-2025-05-14",
@@ -83,7 +84,7 @@ describe("adaptFirstPartyRequest: Claude Code's captured request", () => {
     assert.deepEqual(out.betas, ["interleaved-thinking-2025-05-14", "context-management-2025-06-27"]);
   });
 
-  it("the haiku capture (manual thinking, no effort) only loses its unknown betas and metadata", () => {
+  it("the haiku capture (manual thinking, no effort) only loses its unknown betas", () => {
     const capture = claudeCodeCapture("haiku-say-hi");
     const model = "anthropic.claude-haiku-4-5-20251001-v1:0";
     const out = adaptFirstPartyRequest(capture.body, model, capture.headers, BEDROCK_INVOKE_RULES);
