@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import type { CompiledBackendRef } from "../config/snapshot.js";
 import { UnsupportedCredentialError } from "../credentials/compile-credentials.js";
+import { CredentialFetchError } from "../credentials/credential-fetch-error.js";
 import type { OutgoingRequest } from "../credentials/credential-injector.js";
 import { MissingCredentialError } from "../credentials/missing-credential-error.js";
 import type { ClientEndpoint } from "../endpoints/client-endpoint.js";
@@ -128,5 +129,7 @@ function credentialError(err: unknown): unknown {
     return new GatewayError(401, "Unauthorized", err.message, "missing_credential");
   if (err instanceof UnsupportedCredentialError)
     return new GatewayError(500, "InternalError", err.message, "unsupported_credential");
+  if (err instanceof CredentialFetchError)
+    return new GatewayError(502, "BadGateway", err.message, "credential_fetch_failed");
   return err;
 }

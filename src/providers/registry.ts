@@ -15,6 +15,8 @@ const SCHEMAS: Partial<Record<BackendSchemaName, () => Promise<SchemaTranslators
     (await import("./aws-bedrock/bedrock-schema-translators.js")).bedrockSchemaTranslators,
   AWSAnthropic: async () =>
     (await import("./aws-anthropic/aws-anthropic-schema-translators.js")).awsAnthropicSchemaTranslators,
+  GCPAnthropic: async () =>
+    (await import("./gcp-anthropic/gcp-anthropic-schema-translators.js")).gcpAnthropicSchemaTranslators,
 };
 
 /** The translators of a schema; empty for schemas that are validated but not served yet. */

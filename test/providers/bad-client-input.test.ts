@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { anthropicSchemaTranslators } from "../../src/providers/anthropic/anthropic-schema-translators.js";
 import { awsAnthropicSchemaTranslators } from "../../src/providers/aws-anthropic/aws-anthropic-schema-translators.js";
 import { bedrockSchemaTranslators } from "../../src/providers/aws-bedrock/bedrock-schema-translators.js";
+import { gcpAnthropicSchemaTranslators } from "../../src/providers/gcp-anthropic/gcp-anthropic-schema-translators.js";
 import { MAX_JSON_DEPTH } from "../../src/providers/json-depth-limit.js";
 import { openAISchemaTranslators } from "../../src/providers/openai/openai-schema-translators.js";
 import {
@@ -26,6 +27,7 @@ const TABLES: Record<string, SchemaTranslators> = {
   Anthropic: anthropicSchemaTranslators,
   AWSBedrock: bedrockSchemaTranslators,
   AWSAnthropic: awsAnthropicSchemaTranslators,
+  GCPAnthropic: gcpAnthropicSchemaTranslators,
 };
 
 /** Pairs that forward the client's bytes as they are, so nothing walks the JSON. */
@@ -220,8 +222,8 @@ describe("non-objects where objects belong are 422s", () => {
           ? BAD_CHAT_BODIES
           : [];
     if (cases.length === 0) continue;
-    // Claude on Bedrock (InvokeModel) takes the Messages body as it is: Bedrock itself validates it.
-    if (schema === "AWSAnthropic" && api !== "openai-chat") continue;
+    // Claude on Bedrock (InvokeModel) and on Vertex take the Messages body as it is: the cloud validates it.
+    if ((schema === "AWSAnthropic" || schema === "GCPAnthropic") && api !== "openai-chat") continue;
     for (const [label, patch] of cases) {
       it(`${name}: ${label}`, () => {
         const base =
@@ -238,6 +240,7 @@ describe("non-objects where objects belong are 422s", () => {
     for (const translator of [
       anthropicSchemaTranslators["openai-chat"]!,
       awsAnthropicSchemaTranslators["openai-chat"]!,
+      gcpAnthropicSchemaTranslators["openai-chat"]!,
     ]) {
       const raw = JSON.stringify({ model: MODEL, messages: [], temperature: { toString: 1 } });
       refused(() => translator.request(input("Anthropic", raw)), 422, /temperature \{"toString":1\}/);
@@ -248,6 +251,7 @@ describe("non-objects where objects belong are 422s", () => {
     for (const translator of [
       anthropicSchemaTranslators["openai-chat"]!,
       awsAnthropicSchemaTranslators["openai-chat"]!,
+      gcpAnthropicSchemaTranslators["openai-chat"]!,
     ]) {
       const raw = JSON.stringify({
         model: MODEL,

@@ -5,6 +5,7 @@ import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { anthropicSchemaTranslators } from "../../src/providers/anthropic/anthropic-schema-translators.js";
 import { awsAnthropicSchemaTranslators } from "../../src/providers/aws-anthropic/aws-anthropic-schema-translators.js";
 import { bedrockSchemaTranslators } from "../../src/providers/aws-bedrock/bedrock-schema-translators.js";
+import { gcpAnthropicSchemaTranslators } from "../../src/providers/gcp-anthropic/gcp-anthropic-schema-translators.js";
 import { openAISchemaTranslators } from "../../src/providers/openai/openai-schema-translators.js";
 import {
   type ClientApi,
@@ -40,6 +41,7 @@ const TABLES: Record<string, SchemaTranslators> = {
   Anthropic: anthropicSchemaTranslators,
   AWSBedrock: bedrockSchemaTranslators,
   AWSAnthropic: awsAnthropicSchemaTranslators,
+  GCPAnthropic: gcpAnthropicSchemaTranslators,
 };
 
 function translator(schema: string, api: ClientApi): Translator {
@@ -67,6 +69,9 @@ const BUFFERED: [string, ClientApi, unknown][] = [
   ["AWSAnthropic", "openai-chat", toolUseMessage],
   ["AWSAnthropic", "anthropic-messages", toolUseMessage],
   ["AWSAnthropic", "anthropic-count-tokens", { inputTokens: 5 }],
+  ["GCPAnthropic", "openai-chat", toolUseMessage],
+  ["GCPAnthropic", "anthropic-messages", toolUseMessage],
+  ["GCPAnthropic", "anthropic-count-tokens", { input_tokens: 5 }],
   [
     "AWSBedrock",
     "openai-chat",
@@ -86,6 +91,8 @@ const RELAYED = new Set([
   "Anthropic anthropic-messages",
   "Anthropic anthropic-count-tokens",
   "AWSAnthropic anthropic-messages",
+  "GCPAnthropic anthropic-messages",
+  "GCPAnthropic anthropic-count-tokens",
 ]);
 
 describe("2xx bodies that are not JSON objects", () => {
@@ -159,6 +166,7 @@ describe("2xx JSON nested deeper than a translator rewrites", () => {
     "OpenAI anthropic-messages": `{"id":"c","choices":[{"message":{"content":"x","tool_calls":[{"id":"t","function":{"name":"f","arguments":"{}"}}]}}],"extra":${deep}}`,
     "Anthropic openai-chat": `{"id":"m","type":"message","content":[{"type":"tool_use","id":"t","name":"f","input":{"a":${deep}}}]}`,
     "AWSAnthropic openai-chat": `{"id":"m","type":"message","content":[{"type":"tool_use","id":"t","name":"f","input":{"a":${deep}}}]}`,
+    "GCPAnthropic openai-chat": `{"id":"m","type":"message","content":[{"type":"tool_use","id":"t","name":"f","input":{"a":${deep}}}]}`,
     "AWSBedrock openai-chat": `{"output":{"message":{"content":[{"toolUse":{"toolUseId":"t","name":"f","input":${deep}}}]}}}`,
     "AWSBedrock anthropic-messages": `{"output":{"message":{"content":[{"toolUse":{"toolUseId":"t","name":"f","input":${deep}}}]}}}`,
     "AWSBedrock anthropic-count-tokens": `{"inputTokens":5,"extra":${deep}}`,
@@ -174,7 +182,7 @@ describe("2xx JSON nested deeper than a translator rewrites", () => {
 
   it("relayed answers are not walked, so their depth does not matter", () => {
     const body = `{"id":"m","type":"message","content":[],"usage":{"input_tokens":1},"extra":${deep}}`;
-    for (const schema of ["Anthropic", "AWSAnthropic"]) {
+    for (const schema of ["Anthropic", "AWSAnthropic", "GCPAnthropic"]) {
       const out = translator(schema, "anthropic-messages")
         .response(responseContext(200, MODEL))
         .body(Buffer.from(body));
@@ -288,12 +296,14 @@ describe("streams in which nothing recognisable arrived", () => {
   }
 
   it("an Anthropic SSE stream without an event -> chat chunks: UpstreamProtocolError at end()", () => {
-    for (const body of ["", ": comment only\n\n", "data: not json\n\n", "<html>hi</html>"]) {
-      const response = streamResponse("Anthropic", "openai-chat");
-      if (body !== "") response.chunk(Buffer.from(body));
-      protocolError(() => response.end(), /ended without any event/);
+    for (const schema of ["Anthropic", "GCPAnthropic"]) {
+      for (const body of ["", ": comment only\n\n", "data: not json\n\n", "<html>hi</html>"]) {
+        const response = streamResponse(schema, "openai-chat");
+        if (body !== "") response.chunk(Buffer.from(body));
+        protocolError(() => response.end(), /ended without any event/);
+      }
+      runStream(streamResponse(schema, "openai-chat"), toolUseStream, 13);
     }
-    runStream(streamResponse("Anthropic", "openai-chat"), toolUseStream, 13);
   });
 
   it("an OpenAI stream without a chunk -> Anthropic events: UpstreamProtocolError, also at [DONE]", () => {

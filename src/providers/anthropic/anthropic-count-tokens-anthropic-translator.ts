@@ -22,14 +22,18 @@ export const anthropicCountTokensAnthropicTranslator: Translator = {
   response: (ctx) => countTokensPassthroughResponse(ctx),
 };
 
-function countTokensPassthroughResponse(ctx: ResponseContext): ResponseTranslator {
+/** A count_tokens answer relayed unchanged, its count read as input usage; errors go through `errorBody`. */
+export function countTokensPassthroughResponse(
+  ctx: ResponseContext,
+  errorBody: (status: number, body: Buffer) => TranslatedBody = passAnthropicError,
+): ResponseTranslator {
   const usage = emptyUsage();
   return {
     streamContentType: "application/json",
     usage,
     responseModel: undefined,
     body(body: Buffer): TranslatedBody {
-      if (ctx.status >= 400) return passAnthropicError(ctx.status, body);
+      if (ctx.status >= 400) return errorBody(ctx.status, body);
       const count = readInputTokens(body);
       usage.inputTokens = count;
       usage.totalTokens = count;

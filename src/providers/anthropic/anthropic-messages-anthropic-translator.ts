@@ -25,14 +25,22 @@ export const anthropicMessagesAnthropicTranslator: Translator = {
   response: (ctx) => new AnthropicMessagesPassthroughResponse(ctx),
 };
 
-class AnthropicMessagesPassthroughResponse implements ResponseTranslator {
+/**
+ * The answer of a Messages API relayed unchanged (Anthropic, Claude on Vertex): usage and model are
+ * read from the body or the stream's usage events. `errorBody` puts an error answer in Anthropic's
+ * envelope (providers differ in what their non-Anthropic errors look like).
+ */
+export class AnthropicMessagesPassthroughResponse implements ResponseTranslator {
   readonly streamContentType: string;
   private bufferedUsage: TokenUsage | undefined;
   private model: string | undefined;
   private events: AnthropicSseEvents | undefined;
   private readonly streamUsage = new AnthropicStreamUsage();
 
-  constructor(private readonly ctx: ResponseContext) {
+  constructor(
+    private readonly ctx: ResponseContext,
+    private readonly errorBody: (status: number, body: Buffer) => TranslatedBody = passAnthropicError,
+  ) {
     this.streamContentType = firstValue(ctx.headers["content-type"]) ?? "text/event-stream";
   }
 
@@ -45,7 +53,7 @@ class AnthropicMessagesPassthroughResponse implements ResponseTranslator {
   }
 
   body(body: Buffer): TranslatedBody {
-    if (this.ctx.status >= 400) return passAnthropicError(this.ctx.status, body);
+    if (this.ctx.status >= 400) return this.errorBody(this.ctx.status, body);
     // An event stream the client did not ask for is relayed as the stream it is.
     const contentType = firstValue(this.ctx.headers["content-type"]);
     if (contentType?.startsWith("text/event-stream")) return { status: this.ctx.status, contentType, body };

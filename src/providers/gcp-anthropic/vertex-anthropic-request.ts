@@ -1,0 +1,50 @@
+import type { BackendSchema, TranslateRequestInput, UpstreamRequest } from "../translator.js";
+import { vertexAnthropicBetaHeader } from "./vertex-anthropic-betas.js";
+import { vertexModelPath } from "./vertex-model-path.js";
+
+/** The Vertex flavour of the Messages API, when the AIServiceBackend's schema.version names none. */
+export const DEFAULT_VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16";
+
+export function vertexAnthropicVersion(schema: BackendSchema): string {
+  return schema.version || DEFAULT_VERTEX_ANTHROPIC_VERSION;
+}
+
+/**
+ * The one place a Claude-on-Vertex request is built, whatever the client spoke: `params` are Anthropic
+ * Messages parameters (the client's own body, or one translated from OpenAI chat). Vertex takes the
+ * model in the path, not the body, and the API version in the body's `anthropic_version`, not a
+ * header; `stream` stays in the body and also picks the method (streamRawPredict). Beta flags go in
+ * the `anthropic-beta` header, filtered to what Vertex accepts. Adapting first-party request shapes
+ * (Claude Code's) belongs here, applied to `params` before they are serialised.
+ */
+export function vertexAnthropicMessagesRequest(
+  input: TranslateRequestInput,
+  params: Record<string, unknown>,
+): UpstreamRequest {
+  // The backend's version wins over one a client may have put in its body.
+  const { model: _model, anthropic_version: _version, ...rest } = params;
+  const body: Record<string, unknown> = { anthropic_version: vertexAnthropicVersion(input.schema), ...rest };
+  const request: UpstreamRequest = {
+    path: vertexModelPath("anthropic", input.model, input.stream ? "streamRawPredict" : "rawPredict"),
+    body: JSON.stringify(body),
+  };
+  const beta = vertexAnthropicBetaHeader(input.headers);
+  if (beta !== undefined) request.headers = { "anthropic-beta": beta };
+  return request;
+}
+
+/**
+ * count_tokens on Vertex: `count-tokens:rawPredict` of the anthropic publisher, with the model in the
+ * body (Google documents it there, unlike Messages) and anthropic_version as for Messages.
+ */
+export function vertexAnthropicCountTokensRequest(input: TranslateRequestInput): UpstreamRequest {
+  const { model: _model, stream: _stream, anthropic_version: _version, ...rest } = input.body;
+  const body = { anthropic_version: vertexAnthropicVersion(input.schema), model: input.model, ...rest };
+  const request: UpstreamRequest = {
+    path: vertexModelPath("anthropic", "count-tokens", "rawPredict"),
+    body: JSON.stringify(body),
+  };
+  const beta = vertexAnthropicBetaHeader(input.headers);
+  if (beta !== undefined) request.headers = { "anthropic-beta": beta };
+  return request;
+}
