@@ -9,7 +9,7 @@ import { filterAnthropicBetas } from "../anthropic/filter-anthropic-betas.js";
  * prompt-caching-scope-2026-01-05, structured-outputs-2025-11-13, and the Anthropic-API-only
  * files, MCP connector and code execution betas.
  */
-const VERTEX_BETAS: ReadonlySet<string> = new Set([
+export const VERTEX_BETAS: ReadonlySet<string> = new Set([
   "computer-use-2024-10-22",
   "computer-use-2025-01-24",
   "context-1m-2025-08-07",

@@ -1,5 +1,6 @@
+import { adaptFirstPartyRequest } from "../anthropic/first-party-request/adapt-first-party-request.js";
+import { VERTEX_RULES } from "../anthropic/first-party-request/vertex-rules.js";
 import type { BackendSchema, TranslateRequestInput, UpstreamRequest } from "../translator.js";
-import { vertexAnthropicBetaHeader } from "./vertex-anthropic-betas.js";
 import { vertexModelPath } from "./vertex-model-path.js";
 
 /** The Vertex flavour of the Messages API, when the AIServiceBackend's schema.version names none. */
@@ -14,8 +15,8 @@ export function vertexAnthropicVersion(schema: BackendSchema): string {
  * Messages parameters (the client's own body, or one translated from OpenAI chat). Vertex takes the
  * model in the path, not the body, and the API version in the body's `anthropic_version`, not a
  * header; `stream` stays in the body and also picks the method (streamRawPredict). Beta flags go in
- * the `anthropic-beta` header, filtered to what Vertex accepts. Adapting first-party request shapes
- * (Claude Code's) belongs here, applied to `params` before they are serialised.
+ * the `anthropic-beta` header, filtered to what Vertex accepts (the client's own header never goes
+ * as it is). First-party request shapes (Claude Code's) are adapted first: adaptFirstPartyRequest.
  */
 export function vertexAnthropicMessagesRequest(
   input: TranslateRequestInput,
@@ -23,13 +24,25 @@ export function vertexAnthropicMessagesRequest(
 ): UpstreamRequest {
   // The backend's version wins over one a client may have put in its body.
   const { model: _model, anthropic_version: _version, ...rest } = params;
-  const body: Record<string, unknown> = { anthropic_version: vertexAnthropicVersion(input.schema), ...rest };
-  const request: UpstreamRequest = {
-    path: vertexModelPath("anthropic", input.model, input.stream ? "streamRawPredict" : "rawPredict"),
-    body: JSON.stringify(body),
+  const adapted = adaptFirstPartyRequest(rest, input.model, input.headers, VERTEX_RULES);
+  const body: Record<string, unknown> = {
+    anthropic_version: vertexAnthropicVersion(input.schema),
+    ...adapted.body,
   };
-  const beta = vertexAnthropicBetaHeader(input.headers);
-  if (beta !== undefined) request.headers = { "anthropic-beta": beta };
+  return withBetas(
+    {
+      path: vertexModelPath("anthropic", input.model, input.stream ? "streamRawPredict" : "rawPredict"),
+      body: JSON.stringify(body),
+      notices: adapted.notices,
+    },
+    adapted.betas,
+  );
+}
+
+/** The filtered flags as Vertex's header, or no header at all (not the client's). */
+function withBetas(request: UpstreamRequest, betas: string[]): UpstreamRequest {
+  if (betas.length > 0) request.headers = { "anthropic-beta": betas.join(",") };
+  else request.removeHeaders = ["anthropic-beta"];
   return request;
 }
 
@@ -39,12 +52,18 @@ export function vertexAnthropicMessagesRequest(
  */
 export function vertexAnthropicCountTokensRequest(input: TranslateRequestInput): UpstreamRequest {
   const { model: _model, stream: _stream, anthropic_version: _version, ...rest } = input.body;
-  const body = { anthropic_version: vertexAnthropicVersion(input.schema), model: input.model, ...rest };
-  const request: UpstreamRequest = {
-    path: vertexModelPath("anthropic", "count-tokens", "rawPredict"),
-    body: JSON.stringify(body),
+  const adapted = adaptFirstPartyRequest(rest, input.model, input.headers, VERTEX_RULES);
+  const body = {
+    anthropic_version: vertexAnthropicVersion(input.schema),
+    model: input.model,
+    ...adapted.body,
   };
-  const beta = vertexAnthropicBetaHeader(input.headers);
-  if (beta !== undefined) request.headers = { "anthropic-beta": beta };
-  return request;
+  return withBetas(
+    {
+      path: vertexModelPath("anthropic", "count-tokens", "rawPredict"),
+      body: JSON.stringify(body),
+      notices: adapted.notices,
+    },
+    adapted.betas,
+  );
 }

@@ -47,7 +47,11 @@ export function adaptFirstPartyRequest(
 
   const capabilities = claudeCapabilities(model);
   if (out.thinking !== undefined) {
-    setOrDelete(out, "thinking", adaptThinking(out.thinking, out.max_tokens, capabilities, notices));
+    setOrDelete(
+      out,
+      "thinking",
+      adaptThinking(out.thinking, out.max_tokens, out.messages, capabilities, notices),
+    );
   }
   if (out.output_config !== undefined) {
     setOrDelete(

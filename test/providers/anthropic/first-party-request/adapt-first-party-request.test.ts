@@ -59,6 +59,21 @@ describe("adaptFirstPartyRequest: Claude Code's captured request", () => {
     assert.ok(notices.includes("dropped output_config.effort"));
   });
 
+  it("answering a tool call on an older model: thinking is dropped, not mapped (the tool turn has no thinking to continue)", () => {
+    const capture = claudeCodeCapture("tool-use-2");
+    const out = adaptFirstPartyRequest(capture.body, OLD_MODEL, capture.headers, BEDROCK_INVOKE_RULES);
+    assert.equal("thinking" in out.body, false);
+    const thinking = out.notices.filter((n) => n.field === "thinking");
+    assert.deepEqual(
+      thinking.map((n) => n.action),
+      ["dropped"],
+    );
+    // The first turn of the same conversation, with no tool result yet, keeps thinking.
+    const first = claudeCodeCapture("tool-use-1");
+    const mapped = adaptFirstPartyRequest(first.body, OLD_MODEL, first.headers, BEDROCK_INVOKE_RULES);
+    assert.deepEqual(mapped.body.thinking, { type: "enabled", budget_tokens: 63999 });
+  });
+
   it("for Bedrock Converse: context editing and metadata are dropped as well", () => {
     const capture = claudeCodeCapture("tool-use-2");
     const out = adaptFirstPartyRequest(capture.body, NEW_MODEL, capture.headers, BEDROCK_CONVERSE_RULES);
@@ -141,7 +156,7 @@ describe("adaptFirstPartyRequest: single fields", () => {
     const headers = {
       "anthropic-beta": ["context-1m-2025-08-07, oauth-2025-04-20", "context-1m-2025-08-07"],
     };
-    const out = adaptFirstPartyRequest(body, NEW_MODEL, headers, VERTEX_RULES);
+    const out = adaptFirstPartyRequest(body, NEW_MODEL, headers, BEDROCK_INVOKE_RULES);
     assert.equal("anthropic_beta" in out.body, false);
     assert.deepEqual(out.betas, ["context-1m-2025-08-07", "tool-search-tool-2025-10-19"]);
     assert.deepEqual(actions(out.notices), [
