@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { type ClaudeCodeCapture, claudeCodeCapture } from "../support/claude-code-captures.js";
+import { FAKE_CLAUDE_RECORDED_USAGE } from "../support/fake-anthropic.js";
 import {
   bedrockBackendDocs,
   EXAMPLE_CREDENTIALS,
@@ -10,23 +11,33 @@ import {
   type FakeBedrockCall,
   startFakeBedrock,
 } from "../support/fake-bedrock.js";
+import { type FakeGcpToken, gcpPolicyDocs, startFakeGcpToken } from "../support/fake-gcp-token.js";
+import {
+  type FakeVertexAnthropic,
+  startFakeVertexAnthropic,
+  vertexAnthropicBackendDocs,
+} from "../support/fake-vertex-anthropic.js";
 import { configYaml, gatewayDocs, routeDoc } from "../support/gateway-yaml.js";
 import { sseDataPayloads } from "../support/sse-events.js";
 import { observeCalls, startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
 
 /**
  * Claude Code's real requests (test/fixtures/claude-code/, captured from Claude Code 2.1.197) replayed
- * with their own headers through the gateway to Claude on Bedrock: InvokeModel (schema AWSAnthropic)
- * and Converse (schema AWSBedrock). The fake Bedrock refuses what Bedrock refuses (unknown beta
- * flags, system-role messages, context_management without its flag, adaptive thinking or effort on
- * a model without them, Converse members it does not define), so a 200 here means the adapted
- * request is one Bedrock takes; the tests then check what arrived and what the client got back.
+ * with their own headers through the gateway to Claude on Bedrock, InvokeModel (schema AWSAnthropic)
+ * and Converse (schema AWSBedrock), and to Claude on Vertex (schema GCPAnthropic). The fakes refuse
+ * what the platforms refuse (unknown beta flags, system-role messages, context_management without
+ * its flag, adaptive thinking or effort on a model without them, fields only the Anthropic API
+ * takes, Converse members it does not define), so a 200 here means the adapted request is one the
+ * platform takes; the tests then check what arrived and what the client got back.
  */
 
 type Json = Record<string, unknown>;
 
 const OPUS_46 = "us.anthropic.claude-opus-4-6-v1";
 const SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+const VERTEX_OPUS_46 = "claude-opus-4-6";
+const VERTEX_SONNET_45 = "claude-sonnet-4-5@20250929";
+const VERTEX_LOCATION = { projectName: "aigw-cc-test", region: "us-east5" };
 
 /** Routes are picked by a test header, so every capture keeps the model Claude Code chose. */
 const TARGET = "x-test-target";
@@ -35,6 +46,8 @@ const TARGETS = {
   "invoke-old": { backend: "cc-invoke", model: SONNET_45 },
   "converse-new": { backend: "cc-converse", model: OPUS_46 },
   "converse-old": { backend: "cc-converse", model: SONNET_45 },
+  "vertex-new": { backend: "cc-vertex", model: VERTEX_OPUS_46 },
+  "vertex-old": { backend: "cc-vertex", model: VERTEX_SONNET_45 },
 } as const;
 type Target = keyof typeof TARGETS;
 
@@ -62,10 +75,17 @@ const CONVERSE_RECORD_USAGE = {
 };
 
 let fake: FakeBedrock;
+let tokens: FakeGcpToken;
+let vertex: FakeVertexAnthropic;
 let gateway: TestGateway;
 
 before(async () => {
   fake = await startFakeBedrock({ credentials: EXAMPLE_CREDENTIALS, region: "us-east-1", answer });
+  tokens = await startFakeGcpToken({ expiresIn: 3600 });
+  vertex = await startFakeVertexAnthropic({
+    ...VERTEX_LOCATION,
+    isValidToken: (token) => tokens.isValid(token),
+  });
   gateway = await startTestGateway(
     configYaml(
       gatewayDocs(),
@@ -79,6 +99,8 @@ before(async () => {
         credentials: EXAMPLE_CREDENTIALS,
         region: "us-east-1",
       }),
+      vertexAnthropicBackendDocs("cc-vertex", vertex.url),
+      gcpPolicyDocs("cc-vertex", tokens.account, VERTEX_LOCATION),
       routeDoc("claude-code", {
         rules: Object.entries(TARGETS).map(([value, { backend, model }]) => ({
           matches: [{ headers: [{ type: "Exact", name: TARGET, value }] }],
@@ -92,6 +114,8 @@ before(async () => {
 after(async () => {
   await gateway?.close();
   await fake?.close();
+  await vertex?.close();
+  await tokens?.close();
 });
 
 /** Has the conversation a tool_result in its last turn? Then the tool ran and Claude answers in text. */
@@ -390,5 +414,65 @@ describe("Claude Code -> Bedrock Converse (AWSBedrock)", () => {
     assert.equal((start.content_block as Json).type, "tool_use");
     assert.equal((start.content_block as Json).name, "Bash");
     assert.deepEqual(record.usage, CONVERSE_RECORD_USAGE);
+  });
+});
+
+describe("Claude Code -> Claude on Vertex (GCPAnthropic)", () => {
+  const observeVertex = <T>(call: () => Promise<T>) => observeCalls(gateway, vertex, call);
+
+  test("plain turn: Vertex's flags in its header, system messages moved, the stream relayed with usage", async () => {
+    const capture = claudeCodeCapture("say-hi");
+    const { result, calls, record } = await observeVertex(() => replay(capture, "vertex-new"));
+    assert.equal(result.status, 200, result.text);
+    const sent = calls[0]!;
+    assert.equal(sent.method, "streamRawPredict");
+    assert.equal(sent.model, VERTEX_OPUS_46);
+    assert.deepEqual(sent.betas, [
+      "context-1m-2025-08-07",
+      "interleaved-thinking-2025-05-14",
+      "context-management-2025-06-27",
+    ]);
+    assert.deepEqual(sent.body.thinking, { type: "adaptive" });
+    assert.deepEqual(sent.body.output_config, { effort: "high" });
+    assert.deepEqual(sent.body.context_management, capture.body.context_management);
+    assert.deepEqual(sent.body.metadata, capture.body.metadata);
+    assert.ok((sent.body.messages as Json[]).every((m) => m.role !== "system"));
+    assert.deepEqual((sent.body.system as Json[]).at(-1), {
+      type: "text",
+      text: CAPTURED_SYSTEM_MESSAGE(capture),
+    });
+    const types = events(result.text).map((e) => e.type);
+    assert.equal(types[0], "message_start");
+    assert.equal(types.at(-1), "message_stop");
+    assert.deepEqual(record.usage, FAKE_CLAUDE_RECORDED_USAGE);
+  });
+
+  test("tool result turn on an older model: thinking and effort dropped, the answer relayed", async () => {
+    const capture = claudeCodeCapture("tool-use-2");
+    const { result, calls, record } = await observeVertex(() => replay(capture, "vertex-old"));
+    assert.equal(result.status, 200, result.text);
+    assert.equal(calls[0]!.body.thinking, undefined);
+    assert.equal(calls[0]!.body.output_config, undefined);
+    assert.ok(streamedText(result.text).length > 0);
+    assert.deepEqual(record.usage, FAKE_CLAUDE_RECORDED_USAGE);
+  });
+
+  test("count_tokens with Claude Code's headers: the adapted body is counted, the count is the usage", async () => {
+    const capture = claudeCodeCapture("continue");
+    const { model, messages, system, tools, thinking, context_management } = capture.body;
+    const body = { model, messages, system, tools, thinking, context_management };
+    const { result, calls, record } = await observeVertex(async () => {
+      const response = await fetch(`${gateway.url}/v1/messages/count_tokens?beta=true`, {
+        method: "POST",
+        headers: { ...capture.headers, "x-api-key": "sk-ant-client", [TARGET]: "vertex-new" },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, json: (await response.json()) as Json };
+    });
+    assert.equal(result.status, 200, JSON.stringify(result.json));
+    assert.equal(calls[0]!.operation, "count_tokens");
+    assert.ok((calls[0]!.body.messages as Json[]).every((m) => m.role !== "system"));
+    assert.equal(typeof result.json.input_tokens, "number");
+    assert.equal(record.usage.inputTokens, result.json.input_tokens);
   });
 });
