@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { openAIChatAWSAnthropicTranslator } from "../../../src/providers/aws-anthropic/openai-chat-aws-anthropic-translator.js";
 import { anthropicMessagesBedrockTranslator as translator } from "../../../src/providers/aws-bedrock/anthropic-messages-bedrock-translator.js";
+import { openAIChatBedrockTranslator } from "../../../src/providers/aws-bedrock/openai-chat-bedrock-translator.js";
 import { claudeCodeCapture } from "../../support/claude-code-captures.js";
 import { jsonOf, requestInput } from "../anthropic/translator-harness.js";
 
@@ -64,5 +66,21 @@ describe("Claude Code's request -> Bedrock Converse", () => {
     assert.equal(novaBody.additionalModelRequestFields, undefined);
     assert.ok(nova.notices?.some((n) => n.field === "output_config" && n.action === "dropped"));
     assert.ok(nova.notices?.some((n) => n.field === "anthropic-beta" && n.action === "dropped"));
+  });
+});
+
+describe("OpenAI chat to Bedrock", () => {
+  it("never forwards a client's anthropic-beta header (InvokeModel and Converse read flags from the body)", () => {
+    const body = { model: "m", messages: [{ role: "user", content: "hi" }], max_tokens: 10 };
+    const headers = { "anthropic-beta": "files-api-2025-04-14" };
+    for (const [chat, schemaName] of [
+      [openAIChatAWSAnthropicTranslator, "AWSAnthropic"],
+      [openAIChatBedrockTranslator, "AWSBedrock"],
+    ] as const) {
+      const out = chat.request(
+        requestInput(body, { schema: { name: schemaName }, model: "anthropic.claude-sonnet-4-6", headers }),
+      );
+      assert.deepEqual(out.removeHeaders, ["anthropic-beta"], schemaName);
+    }
   });
 });
