@@ -95,8 +95,12 @@ export function prepareAttempt(
   };
   outgoing.headers["content-type"] ??= "application/json";
   if (call.traceparent !== undefined) outgoing.headers.traceparent = call.traceparent;
-  if (upstream.removeHeaders) for (const name of upstream.removeHeaders) delete outgoing.headers[name];
-  if (upstream.headers) Object.assign(outgoing.headers, upstream.headers);
+  if (upstream.headers) {
+    for (const [name, value] of Object.entries(upstream.headers)) {
+      if (value === undefined) delete outgoing.headers[name];
+      else outgoing.headers[name] = value;
+    }
+  }
   const prepared = (): PreparedAttempt => ({
     ref,
     translator,

@@ -66,13 +66,12 @@ export interface UpstreamRequest {
   path: string;
   /** The body to send; `input.raw` itself when it passes through unchanged. */
   body: Buffer | string;
-  /** Headers to set on the upstream request (content-type is application/json unless given). */
-  headers?: Record<string, string>;
   /**
-   * Client headers that must not reach this upstream, e.g. `anthropic-beta` where the flags travel
-   * (filtered) in the body instead. Removed before `headers` are set and the credentials injected.
+   * Headers to set on the upstream request (content-type is application/json unless given). A name
+   * mapped to undefined removes a client header that would otherwise be forwarded (one the upstream
+   * would reject, e.g. beta flags it does not know).
    */
-  removeHeaders?: readonly string[];
+  headers?: Record<string, string | undefined>;
   /** What the translator changed in a request the backend could not take as it was; the gateway logs it. */
   notices?: readonly FieldNotice[];
 }

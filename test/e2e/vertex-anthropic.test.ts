@@ -120,6 +120,7 @@ test("Anthropic SDK: rawPredict at the policy's project and region, model in the
   assert.notEqual(call.token, "sk-ant-client");
   assert.equal(call.request.headers["x-api-key"], undefined, "the client's key does not go to Google");
   assert.deepEqual(call.betas, ["interleaved-thinking-2025-05-14"]);
+  assert.equal(call.request.headers["anthropic-version"], undefined, "the version is in the body");
   assert.deepEqual(call.body, {
     anthropic_version: "vertex-2023-10-16",
     max_tokens: 200,
@@ -128,6 +129,21 @@ test("Anthropic SDK: rawPredict at the policy's project and region, model in the
   assert.equal(record.status, 200);
   assert.equal(record.responseModel, CLAUDE);
   assert.deepEqual(record.usage, FAKE_CLAUDE_RECORDED_USAGE);
+});
+
+test("a client's beta flags that Vertex does not know are removed, not forwarded (Vertex would refuse the request)", async () => {
+  const { result, calls } = await observe(() =>
+    anthropic.messages.create(
+      { model: "claude-sonnet", max_tokens: 200, messages: [{ role: "user", content: "Hello world!" }] },
+      {
+        headers: {
+          "anthropic-beta": "prompt-caching-scope-2026-01-05,effort-2025-11-24,web-search-2025-03-05",
+        },
+      },
+    ),
+  );
+  assert.equal(result.type, "message");
+  assert.equal(calls[0]?.request.headers["anthropic-beta"], undefined);
 });
 
 test("Anthropic SDK stream: streamRawPredict with stream in the body; the SSE reaches the SDK and usage is counted", async () => {

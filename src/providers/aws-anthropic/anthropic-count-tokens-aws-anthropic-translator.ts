@@ -2,7 +2,7 @@ import { anthropicCountTokensFromBedrock } from "../aws/anthropic-count-tokens-f
 import { bedrockCountTokensPath } from "../aws/bedrock-count-tokens-path.js";
 import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { Translator } from "../translator.js";
-import { INVOKE_MODEL_REMOVED_HEADERS, invokeModelBody } from "./invoke-model-body.js";
+import { INVOKE_MODEL_HEADERS, invokeModelBody } from "./invoke-model-body.js";
 
 /**
  * /v1/messages/count_tokens to Claude on Bedrock: Bedrock's CountTokens in its InvokeModel form,
@@ -22,7 +22,7 @@ export const anthropicCountTokensAWSAnthropicTranslator: Translator = {
     return {
       path: bedrockCountTokensPath(input.model),
       body: JSON.stringify({ input: { invokeModel } }),
-      removeHeaders: INVOKE_MODEL_REMOVED_HEADERS,
+      headers: { ...INVOKE_MODEL_HEADERS },
       notices,
     };
   },

@@ -6,7 +6,7 @@ import { anthropicErrorFromBedrock } from "../aws/anthropic-error-from-bedrock.j
 import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
 import { BedrockInvokeStream } from "./bedrock-invoke-stream.js";
-import { INVOKE_MODEL_REMOVED_HEADERS, invokeModelBody } from "./invoke-model-body.js";
+import { INVOKE_MODEL_HEADERS, invokeModelBody } from "./invoke-model-body.js";
 import { invokeModelPath } from "./invoke-model-target.js";
 
 /**
@@ -21,7 +21,7 @@ export const anthropicMessagesAWSAnthropicTranslator: Translator = {
     return {
       path: invokeModelPath(input.model, input.stream),
       body: JSON.stringify(body),
-      removeHeaders: INVOKE_MODEL_REMOVED_HEADERS,
+      headers: { ...INVOKE_MODEL_HEADERS },
       notices,
     };
   },

@@ -27,5 +27,5 @@ export function invokeModelBody(input: TranslateRequestInput): InvokeModelBody {
   return { body, notices: adapted.notices };
 }
 
-/** The flags travel in the body: the client's header would reach Bedrock unfiltered. */
-export const INVOKE_MODEL_REMOVED_HEADERS: readonly string[] = ["anthropic-beta"];
+/** The flags travel in the body: the client's header, which would reach Bedrock unfiltered, is removed. */
+export const INVOKE_MODEL_HEADERS: Readonly<Record<string, undefined>> = { "anthropic-beta": undefined };

@@ -2,10 +2,7 @@ import { anthropicCountTokensFromBedrock } from "../aws/anthropic-count-tokens-f
 import { bedrockCountTokensPath } from "../aws/bedrock-count-tokens-path.js";
 import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { Translator } from "../translator.js";
-import {
-  CONVERSE_REMOVED_HEADERS,
-  converseFromFirstPartyRequest,
-} from "./converse-from-first-party-request.js";
+import { CONVERSE_HEADERS, converseFromFirstPartyRequest } from "./converse-from-first-party-request.js";
 import type { ConverseRequest } from "./converse-types.js";
 
 /**
@@ -35,7 +32,7 @@ export const anthropicCountTokensBedrockTranslator: Translator = {
     return {
       path: bedrockCountTokensPath(input.model),
       body: JSON.stringify({ input: { converse } }),
-      removeHeaders: CONVERSE_REMOVED_HEADERS,
+      headers: { ...CONVERSE_HEADERS },
       notices,
     };
   },

@@ -3,10 +3,7 @@ import { bedrockModelPath } from "../aws/bedrock-model-path.js";
 import { mapBedrockErrorToAnthropicType } from "../aws/map-bedrock-error-to-anthropic-type.js";
 import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { Translator } from "../translator.js";
-import {
-  CONVERSE_REMOVED_HEADERS,
-  converseFromFirstPartyRequest,
-} from "./converse-from-first-party-request.js";
+import { CONVERSE_HEADERS, converseFromFirstPartyRequest } from "./converse-from-first-party-request.js";
 import { type ConverseClientFormat, ConverseResponseTranslator } from "./converse-response-translator.js";
 import { ConverseStreamToAnthropicEvents } from "./converse-stream-to-anthropic-events.js";
 import { convertConverseToAnthropicResponse } from "./convert-converse-to-anthropic-response.js";
@@ -35,7 +32,7 @@ export const anthropicMessagesBedrockTranslator: Translator = {
     return {
       path: bedrockModelPath(input.model, input.stream ? "converse-stream" : "converse"),
       body: JSON.stringify(request),
-      removeHeaders: CONVERSE_REMOVED_HEADERS,
+      headers: { ...CONVERSE_HEADERS },
       notices,
     };
   },

@@ -44,5 +44,8 @@ export function converseFromFirstPartyRequest(input: TranslateRequestInput): Con
   return { request, notices };
 }
 
-/** The flags travel in additionalModelRequestFields: the client's header would reach Bedrock unfiltered. */
-export const CONVERSE_REMOVED_HEADERS: readonly string[] = ["anthropic-beta"];
+/**
+ * The flags travel in additionalModelRequestFields: the client's header, which would reach Bedrock
+ * unfiltered, is removed.
+ */
+export const CONVERSE_HEADERS: Readonly<Record<string, undefined>> = { "anthropic-beta": undefined };

@@ -29,21 +29,12 @@ export function vertexAnthropicMessagesRequest(
     anthropic_version: vertexAnthropicVersion(input.schema),
     ...adapted.body,
   };
-  return withBetas(
-    {
-      path: vertexModelPath("anthropic", input.model, input.stream ? "streamRawPredict" : "rawPredict"),
-      body: JSON.stringify(body),
-      notices: adapted.notices,
-    },
-    adapted.betas,
-  );
-}
-
-/** The filtered flags as Vertex's header, or no header at all (not the client's). */
-function withBetas(request: UpstreamRequest, betas: string[]): UpstreamRequest {
-  if (betas.length > 0) request.headers = { "anthropic-beta": betas.join(",") };
-  else request.removeHeaders = ["anthropic-beta"];
-  return request;
+  return {
+    path: vertexModelPath("anthropic", input.model, input.stream ? "streamRawPredict" : "rawPredict"),
+    body: JSON.stringify(body),
+    headers: vertexAnthropicHeaders(adapted.betas),
+    notices: adapted.notices,
+  };
 }
 
 /**
@@ -58,12 +49,19 @@ export function vertexAnthropicCountTokensRequest(input: TranslateRequestInput):
     model: input.model,
     ...adapted.body,
   };
-  return withBetas(
-    {
-      path: vertexModelPath("anthropic", "count-tokens", "rawPredict"),
-      body: JSON.stringify(body),
-      notices: adapted.notices,
-    },
-    adapted.betas,
-  );
+  return {
+    path: vertexModelPath("anthropic", "count-tokens", "rawPredict"),
+    body: JSON.stringify(body),
+    headers: vertexAnthropicHeaders(adapted.betas),
+    notices: adapted.notices,
+  };
+}
+
+/**
+ * The client's Anthropic headers as Vertex takes them: the beta flags it accepts, filtered by the
+ * first-party adaptation (none: the client's header is removed, not forwarded), and no
+ * `anthropic-version` header, the version being in the body.
+ */
+function vertexAnthropicHeaders(betas: string[]): Record<string, string | undefined> {
+  return { "anthropic-beta": betas.length > 0 ? betas.join(",") : undefined, "anthropic-version": undefined };
 }

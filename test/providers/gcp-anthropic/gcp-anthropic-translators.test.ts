@@ -63,6 +63,7 @@ describe("Anthropic Messages -> Claude on Vertex: request", () => {
     assert.equal(out.path, "/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict");
     assert.deepEqual(out.headers, {
       "anthropic-beta": "interleaved-thinking-2025-05-14,context-1m-2025-08-07",
+      "anthropic-version": undefined,
     });
     assert.deepEqual(jsonOf(out.body), {
       anthropic_version: "vertex-2023-10-16",
@@ -91,7 +92,8 @@ describe("Anthropic Messages -> Claude on Vertex: request", () => {
       ),
     );
     assert.equal(out.path, "/publishers/anthropic/models/claude-opus-4%2F1@2025%20x:rawPredict");
-    assert.equal(out.headers, undefined);
+    // The client's header, of flags Vertex does not know, is removed rather than forwarded.
+    assert.deepEqual(out.headers, { "anthropic-beta": undefined, "anthropic-version": undefined });
     assert.deepEqual(jsonOf(out.body), {
       anthropic_version: "vertex-2099-01-01",
       max_tokens: 5,
@@ -186,7 +188,10 @@ describe("count_tokens -> Claude on Vertex", () => {
       ),
     );
     assert.equal(out.path, "/publishers/anthropic/models/count-tokens:rawPredict");
-    assert.deepEqual(out.headers, { "anthropic-beta": "token-counting-2024-11-01" });
+    assert.deepEqual(out.headers, {
+      "anthropic-beta": "token-counting-2024-11-01",
+      "anthropic-version": undefined,
+    });
     assert.deepEqual(jsonOf(out.body), {
       anthropic_version: "vertex-2023-10-16",
       model: MODEL,
@@ -233,7 +238,7 @@ describe("OpenAI chat -> Claude on Vertex", () => {
       ),
     );
     assert.equal(out.path, "/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict");
-    assert.equal(out.headers, undefined);
+    assert.deepEqual(out.headers, { "anthropic-beta": undefined, "anthropic-version": undefined });
     assert.deepEqual(jsonOf(out.body), {
       anthropic_version: "vertex-2023-10-16",
       max_tokens: 64,
