@@ -1,6 +1,3 @@
-import type { IncomingHttpHeaders } from "node:http";
-import { filterAnthropicBetas } from "../anthropic/filter-anthropic-betas.js";
-
 /**
  * The `anthropic-beta` flags Claude on Vertex accepts (in the request header, as on the Anthropic
  * API). Vertex answers 400 "Unexpected value(s) ... for the anthropic-beta header" for the whole
@@ -21,9 +18,3 @@ export const VERTEX_BETAS: ReadonlySet<string> = new Set([
   "token-counting-2024-11-01",
   "token-efficient-tools-2025-02-19",
 ]);
-
-/** The `anthropic-beta` header for Vertex, or undefined when no flag of the client's is accepted. */
-export function vertexAnthropicBetaHeader(headers: IncomingHttpHeaders): string | undefined {
-  const flags = filterAnthropicBetas(headers, VERTEX_BETAS);
-  return flags.length > 0 ? flags.join(",") : undefined;
-}
