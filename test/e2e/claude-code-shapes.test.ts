@@ -125,6 +125,7 @@ function wantsToolCall(body: Json): boolean {
 }
 
 function answer(call: FakeBedrockCall): FakeBedrockAnswer {
+  if (call.operation === "count-tokens") return { json: { inputTokens: call.countTokens?.inputTokens } };
   const streamed = call.operation === "invoke-with-response-stream" || call.operation === "converse-stream";
   const tool = wantsToolCall(
     call.operation.startsWith("converse") ? { messages: converseText(call.body) } : call.body,
@@ -381,6 +382,38 @@ describe("Claude Code -> Claude on Bedrock InvokeModel (AWSAnthropic)", () => {
   });
 });
 
+/** Replays a capture's body as count_tokens (what count_tokens takes of it) with Claude Code's headers. */
+async function replayCount(
+  capture: ClaudeCodeCapture,
+  target: Target,
+): Promise<{ status: number; json: Json }> {
+  const { model, messages, system, tools, thinking, context_management } = capture.body;
+  const response = await fetch(`${gateway.url}/v1/messages/count_tokens?beta=true`, {
+    method: "POST",
+    headers: { ...capture.headers, "x-api-key": "sk-ant-client", [TARGET]: target },
+    body: JSON.stringify({ model, messages, system, tools, thinking, context_management }),
+  });
+  return { status: response.status, json: (await response.json()) as Json };
+}
+
+test("Claude Code -> Bedrock CountTokens (InvokeModel form): the adapted body is what is counted", async () => {
+  const capture = claudeCodeCapture("tool-use-2");
+  const { result, calls, record } = await observe(() => replayCount(capture, "invoke-new"));
+  assert.equal(result.status, 200, JSON.stringify(result.json));
+  const counted = calls[0]!.countTokens!;
+  assert.equal(counted.form, "invokeModel");
+  assert.equal(calls[0]!.request.headers["anthropic-beta"], undefined);
+  assert.ok((counted.request.messages as Json[]).every((m) => m.role !== "system"));
+  assert.deepEqual(counted.request.anthropic_beta, [
+    "context-1m-2025-08-07",
+    "interleaved-thinking-2025-05-14",
+    "context-management-2025-06-27",
+    "effort-2025-11-24",
+  ]);
+  assert.equal(result.json.input_tokens, counted.inputTokens);
+  assert.equal(record.usage.inputTokens, counted.inputTokens);
+});
+
 describe("Claude Code -> Bedrock Converse (AWSBedrock)", () => {
   test("the continued conversation: Claude's fields in additionalModelRequestFields, context editing dropped, usage counted", async () => {
     const capture = claudeCodeCapture("continue");
@@ -459,16 +492,7 @@ describe("Claude Code -> Claude on Vertex (GCPAnthropic)", () => {
 
   test("count_tokens with Claude Code's headers: the adapted body is counted, the count is the usage", async () => {
     const capture = claudeCodeCapture("continue");
-    const { model, messages, system, tools, thinking, context_management } = capture.body;
-    const body = { model, messages, system, tools, thinking, context_management };
-    const { result, calls, record } = await observeVertex(async () => {
-      const response = await fetch(`${gateway.url}/v1/messages/count_tokens?beta=true`, {
-        method: "POST",
-        headers: { ...capture.headers, "x-api-key": "sk-ant-client", [TARGET]: "vertex-new" },
-        body: JSON.stringify(body),
-      });
-      return { status: response.status, json: (await response.json()) as Json };
-    });
+    const { result, calls, record } = await observeVertex(() => replayCount(capture, "vertex-new"));
     assert.equal(result.status, 200, JSON.stringify(result.json));
     assert.equal(calls[0]!.operation, "count_tokens");
     assert.ok((calls[0]!.body.messages as Json[]).every((m) => m.role !== "system"));
