@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
+import { type FakeGcpFederation, startFakeGcpFederation } from "../support/fake-gcp-federation.js";
 import { type FakeGcpToken, gcpPolicyDocs, startFakeGcpToken } from "../support/fake-gcp-token.js";
 import {
   type FakeVertexAnthropic,
@@ -16,7 +17,8 @@ import { startTestGateway } from "../support/start-test-gateway.js";
 /**
  * How a GCPCredentials policy is read when the configuration loads: a key file that cannot be used
  * fails the load (without showing the key), GOOGLE_APPLICATION_CREDENTIALS stands in for a missing
- * credentialsFile, and workload identity federation, validated but not implemented, answers clearly.
+ * credentialsFile, and workload identity federation (OIDC client credentials, Google's STS, service
+ * account impersonation) against fakes of each leg.
  */
 
 const LOCATION = { projectName: "aigw-vertex-test", region: "europe-west1" };
@@ -25,10 +27,15 @@ const CLAUDE = "claude-haiku-4-5@20251001";
 let tokens: FakeGcpToken;
 let vertex: FakeVertexAnthropic;
 let dir: string;
+/** Federation fakes the tests started, closed at the end. */
+const federationTokens: FakeGcpFederation[] = [];
 
 before(async () => {
   tokens = await startFakeGcpToken();
-  vertex = await startFakeVertexAnthropic({ ...LOCATION, isValidToken: (t) => tokens.isValid(t) });
+  vertex = await startFakeVertexAnthropic({
+    ...LOCATION,
+    isValidToken: (t) => tokens.isValid(t) || federationTokens.some((f) => f.isValid(t)),
+  });
   dir = await mkdtemp(join(tmpdir(), "aigw-gcp-"));
 });
 
@@ -36,6 +43,7 @@ after(async () => {
   await vertex?.close();
   await tokens?.close();
   await rm(dir, { recursive: true, force: true });
+  for (const federation of federationTokens) await federation.close();
 });
 
 const route = routeDoc("vertex", {
@@ -127,45 +135,130 @@ test("without any credential source, requests are answered 500 saying what is mi
   }
 });
 
-test("workloadIdentityFederationConfig is validated but answered 'not supported yet' at request time", async () => {
+const WIF = {
+  projectID: "123456789012",
+  workloadIdentityPoolName: "aigw-pool",
+  workloadIdentityProviderName: "aigw-oidc",
+};
+const SERVICE_ACCOUNT = `vertex-caller@${LOCATION.projectName}.iam.gserviceaccount.com`;
+
+/** A gateway whose claude-vertex backend authenticates by workload identity federation against `federation`. */
+async function federatedGateway(federation: FakeGcpFederation, impersonate: boolean) {
   const secret = {
     apiVersion: "v1",
     kind: "Secret",
     metadata: { name: "oidc-client", namespace: "default" },
     type: "Opaque",
-    stringData: { "client-secret": "shh" },
+    stringData: { "client-secret": "oidc-client-secret" },
   };
-  const wif = policyDoc({
+  const policy = policyDoc({
     ...LOCATION,
     workloadIdentityFederationConfig: {
-      projectID: "123456789",
-      workloadIdentityPoolName: "pool",
-      workloadIdentityProviderName: "provider",
+      ...WIF,
+      ...(impersonate ? { serviceAccountImpersonation: { serviceAccountName: "vertex-caller" } } : {}),
       oidcExchangeToken: {
         oidc: {
-          provider: { issuer: "https://issuer.example.com" },
-          clientID: "aigw",
+          provider: { issuer: federation.issuer },
+          clientID: "aigw-client",
           clientSecret: { name: "oidc-client" },
         },
       },
     },
   });
-  const gateway = await startTestGateway(
-    configYaml(gatewayDocs(), vertexAnthropicBackendDocs("claude-vertex", vertex.url), secret, wif, route),
+  return startTestGateway(
+    configYaml(gatewayDocs(), vertexAnthropicBackendDocs("claude-vertex", vertex.url), secret, policy, route),
+    {
+      env: {
+        AIGW_GCP_STS_URL: federation.stsUrl,
+        AIGW_GCP_IAM_CREDENTIALS_URL: federation.iamCredentialsUrl,
+      },
+    },
   );
+}
+
+async function startFederation(): Promise<FakeGcpFederation> {
+  return startFakeGcpFederation({
+    clientID: "aigw-client",
+    clientSecret: "oidc-client-secret",
+    audience: `//iam.googleapis.com/projects/${WIF.projectID}/locations/global/workloadIdentityPools/${WIF.workloadIdentityPoolName}/providers/${WIF.workloadIdentityProviderName}`,
+    serviceAccount: SERVICE_ACCOUNT,
+  });
+}
+
+for (const impersonate of [true, false]) {
+  test(`workload identity federation ${impersonate ? "with" : "without"} service account impersonation: OIDC client token -> STS${impersonate ? " -> generateAccessToken" : ""}, cached`, async () => {
+    const federation = await startFederation();
+    federationTokens.push(federation);
+    const gateway = await federatedGateway(federation, impersonate);
+    try {
+      const client = new Anthropic({ apiKey: "x", baseURL: `${gateway.url}/anthropic`, maxRetries: 0 });
+      const before = vertex.calls.length;
+      for (let i = 0; i < 2; i++)
+        await client.messages.create({
+          model: CLAUDE,
+          max_tokens: 16,
+          messages: [{ role: "user", content: "hi" }],
+        });
+      const used = vertex.calls.slice(before).map((c) => c.token);
+      const expected = impersonate ? federation.issued.serviceAccount : federation.issued.sts;
+      assert.equal(federation.issued.oidc.length, 1);
+      assert.equal(federation.issued.sts.length, 1);
+      assert.equal(federation.issued.serviceAccount.length, impersonate ? 1 : 0);
+      assert.deepEqual(used, [expected[0], expected[0]], "both requests carried the one final token");
+    } finally {
+      await gateway.close();
+    }
+  });
+}
+
+test("workload identity federation: a refusing STS answers 502 naming it, and is asked again next time", async () => {
+  const federation = await startFederation();
+  federationTokens.push(federation);
+  federation.failNextSts(
+    400,
+    "invalid_grant",
+    "The audience in ID Token does not match the expected audience.",
+  );
+  const gateway = await federatedGateway(federation, true);
   try {
     const client = new Anthropic({ apiKey: "x", baseURL: `${gateway.url}/anthropic`, maxRetries: 0 });
-    const before = vertex.requests.length;
-    const err = await client.messages
-      .create({ model: CLAUDE, max_tokens: 16, messages: [{ role: "user", content: "hi" }] })
-      .catch((e: unknown) => e);
-    assert.ok(err instanceof Anthropic.InternalServerError);
+    const ask = () =>
+      client.messages.create({ model: CLAUDE, max_tokens: 16, messages: [{ role: "user", content: "hi" }] });
+    const err = await ask().catch((e: unknown) => e);
+    assert.ok(err instanceof Anthropic.APIError);
+    assert.equal(err.status, 502);
     assert.match(
       err.message,
-      /workloadIdentityFederationConfig is not supported by aigw yet; use credentialsFile/,
+      /Google's STS http:\/\/127\.0\.0\.1:\d+\/v1\/token answered 400: invalid_grant \(The audience in ID Token does not match/,
     );
-    assert.equal(vertex.requests.length, before);
+    assert.ok(!err.message.includes("oidc-client-secret"));
+    await ask();
+    assert.equal(federation.issued.serviceAccount.length, 1);
   } finally {
     await gateway.close();
   }
+});
+
+test("workload identity federation: an OIDC client Secret without client-secret fails the configuration load", async () => {
+  const federation = await startFederation();
+  federationTokens.push(federation);
+  const policy = policyDoc({
+    ...LOCATION,
+    workloadIdentityFederationConfig: {
+      ...WIF,
+      oidcExchangeToken: {
+        oidc: {
+          provider: { issuer: federation.issuer },
+          clientID: "aigw-client",
+          clientSecret: { name: "nowhere" },
+        },
+      },
+    },
+  });
+  await assert.rejects(
+    startTestGateway(
+      configYaml(gatewayDocs(), vertexAnthropicBackendDocs("claude-vertex", vertex.url), policy, route),
+    ),
+    /the OIDC client Secret default\/nowhere has no client-secret/,
+  );
 });

@@ -1,10 +1,11 @@
 import { UnsupportedCredentialError } from "../compile-credentials.js";
 import type { CredentialInjector, OutgoingRequest } from "../credential-injector.js";
 import { AccessTokenCache } from "./access-token-cache.js";
-import { exchangeAssertionForToken } from "./exchange-assertion-for-token.js";
+import { type AccessToken, exchangeAssertionForToken } from "./exchange-assertion-for-token.js";
 import { parseServiceAccountKey } from "./service-account-key.js";
 import { signServiceAccountAssertion } from "./sign-service-account-assertion.js";
 import { vertexPath } from "./vertex-path.js";
+import { type WorkloadIdentitySpec, workloadIdentityToken } from "./workload-identity-token.js";
 
 /** A BackendSecurityPolicy of type GCPCredentials, with its Secret already resolved. */
 export interface GcpCredentialSpec {
@@ -17,7 +18,9 @@ export interface GcpCredentialSpec {
    * GOOGLE_APPLICATION_CREDENTIALS when the policy gives no credential source. Undefined: none.
    */
   serviceAccountKey: string | undefined;
-  /** Why there is no key file (workload identity federation configured, ...), told at request time. */
+  /** workloadIdentityFederationConfig, resolved; used when there is no key file. */
+  workloadIdentity?: WorkloadIdentitySpec;
+  /** Why there is no credential source (workload identity federation configured, ...), told at request time. */
   unsupportedReason?: string;
 }
 
@@ -28,8 +31,9 @@ export interface GcpInjectorOptions {
 
 /**
  * Vertex AI credentials from a service-account key: a JWT signed with the key is exchanged at the
- * key file's own token_uri for an access token (as Google's Go and Python clients do), cached per
- * policy and refreshed before it expires (see AccessTokenCache). Each request gets
+ * key file's own token_uri for an access token (as Google's Go and Python clients do); or, without a
+ * key file, by workload identity federation (workloadIdentityToken). The token is cached per policy
+ * and refreshed before it expires (see AccessTokenCache). Each request gets
  * `Authorization: Bearer <token>` and its path prefixed with /v1/projects/<project>/locations/<region>.
  * inject() is synchronous while a token is valid. Throws InvalidGcpCredentialsFileError at
  * configuration time for a key file that cannot be used.
@@ -40,7 +44,15 @@ export function createGcpCredentialInjector(
 ): CredentialInjector {
   const now = options.now ?? Date.now;
   const { projectName, region } = spec;
-  if (spec.serviceAccountKey === undefined) {
+  let fetchToken: () => Promise<AccessToken>;
+  if (spec.serviceAccountKey !== undefined) {
+    const key = parseServiceAccountKey(spec.serviceAccountKey);
+    fetchToken = async () =>
+      exchangeAssertionForToken(key.tokenUri, await signServiceAccountAssertion(key, now()), now);
+  } else if (spec.workloadIdentity !== undefined) {
+    const federation = spec.workloadIdentity;
+    fetchToken = () => workloadIdentityToken(federation, now);
+  } else {
     const reason = spec.unsupportedReason ?? "no service account key file is configured";
     return {
       overrideHeaders: [],
@@ -49,11 +61,7 @@ export function createGcpCredentialInjector(
       },
     };
   }
-  const key = parseServiceAccountKey(spec.serviceAccountKey);
-  const tokens = new AccessTokenCache(
-    async () => exchangeAssertionForToken(key.tokenUri, await signServiceAccountAssertion(key, now()), now),
-    now,
-  );
+  const tokens = new AccessTokenCache(fetchToken, now);
   const authorize = (req: OutgoingRequest, token: string): void => {
     req.headers.authorization = `Bearer ${token}`;
     req.path = vertexPath(projectName, region, req.path);
