@@ -92,7 +92,12 @@ export function compileCredentials(
     );
   }
   if (type === "GCPCredentials" && factories.gcp) {
-    return factories.gcp(readGcpCredentialSpec(spec.gcpCredentials, namespace, index, env));
+    return factories.gcp({
+      ...readGcpCredentialSpec(spec.gcpCredentials, namespace, index, env),
+      overrideHeader: override?.header,
+      overrideEnabled: override !== undefined,
+      fallbackToConfigured: override?.fallbackToConfigured ?? true,
+    });
   }
   return unsupported(type);
 }

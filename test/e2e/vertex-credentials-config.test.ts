@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
+import { createGcpCredentialInjector } from "../../src/credentials/gcp/create-gcp-credential-injector.js";
+import { startGateway } from "../../src/gateway/start-gateway.js";
 import { type FakeGcpFederation, startFakeGcpFederation } from "../support/fake-gcp-federation.js";
 import { type FakeGcpToken, gcpPolicyDocs, startFakeGcpToken } from "../support/fake-gcp-token.js";
 import {
@@ -262,3 +264,100 @@ test("workload identity federation: an OIDC client Secret without client-secret 
     /the OIDC client Secret default\/nowhere has no client-secret/,
   );
 });
+
+test("a configuration reload keeps the policy's token: no second exchange", async () => {
+  const reloadTokens = await startFakeGcpToken();
+  const reloadVertex = await startFakeVertexAnthropic({
+    ...LOCATION,
+    isValidToken: (t) => reloadTokens.isValid(t),
+  });
+  const file = join(dir, "reload.yaml");
+  const configFor = (alias: string) =>
+    configYaml(
+      gatewayDocs(),
+      vertexAnthropicBackendDocs("claude-vertex", reloadVertex.url),
+      gcpPolicyDocs("claude-vertex", reloadTokens.account, LOCATION),
+      routeDoc("vertex", {
+        rules: [{ matches: [modelIs(CLAUDE), modelIs(alias)], backendRefs: [{ name: "claude-vertex" }] }],
+      }),
+    );
+  await writeFile(file, configFor("alias-a"));
+  const gateway = await startGateway({
+    configPaths: [file],
+    port: 0,
+    adminPort: 0,
+    host: "127.0.0.1",
+    accessLog: false,
+    log: () => {},
+  });
+  try {
+    const client = new Anthropic({ apiKey: "x", baseURL: `${gateway.url}/anthropic`, maxRetries: 0 });
+    const ask = (model: string) =>
+      client.messages.create({ model, max_tokens: 16, messages: [{ role: "user", content: "hi" }] });
+    await ask("alias-a");
+    const generation = gateway.generation();
+    await writeFile(file, configFor("alias-b"));
+    const deadline = Date.now() + 10_000;
+    while (gateway.generation() === generation && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.ok(gateway.generation() > generation, "reloaded");
+    await ask("alias-b");
+    assert.equal(reloadTokens.issued.length, 1, "one exchange across the reload");
+    assert.deepEqual(
+      reloadVertex.calls.map((c) => c.token),
+      [reloadTokens.issued[0]?.value, reloadTokens.issued[0]?.value],
+    );
+  } finally {
+    await gateway.close();
+    await reloadVertex.close();
+    await reloadTokens.close();
+  }
+});
+
+test("credentialOverride: a client's own access token in x-aigw-gcp-access-token is sent instead, and not forwarded", async () => {
+  const policy = gcpPolicyDocs("claude-vertex", tokens.account, LOCATION);
+  const bsp = policy[1] as { spec: Record<string, unknown> };
+  bsp.spec.credentialOverride = { fromRequestHeaders: { fallbackToConfigured: false } };
+  const gateway = await startTestGateway(
+    configYaml(gatewayDocs(), vertexAnthropicBackendDocs("claude-vertex", vertex.url), policy, route),
+  );
+  try {
+    // A token the fake token endpoint issued to someone else (the client), not to the gateway.
+    const clientToken = await clientAccessToken();
+    const issued = tokens.issued.length;
+    const client = new Anthropic({ apiKey: "x", baseURL: `${gateway.url}/anthropic`, maxRetries: 0 });
+    const before = vertex.calls.length;
+    await client.messages.create(
+      { model: CLAUDE, max_tokens: 16, messages: [{ role: "user", content: "hi" }] },
+      { headers: { "x-aigw-gcp-access-token": clientToken } },
+    );
+    const call = vertex.calls[before];
+    assert.equal(call?.token, clientToken);
+    assert.equal(call?.request.headers["x-aigw-gcp-access-token"], undefined);
+    assert.equal(tokens.issued.length, issued, "the gateway fetched no token of its own");
+    const missing = await client.messages
+      .create({ model: CLAUDE, max_tokens: 16, messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    assert.ok(missing instanceof Anthropic.AuthenticationError, "no fallback: 401 without the header");
+  } finally {
+    await gateway.close();
+  }
+});
+
+/** An access token from the fake token endpoint, obtained the way a client's own tooling would. */
+async function clientAccessToken(): Promise<string> {
+  const injector = createGcpCredentialInjector(
+    { ...LOCATION, serviceAccountKey: tokens.account.keyFile },
+    { shareTokens: false },
+  );
+  const req = {
+    method: "POST",
+    path: "/x",
+    authority: "x",
+    headers: {} as Record<string, string>,
+    body: "",
+    clientHeaders: {},
+  };
+  await injector.inject(req);
+  return String(req.headers.authorization).replace(/^Bearer /, "");
+}
