@@ -4,6 +4,7 @@ import { UnsupportedCredentialError } from "../compile-credentials.js";
 import type { CredentialInjector, OutgoingRequest } from "../credential-injector.js";
 import { MissingCredentialError } from "../missing-credential-error.js";
 import { AccessTokenCache } from "./access-token-cache.js";
+import { isBearerTokenText } from "./bearer-token-text.js";
 import { type AccessToken, exchangeAssertionForToken } from "./exchange-assertion-for-token.js";
 import { parseServiceAccountKey } from "./service-account-key.js";
 import { signServiceAccountAssertion } from "./sign-service-account-assertion.js";
@@ -79,7 +80,11 @@ export function createGcpCredentialInjector(
     inject(req: OutgoingRequest): void | Promise<void> {
       if (overrideHeader) {
         const own = firstValue(req.clientHeaders[overrideHeader])?.trim();
-        if (own) return authorize(req, own);
+        if (own) {
+          // A token that cannot be a header value is no credential (and must not fail the dispatch).
+          if (!isBearerTokenText(own)) throw new MissingCredentialError();
+          return authorize(req, own);
+        }
         if (!fallback) throw new MissingCredentialError();
       }
       const token = tokens();

@@ -1,4 +1,5 @@
 import { CredentialFetchError } from "../credential-fetch-error.js";
+import { isBearerTokenText } from "./bearer-token-text.js";
 import { type AccessToken, oauthAccessToken } from "./exchange-assertion-for-token.js";
 import { type OidcClientSpec, oidcClientCredentialsToken } from "./oidc-client-credentials-token.js";
 import { describeEndpoint, postForToken, refusal } from "./post-for-token.js";
@@ -74,7 +75,7 @@ async function impersonate(spec: WorkloadIdentitySpec, federatedToken: string): 
   if (answer.status !== 200) throw refusal(what, url, answer);
   const value = answer.json?.accessToken;
   const expiresAt = Date.parse(String(answer.json?.expireTime ?? ""));
-  if (typeof value !== "string" || value === "" || !Number.isFinite(expiresAt)) {
+  if (!isBearerTokenText(value) || !Number.isFinite(expiresAt)) {
     throw new CredentialFetchError(
       `${what} ${describeEndpoint(url)} answered without accessToken and expireTime`,
     );

@@ -173,10 +173,20 @@ test("an unreachable token endpoint is a CredentialFetchError naming it", async 
   });
 });
 
-test("a 200 without an access_token is a CredentialFetchError", async () => {
+test("a 200 without a usable access_token or expires_in is a CredentialFetchError", async () => {
   const injector = privateInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
-  fake.failNext(1, 200, "", "");
-  await assert.rejects(inject(injector), /answered without an access_token/);
+  for (const body of [
+    {},
+    { access_token: "" },
+    { access_token: 42 },
+    { access_token: "ya29.ok\r\nx-injected: 1", expires_in: 3600 },
+    { access_token: "ya29.caf\u00e9", expires_in: 3600 },
+  ]) {
+    fake.answerNext(200, body);
+    await assert.rejects(inject(injector), /answered without a usable access_token/, JSON.stringify(body));
+  }
+  fake.answerNext(200, { access_token: "ya29.fine", expires_in: -5 });
+  await assert.rejects(inject(injector), /answered an invalid expires_in/);
 });
 
 test("unusable key files fail at configuration time without showing the key", () => {
@@ -249,6 +259,9 @@ test("with credentialOverride, a client's own access token is sent instead, and 
   assert.equal(req.headers.authorization, "Bearer ya29.client-own");
   assert.equal(req.path, `/v1/projects/policy-project/locations/us-east5${PATH}`);
   assert.throws(() => injector.inject(outgoing()), MissingCredentialError, "no fallback without the header");
+  const bad = outgoing();
+  bad.clientHeaders["x-aigw-gcp-access-token"] = "ya29.\u00e9t\u00e9";
+  assert.throws(() => injector.inject(bad), MissingCredentialError, "a token that cannot be a header value");
   const fallback = privateInjector({
     ...LOCATION,
     serviceAccountKey: fake.account.keyFile,
