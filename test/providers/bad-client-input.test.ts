@@ -76,6 +76,9 @@ function bodyWith(api: ClientApi, value: string): string {
       return `{"model":"${MODEL}","prompt":"x","extra":${value}}`;
     case "openai-images":
       return `{"model":"${MODEL}","prompt":"x","extra":${value}}`;
+    case "tokenize":
+      // vLLM's request shape: a prompt (or chat messages).
+      return `{"model":"${MODEL}","prompt":"x","extra":${value}}`;
     default:
       // Any other JSON API: an extra top-level field holds the value.
       return `{"model":"${MODEL}","input":"x","extra":${value}}`;
