@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import type { Resource } from "../config/resource.js";
 import type { ResourceIndex } from "../config/resource-index.js";
 import type { createAwsCredentialInjector } from "./aws/create-aws-credential-injector.js";
 import type { createAzureCredentialInjector } from "./azure/create-azure-credential-injector.js";
 import type { CredentialInjector } from "./credential-injector.js";
 import type { createGcpCredentialInjector } from "./gcp/create-gcp-credential-injector.js";
+import { readGcpCredentialSpec } from "./gcp/read-gcp-credential-spec.js";
 import { createHeaderCredentialInjector } from "./header-credential-injector.js";
 
 /** Per BackendSecurityPolicy type: the spec field, the upstream header, and the default override header. */
@@ -125,60 +125,14 @@ export function compileCredentials(
     );
   }
   if (type === "GCPCredentials" && factories.gcp) {
-    return factories.gcp(gcpSpec(spec.gcpCredentials, namespace, index, env));
+    return factories.gcp({
+      ...readGcpCredentialSpec(spec.gcpCredentials, namespace, index, env),
+      overrideHeader: override?.header,
+      overrideEnabled: override !== undefined,
+      fallbackToConfigured: override?.fallbackToConfigured ?? true,
+    });
   }
   return unsupported(type);
-}
-
-/**
- * gcpCredentials with its key file resolved: the credentialsFile Secret's service_account.json, or
- * (no credential source in the policy, as v1beta1 allows) the file GOOGLE_APPLICATION_CREDENTIALS
- * names. Workload identity federation is validated but not implemented: its requests fail clearly.
- */
-function gcpSpec(
-  value: unknown,
-  namespace: string | undefined,
-  index: ResourceIndex,
-  env: Readonly<Record<string, string | undefined>>,
-): Parameters<typeof createGcpCredentialInjector>[0] {
-  const gcp = (value ?? {}) as {
-    projectName?: string;
-    region?: string;
-    credentialsFile?: { secretRef?: { name?: string; namespace?: string } };
-    workloadIdentityFederationConfig?: unknown;
-  };
-  const base = { projectName: gcp.projectName ?? "", region: gcp.region ?? "" };
-  const ref = gcp.credentialsFile?.secretRef;
-  if (ref?.name) {
-    const file = index.secret(ref.namespace ?? namespace, ref.name)?.["service_account.json"];
-    return {
-      ...base,
-      serviceAccountKey: file,
-      unsupportedReason: "the credentials Secret has no service_account.json",
-    };
-  }
-  if (gcp.workloadIdentityFederationConfig !== undefined) {
-    return {
-      ...base,
-      serviceAccountKey: undefined,
-      unsupportedReason: "workloadIdentityFederationConfig is not supported by aigw yet; use credentialsFile",
-    };
-  }
-  const path = env.GOOGLE_APPLICATION_CREDENTIALS;
-  if (!path) {
-    return {
-      ...base,
-      serviceAccountKey: undefined,
-      unsupportedReason: "no credentialsFile is configured and GOOGLE_APPLICATION_CREDENTIALS is not set",
-    };
-  }
-  try {
-    return { ...base, serviceAccountKey: readFileSync(path, "utf8") };
-  } catch (err) {
-    throw new Error(
-      `GOOGLE_APPLICATION_CREDENTIALS ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? err}`,
-    );
-  }
 }
 
 interface OverrideSpec {

@@ -92,6 +92,7 @@ const BUFFERED: [string, ClientApi, unknown][] = [
   ["GCPAnthropic", "openai-chat", toolUseMessage],
   ["GCPAnthropic", "anthropic-messages", toolUseMessage],
   ["GCPAnthropic", "anthropic-count-tokens", { input_tokens: 5 }],
+  ["GCPAnthropic", "tokenize", { input_tokens: 5 }],
   [
     "AWSBedrock",
     "openai-chat",

@@ -55,6 +55,8 @@ export interface FakeGcpToken {
   expiresIn: number;
   /** Answers the next `count` exchanges with `status` and this OAuth error instead of a token. */
   failNext(count: number, status: number, error: string, description: string): void;
+  /** Answers the next exchange (after its checks) with this status and JSON body, verbatim. */
+  answerNext(status: number, body: unknown): void;
   /** Holds the answers of the following exchanges until the returned function is called. */
   hold(): () => void;
   /** True for a token this fake issued that has not expired. */
@@ -77,6 +79,7 @@ const GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 export async function startFakeGcpToken(options: { expiresIn?: number } = {}): Promise<FakeGcpToken> {
   const issued: IssuedToken[] = [];
   const failures: { status: number; error: string; description: string }[] = [];
+  const verbatim: { status: number; body: unknown }[] = [];
   let held: Promise<void> | undefined;
   let account: TestServiceAccount | undefined;
   let tokenUri = "";
@@ -84,6 +87,12 @@ export async function startFakeGcpToken(options: { expiresIn?: number } = {}): P
     if (held) await held;
     const refusal = await check(req, account as TestServiceAccount, tokenUri);
     if (refusal) return oauthError(res, 400, "invalid_grant", refusal);
+    const next = verbatim.shift();
+    if (next) {
+      res.writeHead(next.status, { "content-type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify(next.body));
+      return;
+    }
     const failure = failures.shift();
     if (failure) return oauthError(res, failure.status, failure.error, failure.description);
     const value = `ya29.fake-${issued.length + 1}-${randomBytes(12).toString("base64url")}`;
@@ -101,6 +110,9 @@ export async function startFakeGcpToken(options: { expiresIn?: number } = {}): P
     expiresIn: options.expiresIn ?? 3600,
     failNext(count, status, error, description) {
       for (let i = 0; i < count; i++) failures.push({ status, error, description });
+    },
+    answerNext(status, body) {
+      verbatim.push({ status, body });
     },
     hold() {
       let release = (): void => {};

@@ -1,4 +1,5 @@
 import { CredentialFetchError } from "../credential-fetch-error.js";
+import { isBearerTokenText } from "./bearer-token-text.js";
 import { describeEndpoint, postForToken, refusal } from "./post-for-token.js";
 
 /** An access token and when it stops being valid. */
@@ -41,8 +42,8 @@ export function oauthAccessToken(
   nowMs: () => number,
 ): AccessToken {
   const value = json?.access_token;
-  if (typeof value !== "string" || value === "") {
-    throw new CredentialFetchError(`${what} ${describeEndpoint(url)} answered without an access_token`);
+  if (!isBearerTokenText(value)) {
+    throw new CredentialFetchError(`${what} ${describeEndpoint(url)} answered without a usable access_token`);
   }
   const lifetime = Number(json?.expires_in ?? DEFAULT_LIFETIME_S);
   if (!Number.isFinite(lifetime) || lifetime <= 0) {

@@ -7,6 +7,7 @@ import { CredentialFetchError } from "../../../src/credentials/credential-fetch-
 import type { OutgoingRequest } from "../../../src/credentials/credential-injector.js";
 import { createGcpCredentialInjector } from "../../../src/credentials/gcp/create-gcp-credential-injector.js";
 import { InvalidGcpCredentialsFileError } from "../../../src/credentials/gcp/service-account-key.js";
+import { MissingCredentialError } from "../../../src/credentials/missing-credential-error.js";
 import { type FakeGcpToken, makeServiceAccount, startFakeGcpToken } from "../../support/fake-gcp-token.js";
 
 const LOCATION = { projectName: "policy-project", region: "us-east5" };
@@ -21,6 +22,11 @@ before(async () => {
 after(async () => {
   await fake.close();
 });
+
+/** An injector with a token cache of its own, so each test sees its own exchanges. */
+function privateInjector(...args: Parameters<typeof createGcpCredentialInjector>) {
+  return createGcpCredentialInjector(args[0], { ...args[1], shareTokens: false });
+}
 
 function outgoing(): OutgoingRequest {
   return {
@@ -42,7 +48,7 @@ async function inject(injector: ReturnType<typeof createGcpCredentialInjector>):
 test("a token from the key file's token_uri is sent as a bearer token and the path gets the policy's project and region", async () => {
   fake.expiresIn = 3600;
   const before = fake.issued.length;
-  const injector = createGcpCredentialInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
+  const injector = privateInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
   const req = await inject(injector);
   assert.equal(fake.issued.length, before + 1);
   const token = (fake.issued.at(-1) as { value: string }).value;
@@ -52,7 +58,7 @@ test("a token from the key file's token_uri is sent as a bearer token and the pa
 });
 
 test("the assertion carries the service account's claims, its kid, and an hour's validity", async () => {
-  const injector = createGcpCredentialInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
+  const injector = privateInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
   const before = fake.requests.length;
   await inject(injector);
   const sent = fake.requests[before];
@@ -74,7 +80,7 @@ test("the assertion carries the service account's claims, its kid, and an hour's
 });
 
 test("the token is cached: later requests are authorized synchronously without another exchange", async () => {
-  const injector = createGcpCredentialInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
+  const injector = privateInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
   const first = await inject(injector);
   const issued = fake.issued.length;
   const req = outgoing();
@@ -85,7 +91,7 @@ test("the token is cached: later requests are authorized synchronously without a
 });
 
 test("concurrent first requests share one token exchange", async () => {
-  const injector = createGcpCredentialInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
+  const injector = privateInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
   const release = fake.hold();
   const before = fake.issued.length;
   const reqs = [outgoing(), outgoing(), outgoing(), outgoing()];
@@ -100,7 +106,7 @@ test("a token is refreshed before it expires and the fresh one is used", async (
   // Two seconds to live: the refresh margin is half of that, so a second later one refresh runs
   // while the old token is still sent. (The fake checks iat against the real clock, so real time passes.)
   fake.expiresIn = 2;
-  const injector = createGcpCredentialInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
+  const injector = privateInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
   const first = await inject(injector);
   const before = fake.issued.length;
   fake.expiresIn = 3600;
@@ -121,7 +127,7 @@ test("a token is refreshed before it expires and the fresh one is used", async (
 });
 
 test("a token refused by the endpoint fails the request clearly, without the key or the assertion, and is not cached", async () => {
-  const injector = createGcpCredentialInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
+  const injector = privateInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
   fake.failNext(1, 400, "invalid_grant", "Invalid JWT Signature.");
   const before = fake.requests.length;
   await assert.rejects(inject(injector), (err: Error) => {
@@ -144,7 +150,7 @@ test("a key the endpoint does not know is refused by the fake's signature check"
   const stranger = makeServiceAccount(fake.tokenUri, fake.account.clientEmail);
   const file = JSON.parse(stranger.keyFile) as Record<string, unknown>;
   file.private_key_id = fake.account.privateKeyId;
-  const injector = createGcpCredentialInjector({ ...LOCATION, serviceAccountKey: JSON.stringify(file) });
+  const injector = privateInjector({ ...LOCATION, serviceAccountKey: JSON.stringify(file) });
   await assert.rejects(inject(injector), (err: Error) => {
     assert.ok(err instanceof CredentialFetchError);
     assert.match(err.message, /answered 400: invalid_grant \(Invalid JWT Signature\./);
@@ -155,7 +161,7 @@ test("a key the endpoint does not know is refused by the fake's signature check"
 test("an unreachable token endpoint is a CredentialFetchError naming it", async () => {
   const port = await closedPort();
   const account = makeServiceAccount(`http://127.0.0.1:${port}/token?secret=no`);
-  const injector = createGcpCredentialInjector({ ...LOCATION, serviceAccountKey: account.keyFile });
+  const injector = privateInjector({ ...LOCATION, serviceAccountKey: account.keyFile });
   await assert.rejects(inject(injector), (err: Error) => {
     assert.ok(err instanceof CredentialFetchError);
     assert.match(
@@ -167,10 +173,20 @@ test("an unreachable token endpoint is a CredentialFetchError naming it", async 
   });
 });
 
-test("a 200 without an access_token is a CredentialFetchError", async () => {
-  const injector = createGcpCredentialInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
-  fake.failNext(1, 200, "", "");
-  await assert.rejects(inject(injector), /answered without an access_token/);
+test("a 200 without a usable access_token or expires_in is a CredentialFetchError", async () => {
+  const injector = privateInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
+  for (const body of [
+    {},
+    { access_token: "" },
+    { access_token: 42 },
+    { access_token: "ya29.ok\r\nx-injected: 1", expires_in: 3600 },
+    { access_token: "ya29.caf\u00e9", expires_in: 3600 },
+  ]) {
+    fake.answerNext(200, body);
+    await assert.rejects(inject(injector), /answered without a usable access_token/, JSON.stringify(body));
+  }
+  fake.answerNext(200, { access_token: "ya29.fine", expires_in: -5 });
+  await assert.rejects(inject(injector), /answered an invalid expires_in/);
 });
 
 test("unusable key files fail at configuration time without showing the key", () => {
@@ -191,7 +207,7 @@ test("unusable key files fail at configuration time without showing the key", ()
   ];
   for (const [keyFile, message] of cases) {
     assert.throws(
-      () => createGcpCredentialInjector({ ...LOCATION, serviceAccountKey: keyFile }),
+      () => privateInjector({ ...LOCATION, serviceAccountKey: keyFile }),
       (err: Error) => {
         assert.ok(err instanceof InvalidGcpCredentialsFileError, keyFile.slice(0, 40));
         assert.match(err.message, message);
@@ -202,8 +218,63 @@ test("unusable key files fail at configuration time without showing the key", ()
   }
 });
 
+test("injectors of one key file share its token, as a configuration reload does; another key gets its own", async () => {
+  const a = createGcpCredentialInjector({ ...LOCATION, serviceAccountKey: fake.account.keyFile });
+  const first = await inject(a);
+  const issued = fake.issued.length;
+  const reloaded = createGcpCredentialInjector({
+    ...LOCATION,
+    region: "europe-west4",
+    serviceAccountKey: fake.account.keyFile,
+  });
+  const req = outgoing();
+  assert.equal(reloaded.inject(req), undefined, "the shared token is at hand: no promise");
+  assert.equal(req.headers.authorization, first.headers.authorization);
+  assert.equal(
+    req.path,
+    `/v1/projects/policy-project/locations/europe-west4${PATH}`,
+    "each policy's own location",
+  );
+  assert.equal(fake.issued.length, issued);
+  // Another key does not get this token: it exchanges its own (which the fake, knowing only its own
+  // account, refuses).
+  const other = createGcpCredentialInjector({
+    ...LOCATION,
+    serviceAccountKey: makeServiceAccount(fake.tokenUri).keyFile,
+  });
+  await assert.rejects(inject(other), CredentialFetchError);
+});
+
+test("with credentialOverride, a client's own access token is sent instead, and the header is not forwarded", async () => {
+  const injector = privateInjector({
+    ...LOCATION,
+    serviceAccountKey: fake.account.keyFile,
+    overrideEnabled: true,
+    fallbackToConfigured: false,
+  });
+  assert.deepEqual(injector.overrideHeaders, ["x-aigw-gcp-access-token"]);
+  const req = outgoing();
+  req.clientHeaders["x-aigw-gcp-access-token"] = "ya29.client-own";
+  assert.equal(injector.inject(req), undefined);
+  assert.equal(req.headers.authorization, "Bearer ya29.client-own");
+  assert.equal(req.path, `/v1/projects/policy-project/locations/us-east5${PATH}`);
+  assert.throws(() => injector.inject(outgoing()), MissingCredentialError, "no fallback without the header");
+  const bad = outgoing();
+  bad.clientHeaders["x-aigw-gcp-access-token"] = "ya29.\u00e9t\u00e9";
+  assert.throws(() => injector.inject(bad), MissingCredentialError, "a token that cannot be a header value");
+  const fallback = privateInjector({
+    ...LOCATION,
+    serviceAccountKey: fake.account.keyFile,
+    overrideEnabled: true,
+    overrideHeader: "X-My-Token",
+  });
+  assert.deepEqual(fallback.overrideHeaders, ["x-my-token"]);
+  const configured = await inject(fallback);
+  assert.equal(configured.headers.authorization, `Bearer ${(fake.issued.at(-1) as { value: string }).value}`);
+});
+
 test("a policy without a usable key file answers 'not supported' at request time", () => {
-  const injector = createGcpCredentialInjector({
+  const injector = privateInjector({
     ...LOCATION,
     serviceAccountKey: undefined,
     unsupportedReason: "workloadIdentityFederationConfig is not supported by aigw yet; use credentialsFile",

@@ -4,6 +4,7 @@ import { anthropicCountTokensGCPAnthropicTranslator as countTranslator } from ".
 import { anthropicMessagesGCPAnthropicTranslator as messagesTranslator } from "../../../src/providers/gcp-anthropic/anthropic-messages-gcp-anthropic-translator.js";
 import { gcpAnthropicSchemaTranslators } from "../../../src/providers/gcp-anthropic/gcp-anthropic-schema-translators.js";
 import { openAIChatGCPAnthropicTranslator as chatTranslator } from "../../../src/providers/gcp-anthropic/openai-chat-gcp-anthropic-translator.js";
+import { tokenizeGCPAnthropicTranslator as tokenizeTranslator } from "../../../src/providers/gcp-anthropic/tokenize-gcp-anthropic-translator.js";
 import { loadSchemaTranslators } from "../../../src/providers/registry.js";
 import { InvalidRequestError } from "../../../src/providers/translator.js";
 import { sseDataPayloads } from "../../support/sse-events.js";
@@ -27,12 +28,13 @@ const MODEL = "claude-sonnet-4-5@20250929";
 const schema = { name: "GCPAnthropic" as const };
 
 describe("GCPAnthropic registry", () => {
-  it("serves chat, Messages and count_tokens", async () => {
+  it("serves chat, Messages, count_tokens and tokenize", async () => {
     assert.equal(await loadSchemaTranslators("GCPAnthropic"), gcpAnthropicSchemaTranslators);
     assert.deepEqual(Object.keys(gcpAnthropicSchemaTranslators).sort(), [
       "anthropic-count-tokens",
       "anthropic-messages",
       "openai-chat",
+      "tokenize",
     ]);
   });
 });
@@ -325,6 +327,66 @@ describe("OpenAI chat -> Claude on Vertex", () => {
     assert.deepEqual(jsonOf(text.body), {
       type: "error",
       error: { type: "GCPBackendError", code: "503", message: "upstream connect error" },
+    });
+  });
+});
+
+describe("tokenize -> Claude on Vertex (count-tokens:rawPredict)", () => {
+  it("counts a prompt as one user turn", () => {
+    const out = tokenizeTranslator.request(
+      requestInput({ model: "c", prompt: "Hello there" }, { model: MODEL, schema }),
+    );
+    assert.equal(out.path, "/publishers/anthropic/models/count-tokens:rawPredict");
+    assert.deepEqual(jsonOf(out.body), {
+      anthropic_version: "vertex-2023-10-16",
+      model: MODEL,
+      messages: [{ role: "user", content: "Hello there" }],
+    });
+  });
+
+  it("counts chat messages and tools as the chat request would send them", () => {
+    const out = tokenizeTranslator.request(
+      requestInput(
+        {
+          model: "c",
+          messages: [
+            { role: "system", content: "Be brief." },
+            { role: "user", content: "Weather?" },
+          ],
+          tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }],
+        },
+        { model: MODEL, schema },
+      ),
+    );
+    assert.deepEqual(jsonOf(out.body), {
+      anthropic_version: "vertex-2023-10-16",
+      model: MODEL,
+      messages: [{ role: "user", content: "Weather?" }],
+      system: [{ type: "text", text: "Be brief." }],
+      tools: [{ name: "get_weather", input_schema: { type: "object" } }],
+    });
+  });
+
+  it("refuses a body with neither prompt nor messages with 400", () => {
+    assert.throws(
+      () => tokenizeTranslator.request(requestInput({ model: "c", input: "x" }, { model: MODEL, schema })),
+      (err: unknown) => err instanceof InvalidRequestError && err.status === 400,
+    );
+  });
+
+  it("answers {count} from input_tokens, counted as input usage; errors in the OpenAI envelope", () => {
+    const response = tokenizeTranslator.response(responseContext(200, MODEL));
+    assert.deepEqual(jsonOf(response.body(Buffer.from('{"input_tokens":17}')).body), { count: 17 });
+    assert.equal(response.usage.inputTokens, 17);
+    assert.equal(response.usage.totalTokens, 17);
+    const denied = tokenizeTranslator
+      .response(responseContext(403, MODEL))
+      .body(
+        Buffer.from('{"error":{"code":403,"message":"Permission denied.","status":"PERMISSION_DENIED"}}'),
+      );
+    assert.deepEqual(jsonOf(denied.body), {
+      type: "error",
+      error: { type: "PERMISSION_DENIED", code: "403", message: "Permission denied." },
     });
   });
 });
