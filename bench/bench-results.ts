@@ -4,7 +4,9 @@ import type { LatencySummary } from "./percentiles.js";
 
 /**
  * "gateway → Bedrock": a second gateway process, OpenAI chat translated to Bedrock Converse and
- * SigV4-signed; "gateway → Bedrock unsigned": the same process and translation without signing.
+ * SigV4-signed; "gateway → Bedrock unsigned": the same process and translation without signing;
+ * "gateway → Gemini" (OpenAI chat to Vertex generateContent, GCPCredentials) and "gateway → Azure"
+ * (Azure OpenAI deployment path, AzureAPIKey): the same process too.
  * "gateway + limits" and "gateway + limits, Redis": two more gateway processes with two token rate
  * limits on every request (bench/gateway-limits.yaml), counters in memory and in Redis.
  */
@@ -21,7 +23,9 @@ export type TargetName =
   | "gateway + ledger"
   | "gateway + ledger, Postgres"
   | "gateway → Bedrock"
-  | "gateway → Bedrock unsigned";
+  | "gateway → Bedrock unsigned"
+  | "gateway → Gemini"
+  | "gateway → Azure";
 
 /** One load run against one target, with the CPU each process used during it. */
 export interface TargetRun {

@@ -22,6 +22,10 @@ const BUDGET = {
 
 const BEDROCK: TargetName = "gateway → Bedrock";
 const BEDROCK_UNSIGNED: TargetName = "gateway → Bedrock unsigned";
+const GEMINI: TargetName = "gateway → Gemini";
+const AZURE: TargetName = "gateway → Azure";
+/** The translated targets: one gateway process (recorded under BEDROCK), talking to the fake providers. */
+const TRANSLATED: readonly TargetName[] = [BEDROCK, BEDROCK_UNSIGNED, GEMINI, AZURE];
 
 /**
  * Results from before the feature list recorded only the two limits gateways: their budgets then
@@ -177,6 +181,21 @@ export function renderReport(results: BenchResults): string {
       ),
     );
   }
+  for (const [name, what] of [
+    [GEMINI, "Max throughput, chat → Gemini on Vertex AI (translated, GCP token)"],
+    [AZURE, "Max throughput, chat → Azure OpenAI (deployment path, api-key)"],
+  ] as const) {
+    if (runsOf(results.maxThroughput, name).length === 0) continue;
+    const ratio = rps(name) / rps("gateway");
+    out.push(
+      row(
+        what,
+        `≥ ${BUDGET.bedrockThroughputRatio} × passthrough gateway`,
+        `${fmt(ratio, 2)} × (${fmt(rps(name), 0)} vs ${fmt(rps("gateway"), 0)} req/s)`,
+        verdict(ratio, (v) => v >= BUDGET.bedrockThroughputRatio),
+      ),
+    );
+  }
   if (results.chunkCost) {
     const { slowest, reference } = chunkCostExtremes(results.chunkCost);
     out.push(
@@ -223,7 +242,14 @@ export function renderReport(results: BenchResults): string {
     out.push(
       "",
       `${BEDROCK}: a second gateway process (same bin, flags and core) routing model \`bench-bedrock\` as OpenAI chat → Bedrock Converse, ` +
-        "SigV4-signed, to a fake Bedrock runtime answering a ~700-byte Converse body at once; its CPU is in the simulator column.",
+        "SigV4-signed, to the fake providers (bench/serve-fake-providers.ts) answering a ~700-byte Converse body at once; their CPU is in the simulator column.",
+    );
+  }
+  if (targetNames(results.maxThroughput).includes(GEMINI)) {
+    out.push(
+      "",
+      `${GEMINI} and ${AZURE}: the same process and fake (bench/gateway-gemini-azure.yaml): model \`bench-gemini\` as OpenAI chat → Gemini \`generateContent\` ` +
+        "with a GCPCredentials policy (a generated service-account key; its token fetched once from the fake and cached), model `bench-azure` to an Azure OpenAI deployment path with an `api-key`; each fake answer is ~700 bytes.",
     );
   }
   if (targetNames(results.maxThroughput).includes(BEDROCK_UNSIGNED)) {
@@ -370,15 +396,17 @@ function soakGrowth(samples: { seconds: number; bytes: number }[]) {
 }
 
 function cpuShares(run: TargetRun, name: TargetName): string {
-  // Both Bedrock targets are one gateway process, whose CPU is recorded under its server name.
-  const server = name === BEDROCK_UNSIGNED ? BEDROCK : name;
+  // The translated targets are one gateway process, whose CPU is recorded under its server name.
+  const translated = TRANSLATED.includes(name);
+  const server = translated ? BEDROCK : name;
   let target = name === "direct" ? "—" : pct(run.cpu[server] ?? Number.NaN);
   // The server a feature gateway works with (Redis, PostgreSQL) goes with the target's share, not into "other".
   for (const server of ["Redis", "PostgreSQL"]) {
     if (run.cpu[server] !== undefined) target += ` + ${server} ${pct(run.cpu[server])}`;
   }
-  const bedrock = name === BEDROCK || name === BEDROCK_UNSIGNED;
-  const upstream = run.cpu[bedrock ? "fake Bedrock" : "simulator"] ?? Number.NaN;
+  // Runs recorded before the fake providers served Gemini and Azure named it "fake Bedrock".
+  const upstream =
+    (translated ? (run.cpu["fake providers"] ?? run.cpu["fake Bedrock"]) : run.cpu.simulator) ?? Number.NaN;
   return `${pct(run.cpu["client"] ?? Number.NaN)} / ${pct(upstream)} / ${target} / ${pct(run.cpu["other"] ?? Number.NaN)}`;
 }
 

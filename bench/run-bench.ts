@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,8 +29,8 @@ import type { ChunkCostJob, ChunkCostOutput } from "./translator-chunk-cost.js";
  * `npm run bench`: the gateway against the budgets, side by side with the client talking to the
  * simulator directly and through a minimal Node proxy, all in one run on loopback. Every server
  * and the load generator run in their own processes; with two or more cores the proxy/gateway get
- * core 1 to themselves and the client shares core 0 with the simulator (and the fake Bedrock
- * runtime, which the gateway's translated path "gateway → Bedrock" talks to). More gateway
+ * core 1 to themselves and the client shares core 0 with the simulator (and the fake providers,
+ * which the translated paths "gateway → Bedrock", "→ Gemini" and "→ Azure" talk to). More gateway
  * processes each switch one feature on (feature-gateways.ts): token limits in memory and in the
  * Redis at --redis-url, API-key and JWT authentication, the usage ledger in SQLite and in the
  * PostgreSQL at --postgres-url (neither server started by the benchmark). At the end the per-chunk
@@ -87,9 +88,28 @@ const STREAM_BODY = JSON.stringify({ model: "bench", messages: PROMPT, stream: t
 const BEDROCK_BODY = JSON.stringify({ model: "bench-bedrock", messages: PROMPT });
 /** The same translation to the same fake, through a backend without SigV4 (see gateway-bedrock.yaml). */
 const UNSIGNED_BEDROCK_BODY = JSON.stringify({ model: "bench-bedrock-unsigned", messages: PROMPT });
+/** Routed by bench/gateway-gemini-azure.yaml to the fake providers as Gemini and Azure OpenAI requests. */
+const GEMINI_BODY = JSON.stringify({ model: "bench-gemini", messages: PROMPT });
+const AZURE_BODY = JSON.stringify({ model: "bench-azure", messages: PROMPT });
 const CHAT_PROBE = { path: "/v1/chat/completions", body: CHAT_BODY };
 const BEDROCK_PROBE = { path: "/v1/chat/completions", body: BEDROCK_BODY };
 const GATEWAY_BIN = `${REPO_ROOT}dist/src/cli/main.js`;
+
+/**
+ * A Google service-account key file (one line of JSON) for the Gemini row: a fresh RSA key, its
+ * token_uri the fake providers' /token, which answers any assertion with a token for an hour.
+ */
+function benchServiceAccount(tokenUri: string): string {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return JSON.stringify({
+    type: "service_account",
+    project_id: "bench-key-project",
+    private_key_id: "bench0000000000000000000000000000000000",
+    private_key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    client_email: "bench@bench-project.iam.gserviceaccount.com",
+    token_uri: tokenUri,
+  });
+}
 
 function log(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
@@ -105,11 +125,11 @@ const simulator = await startServer(
   process.env,
   CHAT_PROBE,
 );
-const bedrockPort = await freePort();
-const fakeBedrock = await startServer(
-  "fake Bedrock",
-  [`${BENCH_DIST}serve-fake-bedrock.js`, "--port", String(bedrockPort)],
-  bedrockPort,
+const providersPort = await freePort();
+const fakeProviders = await startServer(
+  "fake providers",
+  [`${BENCH_DIST}serve-fake-providers.js`, "--port", String(providersPort)],
+  providersPort,
   CLIENT_CPUS,
   process.env,
   { path: "/model/bench/converse", body: '{"messages":[{"role":"user","content":[{"text":"Hi"}]}]}' },
@@ -170,7 +190,8 @@ async function startGateway(
       {
         ...process.env,
         SIM_PORT: String(simPort),
-        BEDROCK_PORT: String(bedrockPort),
+        PROVIDERS_PORT: String(providersPort),
+        GCP_SERVICE_ACCOUNT_JSON: benchServiceAccount(`http://127.0.0.1:${providersPort}/token`),
         AIGW_DATA_HOME: mkdtempSync(join(tmpdir(), "aigw-bench-")),
         ...extraEnv,
       },
@@ -196,7 +217,7 @@ const { server: gateway, pending: gatewayPending } = await startGateway(
  */
 const { server: bedrockGateway, pending: bedrockPending } = await startGateway(
   "gateway → Bedrock",
-  ["gateway-bedrock.yaml", "gateway.yaml"],
+  ["gateway-bedrock.yaml", "gateway-gemini-azure.yaml", "gateway.yaml"],
   BEDROCK_PROBE,
 );
 
@@ -289,13 +310,15 @@ if (gateway) targets.push({ name: "gateway", server: gateway, upstream: simulato
 const bedrockTarget: Target | undefined = bedrockGateway && {
   name: "gateway → Bedrock",
   server: bedrockGateway,
-  upstream: fakeBedrock,
+  upstream: fakeProviders,
   origin: bedrockGateway.origin,
 };
 const unsignedBedrockTarget: Target | undefined = bedrockTarget && {
   ...bedrockTarget,
   name: "gateway → Bedrock unsigned",
 };
+const geminiTarget: Target | undefined = bedrockTarget && { ...bedrockTarget, name: "gateway → Gemini" };
+const azureTarget: Target | undefined = bedrockTarget && { ...bedrockTarget, name: "gateway → Azure" };
 /** Measured for throughput only, with CHAT_BODY, right after the passthrough gateway in each round. */
 const featureTargets: Target[] = featureServers.map(({ feature, server }) => ({
   name: feature.name,
@@ -448,6 +471,8 @@ if (bedrockTarget) {
     { ...job("closed", bedrockTarget.origin, UNSIGNED_BEDROCK_BODY, 3), connections: 8 },
     CLIENT_CPUS,
   );
+  await runLoad({ ...job("closed", bedrockTarget.origin, GEMINI_BODY, 3), connections: 8 }, CLIENT_CPUS);
+  await runLoad({ ...job("closed", bedrockTarget.origin, AZURE_BODY, 3), connections: 8 }, CLIENT_CPUS);
 }
 await new Promise((resolve) => setTimeout(resolve, 3000));
 const proxyIdleBytes = residentBytes(proxy.pid);
@@ -456,10 +481,12 @@ if (gateway) idleBytes = residentBytes(gateway.pid);
 const maxThroughput = await rounds("max throughput (closed loop)", "closed", [
   ...each(CHAT_BODY),
   ...featureTargets.map((target) => ({ target, body: CHAT_BODY })),
-  ...(bedrockTarget && unsignedBedrockTarget
+  ...(bedrockTarget && unsignedBedrockTarget && geminiTarget && azureTarget
     ? [
         { target: bedrockTarget, body: BEDROCK_BODY },
         { target: unsignedBedrockTarget, body: UNSIGNED_BEDROCK_BODY },
+        { target: geminiTarget, body: GEMINI_BODY },
+        { target: azureTarget, body: AZURE_BODY },
       ]
     : []),
 ]);
@@ -493,7 +520,7 @@ if (gateway) {
 }
 
 await Promise.all([gateway?.stop(), proxy.stop()]);
-await Promise.all([simulator.stop(), fakeBedrock.stop()]);
+await Promise.all([simulator.stop(), fakeProviders.stop()]);
 spanSink.close();
 
 log("translated streams: cost per chunk (in-process)");
@@ -503,7 +530,7 @@ const results: BenchResults = {
   date: new Date().toISOString(),
   machine,
   pinning: pinned
-    ? "taskset: load generator, simulator and fake Bedrock on core 0, minimal proxy / gateways on core 1"
+    ? "taskset: load generator, simulator and fake providers on core 0, minimal proxy / gateways on core 1"
     : "none (taskset unavailable or a single core): all processes share every core",
   loadAverageStart,
   loadAverageEnd: loadAverage(),

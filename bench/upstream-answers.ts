@@ -186,3 +186,50 @@ export function geminiSseEvents(): Buffer[] {
   }
   return events;
 }
+
+/** The body of a Vertex `generateContent` answer carrying the Converse body's text, ~700 bytes. */
+export function geminiResponseBody(): string {
+  return JSON.stringify({
+    candidates: [
+      {
+        content: { role: "model", parts: [{ text: answerText(CONVERSE_TOKENS) }] },
+        finishReason: "STOP",
+        avgLogprobs: -0.0712,
+      },
+    ],
+    usageMetadata: {
+      promptTokenCount: PROMPT_TOKENS,
+      candidatesTokenCount: CONVERSE_TOKENS,
+      totalTokenCount: PROMPT_TOKENS + CONVERSE_TOKENS,
+      trafficType: "ON_DEMAND",
+    },
+    modelVersion: "gemini-2.5-flash",
+    createTime: "2026-12-03T11:00:00.000000Z",
+    responseId: "bench-gemini-response-0001",
+  });
+}
+
+/** The body of an Azure OpenAI chat completion carrying the same text (Azure's filter results too). */
+export function azureChatCompletionBody(): string {
+  return JSON.stringify({
+    id: "chatcmpl-bench0000000000000000000000",
+    object: "chat.completion",
+    created: 1764759600,
+    model: "gpt-4o-mini-2024-07-18",
+    choices: [
+      {
+        index: 0,
+        finish_reason: "stop",
+        message: { role: "assistant", content: answerText(CONVERSE_TOKENS), refusal: null },
+        logprobs: null,
+      },
+    ],
+    usage: {
+      prompt_tokens: PROMPT_TOKENS,
+      completion_tokens: CONVERSE_TOKENS,
+      total_tokens: PROMPT_TOKENS + CONVERSE_TOKENS,
+    },
+    prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }],
+    system_fingerprint: "fp_bench",
+  });
+}
