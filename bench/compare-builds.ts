@@ -25,6 +25,7 @@ import { cpuSeconds } from "./process-stats.js";
  * Usage: node dist/bench/compare-builds.js --base ../aigw-base [--quads 6] [--seconds 5]
  *   [--configs "gateway-limits.yaml gateway.yaml"] [--args "--redis redis://127.0.0.1:6379"]
  *   [--base-args="--ledger off"] [--head-args="--ledger postgres://..."]
+ *   [--head-env="OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_TRACES_SAMPLER_ARG=0.1"]
  * where ../aigw-base is another checkout with its own `dist/` built (see BENCHMARKS.md), or `.` to
  * compare one build with two sets of flags. Every gateway gets an empty data home of its own (its
  * SQLite ledger, unless the flags turn it off or elsewhere).
@@ -43,6 +44,9 @@ const { values } = parseArgs({
     /** Flags for one side only, after --args (e.g. --base-args="--ledger off": with `=`, as they start with a dash). */
     "base-args": { type: "string", default: "" },
     "head-args": { type: "string", default: "" },
+    /** Environment variables for one side only, space-separated NAME=value pairs (e.g. tracing on). */
+    "base-env": { type: "string", default: "" },
+    "head-env": { type: "string", default: "" },
   },
 });
 if (!values.base) throw new Error("--base <checkout with dist/ built> is required");
@@ -84,8 +88,20 @@ async function startGateway(name: "base" | "head", root: string): Promise<Server
     ...process.env,
     SIM_PORT: String(simPort),
     AIGW_DATA_HOME: mkdtempSync(join(tmpdir(), "aigw-bench-")),
+    ...envPairs(values[`${name}-env`]),
   };
   return startServer(name, args, port, SERVER_CPUS, env, probe);
+}
+
+/** "A=1 B=2" as an environment object. */
+function envPairs(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of text.split(" ").filter(Boolean)) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new Error(`--base-env / --head-env: "${pair}" is not NAME=value`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
 }
 
 interface Sample {

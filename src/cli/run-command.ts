@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { autoconfigMode, autoconfigYaml } from "../config/autoconfig.js";
+import { AutoconfigError, autoconfigMode, autoconfigYaml } from "../config/autoconfig.js";
 import { ConfigError } from "../config/load-snapshot.js";
 import type { GatewayOptions } from "../gateway/gateway-options.js";
 import { type HeaderAttribute, parseRequestHeaderAttributes } from "../gateway/request-header-attributes.js";
@@ -166,7 +166,13 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     options.configPaths = positionals;
     description = positionals.join(", ");
   } else if (autoconfigMode(env) !== "demo") {
-    options.configText = autoconfigYaml(env);
+    try {
+      options.configText = autoconfigYaml(env);
+    } catch (err) {
+      if (!(err instanceof AutoconfigError)) throw err;
+      process.stderr.write(`aigw: ${err.message}\n`);
+      return 1;
+    }
     description = `environment (${autoconfigMode(env)})`;
   } else {
     const sim = await startSimulator({ port: 0, ttftMs: 50, tpotMs: 10, models: DEMO_MODELS });

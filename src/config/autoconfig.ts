@@ -2,6 +2,9 @@
  * Configuration for `aigw run` without a file, generated as the same YAML a user would write (as
  * upstream's autoconfig does), so one code path loads everything:
  * - OPENAI_API_KEY (+ OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID): every model to OpenAI;
+ *   AZURE_OPENAI_API_KEY (with AZURE_OPENAI_ENDPOINT and OPENAI_API_VERSION, the variables the
+ *   OpenAI SDKs' Azure clients read) takes its place and wins over it, as upstream's autoconfig does:
+ *   every model to that Azure OpenAI resource, the model naming the deployment;
  * - ANTHROPIC_API_KEY (+ ANTHROPIC_BASE_URL): every model to Anthropic — or, when both are set,
  *   `claude-*` models to Anthropic and the rest to OpenAI;
  * - none of them: demo mode, every model to the bundled simulator at `demoUrl`.
@@ -9,7 +12,7 @@
 export type AutoconfigMode = "openai" | "anthropic" | "openai+anthropic" | "demo";
 
 export function autoconfigMode(env: Readonly<Record<string, string | undefined>>): AutoconfigMode {
-  const openai = Boolean(env.OPENAI_API_KEY);
+  const openai = Boolean(env.OPENAI_API_KEY || env.AZURE_OPENAI_API_KEY);
   const anthropic = Boolean(env.ANTHROPIC_API_KEY);
   if (openai && anthropic) return "openai+anthropic";
   if (openai) return "openai";
@@ -26,8 +29,14 @@ interface RulePlan {
 interface BackendPlan {
   name: string;
   url: URL;
-  schema: "OpenAI" | "Anthropic";
-  policy?: { type: "APIKey" | "AnthropicAPIKey"; field: "apiKey" | "anthropicAPIKey"; key: string };
+  schema: "OpenAI" | "Anthropic" | "AzureOpenAI";
+  /** schema.version (AzureOpenAI's api-version). */
+  version?: string;
+  policy?: {
+    type: "APIKey" | "AnthropicAPIKey" | "AzureAPIKey";
+    field: "apiKey" | "anthropicAPIKey" | "azureAPIKey";
+    key: string;
+  };
   setHeaders?: Record<string, string>;
 }
 
@@ -38,13 +47,15 @@ export function autoconfigYaml(env: Readonly<Record<string, string | undefined>>
     const headers: Record<string, string> = {};
     if (env.OPENAI_ORG_ID) headers["OpenAI-Organization"] = env.OPENAI_ORG_ID;
     if (env.OPENAI_PROJECT_ID) headers["OpenAI-Project"] = env.OPENAI_PROJECT_ID;
-    const openai: BackendPlan = {
-      name: "openai",
-      url: new URL(env.OPENAI_BASE_URL || "https://api.openai.com/v1"),
-      schema: "OpenAI",
-      policy: { type: "APIKey", field: "apiKey", key: env.OPENAI_API_KEY ?? "" },
-      setHeaders: headers,
-    };
+    const openai: BackendPlan = env.AZURE_OPENAI_API_KEY
+      ? { ...azurePlan(env), setHeaders: headers }
+      : {
+          name: "openai",
+          url: new URL(env.OPENAI_BASE_URL || "https://api.openai.com/v1"),
+          schema: "OpenAI",
+          policy: { type: "APIKey", field: "apiKey", key: env.OPENAI_API_KEY ?? "" },
+          setHeaders: headers,
+        };
     if (mode === "openai+anthropic") plans.push({ match: "claude-.*", backend: anthropicPlan(env) });
     plans.push({ match: ".*", backend: openai });
   } else if (mode === "anthropic") {
@@ -57,6 +68,34 @@ export function autoconfigYaml(env: Readonly<Record<string, string | undefined>>
   }
   const backends = [...new Map(plans.map((p) => [p.backend.name, p.backend])).values()];
   return [gatewayDocs(), routeDoc(plans), ...backends.flatMap(backendDocs)].join("---\n");
+}
+
+/** AZURE_OPENAI_API_KEY needs the other two, as the OpenAI SDKs' Azure clients do. */
+export class AutoconfigError extends Error {
+  override readonly name = "AutoconfigError";
+}
+
+/** The backend is named "openai", as upstream names it whichever of the two it is. */
+function azurePlan(env: Readonly<Record<string, string | undefined>>): BackendPlan {
+  const endpoint = env.AZURE_OPENAI_ENDPOINT;
+  const version = env.OPENAI_API_VERSION;
+  if (!endpoint)
+    throw new AutoconfigError("AZURE_OPENAI_ENDPOINT is required when AZURE_OPENAI_API_KEY is set");
+  if (!version) throw new AutoconfigError("OPENAI_API_VERSION is required when AZURE_OPENAI_API_KEY is set");
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new AutoconfigError(`AZURE_OPENAI_ENDPOINT ${JSON.stringify(endpoint)} is not a URL`);
+  }
+  return {
+    name: "openai",
+    // The deployment paths start at the resource's root (`/openai/deployments/...`).
+    url: new URL(url.origin),
+    schema: "AzureOpenAI",
+    version,
+    policy: { type: "AzureAPIKey", field: "azureAPIKey", key: env.AZURE_OPENAI_API_KEY ?? "" },
+  };
 }
 
 function anthropicPlan(env: Readonly<Record<string, string | undefined>>): BackendPlan {
@@ -127,12 +166,13 @@ function backendDocs(plan: BackendPlan): string[] {
     ? `  headerMutation:\n    set: [${headers.map(([n, v]) => `{name: ${q(n)}, value: ${q(v)}}`).join(", ")}]\n`
     : "";
   const schemaPrefix = prefix && prefix !== "" ? `, prefix: ${q(prefix)}` : "";
+  const schemaVersion = plan.version === undefined ? "" : `, version: ${q(plan.version)}`;
   const docs = [
     `apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIServiceBackend
 metadata: {name: ${q(plan.name)}, namespace: default}
 spec:
-  schema: {name: ${plan.schema}${schemaPrefix}}
+  schema: {name: ${plan.schema}${schemaPrefix}${schemaVersion}}
   backendRef: {name: ${q(plan.name)}, kind: Backend, group: gateway.envoyproxy.io}
 ${headerMutation}`,
     `apiVersion: gateway.envoyproxy.io/v1alpha1

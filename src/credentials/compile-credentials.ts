@@ -1,6 +1,7 @@
 import type { Resource } from "../config/resource.js";
 import type { ResourceIndex } from "../config/resource-index.js";
 import type { createAwsCredentialInjector } from "./aws/create-aws-credential-injector.js";
+import type { createAzureCredentialInjector } from "./azure/create-azure-credential-injector.js";
 import type { CredentialInjector } from "./credential-injector.js";
 import type { createGcpCredentialInjector } from "./gcp/create-gcp-credential-injector.js";
 import { readGcpCredentialSpec } from "./gcp/read-gcp-credential-spec.js";
@@ -25,6 +26,7 @@ const HEADER_KEY_TYPES: Record<string, { field: string; header: string; prefix: 
  */
 export interface CredentialFactories {
   aws?: typeof createAwsCredentialInjector;
+  azure?: typeof createAzureCredentialInjector;
   gcp?: typeof createGcpCredentialInjector;
 }
 
@@ -33,6 +35,11 @@ export async function loadCredentialFactories(types: ReadonlySet<string>): Promi
   const factories: CredentialFactories = {};
   if (types.has("AWSCredentials")) {
     factories.aws = (await import("./aws/create-aws-credential-injector.js")).createAwsCredentialInjector;
+  }
+  if (types.has("AzureCredentials")) {
+    factories.azure = (
+      await import("./azure/create-azure-credential-injector.js")
+    ).createAzureCredentialInjector;
   }
   if (types.has("GCPCredentials")) {
     factories.gcp = (await import("./gcp/create-gcp-credential-injector.js")).createGcpCredentialInjector;
@@ -85,6 +92,28 @@ export function compileCredentials(
         credentialsFile:
           file === undefined ? undefined : { secret: file, profile: aws.credentialsFile?.profile },
         overrideHeaderPrefix: override?.header,
+        overrideEnabled: override !== undefined,
+        fallbackToConfigured: override?.fallbackToConfigured ?? true,
+      },
+      env,
+    );
+  }
+  if (type === "AzureCredentials" && factories.azure) {
+    const azure = (spec.azureCredentials ?? {}) as {
+      clientID?: string;
+      tenantID?: string;
+      clientSecretRef?: { name?: string; namespace?: string };
+    };
+    const ref = azure.clientSecretRef;
+    const secret = ref?.name
+      ? index.secret(ref.namespace ?? namespace, ref.name)?.["client-secret"]
+      : undefined;
+    return factories.azure(
+      {
+        tenantID: azure.tenantID ?? "",
+        clientID: azure.clientID ?? "",
+        clientSecret: secret?.trim(),
+        overrideHeader: override?.header,
         overrideEnabled: override !== undefined,
         fallbackToConfigured: override?.fallbackToConfigured ?? true,
       },

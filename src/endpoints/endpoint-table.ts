@@ -5,6 +5,8 @@ import {
   completionsEndpoint,
   embeddingsEndpoint,
   imageGenerationsEndpoint,
+  responsesEndpoint,
+  responsesInputTokensEndpoint,
 } from "./openai-endpoints.js";
 
 /**
@@ -16,6 +18,8 @@ export const POST_ENDPOINTS: ReadonlyMap<string, ClientEndpoint> = new Map([
   ["/v1/completions", completionsEndpoint],
   ["/v1/embeddings", embeddingsEndpoint],
   ["/v1/images/generations", imageGenerationsEndpoint],
+  ["/v1/responses", responsesEndpoint],
+  ["/v1/responses/input_tokens", responsesInputTokensEndpoint],
   ["/anthropic/v1/messages", messagesEndpoint],
   ["/v1/messages", messagesEndpoint],
   ["/anthropic/v1/messages/count_tokens", countTokensEndpoint],

@@ -31,3 +31,17 @@ export const imageGenerationsEndpoint: ClientEndpoint = {
   streams: true,
   ...envelope,
 };
+
+export const responsesEndpoint: ClientEndpoint = {
+  api: "openai-responses",
+  operation: "responses",
+  streams: true,
+  ...envelope,
+};
+
+export const responsesInputTokensEndpoint: ClientEndpoint = {
+  api: "openai-responses-input-tokens",
+  operation: "responses_input_tokens",
+  streams: false,
+  ...envelope,
+};

@@ -18,9 +18,23 @@ export const MAX_JSON_DEPTH = 128;
  * them and do not.
  */
 export function refuseDeepRequest(input: TranslateRequestInput): void {
-  if (exceedsJsonDepth(input.raw, MAX_JSON_DEPTH)) {
+  if (!converted.has(input.raw) && exceedsJsonDepth(input.raw, MAX_JSON_DEPTH)) {
     throw new InvalidRequestError(`JSON nested more than ${MAX_JSON_DEPTH} levels deep`, 400);
   }
+}
+
+/** Bodies the gateway itself converted from a client body that refuseDeepRequest already let through. */
+const converted = new WeakSet<Buffer>();
+
+/**
+ * Marks `raw`, a body converted from a client body that passed refuseDeepRequest (e.g. an Anthropic
+ * request rewritten as a chat request for a chat translator), as bounded already: conversion adds a
+ * level or two, so checking it again would refuse a client body that is within the limit, while the
+ * margin below V8's stack limit easily covers those levels.
+ */
+export function markDepthChecked(raw: Buffer): Buffer {
+  converted.add(raw);
+  return raw;
 }
 
 /**

@@ -13,8 +13,12 @@ const SCHEMAS: Partial<Record<BackendSchemaName, () => Promise<SchemaTranslators
     (await import("./anthropic/anthropic-schema-translators.js")).anthropicSchemaTranslators,
   AWSBedrock: async () =>
     (await import("./aws-bedrock/bedrock-schema-translators.js")).bedrockSchemaTranslators,
+  AzureOpenAI: async () =>
+    (await import("./azure-openai/azure-openai-schema-translators.js")).azureOpenAISchemaTranslators,
   AWSAnthropic: async () =>
     (await import("./aws-anthropic/aws-anthropic-schema-translators.js")).awsAnthropicSchemaTranslators,
+  GCPVertexAI: async () =>
+    (await import("./gcp-vertex/gcp-vertex-schema-translators.js")).gcpVertexSchemaTranslators,
   GCPAnthropic: async () =>
     (await import("./gcp-anthropic/gcp-anthropic-schema-translators.js")).gcpAnthropicSchemaTranslators,
 };

@@ -16,6 +16,7 @@ const NAMES: Readonly<Record<string, string>> = {
   count_tokens: "CountTokens",
   image_generation: "ImagesResponse",
   responses: "Responses",
+  responses_input_tokens: "ResponsesInputTokens",
   rerank: "Rerank",
 };
 

@@ -80,10 +80,7 @@ test("an unknown kid fetches again once per cooldown: a rotated-in key is picked
   assert.equal(server.fetches, fetched + 1);
   assert.equal(keys.generation, 2);
   for (let i = 0; i < 3; i++) {
-    assert.equal(
-      await outcome(auth, strangerToken),
-      "Jwks doesn't have key to match kid or alg from Jwt",
-    );
+    assert.equal(await outcome(auth, strangerToken), "Jwks doesn't have key to match kid or alg from Jwt");
   }
   assert.equal(server.fetches, fetched + 1, "no fetch for an unknown kid within the cooldown");
 });

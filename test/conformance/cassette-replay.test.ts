@@ -34,7 +34,7 @@ const SERVED_PATHS: Readonly<Record<string, ClientApi>> = {
 /** Cassettes that cannot be replayed honestly against an OpenAI-schema backend, and why. */
 const SKIPPED: Readonly<Record<string, string>> = {
   "azure-chat-basic":
-    "AzureOpenAI schema (deployment in the path, api-version query) is a later issue; an OpenAI-schema backend would not send that request",
+    "recorded against Azure's deployment path: an OpenAI-schema backend would not send that request (azure-cassette-replay.test.ts replays it through an AzureOpenAI backend)",
   "audio-transcription-basic":
     "multipart request whose body the recording omits ('[multipart form data omitted]'); /v1/audio/transcriptions is not served yet",
   "audio-translation-basic":

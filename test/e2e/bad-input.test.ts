@@ -448,7 +448,7 @@ for (const answer of NOT_JSON_ANSWERS) {
       max_tokens: 5,
       messages: [{ role: "user", content: "hi" }],
     });
-    assert.match(errorOf(translated.res, 502, "api_error").message, /not JSON/);
+    assert.match(errorOf(translated.res, 502, "api_error").message, /not a JSON object/);
   });
 }
 

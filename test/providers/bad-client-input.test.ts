@@ -3,7 +3,9 @@ import { describe, it } from "node:test";
 import { anthropicSchemaTranslators } from "../../src/providers/anthropic/anthropic-schema-translators.js";
 import { awsAnthropicSchemaTranslators } from "../../src/providers/aws-anthropic/aws-anthropic-schema-translators.js";
 import { bedrockSchemaTranslators } from "../../src/providers/aws-bedrock/bedrock-schema-translators.js";
+import { azureOpenAISchemaTranslators } from "../../src/providers/azure-openai/azure-openai-schema-translators.js";
 import { gcpAnthropicSchemaTranslators } from "../../src/providers/gcp-anthropic/gcp-anthropic-schema-translators.js";
+import { gcpVertexSchemaTranslators } from "../../src/providers/gcp-vertex/gcp-vertex-schema-translators.js";
 import { MAX_JSON_DEPTH } from "../../src/providers/json-depth-limit.js";
 import { openAISchemaTranslators } from "../../src/providers/openai/openai-schema-translators.js";
 import {
@@ -27,6 +29,8 @@ const TABLES: Record<string, SchemaTranslators> = {
   Anthropic: anthropicSchemaTranslators,
   AWSBedrock: bedrockSchemaTranslators,
   AWSAnthropic: awsAnthropicSchemaTranslators,
+  AzureOpenAI: azureOpenAISchemaTranslators,
+  GCPVertexAI: gcpVertexSchemaTranslators,
   GCPAnthropic: gcpAnthropicSchemaTranslators,
 };
 
@@ -36,6 +40,14 @@ const PASSTHROUGH = new Set([
   "OpenAI openai-completions",
   "OpenAI openai-embeddings",
   "OpenAI openai-images",
+  "OpenAI openai-responses",
+  "OpenAI openai-responses-input-tokens",
+  "AzureOpenAI openai-chat",
+  "AzureOpenAI openai-completions",
+  "AzureOpenAI openai-embeddings",
+  "AzureOpenAI openai-images",
+  "AzureOpenAI openai-responses",
+  "AzureOpenAI openai-responses-input-tokens",
   "Anthropic anthropic-messages",
   "Anthropic anthropic-count-tokens",
 ]);

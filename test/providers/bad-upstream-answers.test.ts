@@ -5,7 +5,9 @@ import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { anthropicSchemaTranslators } from "../../src/providers/anthropic/anthropic-schema-translators.js";
 import { awsAnthropicSchemaTranslators } from "../../src/providers/aws-anthropic/aws-anthropic-schema-translators.js";
 import { bedrockSchemaTranslators } from "../../src/providers/aws-bedrock/bedrock-schema-translators.js";
+import { azureOpenAISchemaTranslators } from "../../src/providers/azure-openai/azure-openai-schema-translators.js";
 import { gcpAnthropicSchemaTranslators } from "../../src/providers/gcp-anthropic/gcp-anthropic-schema-translators.js";
+import { gcpVertexSchemaTranslators } from "../../src/providers/gcp-vertex/gcp-vertex-schema-translators.js";
 import { openAISchemaTranslators } from "../../src/providers/openai/openai-schema-translators.js";
 import {
   type ClientApi,
@@ -41,6 +43,8 @@ const TABLES: Record<string, SchemaTranslators> = {
   Anthropic: anthropicSchemaTranslators,
   AWSBedrock: bedrockSchemaTranslators,
   AWSAnthropic: awsAnthropicSchemaTranslators,
+  AzureOpenAI: azureOpenAISchemaTranslators,
+  GCPVertexAI: gcpVertexSchemaTranslators,
   GCPAnthropic: gcpAnthropicSchemaTranslators,
 };
 
@@ -62,6 +66,18 @@ const BUFFERED: [string, ClientApi, unknown][] = [
   ["OpenAI", "openai-completions", { id: "c", object: "text_completion", choices: [] }],
   ["OpenAI", "openai-embeddings", { object: "list", data: [], usage: { prompt_tokens: 1 } }],
   ["OpenAI", "openai-images", { created: 1, data: [] }],
+  ["OpenAI", "openai-responses", { id: "r", object: "response", output: [], usage: { input_tokens: 1 } }],
+  ["OpenAI", "openai-responses-input-tokens", { object: "response.input_tokens", input_tokens: 3 }],
+  [
+    "AzureOpenAI",
+    "openai-chat",
+    { id: "c", object: "chat.completion", choices: [], prompt_filter_results: [] },
+  ],
+  ["AzureOpenAI", "openai-completions", { id: "c", object: "text_completion", choices: [] }],
+  ["AzureOpenAI", "openai-embeddings", { object: "list", data: [], usage: { prompt_tokens: 1 } }],
+  ["AzureOpenAI", "openai-images", { created: 1, data: [] }],
+  ["AzureOpenAI", "openai-responses", { id: "r", object: "response", output: [] }],
+  ["AzureOpenAI", "openai-responses-input-tokens", { object: "response.input_tokens", input_tokens: 3 }],
   ["OpenAI", "anthropic-messages", { id: "c", object: "chat.completion", choices: [] }],
   ["Anthropic", "openai-chat", toolUseMessage],
   ["Anthropic", "anthropic-messages", toolUseMessage],
@@ -81,6 +97,10 @@ const BUFFERED: [string, ClientApi, unknown][] = [
   ["AWSBedrock", "anthropic-messages", { output: { message: { content: [{ text: "hi" }] } } }],
   ["AWSBedrock", "anthropic-count-tokens", { inputTokens: 5 }],
   ["AWSBedrock", "openai-embeddings", { embedding: [0.5, 0.25], inputTextTokenCount: 2 }],
+  ["GCPVertexAI", "openai-chat", { candidates: [{ content: { parts: [{ text: "hi" }] } }] }],
+  ["GCPVertexAI", "anthropic-messages", { candidates: [{ content: { parts: [{ text: "hi" }] } }] }],
+  ["GCPVertexAI", "openai-embeddings", { predictions: [{ embeddings: { values: [0.5] } }] }],
+  ["GCPVertexAI", "tokenize", { totalTokens: 3 }],
 ];
 
 /** Pairs whose answer goes to the client as the upstream's bytes, so its depth is no matter. */
@@ -89,6 +109,14 @@ const RELAYED = new Set([
   "OpenAI openai-completions",
   "OpenAI openai-embeddings",
   "OpenAI openai-images",
+  "OpenAI openai-responses",
+  "OpenAI openai-responses-input-tokens",
+  "AzureOpenAI openai-chat",
+  "AzureOpenAI openai-completions",
+  "AzureOpenAI openai-embeddings",
+  "AzureOpenAI openai-images",
+  "AzureOpenAI openai-responses",
+  "AzureOpenAI openai-responses-input-tokens",
   "Anthropic anthropic-messages",
   "Anthropic anthropic-count-tokens",
   "AWSAnthropic anthropic-messages",
@@ -172,6 +200,9 @@ describe("2xx JSON nested deeper than a translator rewrites", () => {
     "AWSBedrock anthropic-messages": `{"output":{"message":{"content":[{"toolUse":{"toolUseId":"t","name":"f","input":${deep}}}]}}}`,
     "AWSBedrock anthropic-count-tokens": `{"inputTokens":5,"extra":${deep}}`,
     "AWSBedrock openai-embeddings": `{"embedding":${deep},"inputTextTokenCount":1}`,
+    "GCPVertexAI openai-chat": `{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"a":${deep}}}}]}}]}`,
+    "GCPVertexAI anthropic-messages": `{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"a":${deep}}}}]}}]}`,
+    "GCPVertexAI openai-embeddings": `{"predictions":[{"embeddings":{"values":${deep}}}]}`,
   };
   for (const [pair, body] of Object.entries(hostile)) {
     const [schema, api] = pair.split(" ") as [string, ClientApi];
@@ -496,6 +527,67 @@ describe("fields of the wrong type from a broken upstream", () => {
   whole("AWSBedrock", "openai-chat", converse);
   whole("AWSBedrock", "anthropic-messages", converse);
   whole("AWSBedrock", "openai-embeddings", { embedding: [0.5], inputTextTokenCount: 1 });
+  const gemini = {
+    candidates: [
+      {
+        index: 0,
+        content: {
+          role: "model",
+          parts: [
+            { text: "r", thought: true },
+            { text: "x" },
+            { functionCall: { name: "f", args: { a: 1 } }, thoughtSignature: "s" },
+          ],
+        },
+        finishReason: "STOP",
+      },
+    ],
+    promptFeedback: { blockReason: "OTHER" },
+    usageMetadata: {
+      promptTokenCount: 1,
+      candidatesTokenCount: 2,
+      thoughtsTokenCount: 1,
+      totalTokenCount: 4,
+    },
+    modelVersion: "gemini-2.5-flash",
+    responseId: "r1",
+    createTime: "2026-11-24T10:00:00Z",
+  };
+  whole("GCPVertexAI", "openai-chat", gemini);
+  whole("GCPVertexAI", "anthropic-messages", gemini);
+  whole("GCPVertexAI", "openai-embeddings", {
+    predictions: [{ embeddings: { values: [0.5], statistics: { token_count: 1 } } }],
+  });
+  whole("GCPVertexAI", "openai-embeddings", {
+    embedding: { values: [0.5] },
+    usageMetadata: { promptTokenCount: 1 },
+  });
+
+  it("streams: Gemini SSE events", () => {
+    const events = [
+      {
+        candidates: [{ content: { parts: [{ text: "r", thought: true }] } }],
+        responseId: "r",
+        modelVersion: "g",
+      },
+      {
+        candidates: [
+          { index: 0, content: { parts: [{ text: "x" }, { functionCall: { name: "f", args: {} } }] } },
+        ],
+      },
+      { candidates: [{ finishReason: "STOP" }], usageMetadata: { promptTokenCount: 1, totalTokenCount: 2 } },
+      { promptFeedback: { blockReason: "SAFETY" } },
+      { error: { code: 500, message: "boom", status: "INTERNAL" } },
+    ];
+    survives(events, (mutated) => {
+      const sse = Array.from(mutated as unknown[], (e) => `data: ${JSON.stringify(e ?? null)}\r\n\r\n`).join(
+        "",
+      );
+      for (const api of ["openai-chat", "anthropic-messages"] as const) {
+        runStream(streamResponse("GCPVertexAI", api), sse, 1 << 20);
+      }
+    });
+  });
 
   it("streams: Anthropic events, OpenAI chunks and ConverseStream events", () => {
     const chunks = [

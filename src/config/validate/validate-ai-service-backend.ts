@@ -46,4 +46,14 @@ const spec = object(
 
 export const aiServiceBackendValidator: KindValidator = {
   schema: (r) => checkSpec(r, spec),
+  warnings(r) {
+    const schema = r.spec?.schema as { name?: unknown; version?: unknown } | undefined;
+    // Azure's deployment API refuses a request without api-version; the gateway sends none rather
+    // than guess one (providers/azure-openai/azure-openai-path.ts), so the operator hears of it now.
+    if (schema?.name === "AzureOpenAI" && !schema.version)
+      return [
+        "spec.schema.version: an AzureOpenAI backend without a version sends no api-version, which Azure OpenAI refuses; set it (e.g. 2025-01-01-preview), or use schema OpenAI with prefix /openai/v1 for Azure's v1 API",
+      ];
+    return [];
+  },
 };

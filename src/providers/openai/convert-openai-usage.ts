@@ -11,6 +11,9 @@ export interface OpenAIUsage {
   total_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number; cache_creation_tokens?: number } | null;
   completion_tokens_details?: { reasoning_tokens?: number } | null;
+  /** The Responses API's names for the two details objects. */
+  input_tokens_details?: { cached_tokens?: number; cache_creation_tokens?: number } | null;
+  output_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
 /** Counts that are not numbers (from a broken upstream) read as 0, and as absent where there is a fallback. */
@@ -20,8 +23,9 @@ export function convertOpenAIUsage(usage: OpenAIUsage, into: TokenUsage): void {
   into.inputTokens = input;
   into.outputTokens = output;
   into.totalTokens = typeof usage.total_tokens === "number" ? tokenCount(usage.total_tokens) : input + output;
-  const details = usage.prompt_tokens_details;
+  const details = usage.prompt_tokens_details ?? usage.input_tokens_details;
   into.cachedInputTokens = tokenCount(details?.cached_tokens);
   into.cacheCreationInputTokens = tokenCount(details?.cache_creation_tokens);
-  into.reasoningTokens = tokenCount(usage.completion_tokens_details?.reasoning_tokens);
+  const outputDetails = usage.completion_tokens_details ?? usage.output_tokens_details;
+  into.reasoningTokens = tokenCount(outputDetails?.reasoning_tokens);
 }

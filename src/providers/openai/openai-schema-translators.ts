@@ -4,6 +4,8 @@ import { openAIChatTranslator } from "./openai-chat-translator.js";
 import { openAICompletionsTranslator } from "./openai-completions-translator.js";
 import { openAIEmbeddingsTranslator } from "./openai-embeddings-translator.js";
 import { openAIImagesTranslator } from "./openai-images-translator.js";
+import { openAIResponsesInputTokensTranslator } from "./openai-responses-input-tokens-translator.js";
+import { openAIResponsesTranslator } from "./openai-responses-translator.js";
 
 /** What an OpenAI-schema backend (OpenAI, vLLM, Ollama, Groq, ...) serves. */
 export const openAISchemaTranslators: SchemaTranslators = {
@@ -11,5 +13,7 @@ export const openAISchemaTranslators: SchemaTranslators = {
   "openai-completions": openAICompletionsTranslator,
   "openai-embeddings": openAIEmbeddingsTranslator,
   "openai-images": openAIImagesTranslator,
+  "openai-responses": openAIResponsesTranslator,
+  "openai-responses-input-tokens": openAIResponsesInputTokensTranslator,
   "anthropic-messages": anthropicMessagesOpenAITranslator,
 };

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SamplingDecision, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace";
+import { RequestTracer } from "../../src/telemetry/request-tracer.js";
+import { readTracingConfig } from "../../src/telemetry/tracing-config.js";
+import { requestRecord } from "../support/request-record.js";
+
+/**
+ * The sampling decision is taken before the SDK is asked for a span; these check that the ids an
+ * unsampled request propagates are valid and its parent's, and that a sampled request's SDK span
+ * carries exactly the ids its traceparent announced.
+ */
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[01])$/;
+
+function tracer(sampler: string, arg?: string): RequestTracer {
+  const config = readTracingConfig({
+    OTEL_TRACES_EXPORTER: "console",
+    OTEL_TRACES_SAMPLER: sampler,
+    ...(arg === undefined ? {} : { OTEL_TRACES_SAMPLER_ARG: arg }),
+  });
+  assert.ok(config);
+  return new RequestTracer(config);
+}
+
+test("an unsampled root request gets fresh valid ids, flag 00, and no SDK span", async () => {
+  const t = tracer("always_off");
+  const seen = new Set<string>();
+  for (let i = 0; i < 600; i++) {
+    const span = t.start({}, requestRecord());
+    const m = TRACEPARENT.exec(span.traceparent);
+    assert.ok(m, span.traceparent);
+    assert.equal(m[1], span.traceId);
+    assert.notEqual(m[1], "0".repeat(32));
+    assert.notEqual(m[2], "0".repeat(16));
+    assert.equal(m[3], "00");
+    assert.equal(span.span, undefined);
+    assert.equal(span.recording, false);
+    seen.add(span.traceId);
+  }
+  // 600 requests draw ids across more than one refill of the random pool: all distinct.
+  assert.equal(seen.size, 600);
+  await t.close();
+});
+
+test("a child keeps its parent's trace id; an unsampled parent stays unsampled under parentbased", async () => {
+  const t = tracer("parentbased_always_on");
+  const parentTrace = "0af7651916cd43dd8448eb211c80319c";
+  const unsampled = t.start({ traceparent: `00-${parentTrace}-b7ad6b7169203331-00` }, requestRecord());
+  assert.equal(unsampled.traceId, parentTrace);
+  assert.match(unsampled.traceparent, new RegExp(`^00-${parentTrace}-[0-9a-f]{16}-00$`));
+  assert.doesNotMatch(unsampled.traceparent, /b7ad6b7169203331/, "the gateway's own span id goes upstream");
+  const sampled = t.start({ traceparent: `00-${parentTrace}-b7ad6b7169203331-01` }, requestRecord());
+  assert.ok(sampled.span);
+  const context = sampled.span.spanContext();
+  assert.equal(context.traceId, parentTrace);
+  assert.equal(sampled.traceparent, `00-${parentTrace}-${context.spanId}-01`);
+  await t.close();
+});
+
+test("at a ratio, exactly the trace ids the SDK's ratio sampler takes are sampled, with the SDK span on the announced ids", async () => {
+  const t = tracer("traceidratio", "0.3");
+  const reference = new TraceIdRatioBasedSampler(0.3);
+  let sampled = 0;
+  for (let i = 0; i < 400; i++) {
+    const span = t.start({}, requestRecord());
+    const expected =
+      reference.shouldSample({} as never, span.traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
+    assert.equal(span.recording, expected, span.traceId);
+    if (span.span) {
+      sampled += 1;
+      const context = span.span.spanContext();
+      assert.equal(context.traceId, span.traceId);
+      assert.equal(span.traceparent, `00-${context.traceId}-${context.spanId}-01`);
+    }
+  }
+  assert.ok(sampled > 60 && sampled < 180, `${sampled} of 400 sampled at 0.3`);
+  await t.close();
+});
