@@ -1,3 +1,4 @@
+import { awsSigningService } from "../credentials/aws-signing-service.js";
 import { type CredentialFactories, compileCredentials } from "../credentials/compile-credentials.js";
 import type { CredentialInjector } from "../credentials/credential-injector.js";
 import { genAiProviderName } from "../providers/gen-ai-provider-name.js";
@@ -184,7 +185,11 @@ function caBundle(
   return pems.join("\n");
 }
 
-/** The credential injector of every AIServiceBackend a BackendSecurityPolicy targets. */
+/**
+ * The credential injector of every AIServiceBackend a BackendSecurityPolicy targets. A policy is
+ * compiled once per AWS signing service its targets need (aws-signing-service.ts: Bedrock's or
+ * SageMaker's, by the target's schema), so one policy can serve both kinds of backend.
+ */
 function credentialsByBackend(
   index: ResourceIndex,
   ctx: BackendCompileContext,
@@ -193,11 +198,27 @@ function credentialsByBackend(
   for (const policy of index.list("BackendSecurityPolicy")) {
     const namespace = policy.metadata.namespace ?? "default";
     const targets = (policy.spec?.targetRefs as { kind?: string; name?: string }[] | undefined) ?? [];
-    const injector = compileCredentials(policy, index, ctx.env, ctx.credentialFactories);
+    const byService = new Map<string, CredentialInjector>();
+    const injectorFor = (service: string): CredentialInjector => {
+      let injector = byService.get(service);
+      if (!injector) {
+        injector = compileCredentials(policy, index, ctx.env, ctx.credentialFactories, service);
+        byService.set(service, injector);
+      }
+      return injector;
+    };
+    // Compiled up front for Bedrock as before, so a policy's configuration errors surface even when
+    // it targets nothing. Only AWS signing depends on the target; other types stay one injector.
+    injectorFor("bedrock");
+    const perService = policy.spec?.type === "AWSCredentials";
     const name = `${namespace}/${policy.metadata.name}`;
     for (const t of targets) {
-      if ((t.kind ?? "AIServiceBackend") === "AIServiceBackend" && t.name)
-        out.set(`${namespace}/${t.name}`, { injector, policy: name });
+      if ((t.kind ?? "AIServiceBackend") !== "AIServiceBackend" || !t.name) continue;
+      const target = perService
+        ? (index.get("AIServiceBackend", namespace, t.name)?.spec as AIServiceBackendSpec | undefined)
+        : undefined;
+      const injector = injectorFor(perService ? awsSigningService(target?.schema?.name) : "bedrock");
+      out.set(`${namespace}/${t.name}`, { injector, policy: name });
     }
   }
   return out;

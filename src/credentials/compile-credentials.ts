@@ -55,12 +55,15 @@ export class UnsupportedCredentialError extends Error {
 /**
  * Builds the credential injector for one BackendSecurityPolicy. Secrets are resolved now, at
  * compile time, so a changed Secret takes effect with the next configuration reload.
+ * `awsService` is the SigV4 service AWSCredentials sign for (aws-signing-service.ts: the targeted
+ * backend's schema decides it); other types ignore it.
  */
 export function compileCredentials(
   policy: Resource,
   index: ResourceIndex,
   env: Readonly<Record<string, string | undefined>>,
   factories: CredentialFactories,
+  awsService = "bedrock",
 ): CredentialInjector {
   const spec = policy.spec ?? {};
   const type = String(spec.type ?? "");
@@ -89,6 +92,7 @@ export function compileCredentials(
     return factories.aws(
       {
         region: aws.region ?? "",
+        service: awsService,
         credentialsFile:
           file === undefined ? undefined : { secret: file, profile: aws.credentialsFile?.profile },
         overrideHeaderPrefix: override?.header,

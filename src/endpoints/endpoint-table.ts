@@ -1,5 +1,6 @@
 import { countTokensEndpoint, messagesEndpoint } from "./anthropic-endpoints.js";
 import type { ClientEndpoint } from "./client-endpoint.js";
+import { rerankEndpoint } from "./cohere-endpoints.js";
 import {
   chatCompletionsEndpoint,
   completionsEndpoint,
@@ -24,4 +25,5 @@ export const POST_ENDPOINTS: ReadonlyMap<string, ClientEndpoint> = new Map([
   ["/v1/messages", messagesEndpoint],
   ["/anthropic/v1/messages/count_tokens", countTokensEndpoint],
   ["/v1/messages/count_tokens", countTokensEndpoint],
+  ["/cohere/v2/rerank", rerankEndpoint],
 ]);

@@ -13,6 +13,7 @@ const PROVIDER_NAMES: Readonly<Record<BackendSchemaName, string>> = {
   GCPAnthropic: "gcp.anthropic",
   Anthropic: "anthropic",
   Cohere: "cohere",
+  "aigw/AWSSageMaker": "aws.sagemaker",
 };
 
 export function genAiProviderName(schema: BackendSchemaName): string {

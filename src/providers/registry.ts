@@ -21,6 +21,9 @@ const SCHEMAS: Partial<Record<BackendSchemaName, () => Promise<SchemaTranslators
     (await import("./gcp-vertex/gcp-vertex-schema-translators.js")).gcpVertexSchemaTranslators,
   GCPAnthropic: async () =>
     (await import("./gcp-anthropic/gcp-anthropic-schema-translators.js")).gcpAnthropicSchemaTranslators,
+  "aigw/AWSSageMaker": async () =>
+    (await import("./aws-sagemaker/sagemaker-schema-translators.js")).sageMakerSchemaTranslators,
+  Cohere: async () => (await import("./cohere/cohere-schema-translators.js")).cohereSchemaTranslators,
 };
 
 /** The translators of a schema; empty for schemas that are validated but not served yet. */

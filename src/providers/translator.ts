@@ -33,7 +33,9 @@ export type BackendSchemaName =
   | "GCPVertexAI"
   | "GCPAnthropic"
   | "Anthropic"
-  | "AWSAnthropic";
+  | "AWSAnthropic"
+  /** aigw's own (not an upstream enum value): an OpenAI-compatible container on a SageMaker endpoint. */
+  | "aigw/AWSSageMaker";
 
 export interface BackendSchema {
   name: BackendSchemaName;

@@ -26,6 +26,7 @@ const PROVIDERS: Readonly<Record<string, string>> = {
   "azure.openai": "azure",
   "aws.bedrock": "aws",
   "aws.anthropic": "aws",
+  "aws.sagemaker": "aws",
   "gcp.vertex_ai": "google",
   "gcp.anthropic": "google",
   anthropic: "anthropic",

@@ -3,7 +3,9 @@ import { describe, it } from "node:test";
 import { anthropicSchemaTranslators } from "../../src/providers/anthropic/anthropic-schema-translators.js";
 import { awsAnthropicSchemaTranslators } from "../../src/providers/aws-anthropic/aws-anthropic-schema-translators.js";
 import { bedrockSchemaTranslators } from "../../src/providers/aws-bedrock/bedrock-schema-translators.js";
+import { sageMakerSchemaTranslators } from "../../src/providers/aws-sagemaker/sagemaker-schema-translators.js";
 import { azureOpenAISchemaTranslators } from "../../src/providers/azure-openai/azure-openai-schema-translators.js";
+import { cohereSchemaTranslators } from "../../src/providers/cohere/cohere-schema-translators.js";
 import { gcpAnthropicSchemaTranslators } from "../../src/providers/gcp-anthropic/gcp-anthropic-schema-translators.js";
 import { gcpVertexSchemaTranslators } from "../../src/providers/gcp-vertex/gcp-vertex-schema-translators.js";
 import { MAX_JSON_DEPTH } from "../../src/providers/json-depth-limit.js";
@@ -32,6 +34,8 @@ const TABLES: Record<string, SchemaTranslators> = {
   AzureOpenAI: azureOpenAISchemaTranslators,
   GCPVertexAI: gcpVertexSchemaTranslators,
   GCPAnthropic: gcpAnthropicSchemaTranslators,
+  Cohere: cohereSchemaTranslators,
+  "aigw/AWSSageMaker": sageMakerSchemaTranslators,
 };
 
 /** Pairs that forward the client's bytes as they are, so nothing walks the JSON. */
@@ -50,7 +54,18 @@ const PASSTHROUGH = new Set([
   "AzureOpenAI openai-responses-input-tokens",
   "Anthropic anthropic-messages",
   "Anthropic anthropic-count-tokens",
+  "Cohere cohere-rerank",
+  "Cohere openai-chat",
+  "Cohere openai-embeddings",
+  "aigw/AWSSageMaker openai-chat",
+  "aigw/AWSSageMaker openai-completions",
+  "aigw/AWSSageMaker openai-embeddings",
 ]);
+
+/** The model is a SageMaker endpoint's name there, which a Bedrock model id cannot be. */
+function forSchema(schema: string, raw: string): string {
+  return schema === "aigw/AWSSageMaker" ? raw.replace(MODEL, "my-endpoint") : raw;
+}
 
 const MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 
@@ -130,7 +145,7 @@ function refused(fn: () => unknown, status: 400 | 422, message?: RegExp): void {
 
 describe("JSON nested deeper than the translators walk", () => {
   for (const { name, schema, api, translator } of everyPair()) {
-    const deepRaw = bodyWith(api, nestedSchema(api, 8000));
+    const deepRaw = forSchema(schema, bodyWith(api, nestedSchema(api, 8000)));
     if (PASSTHROUGH.has(name)) {
       it(`${name}: forwarded as the client's bytes, whatever its depth`, () => {
         const out = translator.request(input(schema, deepRaw));

@@ -5,7 +5,9 @@ import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { anthropicSchemaTranslators } from "../../src/providers/anthropic/anthropic-schema-translators.js";
 import { awsAnthropicSchemaTranslators } from "../../src/providers/aws-anthropic/aws-anthropic-schema-translators.js";
 import { bedrockSchemaTranslators } from "../../src/providers/aws-bedrock/bedrock-schema-translators.js";
+import { sageMakerSchemaTranslators } from "../../src/providers/aws-sagemaker/sagemaker-schema-translators.js";
 import { azureOpenAISchemaTranslators } from "../../src/providers/azure-openai/azure-openai-schema-translators.js";
+import { cohereSchemaTranslators } from "../../src/providers/cohere/cohere-schema-translators.js";
 import { gcpAnthropicSchemaTranslators } from "../../src/providers/gcp-anthropic/gcp-anthropic-schema-translators.js";
 import { gcpVertexSchemaTranslators } from "../../src/providers/gcp-vertex/gcp-vertex-schema-translators.js";
 import { openAISchemaTranslators } from "../../src/providers/openai/openai-schema-translators.js";
@@ -46,6 +48,8 @@ const TABLES: Record<string, SchemaTranslators> = {
   AzureOpenAI: azureOpenAISchemaTranslators,
   GCPVertexAI: gcpVertexSchemaTranslators,
   GCPAnthropic: gcpAnthropicSchemaTranslators,
+  Cohere: cohereSchemaTranslators,
+  "aigw/AWSSageMaker": sageMakerSchemaTranslators,
 };
 
 function translator(schema: string, api: ClientApi): Translator {
@@ -101,6 +105,12 @@ const BUFFERED: [string, ClientApi, unknown][] = [
   ["GCPVertexAI", "anthropic-messages", { candidates: [{ content: { parts: [{ text: "hi" }] } }] }],
   ["GCPVertexAI", "openai-embeddings", { predictions: [{ embeddings: { values: [0.5] } }] }],
   ["GCPVertexAI", "tokenize", { totalTokens: 3 }],
+  ["Cohere", "cohere-rerank", { id: "r", results: [{ index: 0, relevance_score: 0.5 }], meta: {} }],
+  ["Cohere", "openai-chat", { id: "c", object: "chat.completion", choices: [] }],
+  ["Cohere", "openai-embeddings", { object: "list", data: [], usage: { prompt_tokens: 1 } }],
+  ["aigw/AWSSageMaker", "openai-chat", { id: "c", object: "chat.completion", choices: [] }],
+  ["aigw/AWSSageMaker", "openai-completions", { id: "c", object: "text_completion", choices: [] }],
+  ["aigw/AWSSageMaker", "openai-embeddings", { object: "list", data: [], usage: { prompt_tokens: 1 } }],
 ];
 
 /** Pairs whose answer goes to the client as the upstream's bytes, so its depth is no matter. */
@@ -122,6 +132,12 @@ const RELAYED = new Set([
   "AWSAnthropic anthropic-messages",
   "GCPAnthropic anthropic-messages",
   "GCPAnthropic anthropic-count-tokens",
+  "Cohere cohere-rerank",
+  "Cohere openai-chat",
+  "Cohere openai-embeddings",
+  "aigw/AWSSageMaker openai-chat",
+  "aigw/AWSSageMaker openai-completions",
+  "aigw/AWSSageMaker openai-embeddings",
 ]);
 
 describe("2xx bodies that are not JSON objects", () => {

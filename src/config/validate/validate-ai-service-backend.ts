@@ -17,6 +17,8 @@ export const API_SCHEMAS = [
   "GCPAnthropic",
   "Anthropic",
   "AWSAnthropic",
+  // aigw's own, after upstream's: the prefix keeps it clear of any name upstream may add.
+  "aigw/AWSSageMaker",
 ] as const;
 
 const spec = object(

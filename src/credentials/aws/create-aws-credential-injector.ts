@@ -8,6 +8,7 @@ import { type AwsCredentialChain, awsDefaultChain } from "./aws-default-chain.js
 import { bedrockRegionFromHost } from "./bedrock-region-from-host.js";
 import { NoAwsCredentialsError } from "./no-aws-credentials-error.js";
 import { parseAwsCredentialsFile } from "./parse-aws-credentials-file.js";
+import { sageMakerRegionFromHost } from "./sagemaker-region-from-host.js";
 import { SharedCredentialsFile } from "./shared-credentials-file.js";
 import { signAwsRequest } from "./sign-aws-request.js";
 
@@ -15,6 +16,8 @@ import { signAwsRequest } from "./sign-aws-request.js";
 export interface AwsCredentialSpec {
   /** awsCredentials.region: the signing region unless the upstream host names another one. */
   region: string;
+  /** The SigV4 service name: "bedrock" (the default) or "sagemaker", from the backend's schema. */
+  service?: string;
   /** awsCredentials.credentialsFile: the Secret's `credentials` content and the profile (default "default"). */
   credentialsFile?: { secret: string; profile?: string };
   /** credentialOverride.fromRequestHeaders.header: a prefix for the three headers; default "x-aigw-aws-". */
@@ -31,10 +34,10 @@ export class InvalidAwsCredentialsFileError extends Error {
 }
 
 const DEFAULT_OVERRIDE_PREFIX = "x-aigw-aws-";
-const SERVICE = "bedrock";
 
 /**
- * SigV4 signing for AWS Bedrock backends. Credentials, first found wins:
+ * SigV4 signing for AWS backends: Bedrock's runtime, or SageMaker's with `service: "sagemaker"`.
+ * Credentials, first found wins:
  * 1. credentialOverride headers `<prefix>access-key-id`, `<prefix>secret-access-key`,
  *    `<prefix>session-token` (never sent upstream);
  * 2. the credentialsFile Secret;
@@ -61,12 +64,16 @@ export function createAwsCredentialInjector(
   const secretKeyHeader = `${prefix}secret-access-key`;
   const sessionTokenHeader = `${prefix}session-token`;
   const configured = configuredCredentials(spec, env);
+  // One service per injector (compile-backends builds one per service its targets need), so the
+  // signing path reads a constant.
+  const service = spec.service ?? "bedrock";
+  const regionFromHost = service === "sagemaker" ? sageMakerRegionFromHost : bedrockRegionFromHost;
   // A backend's host is the same on every request: its region is looked up once.
   let lastHost: string | undefined;
   let lastRegion = spec.region;
   const regionOf = (host: string): string => {
     if (host !== lastHost) {
-      lastRegion = bedrockRegionFromHost(host) ?? spec.region;
+      lastRegion = regionFromHost(host) ?? spec.region;
       lastHost = host;
     }
     return lastRegion;
@@ -96,8 +103,8 @@ export function createAwsCredentialInjector(
       }
       const region = regionOf(req.headers.host ?? req.authority);
       credentials ??= configured();
-      if (credentials !== undefined) return signAwsRequest(req, credentials, region, SERVICE);
-      return fromDefaultChain(defaultChain).then((found) => signAwsRequest(req, found, region, SERVICE));
+      if (credentials !== undefined) return signAwsRequest(req, credentials, region, service);
+      return fromDefaultChain(defaultChain).then((found) => signAwsRequest(req, found, region, service));
     },
   };
 }
