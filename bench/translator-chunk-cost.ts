@@ -13,6 +13,7 @@ import { summarize } from "./percentiles.js";
 import {
   anthropicSseEvents,
   converseStreamFrames,
+  geminiSseEvents,
   invokeStreamFrames,
   STREAM_TOKENS,
 } from "./upstream-answers.js";
@@ -61,6 +62,10 @@ const CASES: readonly Case[] = [
     api: "anthropic-messages",
     schema: "AWSAnthropic",
   },
+  { name: "OpenAI chat → Gemini (GCPVertexAI)", api: "openai-chat", schema: "GCPVertexAI" },
+  { name: "Anthropic Messages → Gemini (GCPVertexAI)", api: "anthropic-messages", schema: "GCPVertexAI" },
+  { name: "OpenAI chat → Azure OpenAI", api: "openai-chat", schema: "AzureOpenAI" },
+  { name: "Anthropic Messages → Azure OpenAI", api: "anthropic-messages", schema: "AzureOpenAI" },
 ];
 
 const PROMPT = [{ role: "user", content: "Write one sentence about benchmarks." }];
@@ -80,6 +85,8 @@ const UPSTREAM_HEADERS: Partial<Record<BackendSchemaName, ResponseContext["heade
   Anthropic: { "content-type": SSE, "request-id": "req_011CVbench0000000000000", date: DATE },
   AWSBedrock: { ...AWS_HEADERS, date: DATE },
   AWSAnthropic: { ...AWS_HEADERS, date: DATE },
+  GCPVertexAI: { "content-type": "text/event-stream", date: DATE },
+  AzureOpenAI: { "content-type": SSE, "apim-request-id": "5c7e8f3a-1b2d-4e6f-8a9b-0c1d2e3f4a5b", date: DATE },
 };
 
 interface Prepared {
@@ -95,7 +102,8 @@ interface Prepared {
 /** The upstream stream a backend of `schema` sends for the translated request, one event per chunk. */
 function upstreamChunks(schema: BackendSchemaName, upstreamBody: Buffer | string): Buffer[] {
   switch (schema) {
-    case "OpenAI": {
+    case "OpenAI":
+    case "AzureOpenAI": {
       // The simulator's own stream for the request as the translator sent it (usage included).
       const answer = buildChatCompletion(JSON.parse(upstreamBody.toString()), STREAM_TOKENS);
       if (answer.kind !== "stream")
@@ -111,6 +119,8 @@ function upstreamChunks(schema: BackendSchemaName, upstreamBody: Buffer | string
       return anthropicSseEvents();
     case "AWSAnthropic":
       return invokeStreamFrames();
+    case "GCPVertexAI":
+      return geminiSseEvents();
     default:
       throw new Error(`no upstream stream for schema ${schema}`);
   }

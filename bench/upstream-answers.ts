@@ -154,3 +154,35 @@ export function invokeStreamFrames(): Buffer[] {
     });
   });
 }
+
+/**
+ * A Gemini answer from Vertex AI's `streamGenerateContent?alt=sse`, one SSE event per token: each
+ * a GenerateContentResponse with one candidate's text part (as Vertex streams them, CRLF line ends),
+ * usage metadata on every event (cumulative) and the finish reason on the last.
+ */
+export function geminiSseEvents(): Buffer[] {
+  const events: Buffer[] = [];
+  for (let i = 0; i < STREAM_TOKENS; i++) {
+    const last = i === STREAM_TOKENS - 1;
+    const event = {
+      candidates: [
+        {
+          content: { role: "model", parts: [{ text: answerToken(i) }] },
+          ...(last ? { finishReason: "STOP" } : {}),
+        },
+      ],
+      usageMetadata: {
+        promptTokenCount: PROMPT_TOKENS,
+        ...(last
+          ? { candidatesTokenCount: STREAM_TOKENS, totalTokenCount: PROMPT_TOKENS + STREAM_TOKENS }
+          : {}),
+        trafficType: "ON_DEMAND",
+      },
+      modelVersion: "gemini-2.5-flash",
+      createTime: "2026-12-03T11:00:00.000000Z",
+      responseId: "bench-gemini-response-0001",
+    };
+    events.push(Buffer.from(`data: ${JSON.stringify(event)}\r\n\r\n`));
+  }
+  return events;
+}

@@ -102,6 +102,7 @@ export async function handleInferenceRequest(
     if (match.match !== undefined) record.match = match.match;
     if (gateway.debugHeaders) res.setHeader("x-aigw-route", match.route.key);
     call.forceIncludeUsage = match.route.costs.length > 0;
+    call.log = gateway.log;
     // After authentication: the identity headers it sets are what is recorded, not what a client claimed.
     if (gateway.headerAttributes.length > 0) {
       record.attributes = readHeaderAttributes(req.headers, gateway.headerAttributes);

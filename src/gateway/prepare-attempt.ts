@@ -9,6 +9,7 @@ import type { ClientEndpoint } from "../endpoints/client-endpoint.js";
 import { InvalidRequestError, type TranslateRequestInput, type Translator } from "../providers/translator.js";
 import { applyBodyMutation } from "./apply-body-mutation.js";
 import { GatewayError } from "./gateway-error.js";
+import { logFieldNoticesOnce } from "./log-field-notices.js";
 import { upstreamHeaders } from "./upstream-headers.js";
 
 /** What the client sent, as every attempt translates it afresh. */
@@ -32,6 +33,8 @@ export interface ClientCall {
   excludedBackends?: ReadonlySet<string>;
   /** With tracing on: the gateway span's context, sent upstream in place of the client's. */
   traceparent?: string;
+  /** The diagnostic log, for what a translator had to change in the request (once per kind). */
+  log?: (line: string) => void;
 }
 
 /** One attempt, ready to dispatch. */
@@ -72,6 +75,9 @@ export function prepareAttempt(
   } catch (err) {
     if (err instanceof InvalidRequestError) throw invalidRequest(err);
     throw err;
+  }
+  if (upstream.notices && upstream.notices.length > 0 && call.log) {
+    logFieldNoticesOnce(call.log, backend.schema.name, upstream.notices);
   }
   const outgoing: OutgoingRequest = {
     method: "POST",

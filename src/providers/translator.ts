@@ -74,6 +74,17 @@ export interface UpstreamRequest {
    * would reject, e.g. beta flags it does not know).
    */
   headers?: Record<string, string | undefined>;
+  /** What the translator changed in a request the backend could not take as it was; the gateway logs it. */
+  notices?: readonly FieldNotice[];
+}
+
+/** One field of the client's request that a translator moved, mapped or dropped for its backend. */
+export interface FieldNotice {
+  /** The field's path in the client body, e.g. `output_config.format`, or `anthropic-beta` for the header. */
+  field: string;
+  action: "moved" | "mapped" | "dropped";
+  /** Why, for the log line: what the backend does not accept, or what the field became. */
+  detail: string;
 }
 
 export interface ResponseContext {

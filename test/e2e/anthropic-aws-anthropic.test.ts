@@ -171,6 +171,7 @@ test("Anthropic SDK: InvokeModel with the model in the path, Bedrock's version a
     messages: [{ role: "user", content: "Hello world!" }],
     anthropic_beta: ["interleaved-thinking-2025-05-14"],
   });
+  assert.equal(calls[0]?.request.headers["anthropic-beta"], undefined, "the flags go in the body only");
   assert.equal(record.status, 200);
   assert.equal(record.responseModel, "claude-sonnet-4-5-20250929");
   assert.deepEqual(record.usage, EXPECTED_USAGE);

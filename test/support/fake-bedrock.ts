@@ -154,6 +154,10 @@ export async function startFakeBedrock(options: FakeBedrockOptions): Promise<Fak
       if (problem !== undefined) return sendError(res, 400, "ValidationException", problem);
     }
     const modelId = decodeURIComponent(path[1] as string);
+    if ((operation === "invoke" || operation === "invoke-with-response-stream") && CLAUDE_ID.test(modelId)) {
+      const problem = claudeInvokeProblem(body, modelId);
+      if (problem !== undefined) return sendError(res, 400, "ValidationException", problem);
+    }
     const call: FakeBedrockCall = { operation, modelId, body, request: req };
     if (operation === "count-tokens") {
       const counted = readCountTokens(modelId, body);
@@ -439,7 +443,7 @@ function readCountTokens(modelId: string, body: Record<string, unknown>): FakeCo
     return MALFORMED;
   }
   if (!isJsonObject(request)) return MALFORMED;
-  const problem = claudeInvokeProblem(request);
+  const problem = claudeInvokeProblem(request, modelId);
   if (problem !== undefined) return problem;
   return {
     form: "invokeModel",
@@ -448,8 +452,71 @@ function readCountTokens(modelId: string, body: Record<string, unknown>): FakeCo
   };
 }
 
+/** Claude's Bedrock ids (foundation model or inference profile); other models' bodies are theirs. */
+const CLAUDE_ID = /(?:^|\.)anthropic\.claude/;
+
+/**
+ * The `anthropic_beta` flags Claude on Bedrock takes (AWS's list); any other flag fails the whole
+ * request. Kept apart from the gateway's own list on purpose: the fake says what Bedrock says.
+ */
+const BEDROCK_FLAGS: ReadonlySet<string> = new Set([
+  "computer-use-2024-10-22",
+  "computer-use-2025-01-24",
+  "compact-2026-01-12",
+  "context-1m-2025-08-07",
+  "context-management-2025-06-27",
+  "dev-full-thinking-2025-05-14",
+  "effort-2025-11-24",
+  "fine-grained-tool-streaming-2025-05-14",
+  "interleaved-thinking-2025-05-14",
+  "mcp-client-2025-04-04",
+  "mcp-client-2025-11-20",
+  "model-context-window-exceeded-2025-08-26",
+  "output-128k-2025-02-19",
+  "pdfs-2024-09-25",
+  "search-results-2025-06-09",
+  "token-counting-2024-11-01",
+  "token-efficient-tools-2025-02-19",
+  "tool-search-tool-2025-10-19",
+  "web-search-2025-03-05",
+]);
+
+/** Models with adaptive thinking and effort, as AWS's adaptive-thinking page lists them (Opus 4.5: effort only). */
+const ADAPTIVE_MODEL =
+  /claude-(?:opus|sonnet)-4-[6-9]|claude-(?:opus|sonnet|haiku)-5|claude-mythos|claude-fable/;
+const EFFORT_MODEL = /claude-opus-4-5/;
+
 /** What Bedrock would reject in Claude's InvokeModel body (the Messages schema it validates against). */
-function claudeInvokeProblem(body: Record<string, unknown>): string | undefined {
+function claudeInvokeProblem(body: Record<string, unknown>, modelId: string): string | undefined {
+  const problem = claudeInvokeSchemaProblem(body);
+  if (problem !== undefined) return problem;
+  const flags = (body.anthropic_beta ?? []) as string[];
+  for (const flag of flags) if (!BEDROCK_FLAGS.has(flag)) return "invalid beta flag";
+  for (const [i, message] of (body.messages as Record<string, unknown>[]).entries()) {
+    if (message?.role !== "user" && message?.role !== "assistant") {
+      return `messages.${i}.role: Input should be 'user' or 'assistant'`;
+    }
+  }
+  if (body.context_management !== undefined && !flags.includes("context-management-2025-06-27")) {
+    return "context_management: Extra inputs are not permitted";
+  }
+  const adaptive = ADAPTIVE_MODEL.test(modelId);
+  if (isJsonObject(body.thinking) && body.thinking.type === "adaptive" && !adaptive) {
+    return "adaptive thinking is not supported on this model";
+  }
+  if (body.output_config !== undefined) {
+    if (!isJsonObject(body.output_config)) return "output_config: Input should be an object";
+    for (const key of Object.keys(body.output_config)) {
+      if (key !== "effort") return `output_config.${key}: Extra inputs are not permitted`;
+    }
+    if (!adaptive && !EFFORT_MODEL.test(modelId))
+      return "output_config.effort: Extra inputs are not permitted";
+  }
+  return undefined;
+}
+
+/** The schema part of claudeInvokeProblem: keys, required members, types. */
+function claudeInvokeSchemaProblem(body: Record<string, unknown>): string | undefined {
   const malformed = (detail: string) =>
     `Malformed input request: #${detail}, please reformat your input and try again.`;
   for (const key of Object.keys(body)) {

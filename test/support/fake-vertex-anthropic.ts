@@ -81,7 +81,10 @@ const CHUNK_SIZES = [5, 1, 40, 3, 90, 13, 2];
  * - the body must name the Vertex `anthropic_version` and, for Messages, must not hold `model` (it is
  *   in the path; count-tokens needs it in the body); `stream` must agree with the method; the rest is
  *   validated like the Anthropic API's (fake-anthropic's validateRequest);
- * - every `anthropic-beta` flag must be one Vertex knows (400 "Unexpected value(s)" otherwise).
+ * - every `anthropic-beta` flag must be one Vertex knows (400 "Unexpected value(s)" otherwise);
+ * - what only the Anthropic API takes is refused: its own services (service_tier, container, ...),
+ *   context_management without its flag, adaptive thinking or effort on a model without them,
+ *   output_config keys other than effort.
  * Answers are fake-anthropic's deterministic Messages, streamed as Anthropic SSE cut at awkward places.
  */
 export async function startFakeVertexAnthropic(options: FakeVertexOptions): Promise<FakeVertexAnthropic> {
@@ -162,6 +165,8 @@ export async function startFakeVertexAnthropic(options: FakeVertexOptions): Prom
       "2023-06-01",
     );
     if (problem !== undefined) return claudeError(res, 400, "invalid_request_error", problem);
+    const vertexProblem = vertexOnlyProblem(rest, model, betas);
+    if (vertexProblem !== undefined) return claudeError(res, 400, "invalid_request_error", vertexProblem);
     const call: FakeVertexCall = {
       operation,
       method,
@@ -201,6 +206,38 @@ export async function startFakeVertexAnthropic(options: FakeVertexOptions): Prom
     sendJson(res, message);
   });
   return withCalls(upstream, calls);
+}
+
+/** Fields the Anthropic API takes and Claude on Vertex does not (the API's own services). */
+const ANTHROPIC_API_ONLY = ["service_tier", "container", "inference_geo", "mcp_servers", "speed"];
+/** Models with adaptive thinking and effort (Opus 4.5: effort only), from Anthropic's model tables. */
+const ADAPTIVE_MODEL =
+  /claude-(?:opus|sonnet)-4-[6-9]|claude-(?:opus|sonnet|haiku)-5|claude-mythos|claude-fable/;
+const EFFORT_MODEL = /claude-opus-4-5/;
+
+/** What Vertex refuses that the Anthropic API (fake-anthropic's validateRequest) would take. */
+function vertexOnlyProblem(
+  body: Record<string, unknown>,
+  model: string,
+  betas: string[],
+): string | undefined {
+  for (const field of ANTHROPIC_API_ONLY) {
+    if (body[field] !== undefined) return `${field}: Extra inputs are not permitted`;
+  }
+  if (body.context_management !== undefined && !betas.includes("context-management-2025-06-27")) {
+    return "context_management: Extra inputs are not permitted";
+  }
+  const adaptive = ADAPTIVE_MODEL.test(model);
+  const thinking = body.thinking as { type?: unknown } | undefined;
+  if (thinking?.type === "adaptive" && !adaptive) return "adaptive thinking is not supported on this model";
+  const outputConfig = body.output_config as Record<string, unknown> | undefined;
+  if (outputConfig !== undefined) {
+    for (const key of Object.keys(outputConfig)) {
+      if (key !== "effort") return `output_config.${key}: Extra inputs are not permitted`;
+    }
+    if (!adaptive && !EFFORT_MODEL.test(model)) return "output_config.effort: Extra inputs are not permitted";
+  }
+  return undefined;
 }
 
 function sendJson(res: ServerResponse, value: unknown): void {

@@ -2,7 +2,7 @@ import { anthropicCountTokensFromBedrock } from "../aws/anthropic-count-tokens-f
 import { bedrockCountTokensPath } from "../aws/bedrock-count-tokens-path.js";
 import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { Translator } from "../translator.js";
-import { invokeModelBody } from "./invoke-model-body.js";
+import { INVOKE_MODEL_HEADERS, invokeModelBody } from "./invoke-model-body.js";
 
 /**
  * /v1/messages/count_tokens to Claude on Bedrock: Bedrock's CountTokens in its InvokeModel form,
@@ -13,13 +13,18 @@ import { invokeModelBody } from "./invoke-model-body.js";
 export const anthropicCountTokensAWSAnthropicTranslator: Translator = {
   request(input) {
     refuseDeepRequest(input);
-    const body = invokeModelBody(input);
+    const { body, notices } = invokeModelBody(input);
     // CountTokens validates the body as InvokeModel would, and InvokeModel requires max_tokens, which
     // a count_tokens request does not have. It counts no input token, so the smallest value Claude
     // accepts is sent: 1, or one more than the thinking budget, which max_tokens must exceed.
     if (body.max_tokens === undefined) body.max_tokens = thinkingBudget(body.thinking) + 1;
     const invokeModel = { body: Buffer.from(JSON.stringify(body), "utf8").toString("base64") };
-    return { path: bedrockCountTokensPath(input.model), body: JSON.stringify({ input: { invokeModel } }) };
+    return {
+      path: bedrockCountTokensPath(input.model),
+      body: JSON.stringify({ input: { invokeModel } }),
+      headers: { ...INVOKE_MODEL_HEADERS },
+      notices,
+    };
   },
   response: anthropicCountTokensFromBedrock,
 };

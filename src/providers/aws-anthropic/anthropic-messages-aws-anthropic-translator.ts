@@ -6,7 +6,7 @@ import { anthropicErrorFromBedrock } from "../aws/anthropic-error-from-bedrock.j
 import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { ResponseContext, ResponseTranslator, TranslatedBody, Translator } from "../translator.js";
 import { BedrockInvokeStream } from "./bedrock-invoke-stream.js";
-import { invokeModelBody } from "./invoke-model-body.js";
+import { INVOKE_MODEL_HEADERS, invokeModelBody } from "./invoke-model-body.js";
 import { invokeModelPath } from "./invoke-model-target.js";
 
 /**
@@ -17,7 +17,13 @@ import { invokeModelPath } from "./invoke-model-target.js";
 export const anthropicMessagesAWSAnthropicTranslator: Translator = {
   request(input) {
     refuseDeepRequest(input);
-    return { path: invokeModelPath(input.model, input.stream), body: JSON.stringify(invokeModelBody(input)) };
+    const { body, notices } = invokeModelBody(input);
+    return {
+      path: invokeModelPath(input.model, input.stream),
+      body: JSON.stringify(body),
+      headers: { ...INVOKE_MODEL_HEADERS },
+      notices,
+    };
   },
   response: (ctx) => new AnthropicMessagesFromBedrockResponse(ctx),
 };

@@ -5,6 +5,7 @@ import { readBedrockError } from "../aws/read-bedrock-error.js";
 import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { Translator } from "../translator.js";
 import { BedrockInvokeStream } from "./bedrock-invoke-stream.js";
+import { INVOKE_MODEL_HEADERS } from "./invoke-model-body.js";
 import { bedrockAnthropicVersion, invokeModelPath } from "./invoke-model-target.js";
 
 /**
@@ -18,7 +19,12 @@ export const openAIChatAWSAnthropicTranslator: Translator = {
     const params = convertOpenAIRequestToAnthropic(input.body, {
       anthropic_version: bedrockAnthropicVersion(input.schema),
     });
-    return { path: invokeModelPath(input.model, input.stream), body: JSON.stringify(params) };
+    return {
+      path: invokeModelPath(input.model, input.stream),
+      body: JSON.stringify(params),
+      // Bedrock reads beta flags from the body only; a client's header would reach it unfiltered.
+      headers: { ...INVOKE_MODEL_HEADERS },
+    };
   },
   response: (ctx) =>
     new ChatCompletionFromAnthropicResponse(ctx, {

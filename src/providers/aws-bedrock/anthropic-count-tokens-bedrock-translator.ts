@@ -2,8 +2,8 @@ import { anthropicCountTokensFromBedrock } from "../aws/anthropic-count-tokens-f
 import { bedrockCountTokensPath } from "../aws/bedrock-count-tokens-path.js";
 import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { Translator } from "../translator.js";
+import { CONVERSE_HEADERS, converseFromFirstPartyRequest } from "./converse-from-first-party-request.js";
 import type { ConverseRequest } from "./converse-types.js";
-import { convertAnthropicRequestToConverse } from "./convert-anthropic-request-to-converse.js";
 
 /**
  * The members of a Converse request that Bedrock's CountTokens takes (ConverseTokensRequest);
@@ -22,15 +22,19 @@ type ConverseTokensRequest = Pick<
 export const anthropicCountTokensBedrockTranslator: Translator = {
   request(input) {
     refuseDeepRequest(input);
-    const { messages, system, toolConfig, additionalModelRequestFields } = convertAnthropicRequestToConverse(
-      input.body,
-    );
+    const { request, notices } = converseFromFirstPartyRequest(input);
+    const { messages, system, toolConfig, additionalModelRequestFields } = request;
     const converse: ConverseTokensRequest = { messages };
     if (system !== undefined) converse.system = system;
     if (toolConfig !== undefined) converse.toolConfig = toolConfig;
     if (additionalModelRequestFields !== undefined)
       converse.additionalModelRequestFields = additionalModelRequestFields;
-    return { path: bedrockCountTokensPath(input.model), body: JSON.stringify({ input: { converse } }) };
+    return {
+      path: bedrockCountTokensPath(input.model),
+      body: JSON.stringify({ input: { converse } }),
+      headers: { ...CONVERSE_HEADERS },
+      notices,
+    };
   },
   response: anthropicCountTokensFromBedrock,
 };

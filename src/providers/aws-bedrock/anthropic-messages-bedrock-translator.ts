@@ -3,9 +3,9 @@ import { bedrockModelPath } from "../aws/bedrock-model-path.js";
 import { mapBedrockErrorToAnthropicType } from "../aws/map-bedrock-error-to-anthropic-type.js";
 import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { Translator } from "../translator.js";
+import { CONVERSE_HEADERS, converseFromFirstPartyRequest } from "./converse-from-first-party-request.js";
 import { type ConverseClientFormat, ConverseResponseTranslator } from "./converse-response-translator.js";
 import { ConverseStreamToAnthropicEvents } from "./converse-stream-to-anthropic-events.js";
-import { convertAnthropicRequestToConverse } from "./convert-anthropic-request-to-converse.js";
 import { convertConverseToAnthropicResponse } from "./convert-converse-to-anthropic-response.js";
 import { bedrockRequestId } from "./response-id.js";
 
@@ -28,10 +28,12 @@ const ANTHROPIC_MESSAGES: ConverseClientFormat = {
 export const anthropicMessagesBedrockTranslator: Translator = {
   request(input) {
     refuseDeepRequest(input);
-    const converse = convertAnthropicRequestToConverse(input.body);
+    const { request, notices } = converseFromFirstPartyRequest(input);
     return {
       path: bedrockModelPath(input.model, input.stream ? "converse-stream" : "converse"),
-      body: JSON.stringify(converse),
+      body: JSON.stringify(request),
+      headers: { ...CONVERSE_HEADERS },
+      notices,
     };
   },
   response: (ctx) => new ConverseResponseTranslator(ctx, ANTHROPIC_MESSAGES),

@@ -3,6 +3,7 @@ import { bedrockModelPath } from "../aws/bedrock-model-path.js";
 import { createdFromDateHeader } from "../created-from-date-header.js";
 import { refuseDeepRequest } from "../json-depth-limit.js";
 import type { Translator } from "../translator.js";
+import { CONVERSE_HEADERS } from "./converse-from-first-party-request.js";
 import { type ConverseClientFormat, ConverseResponseTranslator } from "./converse-response-translator.js";
 import { ConverseStreamToOpenAIChunks } from "./converse-stream-to-openai-chunks.js";
 import { convertConverseToOpenAIResponse } from "./convert-converse-to-openai-response.js";
@@ -40,6 +41,8 @@ export const openAIChatBedrockTranslator: Translator = {
     return {
       path: bedrockModelPath(input.model, input.stream ? "converse-stream" : "converse"),
       body: JSON.stringify(converse),
+      // Bedrock reads beta flags from the body only; a client's header would reach it unfiltered.
+      headers: { ...CONVERSE_HEADERS },
     };
   },
   response: (ctx) => new ConverseResponseTranslator(ctx, OPENAI_CHAT),

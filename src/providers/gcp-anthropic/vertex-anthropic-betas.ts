@@ -1,6 +1,3 @@
-import type { IncomingHttpHeaders } from "node:http";
-import { filterAnthropicBetas } from "../anthropic/filter-anthropic-betas.js";
-
 /**
  * The `anthropic-beta` flags Claude on Vertex accepts (in the request header, as on the Anthropic
  * API). Vertex answers 400 "Unexpected value(s) ... for the anthropic-beta header" for the whole
@@ -9,7 +6,7 @@ import { filterAnthropicBetas } from "../anthropic/filter-anthropic-betas.js";
  * prompt-caching-scope-2026-01-05, structured-outputs-2025-11-13, and the Anthropic-API-only
  * files, MCP connector and code execution betas.
  */
-const VERTEX_BETAS: ReadonlySet<string> = new Set([
+export const VERTEX_BETAS: ReadonlySet<string> = new Set([
   "computer-use-2024-10-22",
   "computer-use-2025-01-24",
   "context-1m-2025-08-07",
@@ -21,9 +18,3 @@ const VERTEX_BETAS: ReadonlySet<string> = new Set([
   "token-counting-2024-11-01",
   "token-efficient-tools-2025-02-19",
 ]);
-
-/** The `anthropic-beta` header for Vertex, or undefined when no flag of the client's is accepted. */
-export function vertexAnthropicBetaHeader(headers: IncomingHttpHeaders): string | undefined {
-  const flags = filterAnthropicBetas(headers, VERTEX_BETAS);
-  return flags.length > 0 ? flags.join(",") : undefined;
-}

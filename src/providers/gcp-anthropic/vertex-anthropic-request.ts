@@ -1,5 +1,6 @@
+import { adaptFirstPartyRequest } from "../anthropic/first-party-request/adapt-first-party-request.js";
+import { VERTEX_RULES } from "../anthropic/first-party-request/vertex-rules.js";
 import type { BackendSchema, TranslateRequestInput, UpstreamRequest } from "../translator.js";
-import { vertexAnthropicBetaHeader } from "./vertex-anthropic-betas.js";
 import { vertexModelPath } from "./vertex-model-path.js";
 
 /** The Vertex flavour of the Messages API, when the AIServiceBackend's schema.version names none. */
@@ -14,8 +15,8 @@ export function vertexAnthropicVersion(schema: BackendSchema): string {
  * Messages parameters (the client's own body, or one translated from OpenAI chat). Vertex takes the
  * model in the path, not the body, and the API version in the body's `anthropic_version`, not a
  * header; `stream` stays in the body and also picks the method (streamRawPredict). Beta flags go in
- * the `anthropic-beta` header, filtered to what Vertex accepts. Adapting first-party request shapes
- * (Claude Code's) belongs here, applied to `params` before they are serialised.
+ * the `anthropic-beta` header, filtered to what Vertex accepts (the client's own header never goes
+ * as it is). First-party request shapes (Claude Code's) are adapted first: adaptFirstPartyRequest.
  */
 export function vertexAnthropicMessagesRequest(
   input: TranslateRequestInput,
@@ -23,11 +24,16 @@ export function vertexAnthropicMessagesRequest(
 ): UpstreamRequest {
   // The backend's version wins over one a client may have put in its body.
   const { model: _model, anthropic_version: _version, ...rest } = params;
-  const body: Record<string, unknown> = { anthropic_version: vertexAnthropicVersion(input.schema), ...rest };
+  const adapted = adaptFirstPartyRequest(rest, input.model, input.headers, VERTEX_RULES);
+  const body: Record<string, unknown> = {
+    anthropic_version: vertexAnthropicVersion(input.schema),
+    ...adapted.body,
+  };
   return {
     path: vertexModelPath("anthropic", input.model, input.stream ? "streamRawPredict" : "rawPredict"),
     body: JSON.stringify(body),
-    headers: vertexAnthropicHeaders(input),
+    headers: vertexAnthropicHeaders(adapted.betas),
+    notices: adapted.notices,
   };
 }
 
@@ -37,18 +43,25 @@ export function vertexAnthropicMessagesRequest(
  */
 export function vertexAnthropicCountTokensRequest(input: TranslateRequestInput): UpstreamRequest {
   const { model: _model, stream: _stream, anthropic_version: _version, ...rest } = input.body;
-  const body = { anthropic_version: vertexAnthropicVersion(input.schema), model: input.model, ...rest };
+  const adapted = adaptFirstPartyRequest(rest, input.model, input.headers, VERTEX_RULES);
+  const body = {
+    anthropic_version: vertexAnthropicVersion(input.schema),
+    model: input.model,
+    ...adapted.body,
+  };
   return {
     path: vertexModelPath("anthropic", "count-tokens", "rawPredict"),
     body: JSON.stringify(body),
-    headers: vertexAnthropicHeaders(input),
+    headers: vertexAnthropicHeaders(adapted.betas),
+    notices: adapted.notices,
   };
 }
 
 /**
- * The client's Anthropic headers as Vertex takes them: the beta flags it accepts (none: the client's
- * header is removed, not forwarded), and no `anthropic-version` header, the version being in the body.
+ * The client's Anthropic headers as Vertex takes them: the beta flags it accepts, filtered by the
+ * first-party adaptation (none: the client's header is removed, not forwarded), and no
+ * `anthropic-version` header, the version being in the body.
  */
-function vertexAnthropicHeaders(input: TranslateRequestInput): Record<string, string | undefined> {
-  return { "anthropic-beta": vertexAnthropicBetaHeader(input.headers), "anthropic-version": undefined };
+function vertexAnthropicHeaders(betas: string[]): Record<string, string | undefined> {
+  return { "anthropic-beta": betas.length > 0 ? betas.join(",") : undefined, "anthropic-version": undefined };
 }

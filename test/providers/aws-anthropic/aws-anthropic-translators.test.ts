@@ -153,7 +153,8 @@ describe("OpenAI chat -> Claude on Bedrock (InvokeModel)", () => {
       ),
     );
     assert.equal(out.path, "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke-with-response-stream");
-    assert.equal(out.headers, undefined);
+    // Nothing is set; a client's anthropic-beta header is removed (Bedrock takes flags in the body).
+    assert.deepEqual(out.headers, { "anthropic-beta": undefined });
     assert.deepEqual(jsonOf(out.body), {
       anthropic_version: "bedrock-2023-05-31",
       max_tokens: 64,
