@@ -48,6 +48,8 @@ function answer(call: FakeVertexCall): FakeVertexAnswer {
       googleStatus: "RESOURCE_EXHAUSTED",
       message: "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model.",
     };
+  if (call.model === "overloaded-mid-stream")
+    return { streamError: { type: "overloaded_error", message: "Overloaded" } };
   if (call.model === "proxy-error")
     return {
       status: 503,
@@ -79,7 +81,12 @@ before(async () => {
             backendRefs: [{ name: "claude-vertex", modelNameOverride: CLAUDE }],
           },
           {
-            matches: [modelIs("overloaded"), modelIs("no-quota"), modelIs("proxy-error")],
+            matches: [
+              modelIs("overloaded"),
+              modelIs("no-quota"),
+              modelIs("proxy-error"),
+              modelIs("overloaded-mid-stream"),
+            ],
             backendRefs: [{ name: "claude-vertex" }],
           },
           { matches: [modelIs("broken-credentials")], backendRefs: [{ name: "claude-vertex-broken" }] },
@@ -283,6 +290,38 @@ test("Vertex errors reach each SDK in its own envelope", async () => {
     code: "503",
     message: "upstream connect error or disconnect/reset before headers",
   });
+});
+
+test("an error event inside a Vertex stream reaches each SDK as an error, with the usage so far counted", async () => {
+  const recordsBefore = gateway.records.length;
+  const fromAnthropic = await anthropic.messages
+    .stream({ model: "overloaded-mid-stream", max_tokens: 16, messages: [{ role: "user", content: "hi" }] })
+    .finalMessage()
+    .catch((err: unknown) => err);
+  assert.ok(fromAnthropic instanceof Anthropic.APIError, String(fromAnthropic));
+  assert.match(fromAnthropic.message, /Overloaded/);
+
+  const fromOpenAI = await (async () => {
+    const stream = await openai.chat.completions.create({
+      model: "overloaded-mid-stream",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+    });
+    for await (const _chunk of stream) {
+      // read until the error
+    }
+  })().catch((err: unknown) => err);
+  assert.ok(fromOpenAI instanceof OpenAI.APIError, String(fromOpenAI));
+  assert.match(fromOpenAI.message, /Overloaded/);
+
+  const records = await gateway.waitForRecords(recordsBefore + 2);
+  for (const record of records.slice(recordsBefore)) {
+    assert.equal(
+      record.usage?.inputTokens,
+      FAKE_CLAUDE_RECORDED_USAGE.inputTokens,
+      "message_start's input is counted",
+    );
+  }
 });
 
 test("a token endpoint that refuses the key: 502 in each envelope, naming the endpoint and never the key", async () => {

@@ -40,7 +40,9 @@ export type FakeVertexAnswer =
   /** Vertex's own error, in Google's envelope. */
   | { status: number; googleStatus: string; message: string }
   /** Anything else, verbatim. */
-  | { status: number; contentType: string; raw: string };
+  | { status: number; contentType: string; raw: string }
+  /** A stream that fails after message_start with an `error` event (Claude overloaded mid-answer). */
+  | { streamError: { type: string; message: string } };
 
 export interface FakeVertexOptions {
   projectName: string;
@@ -191,8 +193,9 @@ export async function startFakeVertexAnthropic(options: FakeVertexOptions): Prom
     count++;
     const message = fakeClaudeMessage({ ...rest, model }, count);
     if (method === "streamRawPredict") {
+      const failure = answer && "streamError" in answer ? answer.streamError : undefined;
       const bytes = Buffer.from(
-        fakeClaudeStreamEvents(message)
+        fakeClaudeStreamEvents(message, failure)
           .map(([name, data]) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`)
           .join(""),
       );
