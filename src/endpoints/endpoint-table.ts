@@ -5,6 +5,10 @@ import {
   completionsEndpoint,
   embeddingsEndpoint,
   imageGenerationsEndpoint,
+  speechEndpoint,
+  tokenizeEndpoint,
+  transcriptionsEndpoint,
+  translationsEndpoint,
 } from "./openai-endpoints.js";
 
 /**
@@ -16,6 +20,10 @@ export const POST_ENDPOINTS: ReadonlyMap<string, ClientEndpoint> = new Map([
   ["/v1/completions", completionsEndpoint],
   ["/v1/embeddings", embeddingsEndpoint],
   ["/v1/images/generations", imageGenerationsEndpoint],
+  ["/v1/audio/speech", speechEndpoint],
+  ["/v1/audio/transcriptions", transcriptionsEndpoint],
+  ["/v1/audio/translations", translationsEndpoint],
+  ["/tokenize", tokenizeEndpoint],
   ["/anthropic/v1/messages", messagesEndpoint],
   ["/v1/messages", messagesEndpoint],
   ["/anthropic/v1/messages/count_tokens", countTokensEndpoint],

@@ -34,6 +34,10 @@ const PASSTHROUGH = new Set([
   "OpenAI openai-completions",
   "OpenAI openai-embeddings",
   "OpenAI openai-images",
+  "OpenAI openai-audio-speech",
+  "OpenAI openai-audio-transcriptions",
+  "OpenAI openai-audio-translations",
+  "OpenAI tokenize",
   "Anthropic anthropic-messages",
   "Anthropic anthropic-count-tokens",
 ]);
@@ -73,6 +77,8 @@ function bodyWith(api: ClientApi, value: string): string {
     case "openai-completions":
       return `{"model":"${MODEL}","prompt":"x","extra":${value}}`;
     case "openai-images":
+      return `{"model":"${MODEL}","prompt":"x","extra":${value}}`;
+    case "tokenize":
       return `{"model":"${MODEL}","prompt":"x","extra":${value}}`;
     default:
       // Any other JSON API: an extra top-level field holds the value.

@@ -4,6 +4,12 @@ import { openAIChatTranslator } from "./openai-chat-translator.js";
 import { openAICompletionsTranslator } from "./openai-completions-translator.js";
 import { openAIEmbeddingsTranslator } from "./openai-embeddings-translator.js";
 import { openAIImagesTranslator } from "./openai-images-translator.js";
+import { openAISpeechTranslator } from "./openai-speech-translator.js";
+import {
+  openAITranscriptionsTranslator,
+  openAITranslationsTranslator,
+} from "./openai-transcriptions-translator.js";
+import { tokenizeOpenAITranslator } from "./tokenize-openai-translator.js";
 
 /** What an OpenAI-schema backend (OpenAI, vLLM, Ollama, Groq, ...) serves. */
 export const openAISchemaTranslators: SchemaTranslators = {
@@ -11,5 +17,9 @@ export const openAISchemaTranslators: SchemaTranslators = {
   "openai-completions": openAICompletionsTranslator,
   "openai-embeddings": openAIEmbeddingsTranslator,
   "openai-images": openAIImagesTranslator,
+  "openai-audio-speech": openAISpeechTranslator,
+  "openai-audio-transcriptions": openAITranscriptionsTranslator,
+  "openai-audio-translations": openAITranslationsTranslator,
+  tokenize: tokenizeOpenAITranslator,
   "anthropic-messages": anthropicMessagesOpenAITranslator,
 };
