@@ -112,7 +112,7 @@ async function upload(
   const fields: Record<string, string[]> = {};
   let file: File | undefined;
   for (const [name, value] of form.entries()) {
-    if (typeof value === "string") (fields[name] ??= []).push(value);
+    if (typeof value === "string") fields[name] = [...(fields[name] ?? []), value];
     else if (name === "file") file = value;
   }
   if (!file) return sendError(res, 400, "the form has no file");
@@ -160,8 +160,14 @@ function tokenize(req: ReceivedRequest, res: ServerResponse, calls: FakeAudioCal
   if (typeof body.prompt === "string") text = body.prompt;
   else if (Array.isArray(body.messages))
     text = body.messages.map((m) => String((m as { content?: unknown }).content ?? "")).join(" ");
-  else return sendError(res, 400, "tokenize needs a prompt or messages");
-  if (typeof body.model !== "string") return sendError(res, 400, "tokenize needs a model");
+  else {
+    sendError(res, 400, "tokenize needs a prompt or messages");
+    return;
+  }
+  if (typeof body.model !== "string") {
+    sendError(res, 400, "tokenize needs a model");
+    return;
+  }
   calls.push({ kind: "tokenize", body });
   const tokens = text
     .split(/\s+/)
