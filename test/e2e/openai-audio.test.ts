@@ -298,3 +298,44 @@ describe("bad multipart input", () => {
     });
   }
 });
+
+describe("the body limit (bufferLimit 64Ki) holds for uploads", () => {
+  let limited: TestGateway;
+  before(async () => {
+    limited = await startTestGateway(
+      configYaml(
+        gatewayDocs({ bufferLimit: "64Ki" }),
+        openAIBackendDocs("openai", fake.url),
+        routeDoc("audio", {
+          rules: [{ matches: [modelIs("whisper-1")], backendRefs: [{ name: "openai" }] }],
+        }),
+      ),
+    );
+  });
+  after(() => limited?.close());
+
+  test("an upload over the limit is a 413 the SDK reads, and nothing goes upstream", async () => {
+    const before = fake.requests.length;
+    const sdk = new OpenAI({ apiKey: "sk-client", baseURL: `${limited.url}/v1`, maxRetries: 0 });
+    await assert.rejects(
+      sdk.audio.transcriptions.create({
+        model: "whisper-1",
+        file: await toFile(Buffer.alloc(70 * 1024, 1), "long.wav"),
+      }),
+      (err: unknown) => err instanceof OpenAI.APIError && err.status === 413,
+    );
+    assert.equal(fake.requests.length, before);
+  });
+
+  test("an upload under the limit passes", async () => {
+    const result = await new OpenAI({
+      apiKey: "sk-client",
+      baseURL: `${limited.url}/v1`,
+      maxRetries: 0,
+    }).audio.translations.create({
+      model: "whisper-1",
+      file: await toFile(UPLOAD, "short.wav"),
+    });
+    assert.equal(result.text, FAKE_TRANSCRIPT);
+  });
+});
