@@ -13,6 +13,7 @@ import {
   startFakeOpenAIAudio,
 } from "../support/fake-openai-audio.js";
 import { configYaml, gatewayDocs, modelIs, openAIBackendDocs, routeDoc } from "../support/gateway-yaml.js";
+import { parsePrometheusText, samplesOf } from "../support/prometheus-text.js";
 import { type RecordingUpstream, startRecordingUpstream } from "../support/recording-upstream.js";
 import { observeCalls, startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
 
@@ -337,5 +338,23 @@ describe("the body limit (bufferLimit 64Ki) holds for uploads", () => {
       file: await toFile(UPLOAD, "short.wav"),
     });
     assert.equal(result.text, FAKE_TRANSCRIPT);
+  });
+});
+
+describe("metrics", () => {
+  test("/metrics counts the audio operations' tokens as the records counted them", async () => {
+    const response = await fetch(`${gateway.gateway.adminUrl}/metrics`);
+    const metrics = parsePrometheusText(await response.text());
+    for (const operation of ["speech", "transcription"]) {
+      const recorded = gateway.records
+        .filter((r) => r.operation === operation && r.status === 200)
+        .reduce((sum, r) => sum + r.usage.inputTokens, 0);
+      assert.ok(recorded > 0, `${operation} counted input tokens`);
+      const exported = samplesOf(metrics, "gen_ai_client_token_usage_sum", {
+        gen_ai_operation_name: operation,
+        gen_ai_token_type: "input",
+      }).reduce((sum, s) => sum + s.value, 0);
+      assert.equal(exported, recorded, operation);
+    }
   });
 });
