@@ -33,6 +33,8 @@ const UPLOAD = Buffer.concat([
 let fake: FakeOpenAIAudio;
 let gated: RecordingUpstream;
 let releaseGate: () => void = () => {};
+/** Streams one transcript delta and then nothing: a client that leaves finds it still open. */
+let stalled: RecordingUpstream;
 let gateway: TestGateway;
 let client: OpenAI;
 
@@ -48,15 +50,21 @@ before(async () => {
     });
     res.end(FAKE_AUDIO.subarray(AUDIO_PIECE));
   });
+  stalled = await startRecordingUpstream((_req, res: ServerResponse) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write(`data: ${JSON.stringify({ type: "transcript.text.delta", delta: "Bonjour" })}\n\n`);
+  });
   gateway = await startTestGateway(
     configYaml(
       gatewayDocs(),
       openAIBackendDocs("openai", fake.url, { apiKey: "sk-upstream" }),
       openAIBackendDocs("gated", gated.url),
+      openAIBackendDocs("stalled", stalled.url),
       routeDoc("audio", {
         rules: [
           { matches: [modelIs("gpt-4o-mini-tts")], backendRefs: [{ name: "openai" }] },
           { matches: [modelIs("gated-tts")], backendRefs: [{ name: "gated" }] },
+          { matches: [modelIs("stalled-transcribe")], backendRefs: [{ name: "stalled" }] },
           { matches: [modelIs("gpt-4o-transcribe")], backendRefs: [{ name: "openai" }] },
           { matches: [modelIs("whisper-1")], backendRefs: [{ name: "openai" }] },
           {
@@ -75,6 +83,7 @@ after(async () => {
   await gateway?.close();
   await fake?.close();
   await gated?.close();
+  await stalled?.close();
 });
 
 function onlyCall<K extends FakeAudioCall["kind"]>(calls: FakeAudioCall[], kind: K) {
@@ -224,6 +233,32 @@ describe("audio.transcriptions.create", () => {
     assert.equal(record.stream, true);
     assert.equal(record.usage.inputTokens, FAKE_TRANSCRIPTION_USAGE.input_tokens);
     assert.equal(record.usage.outputTokens, FAKE_TRANSCRIPTION_USAGE.output_tokens);
+  });
+
+  test("a client leaving a transcription stream is not charged the audio file's bytes as tokens", async () => {
+    const recordsBefore = gateway.records.length;
+    const controller = new AbortController();
+    const stream = await client.audio.transcriptions.create(
+      { model: "stalled-transcribe", file: await toFile(Buffer.alloc(400_000, 3), "long.wav"), stream: true },
+      { signal: controller.signal },
+    );
+    let seen = 0;
+    try {
+      for await (const event of stream) {
+        assert.equal(event.type, "transcript.text.delta");
+        seen += 1;
+        controller.abort();
+      }
+    } catch (err) {
+      // Whether the SDK ends the iteration or throws on abort differs by version; both are a leave.
+      assert.ok(err instanceof OpenAI.APIUserAbortError, String(err));
+    }
+    assert.equal(seen, 1);
+    const record = (await gateway.waitForRecords(recordsBefore + 1))[recordsBefore]!;
+    assert.equal(record.error, "client_closed");
+    assert.equal(record.usage.inputTokens, 0);
+    // The text deltas relayed are still estimated as output, one token each, as for chat streams.
+    assert.equal(record.usage.outputTokens, 1);
   });
 
   test("response_format text is relayed as text; whisper-1's duration usage counts no tokens", async () => {
