@@ -33,13 +33,21 @@ function parseMultipart(raw: Buffer, path: string, headers: IncomingHttpHeaders)
     const message = `malformed request: ${path} takes multipart/form-data with a boundary`;
     throw new GatewayError(400, "BadRequest", message, "malformed_request");
   }
+  let read: ReturnType<typeof readMultipartFields>;
   try {
-    return readMultipartFields(raw, boundary).fields;
+    read = readMultipartFields(raw, boundary);
   } catch (err) {
     if (!(err instanceof MultipartError)) throw err;
     const message = `malformed request: failed to parse multipart/form-data for ${path}: ${err.message}`;
     throw new GatewayError(400, "BadRequest", message, "malformed_request");
   }
+  // The route is chosen by the first model; an upstream reading another would serve a model the
+  // route never allowed. So the model must be given once.
+  if (read.repeated.has("model")) {
+    const message = `malformed request: the form for ${path} gives 'model' more than once`;
+    throw new GatewayError(400, "BadRequest", message, "malformed_request");
+  }
+  return read.fields;
 }
 
 /** Whether the answer is relayed as a stream: always for some endpoints, else when the body asks. */

@@ -19,6 +19,8 @@ export interface MultipartFields {
   readonly spans: Map<string, { start: number; end: number }>;
   /** How many file parts (with a filename) the body holds. */
   readonly files: number;
+  /** Names of text fields given more than once (`timestamp_granularities[]` is, by design). */
+  readonly repeated: ReadonlySet<string>;
 }
 
 /** Text fields longer than this are not what an audio API takes (prompts are ~224 tokens): refused. */
@@ -50,6 +52,7 @@ export function multipartBoundary(contentType: string | undefined): string | und
 export function readMultipartFields(body: Buffer, boundary: string): MultipartFields {
   const fields: Record<string, string> = Object.create(null);
   const spans = new Map<string, { start: number; end: number }>();
+  const repeated = new Set<string>();
   let files = 0;
   const dash = Buffer.from(`--${boundary}`);
   // Each later delimiter is CRLF + "--" + boundary; the first may open the body (a preamble is allowed).
@@ -59,7 +62,7 @@ export function readMultipartFields(body: Buffer, boundary: string): MultipartFi
   at += at === 0 ? dash.length : delimiter.length;
   for (;;) {
     // After a delimiter: "--" ends the form, else transport padding and CRLF open a part.
-    if (body[at] === 0x2d && body[at + 1] === 0x2d) return { fields, spans, files };
+    if (body[at] === 0x2d && body[at + 1] === 0x2d) return { fields, spans, files, repeated };
     const lineEnd = body.indexOf("\r\n", at);
     if (lineEnd === -1) throw new MultipartError("the multipart body ends inside a boundary line");
     if (body.subarray(at, lineEnd).toString("latin1").trim() !== "")
@@ -78,7 +81,8 @@ export function readMultipartFields(body: Buffer, boundary: string): MultipartFi
       : dispositionOf(body.toString("utf8", headersStart, headersEnd));
     if (disposition === undefined) throw new MultipartError("a multipart part has no form-data name");
     if (disposition.filename) files += 1;
-    else if (!spans.has(disposition.name)) {
+    else if (spans.has(disposition.name)) repeated.add(disposition.name);
+    else {
       if (valueEnd - valueStart > MAX_FIELD_BYTES)
         throw new MultipartError(
           `the form field '${disposition.name}' is longer than ${MAX_FIELD_BYTES} bytes`,

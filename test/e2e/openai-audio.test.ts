@@ -305,6 +305,19 @@ describe("bad multipart input", () => {
     assert.equal(fake.requests.length, before);
   });
 
+  test("a form giving the model twice is a 400: the route and the upstream could read different ones", async () => {
+    const before = fake.requests.length;
+    const form = new FormData();
+    form.append("model", "whisper-1");
+    form.append("model", "gpt-4o-transcribe");
+    form.append("file", new Blob([UPLOAD]), "a.wav");
+    const response = await fetch(`${gateway.url}/v1/audio/transcriptions`, { method: "POST", body: form });
+    assert.equal(response.status, 400);
+    const body = (await response.json()) as { error: { type: string; message: string } };
+    assert.match(body.error.message, /'model' more than once/);
+    assert.equal(fake.requests.length, before);
+  });
+
   test("the SDK's error for a missing model is that 400", async () => {
     await assert.rejects(
       client.audio.translations.create({ model: "", file: await toFile(UPLOAD, "a.wav") }),

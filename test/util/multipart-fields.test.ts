@@ -55,6 +55,7 @@ describe("readMultipartFields", () => {
     assert.equal(read.fields["timestamp_granularities[]"], "word");
     assert.equal(read.fields.file, undefined);
     assert.equal(read.files, 1);
+    assert.deepEqual([...read.repeated], ["timestamp_granularities[]"]);
     const span = read.spans.get("model");
     assert.ok(span);
     assert.equal(body.toString("utf8", span.start, span.end), "whisper-1");
