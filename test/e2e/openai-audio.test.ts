@@ -118,7 +118,13 @@ describe("audio.speech.create", () => {
     const reader = response.body!.getReader();
     let first = 0;
     while (first < AUDIO_PIECE) {
-      const { value, done } = await reader.read();
+      // A gateway that held the answer would never deliver it: fail in 5 s rather than hang.
+      const { value, done } = await Promise.race([
+        reader.read(),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error("the first audio piece was held back")), 5000).unref(),
+        ),
+      ]);
       assert.ok(!done, "the stream ended before the first piece");
       first += value.length;
     }
