@@ -114,17 +114,19 @@ describe("audio.speech.create", () => {
   });
 
   test("the audio is relayed as it arrives, not held until the upstream ends", async () => {
-    const response = await client.audio.speech.create({ model: "gated-tts", input: "Hi", voice: "alloy" });
+    // A gateway that held the answer would deliver neither its headers nor its first piece while the
+    // upstream holds the rest: fail in 5 s rather than hang.
+    const heldBack = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error("the first audio piece was held back")), 5000).unref(),
+    );
+    const response = await Promise.race([
+      client.audio.speech.create({ model: "gated-tts", input: "Hi", voice: "alloy" }),
+      heldBack,
+    ]);
     const reader = response.body!.getReader();
     let first = 0;
     while (first < AUDIO_PIECE) {
-      // A gateway that held the answer would never deliver it: fail in 5 s rather than hang.
-      const { value, done } = await Promise.race([
-        reader.read(),
-        new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error("the first audio piece was held back")), 5000).unref(),
-        ),
-      ]);
+      const { value, done } = await Promise.race([reader.read(), heldBack]);
       assert.ok(!done, "the stream ended before the first piece");
       first += value.length;
     }
