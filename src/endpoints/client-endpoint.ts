@@ -8,6 +8,16 @@ export interface ClientEndpoint {
   /** Whether a `stream: true` body means a streamed answer. */
   readonly streams: boolean;
   /**
+   * The answer is relayed as it arrives whatever the body says (speech: audio bytes, or SSE with
+   * `stream_format: "sse"`), so a long audio answer is never held whole.
+   */
+  readonly alwaysStreams?: boolean;
+  /**
+   * The request body's encoding: JSON (the default) or multipart/form-data (audio uploads), whose
+   * text fields become the call's `body` (all values strings) and whose bytes pass through.
+   */
+  readonly bodyFormat?: "json" | "multipart";
+  /**
    * The body of a gateway-generated error in this API's own envelope. `openAIType` is the
    * Envoy-AI-Gateway-style type ("BadRequest", ...); APIs with their own vocabulary map by status.
    * `code` is a specific error code where the API has them ("model_not_found").

@@ -8,6 +8,10 @@ import {
   imageGenerationsEndpoint,
   responsesEndpoint,
   responsesInputTokensEndpoint,
+  speechEndpoint,
+  tokenizeEndpoint,
+  transcriptionsEndpoint,
+  translationsEndpoint,
 } from "./openai-endpoints.js";
 
 /**
@@ -21,6 +25,10 @@ export const POST_ENDPOINTS: ReadonlyMap<string, ClientEndpoint> = new Map([
   ["/v1/images/generations", imageGenerationsEndpoint],
   ["/v1/responses", responsesEndpoint],
   ["/v1/responses/input_tokens", responsesInputTokensEndpoint],
+  ["/v1/audio/speech", speechEndpoint],
+  ["/v1/audio/transcriptions", transcriptionsEndpoint],
+  ["/v1/audio/translations", translationsEndpoint],
+  ["/tokenize", tokenizeEndpoint],
   ["/anthropic/v1/messages", messagesEndpoint],
   ["/v1/messages", messagesEndpoint],
   ["/anthropic/v1/messages/count_tokens", countTokensEndpoint],

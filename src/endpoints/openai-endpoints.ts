@@ -45,3 +45,35 @@ export const responsesInputTokensEndpoint: ClientEndpoint = {
   streams: false,
   ...envelope,
 };
+
+export const speechEndpoint: ClientEndpoint = {
+  api: "openai-audio-speech",
+  operation: "speech",
+  streams: true,
+  alwaysStreams: true,
+  ...envelope,
+};
+
+export const transcriptionsEndpoint: ClientEndpoint = {
+  api: "openai-audio-transcriptions",
+  operation: "transcription",
+  // `stream=true` (a form field) answers transcript.text.* events.
+  streams: true,
+  bodyFormat: "multipart",
+  ...envelope,
+};
+
+export const translationsEndpoint: ClientEndpoint = {
+  api: "openai-audio-translations",
+  operation: "translation",
+  streams: false,
+  bodyFormat: "multipart",
+  ...envelope,
+};
+
+export const tokenizeEndpoint: ClientEndpoint = {
+  api: "tokenize",
+  operation: "tokenize",
+  streams: false,
+  ...envelope,
+};

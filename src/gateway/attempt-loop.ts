@@ -461,11 +461,13 @@ export class AttemptLoop implements AttemptSink {
     const { record, call } = this.s;
     const usage = record.usage;
     let estimated = false;
-    if (usage.inputTokens === 0) {
+    // A multipart body is mostly an audio file, whose bytes say nothing about tokens; an answer that
+    // is always streamed (speech) relays audio, whose chunks are not tokens. Neither is estimated.
+    if (usage.inputTokens === 0 && call.endpoint.bodyFormat !== "multipart") {
       usage.inputTokens = Math.ceil(call.raw.length / 4);
       estimated = true;
     }
-    if (usage.outputTokens === 0 && this.relayedChunks > 0) {
+    if (usage.outputTokens === 0 && this.relayedChunks > 0 && !call.endpoint.alwaysStreams) {
       usage.outputTokens = this.relayedChunks;
       estimated = true;
     }

@@ -10,6 +10,7 @@ import { emptyUsage } from "../usage/token-usage.js";
 import { AttemptLoop } from "./attempt-loop.js";
 import { GatewayError } from "./gateway-error.js";
 import { matchRoute, type RouteMatch, requestHost } from "./match-route.js";
+import { parseRequestBody, streamRequested } from "./parse-request-body.js";
 import type { ClientCall } from "./prepare-attempt.js";
 import { BodyTooLargeError, discardRemainingBody, readRequestBody } from "./read-request-body.js";
 import { type HeaderAttribute, readHeaderAttributes } from "./request-header-attributes.js";
@@ -223,17 +224,7 @@ async function readCall(
     record.error = "client_closed";
     return undefined;
   }
-  let body: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(raw.toString("utf8"));
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw new SyntaxError("the body must be a JSON object");
-    }
-    body = parsed as Record<string, unknown>;
-  } catch (err) {
-    const message = `malformed request: failed to parse JSON for ${path}: ${(err as Error).message}`;
-    throw new GatewayError(400, "BadRequest", message, "malformed_request");
-  }
+  const body = parseRequestBody(raw, path, endpoint, req.headers);
   const model = body.model;
   if (typeof model !== "string" || model === "") {
     throw new GatewayError(
@@ -244,7 +235,7 @@ async function readCall(
     );
   }
   record.originalModel = model;
-  const stream = endpoint.streams && body.stream === true;
+  const stream = streamRequested(endpoint, body);
   record.stream = stream;
   return {
     endpoint,

@@ -18,7 +18,14 @@ const NAMES: Readonly<Record<string, string>> = {
   responses: "Responses",
   responses_input_tokens: "ResponsesInputTokens",
   rerank: "Rerank",
+  speech: "AudioSpeech",
+  transcription: "Transcription",
+  translation: "Translation",
+  tokenize: "Tokenize",
 };
+
+/** APIs whose request is a multipart upload: the input recorded is its text fields, not the audio. */
+const MULTIPART_APIS = new Set(["openai-audio-transcriptions", "openai-audio-translations"]);
 
 /** OpenInference's `llm.provider` values, from the backend's gen_ai.provider.name. */
 const PROVIDERS: Readonly<Record<string, string>> = {
@@ -64,7 +71,10 @@ export const openInferenceLayout: SpanLayout = {
       a["llm.invocation_parameters"] = JSON.stringify(invocationParametersOf(body));
     }
     if (body && content.inputs) {
-      if (rawBody) {
+      if (MULTIPART_APIS.has(record.api)) {
+        a["input.value"] = JSON.stringify(body);
+        a["input.mime_type"] = "application/json";
+      } else if (rawBody) {
         a["input.value"] = rawBody.toString("utf8");
         a["input.mime_type"] = "application/json";
       }
@@ -80,7 +90,8 @@ export const openInferenceLayout: SpanLayout = {
       }
     }
     // Embedding vectors are never recorded: they are large and say nothing a reader can use.
-    if (output !== undefined && content.outputs && !embeddings) {
+    // Speech answers audio (bytes, or base64 in SSE events): nothing a reader of a span can use.
+    if (output !== undefined && content.outputs && !embeddings && record.api !== "openai-audio-speech") {
       a["output.value"] = output;
       a["output.mime_type"] = record.stream ? "text/event-stream" : "application/json";
       outputMessagesOf(record.api, record.stream, output)?.forEach((m, i) => {

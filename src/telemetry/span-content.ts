@@ -16,7 +16,13 @@ type Json = Record<string, unknown>;
  */
 export function inputMessagesOf(api: ClientApi, body: Json): SpanMessage[] {
   const out: SpanMessage[] = [];
-  if (api === "openai-completions") {
+  // Speech's text to say is its one input message.
+  if (api === "openai-audio-speech") {
+    if (typeof body.input === "string") out.push({ role: "user", text: body.input });
+    return out;
+  }
+  // /tokenize takes a completion's prompt or chat messages.
+  if (api === "openai-completions" || (api === "tokenize" && body.messages === undefined)) {
     const prompt = body.prompt;
     const prompts = Array.isArray(prompt) ? prompt : [prompt];
     for (const p of prompts) if (typeof p === "string") out.push({ role: "user", text: p });

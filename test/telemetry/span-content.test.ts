@@ -92,3 +92,17 @@ test("invocation parameters keep the settings and drop every field that holds co
     { model: "m", temperature: 0.2, stream: true },
   );
 });
+
+test("input messages: speech's input, and /tokenize's prompt or messages", () => {
+  assert.deepEqual(
+    inputMessagesOf("openai-audio-speech", { model: "tts", input: "Say hi", voice: "alloy" }),
+    [{ role: "user", text: "Say hi" }],
+  );
+  assert.deepEqual(inputMessagesOf("tokenize", { model: "m", prompt: "count me" }), [
+    { role: "user", text: "count me" },
+  ]);
+  assert.deepEqual(
+    inputMessagesOf("tokenize", { model: "m", messages: [{ role: "system", content: "terse" }] }),
+    [{ role: "system", text: "terse" }],
+  );
+});

@@ -3,6 +3,7 @@ import { anthropicCountTokensBedrockTranslator } from "./anthropic-count-tokens-
 import { anthropicMessagesBedrockTranslator } from "./anthropic-messages-bedrock-translator.js";
 import { openAIChatBedrockTranslator } from "./openai-chat-bedrock-translator.js";
 import { openAIEmbeddingsTitanTranslator } from "./openai-embeddings-titan-translator.js";
+import { tokenizeBedrockTranslator } from "./tokenize-bedrock-translator.js";
 
 /** What an AWSBedrock-schema backend (Converse for any model, Titan embeddings) serves. */
 export const bedrockSchemaTranslators: SchemaTranslators = {
@@ -10,4 +11,5 @@ export const bedrockSchemaTranslators: SchemaTranslators = {
   "openai-embeddings": openAIEmbeddingsTitanTranslator,
   "anthropic-messages": anthropicMessagesBedrockTranslator,
   "anthropic-count-tokens": anthropicCountTokensBedrockTranslator,
+  tokenize: tokenizeBedrockTranslator,
 };

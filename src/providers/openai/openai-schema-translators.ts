@@ -6,6 +6,12 @@ import { openAIEmbeddingsTranslator } from "./openai-embeddings-translator.js";
 import { openAIImagesTranslator } from "./openai-images-translator.js";
 import { openAIResponsesInputTokensTranslator } from "./openai-responses-input-tokens-translator.js";
 import { openAIResponsesTranslator } from "./openai-responses-translator.js";
+import { openAISpeechTranslator } from "./openai-speech-translator.js";
+import {
+  openAITranscriptionsTranslator,
+  openAITranslationsTranslator,
+} from "./openai-transcriptions-translator.js";
+import { tokenizeOpenAITranslator } from "./tokenize-openai-translator.js";
 
 /** What an OpenAI-schema backend (OpenAI, vLLM, Ollama, Groq, ...) serves. */
 export const openAISchemaTranslators: SchemaTranslators = {
@@ -15,5 +21,9 @@ export const openAISchemaTranslators: SchemaTranslators = {
   "openai-images": openAIImagesTranslator,
   "openai-responses": openAIResponsesTranslator,
   "openai-responses-input-tokens": openAIResponsesInputTokensTranslator,
+  "openai-audio-speech": openAISpeechTranslator,
+  "openai-audio-transcriptions": openAITranscriptionsTranslator,
+  "openai-audio-translations": openAITranslationsTranslator,
+  tokenize: tokenizeOpenAITranslator,
   "anthropic-messages": anthropicMessagesOpenAITranslator,
 };
