@@ -194,6 +194,26 @@ test("Anthropic SDK count_tokens: count-tokens:rawPredict with the model in the 
   assert.equal(record.usage?.inputTokens, expected);
 });
 
+test("/tokenize: vLLM's prompt shape goes to count-tokens:rawPredict and answers {count}", async () => {
+  const { result, calls, record } = await observe(async () => {
+    const response = await fetch(`${gateway.url}/tokenize`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-sonnet", prompt: "How many tokens is this?" }),
+    });
+    return { status: response.status, body: (await response.json()) as { count?: number } };
+  });
+  const expected = fakeCountTokens({ messages: [{ role: "user", content: "How many tokens is this?" }] });
+  assert.deepEqual(result, { status: 200, body: { count: expected } });
+  assert.equal(
+    calls[0]?.request.url,
+    "/v1/projects/aigw-vertex-test/locations/us-east5/publishers/anthropic/models/count-tokens:rawPredict",
+  );
+  assert.equal(calls[0]?.body.model, CLAUDE);
+  assert.equal(record.operation, "tokenize");
+  assert.equal(record.usage?.inputTokens, expected);
+});
+
 test("OpenAI SDK: chat completions, plain and streamed, from Claude on Vertex", async () => {
   const plain = await observe(() =>
     openai.chat.completions.create({

@@ -84,6 +84,10 @@ function answer(call: FakeVertexCall): FakeVertexAnswer {
       },
     };
   }
+  if (call.method === "countTokens") {
+    const contents = call.body.contents as unknown[];
+    return { json: { totalTokens: 7 * contents.length, totalBillableCharacters: 20 } };
+  }
   if (call.method === "embedContent") {
     return {
       json: { embedding: { values: EMBEDDING }, usageMetadata: { promptTokenCount: 3, totalTokenCount: 3 } },
@@ -298,6 +302,26 @@ test("an upstream error arrives in the OpenAI envelope with Vertex's status as i
       return true;
     },
   );
+});
+
+test("/tokenize: vLLM's prompt shape goes to :countTokens (model overridden) and answers {count}", async () => {
+  const { result, calls, record } = await observe(async () => {
+    const response = await fetch(`${gateway.url}/tokenize`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "gemini", prompt: "How many tokens is this?" }),
+    });
+    return { status: response.status, body: (await response.json()) as unknown };
+  });
+  assert.deepEqual(result, { status: 200, body: { count: 7 } });
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0]!.method, "countTokens");
+  assert.equal(calls[0]!.model, FLASH);
+  assert.deepEqual(calls[0]!.body.contents, [
+    { role: "user", parts: [{ text: "How many tokens is this?" }] },
+  ]);
+  assert.equal(record.operation, "tokenize");
+  assert.equal(record.usage.inputTokens, 7);
 });
 
 test("embeddings: text-embedding models via :predict (batch), Gemini embedding models via :embedContent", async () => {
