@@ -1,16 +1,9 @@
-import { emptyUsage } from "../../usage/token-usage.js";
 import { convertOpenAIMessagesToAnthropic } from "../anthropic/convert-openai-messages-to-anthropic.js";
 import { convertOpenAIToolsToAnthropic } from "../anthropic/convert-openai-tools-to-anthropic.js";
+import { BufferedJsonResponse, countAnswer } from "../buffered-json-response.js";
 import { parseUpstreamJson, refuseDeepRequest } from "../json-depth-limit.js";
 import { tokenCount } from "../token-count.js";
-import {
-  InvalidRequestError,
-  type ResponseContext,
-  type ResponseTranslator,
-  type TranslatedBody,
-  type Translator,
-  UpstreamProtocolError,
-} from "../translator.js";
+import { InvalidRequestError, type Translator, UpstreamProtocolError } from "../translator.js";
 import { vertexErrorForOpenAI } from "./read-vertex-error.js";
 import { vertexAnthropicCountTokensRequest } from "./vertex-anthropic-request.js";
 
@@ -41,34 +34,15 @@ export const tokenizeGCPAnthropicTranslator: Translator = {
   response: (ctx) => new TokenizeResponse(ctx),
 };
 
-class TokenizeResponse implements ResponseTranslator {
-  readonly streamContentType = "application/json";
-  readonly usage = emptyUsage();
-  readonly responseModel: string;
-
-  constructor(private readonly ctx: ResponseContext) {
-    this.responseModel = ctx.requestModel;
+class TokenizeResponse extends BufferedJsonResponse {
+  protected errorBody(status: number, body: Buffer): string {
+    return vertexErrorForOpenAI(status, body);
   }
 
-  body(body: Buffer): TranslatedBody {
-    const status = this.ctx.status;
-    if (status >= 400)
-      return { status, contentType: "application/json", body: vertexErrorForOpenAI(status, body) };
+  protected answerBody(body: Buffer): string {
     const answer = parseUpstreamJson(body, "Claude on Vertex's answer") as { input_tokens?: unknown } | null;
     if (typeof answer !== "object" || answer === null || typeof answer.input_tokens !== "number")
       throw new UpstreamProtocolError("Claude on Vertex's count-tokens answer has no input_tokens");
-    const count = tokenCount(answer.input_tokens);
-    this.usage.inputTokens = count;
-    this.usage.totalTokens = count;
-    return { status, contentType: "application/json", body: JSON.stringify({ count }) };
-  }
-
-  // Counting is never streamed; the gateway only calls body().
-  chunk(): undefined {
-    return undefined;
-  }
-
-  end(): undefined {
-    return undefined;
+    return countAnswer(this, tokenCount(answer.input_tokens));
   }
 }

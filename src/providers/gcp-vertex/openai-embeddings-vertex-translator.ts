@@ -1,15 +1,9 @@
 import { openAIErrorBody } from "../../api/openai-error.js";
-import { emptyUsage } from "../../usage/token-usage.js";
 import { encodeEmbeddingBase64 } from "../aws-bedrock/encode-embedding-base64.js";
+import { BufferedJsonResponse } from "../buffered-json-response.js";
 import { parseUpstreamJson, refuseDeepRequest } from "../json-depth-limit.js";
 import { tokenCount } from "../token-count.js";
-import {
-  type ResponseContext,
-  type ResponseTranslator,
-  type TranslatedBody,
-  type Translator,
-  UpstreamProtocolError,
-} from "../translator.js";
+import { type Translator, UpstreamProtocolError } from "../translator.js";
 import { convertOpenAIEmbeddingsToVertex } from "./convert-openai-embeddings-to-vertex.js";
 import { geminiModelPath } from "./gemini-model-path.js";
 import { readVertexError } from "./read-vertex-error.js";
@@ -32,25 +26,13 @@ export const openAIEmbeddingsVertexTranslator: Translator = {
   response: (ctx) => new VertexEmbeddingsResponse(ctx),
 };
 
-class VertexEmbeddingsResponse implements ResponseTranslator {
-  readonly streamContentType = "application/json";
-  readonly usage = emptyUsage();
-  readonly responseModel: string;
-
-  constructor(private readonly ctx: ResponseContext) {
-    this.responseModel = ctx.requestModel;
+class VertexEmbeddingsResponse extends BufferedJsonResponse {
+  protected errorBody(status: number, body: Buffer): string {
+    const error = readVertexError(body);
+    return openAIErrorBody(status, error.type, error.message);
   }
 
-  body(body: Buffer): TranslatedBody {
-    const status = this.ctx.status;
-    if (status >= 400) {
-      const error = readVertexError(body);
-      return {
-        status,
-        contentType: "application/json",
-        body: openAIErrorBody(status, error.type, error.message),
-      };
-    }
+  protected answerBody(body: Buffer): string {
     const answer = parseUpstreamJson(body, "GCP Vertex AI's answer") as Json | null;
     if (typeof answer !== "object" || answer === null || Array.isArray(answer))
       throw new UpstreamProtocolError("GCP Vertex AI's answer is not a JSON object");
@@ -70,16 +52,7 @@ class VertexEmbeddingsResponse implements ResponseTranslator {
       model: this.ctx.requestModel,
       usage: { prompt_tokens: tokens, total_tokens: tokens },
     };
-    return { status, contentType: "application/json", body: JSON.stringify(json) };
-  }
-
-  // Embeddings are never streamed; the gateway only calls body().
-  chunk(): undefined {
-    return undefined;
-  }
-
-  end(): undefined {
-    return undefined;
+    return JSON.stringify(json);
   }
 }
 

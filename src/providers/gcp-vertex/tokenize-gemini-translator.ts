@@ -1,15 +1,8 @@
 import { openAIErrorBody } from "../../api/openai-error.js";
-import { emptyUsage } from "../../usage/token-usage.js";
+import { BufferedJsonResponse, countAnswer } from "../buffered-json-response.js";
 import { parseUpstreamJson, refuseDeepRequest } from "../json-depth-limit.js";
 import { tokenCount } from "../token-count.js";
-import {
-  InvalidRequestError,
-  type ResponseContext,
-  type ResponseTranslator,
-  type TranslatedBody,
-  type Translator,
-  UpstreamProtocolError,
-} from "../translator.js";
+import { InvalidRequestError, type Translator, UpstreamProtocolError } from "../translator.js";
 import { convertOpenAIChatToGemini } from "./convert-openai-chat-to-gemini.js";
 import { geminiModelPath } from "./gemini-model-path.js";
 import { readVertexError } from "./read-vertex-error.js";
@@ -41,40 +34,16 @@ export const tokenizeGeminiTranslator: Translator = {
   response: (ctx) => new CountTokensResponse(ctx),
 };
 
-class CountTokensResponse implements ResponseTranslator {
-  readonly streamContentType = "application/json";
-  readonly usage = emptyUsage();
-  readonly responseModel: string;
-
-  constructor(private readonly ctx: ResponseContext) {
-    this.responseModel = ctx.requestModel;
+class CountTokensResponse extends BufferedJsonResponse {
+  protected errorBody(status: number, body: Buffer): string {
+    const error = readVertexError(body);
+    return openAIErrorBody(status, error.type, error.message);
   }
 
-  body(body: Buffer): TranslatedBody {
-    const status = this.ctx.status;
-    if (status >= 400) {
-      const error = readVertexError(body);
-      return {
-        status,
-        contentType: "application/json",
-        body: openAIErrorBody(status, error.type, error.message),
-      };
-    }
+  protected answerBody(body: Buffer): string {
     const answer = parseUpstreamJson(body, "GCP Vertex AI's answer") as { totalTokens?: unknown } | null;
     if (typeof answer !== "object" || answer === null || typeof answer.totalTokens !== "number")
       throw new UpstreamProtocolError("GCP Vertex AI's countTokens answer has no totalTokens");
-    const count = tokenCount(answer.totalTokens);
-    this.usage.inputTokens = count;
-    this.usage.totalTokens = count;
-    return { status, contentType: "application/json", body: JSON.stringify({ count }) };
-  }
-
-  // Counting is never streamed; the gateway only calls body().
-  chunk(): undefined {
-    return undefined;
-  }
-
-  end(): undefined {
-    return undefined;
+    return countAnswer(this, tokenCount(answer.totalTokens));
   }
 }
