@@ -248,16 +248,20 @@ function sendError(
   res.end(JSON.stringify({ message }));
 }
 
-/** Recomputes the request's SigV4 signature as AWS does; returns the AWS error when it does not match. */
-async function checkSignature(
+/**
+ * Recomputes the request's SigV4 signature as AWS does (for `service`: the fake SageMaker uses it
+ * too); returns the AWS error when it does not match.
+ */
+export async function checkSignature(
   req: ReceivedRequest,
   accepted: readonly FakeBedrockCredentials[],
   region: string,
+  service = "bedrock",
 ): Promise<{ type: string; message: string } | undefined> {
   const auth = AUTHORIZATION.exec(String(req.headers.authorization ?? ""));
   if (auth === null)
     return { type: "MissingAuthenticationTokenException", message: "Missing Authentication Token" };
-  const [, accessKeyId, date, signedRegion, service, signedHeaderList, signature] =
+  const [, accessKeyId, date, signedRegion, signedService, signedHeaderList, signature] =
     auth as unknown as string[];
   const expected = accepted.find((credentials) => credentials.accessKeyId === accessKeyId);
   if (expected === undefined) {
@@ -266,10 +270,10 @@ async function checkSignature(
       message: "The security token included in the request is invalid.",
     };
   }
-  if (signedRegion !== region || service !== "bedrock") {
+  if (signedRegion !== region || signedService !== service) {
     return {
       type: "InvalidSignatureException",
-      message: `Credential should be scoped to a valid region and service 'bedrock', not '${signedRegion}/${service}'.`,
+      message: `Credential should be scoped to a valid region and service '${service}', not '${signedRegion}/${signedService}'.`,
     };
   }
   if (expected.sessionToken !== undefined && req.headers["x-amz-security-token"] !== expected.sessionToken) {
@@ -306,7 +310,7 @@ async function checkSignature(
     }
     headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
-  const signer = new SignatureV4({ service: "bedrock", region, credentials: expected, sha256: Sha256 });
+  const signer = new SignatureV4({ service, region, credentials: expected, sha256: Sha256 });
   const signingDate = new Date(
     `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
   );

@@ -1,11 +1,14 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
-import { Hash } from "@smithy/hash-node";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { encodeAwsException } from "./encode-aws-event.js";
-import { bedrockBackendDocs, type FakeBedrock, type FakeBedrockCredentials } from "./fake-bedrock.js";
+import {
+  bedrockBackendDocs,
+  checkSignature,
+  type FakeBedrock,
+  type FakeBedrockCredentials,
+} from "./fake-bedrock.js";
 import {
   type FakeUpstream,
   type ReceivedRequest,
@@ -47,11 +50,8 @@ export const SAGEMAKER_ENDPOINTS = ["my-llama-endpoint", "failing-model", "break
 
 export const CONTAINER_REPLY = "SageMaker hosts this model on an endpoint.";
 
-const Sha256 = Hash.bind(null, "sha256");
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const PATH = /^\/endpoints\/([^/]+)\/(invocations|invocations-response-stream)$/;
-const AUTHORIZATION =
-  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/;
 /** Byte counts the frames are cut into, cycled; several cut inside the 12-byte prelude. */
 const CHUNK_SIZES = [3, 17, 1, 40, 9, 5, 128];
 
@@ -62,7 +62,7 @@ export async function startFakeSageMaker(options: {
   const region = options.region ?? "us-east-1";
   const calls: FakeSageMakerCall[] = [];
   const upstream = await startRecordingUpstream(async (req, res) => {
-    const problem = await checkSignature(req, options.credentials, region);
+    const problem = await checkSignature(req, [options.credentials], region, "sagemaker");
     if (problem !== undefined) return sendError(res, 403, problem.type, problem.message);
     const path = PATH.exec(req.url);
     if (req.method !== "POST" || path === null) {
@@ -238,82 +238,6 @@ function sendError(res: ServerResponse, status: number, type: string, message: s
     "x-amzn-errortype": `${type}:http://internal.amazon.com/coral/com.amazon.sagemaker/`,
   });
   res.end(JSON.stringify({ message }));
-}
-
-async function checkSignature(
-  req: ReceivedRequest,
-  expected: FakeBedrockCredentials,
-  region: string,
-): Promise<{ type: string; message: string } | undefined> {
-  const auth = AUTHORIZATION.exec(String(req.headers.authorization ?? ""));
-  if (auth === null)
-    return { type: "MissingAuthenticationTokenException", message: "Missing Authentication Token" };
-  const [, accessKeyId, date, signedRegion, service, signedHeaderList, signature] =
-    auth as unknown as string[];
-  if (accessKeyId !== expected.accessKeyId) {
-    return {
-      type: "UnrecognizedClientException",
-      message: "The security token included in the request is invalid.",
-    };
-  }
-  if (signedRegion !== region || service !== "sagemaker") {
-    return {
-      type: "InvalidSignatureException",
-      message: `Credential should be scoped to a valid region and service 'sagemaker', not '${signedRegion}/${service}'.`,
-    };
-  }
-  const contentSha = req.headers["x-amz-content-sha256"];
-  if (contentSha !== undefined && contentSha !== createHash("sha256").update(req.body).digest("hex")) {
-    return {
-      type: "InvalidSignatureException",
-      message: "The provided 'x-amz-content-sha256' does not match.",
-    };
-  }
-  const signedHeaders = (signedHeaderList as string).split(";");
-  if (!signedHeaders.includes("host") || !signedHeaders.includes("x-amz-date")) {
-    return { type: "InvalidSignatureException", message: "'host' and 'x-amz-date' must be signed headers." };
-  }
-  const headers: Record<string, string> = {};
-  for (const name of signedHeaders) {
-    const value = req.headers[name];
-    if (value === undefined)
-      return { type: "InvalidSignatureException", message: `Signed header '${name}' is missing.` };
-    headers[name] = Array.isArray(value) ? value.join(",") : value;
-  }
-  const amzDate = String(req.headers["x-amz-date"] ?? "");
-  const signingDate = new Date(
-    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
-  );
-  if (Number.isNaN(signingDate.getTime()) || !amzDate.startsWith(date as string)) {
-    return {
-      type: "InvalidSignatureException",
-      message: "Date in Credential scope does not match x-amz-date.",
-    };
-  }
-  const signer = new SignatureV4({ service: "sagemaker", region, credentials: expected, sha256: Sha256 });
-  const [path, search = ""] = req.url.split("?", 2) as [string, string?];
-  const query: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(search)) query[name] = value;
-  const recomputed = await signer.sign(
-    {
-      method: req.method,
-      protocol: "https:",
-      hostname: headers.host ?? "",
-      path,
-      query,
-      headers,
-      body: req.body,
-    },
-    { signingDate },
-  );
-  const wanted = /Signature=([0-9a-f]{64})$/.exec(String(recomputed.headers.authorization))?.[1];
-  if (wanted !== signature) {
-    return {
-      type: "InvalidSignatureException",
-      message: "The request signature we calculated does not match the signature you provided.",
-    };
-  }
-  return undefined;
 }
 
 /**
