@@ -145,7 +145,11 @@ const WIF = {
 const SERVICE_ACCOUNT = `vertex-caller@${LOCATION.projectName}.iam.gserviceaccount.com`;
 
 /** A gateway whose claude-vertex backend authenticates by workload identity federation against `federation`. */
-async function federatedGateway(federation: FakeGcpFederation, impersonate: boolean) {
+async function federatedGateway(
+  federation: FakeGcpFederation,
+  impersonate: boolean,
+  env: Record<string, string> = {},
+) {
   const secret = {
     apiVersion: "v1",
     kind: "Secret",
@@ -173,6 +177,7 @@ async function federatedGateway(federation: FakeGcpFederation, impersonate: bool
       env: {
         AIGW_GCP_STS_URL: federation.stsUrl,
         AIGW_GCP_IAM_CREDENTIALS_URL: federation.iamCredentialsUrl,
+        ...env,
       },
     },
   );
@@ -263,6 +268,17 @@ test("workload identity federation: an OIDC client Secret without client-secret 
     ),
     /the OIDC client Secret default\/nowhere has no client-secret/,
   );
+});
+
+test("workload identity federation: an AIGW_GCP_STS_URL that is not an http(s) URL fails the configuration load, naming it", async () => {
+  const federation = await startFederation();
+  federationTokens.push(federation);
+  for (const [value, message] of [
+    ["sts.internal:8443", /AIGW_GCP_STS_URL must be an http\(s\) URL, not "sts.internal:8443"/],
+    ["not a url", /AIGW_GCP_STS_URL is not a URL: "not a url"/],
+  ] as const) {
+    await assert.rejects(federatedGateway(federation, false, { AIGW_GCP_STS_URL: value }), message);
+  }
 });
 
 test("a configuration reload keeps the policy's token: no second exchange", async () => {

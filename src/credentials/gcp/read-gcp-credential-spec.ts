@@ -109,7 +109,26 @@ function readWorkloadIdentity(
       clientSecret: secretValue(oidc.clientSecret, "client-secret"),
       scopes: oidc.scopes ?? [],
     },
-    stsUrl: env.AIGW_GCP_STS_URL || STS_URL,
-    iamCredentialsUrl: env.AIGW_GCP_IAM_CREDENTIALS_URL || IAM_CREDENTIALS_URL,
+    stsUrl: endpointOverride(env, "AIGW_GCP_STS_URL") ?? STS_URL,
+    iamCredentialsUrl: endpointOverride(env, "AIGW_GCP_IAM_CREDENTIALS_URL") ?? IAM_CREDENTIALS_URL,
   };
+}
+
+/** An endpoint variable's http(s) URL, or undefined when unset; anything else fails the load, naming it. */
+function endpointOverride(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+): string | undefined {
+  const value = env[name];
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${name} is not a URL: ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new Error(`${name} must be an http(s) URL, not ${JSON.stringify(value)}`);
+  }
+  return value;
 }
