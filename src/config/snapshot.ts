@@ -1,6 +1,7 @@
 import type { Dispatcher } from "undici";
 import type { AuthPolicy } from "../auth/auth-policy.js";
 import type { CredentialInjector } from "../credentials/credential-injector.js";
+import type { CompiledPool } from "../inference/compiled-pool.js";
 import type { RequestPolicy } from "../gateway/request-policy.js";
 import type { CostCalculator, CostSpec } from "../limits/compute-costs.js";
 import type { BackendSchema, SchemaTranslators } from "../providers/translator.js";
@@ -69,8 +70,13 @@ export interface CompiledRule {
   readonly name: string;
   /** Any match may succeed (OR); within a match every header must (AND). Empty = matches everything. */
   readonly matches: readonly (readonly HeaderMatcher[])[];
-  /** Backend refs grouped by priority, lowest priority value first. */
+  /**
+   * Backend refs grouped by priority, lowest priority value first. On a rule with a `pool` these are
+   * the pool's fallback (the route annotation aigw/inference-pool-fallback), usually none.
+   */
   readonly tiers: readonly (readonly CompiledBackendRef[])[];
+  /** The InferencePool this rule sends to (at most one per rule); its endpoints are picked per request. */
+  readonly pool?: CompiledPool;
   /** Whole-request timeout in ms (default 60 s); 0 = none. */
   readonly requestTimeoutMs: number;
   /** Per upstream attempt timeout in ms; 0 = same as request. */
