@@ -77,6 +77,11 @@ export interface CompiledRule {
   readonly tiers: readonly (readonly CompiledBackendRef[])[];
   /** The InferencePool this rule sends to (at most one per rule); its endpoints are picked per request. */
   readonly pool?: CompiledPool;
+  /**
+   * The rule's own traffic policy, where it differs from the route's: a pool rule with no
+   * BackendTrafficPolicy applied gets POOL_DEFAULT_TRAFFIC_POLICY. Undefined: `route.traffic`.
+   */
+  readonly traffic?: TrafficPolicy;
   /** Whole-request timeout in ms (default 60 s); 0 = none. */
   readonly requestTimeoutMs: number;
   /** Per upstream attempt timeout in ms; 0 = same as request. */

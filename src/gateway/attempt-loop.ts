@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { CompiledBackendRef, CompiledRoute, CompiledRule } from "../config/snapshot.js";
 import { type ResponseTranslator, UpstreamProtocolError } from "../providers/translator.js";
 import type { AttemptOutcome, BackendHealth, BackendHealthRegistry } from "../upstream/backend-health.js";
-import { Candidates } from "../upstream/candidates.js";
+import { type CandidateSource, Candidates } from "../upstream/candidates.js";
 import {
   type AttemptFailure,
   backOffMs,
@@ -11,6 +11,7 @@ import {
   retryAfterMs,
   statusIsRetriable,
 } from "../upstream/retry-decision.js";
+import type { TrafficPolicy } from "../upstream/traffic-policy.js";
 import { type AttemptSink, UpstreamAttempt } from "../upstream/upstream-attempt.js";
 import { GatewayError } from "./gateway-error.js";
 import { type ClientCall, type PreparedAttempt, prepareAttempt } from "./prepare-attempt.js";
@@ -18,6 +19,8 @@ import type { AttemptRecord, RequestRecord } from "./request-record.js";
 import { sendBody } from "./send-response.js";
 import { describeUpstreamError } from "./upstream-error.js";
 import { clientResponseHeaders } from "./upstream-headers.js";
+
+const DROPPED_REASON_HEADER = "x-llm-d-request-dropped-reason";
 
 /** A non-streamed answer is held whole before it is relayed; past this it is refused (502). */
 const MAX_BUFFERED_ANSWER = 128 * 1024 * 1024;
@@ -39,6 +42,8 @@ export interface LoopSetup {
   debugHeaders: boolean;
   /** Tracing with outputs recorded: handed every byte relayed to the client. */
   capture?: (chunk: Buffer | string) => void;
+  /** The attempts' order when it is not the rule's backends (an InferencePool's PoolCandidates). */
+  candidates?: CandidateSource;
 }
 
 /** What the current attempt's answer is being used for. */
@@ -53,7 +58,9 @@ type Mode = "waiting" | "buffer" | "stream";
  * the stream with an error event in the client API's format. Every attempt is recorded.
  */
 export class AttemptLoop implements AttemptSink {
-  private readonly candidates: Candidates;
+  private readonly candidates: CandidateSource;
+  /** The rule's traffic policy, else the route's. */
+  private readonly traffic: TrafficPolicy;
   private current: UpstreamAttempt | undefined;
   private prepared: PreparedAttempt | undefined;
   private translated: ResponseTranslator | undefined;
@@ -69,13 +76,16 @@ export class AttemptLoop implements AttemptSink {
   private finished = false;
   /** The health of the backend the attempt in flight holds a circuit-breaker slot of. */
   private inFlight: BackendHealth | undefined;
+  /** The backend of the attempt in flight, for the candidates' load accounting. */
+  private inFlightRef: CompiledBackendRef | undefined;
   /** The committed stream's entry in record.attempts: amended, not repeated, when that attempt ends. */
   private committedEntry: AttemptRecord | undefined;
   /** Translated chunks written to the client: the output estimate of a stream the client abandoned. */
   private relayedChunks = 0;
 
   constructor(private readonly s: LoopSetup) {
-    this.candidates = new Candidates(s.rule.tiers, s.route.traffic, s.health);
+    this.traffic = s.rule.traffic ?? s.route.traffic;
+    this.candidates = s.candidates ?? new Candidates(s.rule.tiers, this.traffic, s.health);
     if (s.call.excludedBackends) this.candidates.exclude(s.call.excludedBackends);
   }
 
@@ -85,25 +95,44 @@ export class AttemptLoop implements AttemptSink {
     if (timeout > 0) this.requestTimer = setTimeout(AttemptLoop.onRequestTimeout, timeout, this);
     const first = this.candidates.next();
     if (!first) {
-      const reason = this.candidates.reason;
-      this.fail(
-        reason === "overflow"
-          ? new GatewayError(
-              503,
-              "ServiceUnavailable",
-              "upstream overflow: every backend is at its circuit-breaker limit",
-              "overflow",
-            )
-          : new GatewayError(
-              503,
-              "ServiceUnavailable",
-              `no backend available for model ${this.s.call.model}`,
-              "no_backend",
-            ),
-      );
+      this.fail(this.noCandidateError());
       return;
     }
     this.attempt(first);
+  }
+
+  /** Why the request cannot be tried anywhere, in the client's terms. */
+  private noCandidateError(): GatewayError {
+    const { reason, message } = this.candidates;
+    // llm-d's router names why it dropped a request in this header; clients of it may read it.
+    if (reason === "shed")
+      return new GatewayError(429, "TooManyRequests", message ?? "request shed", "shed", undefined, {
+        [DROPPED_REASON_HEADER]: "rejected-saturated",
+      });
+    if (reason === "no_endpoint")
+      return new GatewayError(
+        503,
+        "ServiceUnavailable",
+        message ?? "no ready endpoint",
+        "no_endpoint",
+        undefined,
+        {
+          [DROPPED_REASON_HEADER]: "rejected-no-endpoints",
+        },
+      );
+    if (reason === "overflow")
+      return new GatewayError(
+        503,
+        "ServiceUnavailable",
+        "upstream overflow: every backend is at its circuit-breaker limit",
+        "overflow",
+      );
+    return new GatewayError(
+      503,
+      "ServiceUnavailable",
+      `no backend available for model ${this.s.call.model}`,
+      "no_backend",
+    );
   }
 
   // ---- attempts ---------------------------------------------------------------------------------
@@ -149,8 +178,8 @@ export class AttemptLoop implements AttemptSink {
 
   private dispatch(prepared: PreparedAttempt): void {
     if (this.finished) return;
-    const { rule, route } = this.s;
-    const retry = route.traffic.retry;
+    const { rule } = this.s;
+    const retry = this.traffic.retry;
     this.prepared = prepared;
     this.translated = undefined;
     this.mode = "waiting";
@@ -169,6 +198,8 @@ export class AttemptLoop implements AttemptSink {
     const health = this.s.health.get(prepared.ref.backend.key);
     health.inFlight += 1;
     this.inFlight = health;
+    this.inFlightRef = prepared.ref;
+    this.candidates.sent?.(prepared.ref);
     attempt.start(prepared.ref.backend.dispatcher, prepared.dispatch);
   }
 
@@ -193,7 +224,7 @@ export class AttemptLoop implements AttemptSink {
       return;
     }
     if (status === 429 || status === 503) {
-      const pause = retryAfterMs(headers["retry-after"], Date.now(), this.s.route.traffic.retryAfterMaxMs);
+      const pause = retryAfterMs(headers["retry-after"], Date.now(), this.traffic.retryAfterMaxMs);
       if (pause !== undefined)
         this.s.health.get(prepared.ref.backend.key).pauseUntil(performance.now() + pause);
     }
@@ -320,14 +351,14 @@ export class AttemptLoop implements AttemptSink {
   }
 
   private retryAfterStatus(status: number): CompiledBackendRef | undefined {
-    const retry = this.s.route.traffic.retry;
+    const retry = this.traffic.retry;
     if (statusIsRetriable(status, retry) && this.retries < retry.numRetries) return this.nextCandidate();
     if (retry.failoverStatusToNextTier && (status === 429 || status >= 500)) return this.nextTier();
     return undefined;
   }
 
   private retryAfterFailure(failure: AttemptFailure): CompiledBackendRef | undefined {
-    const retry = this.s.route.traffic.retry;
+    const retry = this.traffic.retry;
     if (failureIsRetriable(failure, retry) && this.retries < retry.numRetries) return this.nextCandidate();
     if (retry.failoverStatusToNextTier) return this.nextTier();
     return undefined;
@@ -348,7 +379,7 @@ export class AttemptLoop implements AttemptSink {
 
   private retryWith(next: CompiledBackendRef): void {
     this.current = undefined;
-    const policy = this.s.route.traffic;
+    const policy = this.traffic;
     // The no-policy tier failover goes to another provider at once; a policy's retries back off.
     const delay = policy.retry.failoverStatusToNextTier ? 0 : backOffMs(this.retries, policy.retry);
     if (delay <= 0) {
@@ -499,21 +530,27 @@ export class AttemptLoop implements AttemptSink {
     if (health === undefined) return;
     this.inFlight = undefined;
     health.inFlight -= 1;
+    if (this.inFlightRef) this.candidates.finished?.(this.inFlightRef);
+    this.inFlightRef = undefined;
     if (outcome === undefined) return;
     // The happy path only resets the backend's failure counts; the rule is looked at on failures.
     if (outcome === "success") {
       health.recordSuccess();
       return;
     }
-    const passive = this.s.route.traffic.passive;
+    const passive = this.traffic.passive;
     health.record(outcome, passive, performance.now(), this.mayEjectAnother(passive.maxEjectionPercent));
   }
 
-  /** maxEjectionPercent of the rule's backends, but at least one may always be ejected. */
+  /** maxEjectionPercent of the rule's backends (and pool endpoints), but at least one may always be ejected. */
   private mayEjectAnother(percent: number): boolean {
     const now = performance.now();
     let total = 0;
     let ejected = 0;
+    for (const endpoint of this.s.rule.pool?.endpoints ?? []) {
+      total += 1;
+      if (this.s.health.get(endpoint.backend.key).isEjected(now)) ejected += 1;
+    }
     for (const tier of this.s.rule.tiers) {
       for (const ref of tier) {
         total += 1;

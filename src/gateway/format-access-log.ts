@@ -58,6 +58,8 @@ export function formatAccessLog(
   if (record.limits !== undefined && record.limits.length > 0) {
     line += `,"ai_gateway.limits":${formatLimits(record.limits)}`;
   }
+  // On a pool rule: the endpoint picked and why (scores), or why the request was shed.
+  if (record.inference !== undefined) line += `,"ai_gateway.inference":${JSON.stringify(record.inference)}`;
   if (record.traceId !== undefined) line += `,"trace_id":"${record.traceId}"`;
   if (ledgerRecordId !== undefined) line += `,"ai_gateway.ledger_record_id":"${ledgerRecordId}"`;
   return `${line}}`;

@@ -4,8 +4,13 @@ import { AuthRefusal } from "../auth/auth-refusal.js";
 import { authRequestOf } from "../auth/auth-request-of.js";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
 import type { ClientEndpoint } from "../endpoints/client-endpoint.js";
+import type { CompiledPool } from "../inference/compiled-pool.js";
+import type { EndpointPicker } from "../inference/endpoint-picker.js";
+import { poolRequestOf } from "../inference/pool-request.js";
+import { promptBytesOf } from "../inference/prompt-bytes.js";
 import type { RequestTracer } from "../telemetry/request-tracer.js";
 import type { BackendHealthRegistry } from "../upstream/backend-health.js";
+import { PoolCandidates } from "../upstream/pool-candidates.js";
 import { emptyUsage } from "../usage/token-usage.js";
 import { AttemptLoop } from "./attempt-loop.js";
 import { GatewayError } from "./gateway-error.js";
@@ -15,7 +20,7 @@ import type { ClientCall } from "./prepare-attempt.js";
 import { BodyTooLargeError, discardRemainingBody, readRequestBody } from "./read-request-body.js";
 import { type HeaderAttribute, readHeaderAttributes } from "./request-header-attributes.js";
 import { type AdmissionContext, admitAll, settleAll } from "./request-policy.js";
-import type { RequestRecord } from "./request-record.js";
+import type { InferenceRecord, RequestRecord } from "./request-record.js";
 import { JSON_TYPE, sendBody } from "./send-response.js";
 
 export const NO_ROUTE_MESSAGE =
@@ -40,6 +45,8 @@ export interface GatewayContext {
   logPlain?: (req: IncomingMessage, res: ServerResponse, path: string, requestId: string) => void;
   /** With an OpenTelemetry trace exporter configured: one span per request. */
   tracer?: RequestTracer;
+  /** The endpoint picker of every InferencePool (built in); lives across reloads. */
+  picker?: EndpointPicker;
 }
 
 /**
@@ -123,6 +130,7 @@ export async function handleInferenceRequest(
       record.error = "client_closed";
       return done(record);
     }
+    const pool = match.rule.pool;
     new AttemptLoop({
       res,
       call,
@@ -130,6 +138,7 @@ export async function handleInferenceRequest(
       route: match.route,
       rule: match.rule,
       health: gateway.health,
+      ...(pool && gateway.picker ? { candidates: poolCandidates(pool, match, call, record, gateway) } : {}),
       started,
       done,
       answer,
@@ -150,6 +159,32 @@ export async function handleInferenceRequest(
     );
     done(record);
   }
+}
+
+/** The attempts of a request to a pool: its objective and model rewrite resolved, the picker asked. */
+function poolCandidates(
+  pool: CompiledPool,
+  match: RouteMatch,
+  call: ClientCall,
+  record: RequestRecord,
+  gateway: GatewayContext,
+): PoolCandidates {
+  const request = poolRequestOf(pool, call.model, call.headers);
+  const inference: InferenceRecord = { pool: pool.key, priority: request.priority };
+  if (request.objective !== undefined) inference.objective = request.objective;
+  record.inference = inference;
+  const prompt = promptBytesOf(call.endpoint.api, call.raw);
+  const traffic = match.rule.traffic ?? match.route.traffic;
+  return new PoolCandidates(
+    pool,
+    match.rule,
+    traffic,
+    gateway.health,
+    gateway.picker!,
+    request,
+    prompt,
+    inference,
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { EndpointScore, PickReason } from "../inference/endpoint-picker.js";
 import type { ClientApi } from "../providers/translator.js";
 import type { TokenUsage } from "../usage/token-usage.js";
 
@@ -70,6 +71,8 @@ export interface RequestRecord {
   error: string | undefined;
   /** Every upstream attempt in order: the last one gave the answer (or the failure). */
   attempts: AttemptRecord[];
+  /** On a rule that sends to an InferencePool: what the endpoint picker decided, and why. */
+  inference?: InferenceRecord;
   /** With tracing on: the trace the request's span belongs to (32 hex digits). */
   traceId?: string;
   /**
@@ -104,6 +107,28 @@ export interface LimitRecord {
   outcome: "allowed" | "refused" | "shadow_refused" | "unknown";
   /** Epoch ms at which the counter's window ends. */
   windowEndMs?: number;
+}
+
+/** The endpoint picker's decision for one request (the last pick when attempts were retried). */
+export interface InferenceRecord {
+  /** "namespace/name" of the InferencePool. */
+  pool: string;
+  /** The InferenceObjective the request named, when the pool has it. */
+  objective?: string;
+  /** The objective's priority (0 without one; negative = sheddable). */
+  priority: number;
+  /** The endpoint picked last ("ip:port"); every endpoint tried is in `attempts`. */
+  endpoint?: string;
+  /** Why that endpoint: scored, saturated, stale, random, round-robin. */
+  reason?: PickReason;
+  /** Candidates' scores at that pick, best first (scored picks only). */
+  scores?: readonly EndpointScore[];
+  /** Why the pool did not serve the request: shed (429) or no_endpoint (503). */
+  refused?: "shed" | "no_endpoint";
+  /** The picker's explanation of `refused`. */
+  message?: string;
+  /** The rule's fallback backends took the request (aigw/inference-pool-fallback). */
+  fallback?: boolean;
 }
 
 /** One try at one backend. */

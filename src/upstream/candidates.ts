@@ -2,8 +2,30 @@ import type { CompiledBackendRef } from "../config/snapshot.js";
 import type { BackendHealthRegistry } from "./backend-health.js";
 import type { TrafficPolicy } from "./traffic-policy.js";
 
-/** Why no candidate is left. */
-export type NoCandidateReason = "none_configured" | "exhausted" | "overflow";
+/**
+ * Why no candidate is left. An inference pool adds two: `shed` (a sheddable request on a saturated
+ * pool) and `no_endpoint` (no Ready endpoint), with the picker's message.
+ */
+export type NoCandidateReason = "none_configured" | "exhausted" | "overflow" | "shed" | "no_endpoint";
+
+/** The order of one request's attempts: Candidates for a rule's backends, PoolCandidates for a pool. */
+export interface CandidateSource {
+  /** The backend for the next attempt, or undefined (see `reason`). */
+  next(): CompiledBackendRef | undefined;
+  /** Set when next() returned undefined. */
+  readonly reason: NoCandidateReason | undefined;
+  /** What the client is told when `reason` is shed or no_endpoint. */
+  readonly message?: string;
+  /** Whether a tier after the current one has a backend to try (the no-policy status failover). */
+  hasLaterTier(): boolean;
+  /** The next attempt goes to the following tier, whatever is left in this one. */
+  moveToNextTier(): void;
+  /** Leaves these backends (by key) out of this request; call before the first `next()`. */
+  exclude(backendKeys: ReadonlySet<string>): void;
+  /** The attempt at `ref` was sent / is over (a pool's picker counts its endpoints' load). */
+  sent?(ref: CompiledBackendRef): void;
+  finished?(ref: CompiledBackendRef): void;
+}
 
 /**
  * The order in which one request tries a rule's backends: the lowest `priority` tier first, by
@@ -17,7 +39,7 @@ export type NoCandidateReason = "none_configured" | "exhausted" | "overflow";
  * every failed attempt moves on to the next backend in order. A user's retry policy wraps around to
  * the first tier when all were tried; the no-policy default tries each backend at most once.
  */
-export class Candidates {
+export class Candidates implements CandidateSource {
   private tier = 0;
   private position = 0;
   private attemptsInTier = 0;

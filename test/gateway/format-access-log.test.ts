@@ -176,3 +176,55 @@ test("a request outside the API endpoints gets a line of its own", () => {
     duration: 2,
   });
 });
+
+test("a pool request's line says which endpoint was picked and why, or why it was shed", () => {
+  const scores = [
+    { address: "127.0.0.3:8000", total: 6.5, queue: 1, kvCache: 0.5, prefix: 1, lora: 1 },
+    { address: "127.0.0.2:8000", total: 3, queue: 0, kvCache: 1, prefix: 0, lora: 1 },
+  ];
+  const picked = JSON.parse(
+    formatAccessLog(
+      record({
+        inference: {
+          pool: "default/pool",
+          priority: 0,
+          endpoint: "127.0.0.3:8000",
+          reason: "scored",
+          scores,
+        },
+      }),
+      START,
+    ),
+  ) as Record<string, unknown>;
+  assert.deepEqual(picked["ai_gateway.inference"], {
+    pool: "default/pool",
+    priority: 0,
+    endpoint: "127.0.0.3:8000",
+    reason: "scored",
+    scores,
+  });
+  const shed = JSON.parse(
+    formatAccessLog(
+      record({
+        status: 429,
+        inference: {
+          pool: "default/pool",
+          objective: "batch",
+          priority: -1,
+          refused: "shed",
+          message: "inference pool default/pool is saturated",
+        },
+      }),
+      START,
+    ),
+  ) as Record<string, unknown>;
+  assert.deepEqual(shed["ai_gateway.inference"], {
+    pool: "default/pool",
+    objective: "batch",
+    priority: -1,
+    refused: "shed",
+    message: "inference pool default/pool is saturated",
+  });
+  const plain = JSON.parse(formatAccessLog(record(), START)) as Record<string, unknown>;
+  assert.equal("ai_gateway.inference" in plain, false);
+});
