@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from "prom-client";
-import type { LimitRecord, RequestRecord } from "../gateway/request-record.js";
+import type { InferenceRecord, LimitRecord, RequestRecord } from "../gateway/request-record.js";
 import { type CounterSeries, type HistogramSeries, KeyedCounter, KeyedHistogram } from "./keyed-metrics.js";
 import { LabelValueLimiter } from "./label-value-limiter.js";
 import {
@@ -111,6 +111,7 @@ export class GatewayMetrics {
   private readonly attempts: KeyedCounter;
   private readonly failovers: KeyedCounter;
   private readonly limitDecisions: KeyedCounter;
+  private readonly inferenceDecisions: KeyedCounter;
   private readonly configReloads: Counter<string>;
   private readonly configInfo: Gauge<string>;
   private readonly attributeLabels: readonly AttributeLabel[];
@@ -194,6 +195,12 @@ export class GatewayMetrics {
       labelNames: ["rule", "outcome"],
       registry,
     });
+    this.inferenceDecisions = new KeyedCounter({
+      name: "aigw_inference_decisions_total",
+      help: "Endpoint picker decisions by pool, endpoint and outcome (scored, saturated, stale, random, round-robin; shed and no_endpoint with no endpoint).",
+      labelNames: ["pool", "endpoint", "outcome"],
+      registry,
+    });
     this.configReloads = new Counter({
       name: "aigw_config_reloads_total",
       help: "Configuration reloads, applied or rejected (the previous configuration kept serving).",
@@ -269,6 +276,7 @@ export class GatewayMetrics {
     if (record.route === undefined) return;
     // Before the backend check: a request a limit refused reached none.
     if (record.limits !== undefined) this.observeLimits(record.limits);
+    if (record.inference !== undefined) this.observeInference(record.inference);
     let upstreamMs = 0;
     for (const attempt of record.attempts) upstreamMs += attempt.durationMs;
     let overhead = this.overheadSeries.get(record.operation);
@@ -355,6 +363,17 @@ export class GatewayMetrics {
       cacheCreationInput: tokens.seriesOf(`${key}\u0001cache_creation_input`, labels, CACHE_CREATION_INPUT),
       reasoning: tokens.seriesOf(`${key}\u0001reasoning`, labels, REASONING),
     };
+  }
+
+  /** Pools and endpoint addresses come from the configuration (bounded): fine as label values. */
+  private observeInference(decision: InferenceRecord): void {
+    const endpoint = decision.refused === undefined ? (decision.endpoint ?? "") : "";
+    const outcome = decision.refused ?? decision.reason ?? "none";
+    this.inferenceDecisions.incKeyed(`${decision.pool}\u0001${endpoint}\u0001${outcome}`, {
+      pool: decision.pool,
+      endpoint,
+      outcome,
+    });
   }
 
   /** Rule ids are configuration names (bounded): fine as label values. */

@@ -352,3 +352,30 @@ test("rate-limit decisions by rule and outcome, refused requests (no backend) in
     ].sort(),
   );
 });
+
+test("endpoint picker decisions by pool, endpoint and outcome; shed requests count with no endpoint", async () => {
+  const metrics = new GatewayMetrics({ attributeNames: [] });
+  const pick = (endpoint: string, reason: "scored" | "saturated") =>
+    requestRecord({ inference: { pool: "default/pool", priority: 0, endpoint, reason } });
+  metrics.observeRequest(pick("127.0.0.2:8000", "scored"));
+  metrics.observeRequest(pick("127.0.0.2:8000", "scored"));
+  metrics.observeRequest(pick("127.0.0.3:8000", "saturated"));
+  metrics.observeRequest(
+    requestRecord({
+      backend: undefined,
+      status: 429,
+      error: "shed",
+      inference: { pool: "default/pool", priority: -1, refused: "shed", message: "saturated" },
+    }),
+  );
+  metrics.observeRequest(requestRecord());
+  const m = await scrape(metrics);
+  const rows = samplesOf(m, "aigw_inference_decisions_total")
+    .map((s) => [s.labels.pool, s.labels.endpoint, s.labels.outcome, s.value])
+    .sort();
+  assert.deepEqual(rows, [
+    ["default/pool", "", "shed", 1],
+    ["default/pool", "127.0.0.2:8000", "scored", 2],
+    ["default/pool", "127.0.0.3:8000", "saturated", 1],
+  ]);
+});
