@@ -75,13 +75,19 @@ export class ReplicaScheduler {
     return [...this.#waitingAdapters.keys()];
   }
 
-  /** Queues the sequence and starts whatever can start. False when the waiting queue is full. */
+  /**
+   * Queues the sequence and starts whatever can start. False (and not queued) when it would have to
+   * wait and the waiting queue is full.
+   */
   submit(sequence: ScheduledSequence): boolean {
-    if (this.#waiting.length >= this.limits.maxWaiting) return false;
+    const full = this.#waiting.length >= this.limits.maxWaiting;
     this.#waiting.push(sequence);
     this.#count(this.#waitingAdapters, sequence.demand.adapter, 1);
     this.#schedule();
-    return true;
+    if (!full || this.#waiting.at(-1) !== sequence) return true;
+    this.#waiting.pop();
+    this.#count(this.#waitingAdapters, sequence.demand.adapter, -1);
+    return false;
   }
 
   /** A waiting sequence whose client went away leaves the queue; a no-op once it runs. */
