@@ -11,14 +11,16 @@ export function requestHeaders(extra: Record<string, string> | undefined): Recor
 /**
  * One POST through undici's lowest-level API, timed with the monotonic clock: start just before
  * dispatch, first byte at the first body chunk (for streams, the first SSE bytes), end when the
- * body is complete. Status 0 means the request failed before a response.
+ * body is complete. Status 0 means the request failed before a response. `onData` sees each body
+ * chunk (a streaming workload counts tokens in them).
  */
 export function sendRequest(
   dispatcher: Dispatcher,
   path: string,
   headers: Record<string, string>,
-  body: Buffer,
+  body: Buffer | string,
   done: RequestDone,
+  onData?: (chunk: Buffer) => void,
 ): void {
   let status = 0;
   let firstByte = 0n;
@@ -31,8 +33,9 @@ export function sendRequest(
       onResponseStart(_controller, statusCode) {
         status = statusCode;
       },
-      onResponseData() {
+      onResponseData(_controller, chunk) {
         if (firstByte === 0n) firstByte = process.hrtime.bigint();
+        onData?.(chunk);
       },
       onResponseEnd() {
         const end = process.hrtime.bigint();

@@ -53,8 +53,14 @@ async function main(argv: string[]): Promise<number> {
     case "validate":
       return runValidateCommand(rest);
     case "sim":
-      await runSimCommand(rest);
-      return 0;
+      // Bad flags and bind failures are the user's to fix: the message, not a stack trace.
+      return runSimCommand(rest).then(
+        () => 0,
+        (error: unknown) => {
+          process.stderr.write(`aigw sim: ${(error as Error).message}\n`);
+          return 1;
+        },
+      );
     case "version":
     case "--version": {
       const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {

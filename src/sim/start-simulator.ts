@@ -1,15 +1,26 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { AdmissionQueue } from "./admission-queue.js";
+import { performance } from "node:perf_hooks";
 import { buildChatCompletion } from "./build-chat-completion.js";
 import { buildCompletion } from "./build-completion.js";
 import { buildEmbeddings } from "./build-embeddings.js";
-import { deliverAnswer } from "./deliver-answer.js";
+import { deliverAnswer, type SimReplica } from "./deliver-answer.js";
+import { KvBlockCache } from "./kv-block-cache.js";
+import { LatencyModel } from "./latency-model.js";
+import { LoraSlots } from "./lora-slots.js";
 import { readJsonBody } from "./read-json-body.js";
+import { ReplicaScheduler } from "./replica-scheduler.js";
+import { SeededRandom } from "./seeded-random.js";
 import { sendOpenAIError } from "./send-openai-error.js";
+import { demandBlocks, sequenceDemand } from "./sequence-demand.js";
+import { ServedModels } from "./served-models.js";
 import type { SimAnswer } from "./sim-answer.js";
 import { SimMetrics } from "./sim-metrics.js";
-import { resolveSimulatorOptions, type SimulatorOptions } from "./simulator-options.js";
+import {
+  type ResolvedSimulatorOptions,
+  resolveSimulatorOptions,
+  type SimulatorOptions,
+} from "./simulator-options.js";
 
 export interface RunningSimulator {
   /** Base URL without a trailing slash, e.g. "http://127.0.0.1:8000"; clients append /v1/... */
@@ -21,38 +32,62 @@ export interface RunningSimulator {
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * An OpenAI-compatible model server that answers from canned text under a latency model (see
- * simulator-options.ts). Used by demo mode, tests and the benchmark, where with zero latency it must
+ * A vLLM look-alike that answers from canned text: one replica with sequence slots, a waiting
+ * queue, a prefix-caching KV cache, LoRA slots and a latency model (simulator-options.ts,
+ * docs/inference.md). Used by demo mode, tests and the benchmarks, where with zero latency it must
  * never be the bottleneck: routes are one Map lookup, answers are built with string templates.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const config = resolveSimulatorOptions(options);
-  const admission = new AdmissionQueue(config.maxRunning);
-  const metrics = new SimMetrics(admission, config.models[0]!);
+  const replica = createReplica(config, () => performance.now());
+  const models = new ServedModels(config.models, config.loraModules);
 
   const generating =
-    (build: (body: Record<string, unknown>) => SimAnswer): Route =>
+    (build: (body: Record<string, unknown>) => SimAnswer, promptField: string | undefined): Route =>
     (req, res) => {
       readJsonBody(req, res)
-        .then((body) => (body ? deliverAnswer(res, build(body), config, admission, metrics) : undefined))
+        .then((request) => {
+          if (!request) return;
+          const answer = build(request.body);
+          if (answer.kind === "error") {
+            sendOpenAIError(res, answer.status, answer.message, answer.param, answer.code);
+            return;
+          }
+          // The builders answered the request, so `model` is a non-empty string.
+          const model = request.body["model"] as string;
+          if (!models.accept(model, res)) return;
+          const adapter = models.adapterOf(model);
+          const demand = sequenceDemand(request.raw, promptField, answer, model, adapter, config.blockSize);
+          if (demandBlocks(demand) > config.kvCacheBlocks) {
+            const limit = config.kvCacheBlocks * config.blockSize;
+            sendOpenAIError(
+              res,
+              400,
+              `This model's maximum context length is ${limit} tokens. However, you requested ${demand.promptTokens + answer.outputTokens} tokens (${demand.promptTokens} in the messages, ${answer.outputTokens} in the completion).`,
+              promptField ?? null,
+              "context_length_exceeded",
+            );
+            return;
+          }
+          deliverAnswer(res, answer, demand, replica);
+        })
         // A reset connection or a bug in a builder: drop the request rather than the server.
         .catch(() => res.destroy());
     };
-  const modelsBody = JSON.stringify({
-    object: "list",
-    data: config.models.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "aigw-sim" })),
-  });
 
   const routes = new Map<string, Route>([
-    ["POST /v1/chat/completions", generating((body) => buildChatCompletion(body, config.outputTokens))],
-    ["POST /v1/completions", generating((body) => buildCompletion(body, config.outputTokens))],
-    ["POST /v1/embeddings", generating(buildEmbeddings)],
-    ["GET /v1/models", (_req, res) => sendText(res, 200, "application/json", modelsBody)],
+    [
+      "POST /v1/chat/completions",
+      generating((body) => buildChatCompletion(body, config.outputTokens), "messages"),
+    ],
+    ["POST /v1/completions", generating((body) => buildCompletion(body, config.outputTokens), "prompt")],
+    ["POST /v1/embeddings", generating(buildEmbeddings, undefined)],
+    ["GET /v1/models", (_req, res) => sendText(res, 200, "application/json", models.listBody)],
     // vLLM answers /health with 200 and an empty body.
     ["GET /health", (_req, res) => sendText(res, 200, "text/plain", "")],
     [
       "GET /metrics",
-      (_req, res) => sendText(res, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render()),
+      (_req, res) => sendText(res, 200, "text/plain; version=0.0.4; charset=utf-8", replica.metrics.render()),
     ],
   ]);
 
@@ -72,9 +107,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(new Error(`cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}`)),
+    );
     server.listen(config.port, config.host, () => {
-      server.off("error", reject);
+      server.removeAllListeners("error");
       resolve();
     });
   });
@@ -88,6 +125,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         server.closeAllConnections();
       }),
   };
+}
+
+/** The scheduler, latency model and metrics of one replica, on the given clock (tests inject one). */
+export function createReplica(config: ResolvedSimulatorOptions, now: () => number): SimReplica {
+  const lora = config.loraModules.length > 0 ? new LoraSlots(config.maxLoras, config.loraLoadMs) : undefined;
+  const scheduler = new ReplicaScheduler(
+    { maxNumSeqs: config.maxNumSeqs, maxWaiting: config.maxWaiting },
+    new KvBlockCache(config.kvCacheBlocks, config.blockSize),
+    lora,
+    now,
+  );
+  const latency = new LatencyModel(config, new SeededRandom(config.seed));
+  const metrics = new SimMetrics(scheduler, config.models[0]!, lora ? config.maxLoras : undefined);
+  return { scheduler, latency, metrics };
 }
 
 function sendText(res: ServerResponse, status: number, contentType: string, body: string): void {

@@ -36,22 +36,26 @@ describe("simulator /metrics", () => {
     }));
 
   it("shows running and waiting requests and KV usage while slots are full", () =>
-    withSimClient({ ttftMs: 800, maxRunning: 2, outputTokens: 1 }, async ({ sim, client }) => {
-      const messages = [{ role: "user" as const, content: "x" }];
-      const inFlight = [0, 1, 2].map(() => client.chat.completions.create({ model: "m", messages }));
-      // Poll until all three have reached the server; two run, one waits.
-      let text = await scrape(sim.url);
-      for (let i = 0; i < 150 && metricValue(text, "vllm:num_requests_waiting") !== 1; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        text = await scrape(sim.url);
-      }
-      assert.equal(metricValue(text, "vllm:num_requests_running"), 2);
-      assert.equal(metricValue(text, "vllm:num_requests_waiting"), 1);
-      assert.equal(metricValue(text, "vllm:kv_cache_usage_perc"), 1);
-      assert.equal(metricValue(text, "vllm:gpu_cache_usage_perc"), 1);
-      await Promise.all(inFlight);
-      const after = await scrape(sim.url);
-      assert.equal(metricValue(after, "vllm:num_requests_running"), 0);
-      assert.equal(metricValue(after, "vllm:request_success_total", 'finished_reason="stop"'), 3);
-    }));
+    withSimClient(
+      { ttftMs: 800, maxRunning: 2, outputTokens: 1, kvCacheBlocks: 4 },
+      async ({ sim, client }) => {
+        const messages = [{ role: "user" as const, content: "x" }];
+        const inFlight = [0, 1, 2].map(() => client.chat.completions.create({ model: "m", messages }));
+        // Poll until all three have reached the server; two run, one waits.
+        let text = await scrape(sim.url);
+        for (let i = 0; i < 150 && metricValue(text, "vllm:num_requests_waiting") !== 1; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          text = await scrape(sim.url);
+        }
+        assert.equal(metricValue(text, "vllm:num_requests_running"), 2);
+        assert.equal(metricValue(text, "vllm:num_requests_waiting"), 1);
+        // Each running request holds one block of four: its 30-byte messages JSON (8 tokens) + 1 output token.
+        assert.equal(metricValue(text, "vllm:kv_cache_usage_perc"), 0.5);
+        assert.equal(metricValue(text, "vllm:gpu_cache_usage_perc"), 0.5);
+        await Promise.all(inFlight);
+        const after = await scrape(sim.url);
+        assert.equal(metricValue(after, "vllm:num_requests_running"), 0);
+        assert.equal(metricValue(after, "vllm:request_success_total", 'finished_reason="stop"'), 3);
+      },
+    ));
 });
