@@ -1,8 +1,8 @@
 import type { Dispatcher } from "undici";
 import type { AuthPolicy } from "../auth/auth-policy.js";
 import type { CredentialInjector } from "../credentials/credential-injector.js";
-import type { CompiledPool } from "../inference/compiled-pool.js";
 import type { RequestPolicy } from "../gateway/request-policy.js";
+import type { CompiledPool } from "../inference/compiled-pool.js";
 import type { CostCalculator, CostSpec } from "../limits/compute-costs.js";
 import type { BackendSchema, SchemaTranslators } from "../providers/translator.js";
 import type { TrafficPolicy } from "../upstream/traffic-policy.js";
