@@ -1,8 +1,8 @@
 import type { Dispatcher } from "undici";
 import type { AuthPolicy } from "../auth/auth-policy.js";
 import type { CredentialInjector } from "../credentials/credential-injector.js";
-import type { CompiledPool } from "../inference/compiled-pool.js";
 import type { RequestPolicy } from "../gateway/request-policy.js";
+import type { CompiledPool } from "../inference/compiled-pool.js";
 import type { CostCalculator, CostSpec } from "../limits/compute-costs.js";
 import type { BackendSchema, SchemaTranslators } from "../providers/translator.js";
 import type { TrafficPolicy } from "../upstream/traffic-policy.js";
@@ -77,6 +77,12 @@ export interface CompiledRule {
   readonly tiers: readonly (readonly CompiledBackendRef[])[];
   /** The InferencePool this rule sends to (at most one per rule); its endpoints are picked per request. */
   readonly pool?: CompiledPool;
+  /**
+   * The rule's own resilience settings, set on a pool rule when no BackendTrafficPolicy applies to
+   * its route (POOL_DEFAULT_TRAFFIC_POLICY: eject a failing endpoint sooner, retry on another).
+   * The attempt loop reads `rule.traffic ?? route.traffic`.
+   */
+  readonly traffic?: TrafficPolicy;
   /** Whole-request timeout in ms (default 60 s); 0 = none. */
   readonly requestTimeoutMs: number;
   /** Per upstream attempt timeout in ms; 0 = same as request. */
