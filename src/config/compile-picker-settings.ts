@@ -106,8 +106,10 @@ export function pickerSettingsOf(config: Resource | undefined): PickerSettingsRe
   const prefix = { ...DEFAULT_PICKER_SETTINGS.prefix };
   const saturation = { ...DEFAULT_PICKER_SETTINGS.saturation };
   for (const [i, plugin] of plugins.entries()) {
-    const type = String(plugin?.type);
-    const where = `plugins[${i}] (${plugin?.name ?? type})`;
+    // A plugin without a type is a schema error already.
+    if (typeof plugin?.type !== "string") continue;
+    const type = plugin.type;
+    const where = `plugins[${i}] (${plugin.name ?? type})`;
     const known =
       SCORERS[type] !== undefined ||
       PICKERS[type] !== undefined ||
@@ -119,8 +121,8 @@ export function pickerSettingsOf(config: Resource | undefined): PickerSettingsRe
     }
     const params = plugin?.parameters ?? {};
     for (const param of Object.keys(params)) {
-      const honoured =
-        (PARAMETERS[type] ?? []).includes(param) && !(param === "maxNumOfEndpoints" && params[param] === 1);
+      const listed = (PARAMETERS[type] ?? []).includes(param);
+      const honoured = listed && (param !== "maxNumOfEndpoints" || params[param] === 1);
       if (!honoured) warnings.push(`${where}: parameter ${param} is not honoured by aigw; ignored`);
     }
     if (type === "prefix-cache-scorer") applyPrefixParameters(params, prefix);
