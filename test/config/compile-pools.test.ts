@@ -372,3 +372,11 @@ spec: {targetPortNumber: 8000, selector: {app: vllm}, extensionRef: {name: epp}}
     return true;
   });
 });
+
+test("a reload keeps the connection pools of endpoints that remain and closes those of removed ones", async () => {
+  const before = poolOf((await load(ROUTE, POOL, pod("a", "127.0.0.2"), pod("b", "127.0.0.3"))).snapshot);
+  const after = poolOf((await load(ROUTE, POOL, pod("a", "127.0.0.2"))).snapshot);
+  assert.equal(after.endpoints[0]!.backend.dispatcher, before.endpoints[0]!.backend.dispatcher);
+  assert.equal((before.endpoints[1]!.backend.dispatcher as unknown as { closed: boolean }).closed, true);
+  assert.equal((after.endpoints[0]!.backend.dispatcher as unknown as { closed: boolean }).closed, false);
+});

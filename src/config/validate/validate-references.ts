@@ -476,8 +476,9 @@ class ReferenceChecker {
    * A policy's targets (BackendTrafficPolicy, SecurityPolicy): a route target (kind HTTPRoute,
    * named after the AIGatewayRoute whose HTTPRoute the original generates, or kind
    * AIGatewayRoute) must name an AIGatewayRoute of the policy's namespace; a Gateway target a
-   * Gateway of it (a missing one is reported with `gatewaySeverity`). An HTTPRoute that is itself
-   * in the files is no error, but aigw does not serve it. The targets that attach are noted for
+   * Gateway of it (a missing one is reported with `gatewaySeverity`). An HTTPRoute of the files
+   * that sends to an InferencePool is served, so it is a target like a route; another HTTPRoute
+   * of the files is no error, but aigw does not serve it. The targets that attach are noted for
    * checkAttachmentConflicts.
    */
   private checkPolicyTargets(r: Resource, gatewaySeverity: Severity): void {
