@@ -21,8 +21,16 @@ interface EndpointSpec {
   ip?: { address: string; port: number };
 }
 
+/** A BackendSecurityPolicy's injector for one target, and the policy's "namespace/name". */
+export interface TargetCredentials {
+  readonly injector: CredentialInjector;
+  readonly policy: string;
+}
+
 export interface CompiledBackends {
   backends: Map<string, CompiledBackend>;
+  /** Credentials of the policies that target an InferencePool, by the pool's "namespace/name" (compilePools). */
+  poolCredentials: Map<string, TargetCredentials>;
   mutations: Map<string, { header?: MutationSpec; body?: BodyMutationSpec }>;
   origins: OriginSettings[];
 }
@@ -39,7 +47,7 @@ export interface BackendCompileContext {
 
 export function compileBackends(index: ResourceIndex, ctx: BackendCompileContext): CompiledBackends {
   const { dispatchers, warn } = ctx;
-  const credentials = credentialsByBackend(index, ctx);
+  const { backends: credentials, pools: poolCredentials } = credentialsByTarget(index, ctx);
   const backends = new Map<string, CompiledBackend>();
   const mutations = new Map<string, { header?: MutationSpec; body?: BodyMutationSpec }>();
   const origins: OriginSettings[] = [];
@@ -72,13 +80,17 @@ export function compileBackends(index: ResourceIndex, ctx: BackendCompileContext
       );
     }
   }
-  return { backends, mutations, origins };
+  return { backends, poolCredentials, mutations, origins };
 }
 
-/** The schema names the AIServiceBackends of a configuration use (OpenAI when unset). */
+/**
+ * The schema names the AIServiceBackends of a configuration use (OpenAI when unset), and OpenAI
+ * when it has an InferencePool (its endpoints are model servers speaking OpenAI).
+ */
 export function schemasUsed(resources: readonly Resource[]): Set<BackendSchemaName> {
   const names = new Set<BackendSchemaName>();
   for (const r of resources) {
+    if (r.kind === "InferencePool") names.add("OpenAI");
     if (r.kind !== "AIServiceBackend") continue;
     names.add(schemaOf((r.spec ?? {}) as AIServiceBackendSpec).name);
   }
@@ -186,15 +198,17 @@ function caBundle(
 }
 
 /**
- * The credential injector of every AIServiceBackend a BackendSecurityPolicy targets. A policy is
- * compiled once per AWS signing service its targets need (aws-signing-service.ts: Bedrock's or
- * SageMaker's, by the target's schema), so one policy can serve both kinds of backend.
+ * The credential injector of every AIServiceBackend and InferencePool a BackendSecurityPolicy
+ * targets. A policy is compiled once per AWS signing service its targets need
+ * (aws-signing-service.ts: Bedrock's or SageMaker's, by the target's schema; a pool's endpoints
+ * speak OpenAI), so one policy can serve both kinds of backend.
  */
-function credentialsByBackend(
+function credentialsByTarget(
   index: ResourceIndex,
   ctx: BackendCompileContext,
-): Map<string, { injector: CredentialInjector; policy: string }> {
-  const out = new Map<string, { injector: CredentialInjector; policy: string }>();
+): { backends: Map<string, TargetCredentials>; pools: Map<string, TargetCredentials> } {
+  const out = new Map<string, TargetCredentials>();
+  const pools = new Map<string, TargetCredentials>();
   for (const policy of index.list("BackendSecurityPolicy")) {
     const namespace = policy.metadata.namespace ?? "default";
     const targets = (policy.spec?.targetRefs as { kind?: string; name?: string }[] | undefined) ?? [];
@@ -213,6 +227,11 @@ function credentialsByBackend(
     const perService = policy.spec?.type === "AWSCredentials";
     const name = `${namespace}/${policy.metadata.name}`;
     for (const t of targets) {
+      if (t.kind === "InferencePool" && t.name) {
+        const injector = injectorFor(perService ? awsSigningService("OpenAI") : "bedrock");
+        pools.set(`${namespace}/${t.name}`, { injector, policy: name });
+        continue;
+      }
       if ((t.kind ?? "AIServiceBackend") !== "AIServiceBackend" || !t.name) continue;
       const target = perService
         ? (index.get("AIServiceBackend", namespace, t.name)?.spec as AIServiceBackendSpec | undefined)
@@ -221,5 +240,5 @@ function credentialsByBackend(
       out.set(`${namespace}/${t.name}`, { injector, policy: name });
     }
   }
-  return out;
+  return { backends: out, pools };
 }

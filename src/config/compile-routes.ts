@@ -1,9 +1,16 @@
 import type { AuthPolicy } from "../auth/auth-policy.js";
+import type { CompiledPool } from "../inference/compiled-pool.js";
 import { type CostSpec, compileCosts } from "../limits/compute-costs.js";
 import type { PriceTable } from "../limits/price-table.js";
+import { DEFAULT_TRAFFIC_POLICY, POOL_DEFAULT_TRAFFIC_POLICY } from "../upstream/traffic-policy.js";
 import { compileHostMatcher } from "./compile-host-matcher.js";
 import type { LimitPoliciesOf } from "./compile-limits.js";
 import type { TrafficPolicyLookup } from "./compile-traffic-policies.js";
+import {
+  type FallbackBackend,
+  POOL_FALLBACK_ANNOTATION,
+  parsePoolFallback,
+} from "./inference-pool-fallback.js";
 import { parseDuration } from "./parse-duration.js";
 import type { Resource } from "./resource.js";
 import type {
@@ -56,6 +63,8 @@ export interface BodyMutationSpec {
 
 export interface RouteCompileContext {
   backends: ReadonlyMap<string, CompiledBackend>;
+  /** InferencePools by "namespace/name" (compilePools); none when the configuration has none. */
+  pools?: ReadonlyMap<string, CompiledPool>;
   /** Backend-level mutations of each AIServiceBackend, by "namespace/name". */
   backendMutations: ReadonlyMap<string, { header?: MutationSpec; body?: BodyMutationSpec }>;
   globalCosts: readonly CostSpec[];
@@ -72,7 +81,10 @@ export interface RouteCompileContext {
   warn: (message: string) => void;
 }
 
-/** Compiles one AIGatewayRoute: matchers precompiled, refs resolved and grouped by priority. */
+/**
+ * Compiles one AIGatewayRoute, or an HTTPRoute that sends to InferencePools (its rules have the same
+ * shape): matchers precompiled, refs resolved and grouped by priority.
+ */
 export function compileRoute(route: Resource, ctx: RouteCompileContext): CompiledRoute {
   const spec = (route.spec ?? {}) as RouteSpec;
   const namespace = route.metadata.namespace ?? "default";
@@ -80,7 +92,15 @@ export function compileRoute(route: Resource, ctx: RouteCompileContext): Compile
   const createdAt = route.metadata.creationTimestamp
     ? Math.floor(Date.parse(route.metadata.creationTimestamp) / 1000)
     : ctx.defaultCreatedAt;
-  const rules = (spec.rules ?? []).map((rule, i) => compileRule(rule, i, namespace, key, createdAt, ctx));
+  const traffic = ctx.trafficPolicyOf(namespace, route.metadata.name);
+  const pool: PoolRuleContext = {
+    fallback: fallbackOf(route, key),
+    // Without a BackendTrafficPolicy on the route (or Gateway), pool rules get their own defaults.
+    traffic: traffic === DEFAULT_TRAFFIC_POLICY ? POOL_DEFAULT_TRAFFIC_POLICY : undefined,
+  };
+  const rules = (spec.rules ?? []).map((rule, i) =>
+    compileRule(rule, i, namespace, key, createdAt, ctx, pool),
+  );
   const costs = mergeCosts(ctx.globalCosts, spec.llmRequestCosts ?? []);
   const computeCosts = compileCosts(costs, ctx.prices);
   const backendKeys = new Set(rules.flatMap((r) => r.tiers.flatMap((t) => t.map((ref) => ref.backend.key))));
@@ -91,10 +111,26 @@ export function compileRoute(route: Resource, ctx: RouteCompileContext): Compile
     rules,
     costs,
     computeCosts,
-    traffic: ctx.trafficPolicyOf(namespace, route.metadata.name),
+    traffic,
     policies: ctx.limitPoliciesOf(key, namespace, route.metadata.name, computeCosts, backendKeys),
     ...(auth ? { auth } : {}),
   };
+}
+
+/** What a route gives its pool rules: the fallback annotation's tiers, and the default traffic policy. */
+interface PoolRuleContext {
+  readonly fallback: readonly (readonly FallbackBackend[])[];
+  readonly traffic: CompiledRule["traffic"];
+}
+
+/** The route's aigw/inference-pool-fallback tiers (validated: parse errors cannot reach here). */
+function fallbackOf(route: Resource, routeKey: string): FallbackBackend[][] {
+  const text = route.metadata.annotations?.[POOL_FALLBACK_ANNOTATION];
+  if (text === undefined) return [];
+  const parsed = parsePoolFallback(String(text));
+  if ("error" in parsed)
+    throw new Error(`${routeKey}: annotation ${POOL_FALLBACK_ANNOTATION}: ${parsed.error}`);
+  return parsed.tiers;
 }
 
 function compileRule(
@@ -104,6 +140,7 @@ function compileRule(
   routeKey: string,
   routeCreatedAt: number,
   ctx: RouteCompileContext,
+  poolContext: PoolRuleContext,
 ): CompiledRule {
   const matches = (rule.matches ?? []).map((m) => (m.headers ?? []).map(compileHeaderMatch));
   const models: string[] = [];
@@ -113,14 +150,9 @@ function compileRule(
     }
   }
   const refs: CompiledBackendRef[] = [];
-  for (const ref of rule.backendRefs ?? []) {
-    if (ref.kind === "InferencePool") {
-      ctx.warn(
-        `${routeKey} rule ${index}: InferencePool backends are not supported yet; ref ${ref.name} ignored`,
-      );
-      continue;
-    }
-    const backendKey = `${ref.namespace ?? namespace}/${ref.name}`;
+  let pool: CompiledPool | undefined;
+  const backendRef = (name: string, backendNamespace: string, ref: Partial<BackendRefSpec>) => {
+    const backendKey = `${backendNamespace}/${name}`;
     const backend = ctx.backends.get(backendKey);
     if (!backend)
       throw new Error(`${routeKey}: spec.rules[${index}]: AIServiceBackend ${backendKey} not found`);
@@ -133,6 +165,22 @@ function compileRule(
       headerMutation: mergeHeaderMutation(own?.header, ref.headerMutation),
       bodyMutation: mergeBodyMutation(own?.body, ref.bodyMutation),
     });
+  };
+  for (const ref of rule.backendRefs ?? []) {
+    if (ref.kind === "InferencePool") {
+      // Validation allows one pool per rule and nothing beside it; its mutations are not applied.
+      const poolKey = `${ref.namespace ?? namespace}/${ref.name}`;
+      pool = ctx.pools?.get(poolKey);
+      if (!pool) throw new Error(`${routeKey}: spec.rules[${index}]: InferencePool ${poolKey} not found`);
+      continue;
+    }
+    backendRef(ref.name, ref.namespace ?? namespace, ref);
+  }
+  if (pool) {
+    // The fallback tiers, in the route's namespace: tier i has priority i.
+    poolContext.fallback.forEach((tier, priority) => {
+      for (const b of tier) backendRef(b.name, namespace, { weight: b.weight, priority });
+    });
   }
   const timeouts = rule.timeouts ?? {};
   const createdAt = rule.modelsCreatedAt
@@ -142,6 +190,8 @@ function compileRule(
     name: rule.name ?? `rule/${index}`,
     matches,
     tiers: groupByPriority(refs),
+    ...(pool ? { pool } : {}),
+    ...(pool && poolContext.traffic ? { traffic: poolContext.traffic } : {}),
     requestTimeoutMs: timeouts.request ? (parseDuration(timeouts.request) ?? 0) : DEFAULT_REQUEST_TIMEOUT_MS,
     backendRequestTimeoutMs: timeouts.backendRequest ? (parseDuration(timeouts.backendRequest) ?? 0) : 0,
     streamIdleTimeoutMs: rule.streamIdleTimeout ? (parseDuration(rule.streamIdleTimeout) ?? 0) : 0,

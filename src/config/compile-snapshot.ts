@@ -8,13 +8,15 @@ import type { BackendSchemaName, SchemaTranslators } from "../providers/translat
 import type { DispatcherCache } from "../upstream/dispatcher-cache.js";
 import { compileBackends } from "./compile-backends.js";
 import { compileLimits } from "./compile-limits.js";
+import { compilePools } from "./compile-pools.js";
 import { compileRoute } from "./compile-routes.js";
 import { compileSecurityPolicies } from "./compile-security-policies.js";
 import { appliedBackendTrafficPolicies, compileTrafficPolicies } from "./compile-traffic-policies.js";
 import { parseQuantity } from "./parse-quantity.js";
-import type { Resource } from "./resource.js";
+import { GATEWAY_API_GROUP, type Resource } from "./resource.js";
 import { gatewayConfigOf, ResourceIndex } from "./resource-index.js";
 import type { ListenerSpec, RuntimeSnapshot } from "./snapshot.js";
+import { namesInferencePool } from "./validate/validate-http-route.js";
 
 export const DEFAULT_PORT = 1975;
 export const DEFAULT_BODY_LIMIT = 50 * 1024 * 1024;
@@ -49,7 +51,8 @@ export function compileSnapshot(resources: readonly Resource[], options: Compile
     );
   }
   const gateway = gateways[0];
-  const { backends, mutations, origins } = compileBackends(index, options);
+  const { backends, mutations, origins, poolCredentials } = compileBackends(index, options);
+  const pools = compilePools(index, { ...options, poolCredentials });
   const trafficPolicyOf = compileTrafficPolicies(index, gateway, options.warn);
   const prices = priceTableOf(gateway, index);
   const limitPoliciesOf = compileLimits(
@@ -59,9 +62,15 @@ export function compileSnapshot(resources: readonly Resource[], options: Compile
     prices,
   );
   const security = compileSecurityPolicies(index, gateway, options.warn);
-  const routes = index.list("AIGatewayRoute").map((route) =>
+  // AIGatewayRoutes, then the HTTPRoutes that send to InferencePools (aigw serves no other HTTPRoute).
+  const served = [
+    ...index.list("AIGatewayRoute"),
+    ...index.listIn(GATEWAY_API_GROUP, "HTTPRoute").filter(namesInferencePool),
+  ];
+  const routes = served.map((route) =>
     compileRoute(route, {
       backends,
+      pools: pools.pools,
       backendMutations: mutations,
       globalCosts: globalCosts(gateway, index),
       prices,
@@ -72,7 +81,7 @@ export function compileSnapshot(resources: readonly Resource[], options: Compile
       warn: options.warn,
     }),
   );
-  options.dispatchers.retainOnly(origins);
+  options.dispatchers.retainOnly([...origins, ...pools.origins]);
   return Object.freeze({
     generation: options.generation,
     hash: createHash("sha256").update(JSON.stringify(resources)).digest("hex").slice(0, 16),

@@ -381,11 +381,12 @@ function keyOfPolicy(policy: Resource): string {
   return `${namespaceOf(policy)}/${policy.metadata.name}`;
 }
 
-function createdAt(r: Resource): number {
+/** A resource's creationTimestamp in ms; none (or unreadable) = 0, the oldest, as Go's zero time. */
+export function createdAt(r: Resource): number {
   const at = r.metadata.creationTimestamp ? Date.parse(r.metadata.creationTimestamp) : 0;
   return Number.isNaN(at) ? 0 : at;
 }
 
-function compare(a: string, b: string): number {
+export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import type { Resource } from "./resource.js";
+import { type Resource, UNNAMED_KIND } from "./resource.js";
 import { substituteEnv } from "./substitute-env.js";
 
 /** A file that is not valid YAML, or a document that is not a Kubernetes-style object. */
@@ -78,10 +78,16 @@ function toResource(value: unknown, source: string): Resource {
     throw new ConfigLoadError(`${source}: apiVersion: Required value`);
   }
   if (typeof kind !== "string" || kind === "") throw new ConfigLoadError(`${source}: kind: Required value`);
+  // The endpoint picker's configuration file has no metadata in real life: it goes unnamed (and
+  // then applies to every InferencePool whose picker names no EndpointPickerConfig).
+  if (metadata === undefined && kind === UNNAMED_KIND)
+    return { ...(obj as Omit<Resource, "source" | "metadata">), metadata: { name: "" }, source };
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
     throw new ConfigLoadError(`${source}: ${kind}: metadata: Required value`);
   }
   const meta = metadata as Record<string, unknown>;
+  if (kind === UNNAMED_KIND && (meta.name === undefined || meta.name === ""))
+    return { ...(obj as Omit<Resource, "source">), metadata: { ...meta, name: "" }, source };
   if (typeof meta.name !== "string" || meta.name === "") {
     throw new ConfigLoadError(`${source}: ${kind}: metadata.name: Required value`);
   }

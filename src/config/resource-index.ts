@@ -9,21 +9,29 @@ import {
 
 /**
  * Resources indexed by kind and "namespace/name", so compilation resolves references in O(1).
- * Kinds are indexed without their API group; the few kinds that exist in two groups are not ones
- * we read.
+ * Kinds are indexed without their API group, and with it for the kinds that exist in two groups
+ * (InferencePool v1 and v1alpha2, InferenceObjective): `getIn` tells them apart.
  */
 export class ResourceIndex {
   private readonly byKind = new Map<string, Map<string, Resource>>();
+  private readonly byGroupKind = new Map<string, Map<string, Resource>>();
 
   constructor(readonly all: readonly Resource[]) {
     for (const r of all) {
-      let kind = this.byKind.get(r.kind);
-      if (!kind) {
-        kind = new Map();
-        this.byKind.set(r.kind, kind);
-      }
-      kind.set(keyOf(r.metadata.namespace, r.metadata.name), r);
+      const key = keyOf(r.metadata.namespace, r.metadata.name);
+      add(this.byKind, r.kind, key, r);
+      add(this.byGroupKind, `${groupOf(r.apiVersion)}/${r.kind}`, key, r);
     }
+  }
+
+  /** The object of `kind` in API `group` ("" for core). */
+  getIn(group: string, kind: string, namespace: string | undefined, name: string): Resource | undefined {
+    return this.byGroupKind.get(`${group}/${kind}`)?.get(keyOf(namespace, name));
+  }
+
+  /** Every object of `kind` in API `group`. */
+  listIn(group: string, kind: string): Resource[] {
+    return [...(this.byGroupKind.get(`${group}/${kind}`)?.values() ?? [])];
   }
 
   list(kind: string): Resource[] {
@@ -45,6 +53,15 @@ export class ResourceIndex {
     for (const [k, v] of Object.entries(s.stringData ?? {})) out[k] = String(v ?? "");
     return out;
   }
+}
+
+function add(map: Map<string, Map<string, Resource>>, kind: string, key: string, r: Resource): void {
+  let byKey = map.get(kind);
+  if (!byKey) {
+    byKey = new Map();
+    map.set(kind, byKey);
+  }
+  byKey.set(key, r);
 }
 
 export function namespaceOf(r: Resource): string {

@@ -12,6 +12,8 @@ export interface Resource {
   data?: Record<string, string>;
   stringData?: Record<string, string>;
   type?: string;
+  /** What a Pod reports (podIP, conditions): the configuration stands in for the cluster's view. */
+  status?: Record<string, unknown>;
   /** Where the object came from, for error messages: "file.yaml#3" (document index). */
   source: string;
 }
@@ -28,7 +30,13 @@ export const AIGW_GROUP = "aigateway.envoyproxy.io";
 export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 export const ENVOY_GATEWAY_GROUP = "gateway.envoyproxy.io";
 export const INFERENCE_GROUP = "inference.networking.k8s.io";
+/** The pre-GA Inference Extension group: v1alpha2 InferencePool and InferenceObjective, EndpointPickerConfig. */
+export const INFERENCE_X_GROUP = "inference.networking.x-k8s.io";
+/** llm-d Router's group, which now owns InferenceObjective, InferenceModelRewrite and EndpointPickerConfig. */
+export const LLM_D_GROUP = "llm-d.ai";
 export const DEFAULT_NAMESPACE = "default";
+/** The one kind that may come without metadata.name: an EndpointPickerConfig file (its name is then ""). */
+export const UNNAMED_KIND = "EndpointPickerConfig";
 /** The Gateway annotation naming its GatewayConfig (same namespace). */
 export const GATEWAY_CONFIG_ANNOTATION = "aigateway.envoyproxy.io/gateway-config";
 

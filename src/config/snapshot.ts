@@ -78,8 +78,9 @@ export interface CompiledRule {
   /** The InferencePool this rule sends to (at most one per rule); its endpoints are picked per request. */
   readonly pool?: CompiledPool;
   /**
-   * The rule's own traffic policy, where it differs from the route's: a pool rule with no
-   * BackendTrafficPolicy applied gets POOL_DEFAULT_TRAFFIC_POLICY. Undefined: `route.traffic`.
+   * The rule's own resilience settings, set on a pool rule when no BackendTrafficPolicy applies to
+   * its route (POOL_DEFAULT_TRAFFIC_POLICY: eject a failing endpoint sooner, retry on another).
+   * The attempt loop reads `rule.traffic ?? route.traffic`.
    */
   readonly traffic?: TrafficPolicy;
   /** Whole-request timeout in ms (default 60 s); 0 = none. */

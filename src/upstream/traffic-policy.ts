@@ -132,3 +132,37 @@ export const DEFAULT_TRAFFIC_POLICY: TrafficPolicy = Object.freeze({
   circuitBreaker: undefined,
   retryAfterMaxMs: 60_000,
 });
+
+/**
+ * What applies to a rule that sends to an InferencePool when no BackendTrafficPolicy targets its
+ * route: an endpoint that refuses or resets a connection is ejected at once, one that answers 5xx
+ * after 5 in a row (local-origin failures are counted apart, hence the split); ejection lasts 10 s,
+ * doubling up to 30 s; every endpoint may be ejected (the rule's fallback, if any, then serves), and
+ * a failed attempt is retried at once on another endpoint of the pool, 3 attempts in all.
+ */
+export const POOL_DEFAULT_TRAFFIC_POLICY: TrafficPolicy = Object.freeze({
+  source: undefined,
+  retry: Object.freeze({
+    numRetries: 2,
+    numAttemptsPerPriority: 0,
+    triggers: new Set<RetryTrigger>(["connect-failure", "reset", "5xx"]),
+    statusCodes: new Set<number>(),
+    perTryTimeoutMs: 0,
+    backOffBaseMs: 0,
+    backOffMaxMs: 0,
+    failoverStatusToNextTier: true,
+  }),
+  passive: Object.freeze({
+    consecutive5xxErrors: 5,
+    consecutiveGatewayErrors: 0,
+    consecutiveLocalOriginFailures: 1,
+    splitExternalLocalOriginErrors: true,
+    intervalMs: 3_000,
+    baseEjectionMs: 10_000,
+    maxEjectionMs: 30_000,
+    maxEjectionPercent: 100,
+  }),
+  active: undefined,
+  circuitBreaker: undefined,
+  retryAfterMaxMs: 60_000,
+});

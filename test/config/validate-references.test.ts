@@ -189,15 +189,14 @@ test("a policy aimed at an AIServiceBackend that does not exist is an error", ()
   ]);
 });
 
-test("InferencePool references resolve against InferencePools of the set; a missing one is a warning", () => {
+test("InferencePool references resolve against InferencePools of the set; a missing one is an error", () => {
   const poolRoute = ROUTE.replace(
     "backendRefs: [{name: openai}]",
     "backendRefs: [{name: pool, group: inference.networking.k8s.io, kind: InferencePool}]",
   );
   const missing = validate(GATEWAY, poolRoute);
-  assert.deepEqual(missing.errors, []);
-  assert.deepEqual(messages(missing.warnings), [
-    'spec.rules[0].backendRefs[0].name: Not found: "pool": InferencePool default/pool is not in the configuration',
+  assert.deepEqual(messages(missing.errors), [
+    'spec.rules[0].backendRefs[0].name: Not found: "pool": InferencePool default/pool (inference.networking.k8s.io) is not in the configuration',
   ]);
   const pool = `
 apiVersion: inference.networking.k8s.io/v1
@@ -206,7 +205,10 @@ metadata: {name: pool, namespace: default}
 spec: {targetPorts: [{number: 8000}], selector: {matchLabels: {app: vllm}}, endpointPickerRef: {name: epp, port: {number: 9002}}}`;
   const present = validate(GATEWAY, poolRoute, pool);
   assert.deepEqual(present.errors, []);
-  assert.deepEqual(present.warnings, []);
+  // The built-in picker serves the pool, so the picker Service it names may be absent.
+  assert.deepEqual(messages(present.warnings), [
+    `spec.endpointPickerRef.name: Not found: "epp": Service default/epp is not in the configuration; aigw's built-in endpoint picker serves the pool`,
+  ]);
 });
 
 test("parentRefs must name a Gateway of the set once the set has Gateways", () => {

@@ -6,6 +6,8 @@ import {
   GATEWAY_API_GROUP,
   groupOf,
   INFERENCE_GROUP,
+  INFERENCE_X_GROUP,
+  LLM_D_GROUP,
   type Resource,
 } from "../resource.js";
 import type { KindValidator } from "./kind-validator.js";
@@ -16,9 +18,17 @@ import { backendSecurityPolicyValidator } from "./validate-backend-security-poli
 import { backendTLSPolicyValidator } from "./validate-backend-tls-policy.js";
 import { backendTrafficPolicyValidator } from "./validate-backend-traffic-policy.js";
 import { clientTrafficPolicyValidator } from "./validate-client-traffic-policy.js";
+import { endpointPickerConfigValidator } from "./validate-endpoint-picker-config.js";
 import { gatewayValidator } from "./validate-gateway.js";
 import { gatewayConfigValidator } from "./validate-gateway-config.js";
+import { httpRouteValidator, namesInferencePool } from "./validate-http-route.js";
+import {
+  inferenceModelRewriteValidator,
+  inferenceObjectiveValidator,
+} from "./validate-inference-objective.js";
+import { inferencePoolV1alpha2Validator, inferencePoolValidator } from "./validate-inference-pool.js";
 import { mcpRouteValidator } from "./validate-mcp-route.js";
+import { podValidator } from "./validate-pod.js";
 import { quotaPolicyValidator } from "./validate-quota-policy.js";
 import { secretValidator } from "./validate-secret.js";
 import { securityPolicyValidator } from "./validate-security-policy.js";
@@ -27,8 +37,9 @@ import { securityPolicyValidator } from "./validate-security-policy.js";
 interface ReadKind {
   readonly versions: readonly string[];
   readonly deprecated?: Readonly<Record<string, string>>;
-  /** Undefined for kinds that are only reference targets (InferencePool). */
   readonly validator?: KindValidator;
+  /** Whether this object is read; when not, it is set aside like a kind aigw does not read. */
+  readonly reads?: (r: Resource) => boolean;
 }
 
 const AIGW_DEPRECATED = {
@@ -70,12 +81,26 @@ const READ_KINDS: ReadonlyMap<string, ReadKind> = new Map([
   ],
   [`${ENVOY_GATEWAY_GROUP}/SecurityPolicy`, { versions: ["v1alpha1"], validator: securityPolicyValidator }],
   ["/Secret", { versions: ["v1"], validator: secretValidator }],
-  [`${INFERENCE_GROUP}/InferencePool`, { versions: ["v1"] }],
+  [`${INFERENCE_GROUP}/InferencePool`, { versions: ["v1"], validator: inferencePoolValidator }],
+  [
+    `${INFERENCE_X_GROUP}/InferencePool`,
+    { versions: ["v1alpha2"], validator: inferencePoolV1alpha2Validator },
+  ],
+  ["/Pod", { versions: ["v1"], validator: podValidator }],
+  ...[LLM_D_GROUP, INFERENCE_X_GROUP].flatMap((g): [string, ReadKind][] => [
+    [`${g}/InferenceObjective`, { versions: ["v1alpha2"], validator: inferenceObjectiveValidator }],
+    [`${g}/InferenceModelRewrite`, { versions: ["v1alpha2"], validator: inferenceModelRewriteValidator }],
+    [`${g}/EndpointPickerConfig`, { versions: ["v1alpha1"], validator: endpointPickerConfigValidator }],
+  ]),
+  [
+    `${GATEWAY_API_GROUP}/HTTPRoute`,
+    { versions: ["v1", "v1beta1"], validator: httpRouteValidator, reads: namesInferencePool },
+  ],
 ]);
 
 /**
  * API groups whose other kinds a standalone gateway has no use for (workloads, RBAC, GatewayClass,
- * EnvoyProxy, HTTPRoute, InferenceObjective ...): read and set aside.
+ * EnvoyProxy, an HTTPRoute that names no InferencePool, InferenceModel ...): read and set aside.
  */
 const KNOWN_GROUPS = new Set([
   "",
@@ -88,9 +113,10 @@ const KNOWN_GROUPS = new Set([
   GATEWAY_API_GROUP,
   ENVOY_GATEWAY_GROUP,
   INFERENCE_GROUP,
+  LLM_D_GROUP,
 ]);
 
-/** Also every Kubernetes SIG group, e.g. inference.networking.x-k8s.io for InferenceObjective. */
+/** Also every Kubernetes SIG group, e.g. inference.networking.x-k8s.io for InferenceModel. */
 const isKnownGroup = (group: string) => KNOWN_GROUPS.has(group) || group.endsWith("k8s.io");
 
 export type Classification =
@@ -103,7 +129,7 @@ export function classify(r: Resource): Classification {
   const group = groupOf(r.apiVersion);
   const version = r.apiVersion.slice(r.apiVersion.indexOf("/") + 1);
   const read = READ_KINDS.get(`${group}/${r.kind}`);
-  if (read) {
+  if (read && (read.reads?.(r) ?? true)) {
     if (read.versions.includes(version)) {
       const deprecation = read.deprecated?.[version];
       return { as: "read", validator: read.validator, ...(deprecation ? { deprecation } : {}) };
@@ -134,8 +160,9 @@ const CLUSTER_SCOPED = new Set([
   "ValidatingWebhookConfiguration",
 ]);
 
-/** "Kind namespace/name" ("Kind name" for cluster-scoped kinds). */
+/** "Kind namespace/name" ("Kind name" for cluster-scoped kinds, "Kind (unnamed)" for a nameless one). */
 export function describe(r: Resource): string {
+  if (r.metadata.name === "") return `${r.kind} (unnamed)`;
   if (CLUSTER_SCOPED.has(r.kind)) return `${r.kind} ${r.metadata.name}`;
   return `${r.kind} ${r.metadata.namespace ?? DEFAULT_NAMESPACE}/${r.metadata.name}`;
 }

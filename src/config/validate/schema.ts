@@ -56,6 +56,13 @@ export interface IntegerSchema extends WithRules {
   readonly maximum?: number;
 }
 
+/** A JSON number (a float in Go), e.g. a threshold between 0 and 1. */
+export interface NumberSchema extends WithRules {
+  readonly type: "number";
+  readonly minimum?: number;
+  readonly maximum?: number;
+}
+
 /** x-kubernetes-int-or-string, e.g. a resource quantity. */
 export interface IntOrStringSchema extends WithRules {
   readonly type: "int-or-string";
@@ -78,6 +85,7 @@ export type Schema =
   | ArraySchema
   | StringSchema
   | IntegerSchema
+  | NumberSchema
   | IntOrStringSchema
   | BooleanSchema
   | AnySchema;
@@ -99,6 +107,10 @@ export function string(options: Omit<StringSchema, "type"> = {}): StringSchema {
 
 export function integer(options: Omit<IntegerSchema, "type"> = {}): IntegerSchema {
   return { type: "integer", ...options };
+}
+
+export function number(options: Omit<NumberSchema, "type"> = {}): NumberSchema {
+  return { type: "number", ...options };
 }
 
 export const boolean: BooleanSchema = { type: "boolean" };

@@ -1,4 +1,5 @@
 import { parseDuration } from "../parse-duration.js";
+import { INFERENCE_GROUP } from "../resource.js";
 import {
   bodyMutation,
   DNS_SUBDOMAIN,
@@ -14,8 +15,6 @@ import {
 import { checkSpec, entries, type KindValidator } from "./kind-validator.js";
 import { array, has, integer, object, type Self, string } from "./schema.js";
 import { checkCosts, checkHeaderRegexes } from "./semantic-checks.js";
-
-const INFERENCE_GROUP = "inference.networking.k8s.io";
 
 const backendRef = object(
   {
@@ -129,4 +128,21 @@ export const aiGatewayRouteValidator: KindValidator = {
     }
     return out;
   },
+  /** Upstream ignores these on an InferencePool reference (the pool's endpoints get the request as sent). */
+  warnings(r) {
+    const out: string[] = [];
+    for (const [i, ruleSpec] of entries(r.spec?.rules)) {
+      for (const [j, ref] of entries(ruleSpec.backendRefs)) {
+        if (!isPoolRef(ref)) continue;
+        for (const field of POOL_IGNORED_FIELDS) {
+          if (has(ref, field)) {
+            out.push(`spec.rules[${i}].backendRefs[${j}].${field}: ignored on an InferencePool reference`);
+          }
+        }
+      }
+    }
+    return out;
+  },
 };
+
+const POOL_IGNORED_FIELDS = ["modelNameOverride", "headerMutation", "bodyMutation", "priority"];

@@ -1,4 +1,4 @@
-import type { Resource } from "../resource.js";
+import { type Resource, UNNAMED_KIND } from "../resource.js";
 import { invalidField, tooLong, wrongType } from "./schema-messages.js";
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -12,8 +12,11 @@ const LABEL_MESSAGE =
 export function validateMetadata(r: Resource): string[] {
   const out: string[] = [];
   const { name, namespace } = r.metadata;
-  if (name.length > 253) out.push(tooLong("metadata.name", 253));
-  else if (!SUBDOMAIN.test(name)) out.push(invalidField("metadata.name", name, SUBDOMAIN_MESSAGE));
+  // An unnamed EndpointPickerConfig has no name to check.
+  const unnamed = name === "" && r.kind === UNNAMED_KIND;
+  if (!unnamed && name.length > 253) out.push(tooLong("metadata.name", 253));
+  else if (!unnamed && !SUBDOMAIN.test(name))
+    out.push(invalidField("metadata.name", name, SUBDOMAIN_MESSAGE));
   if (namespace !== undefined && namespace !== null) {
     if (typeof namespace !== "string") out.push(wrongType("metadata.namespace", typeof namespace, "string"));
     else if (namespace.length > 63) out.push(tooLong("metadata.namespace", 63));

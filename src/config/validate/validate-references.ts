@@ -11,6 +11,7 @@ import {
   isRouteRef,
 } from "../compile-traffic-policies.js";
 import type { FieldError } from "../field-error.js";
+import { POOL_FALLBACK_ANNOTATION, parsePoolFallback } from "../inference-pool-fallback.js";
 import {
   AIGW_GROUP,
   ENVOY_GATEWAY_GROUP,
@@ -18,12 +19,15 @@ import {
   GATEWAY_CONFIG_ANNOTATION,
   groupOf,
   INFERENCE_GROUP,
+  INFERENCE_X_GROUP,
+  LLM_D_GROUP,
   type Resource,
 } from "../resource.js";
 import { namespaceOf, ResourceIndex } from "../resource-index.js";
 import { describe } from "./kind-registry.js";
 import { entries } from "./kind-validator.js";
 import { invalidField, notFound } from "./schema-messages.js";
+import { isPoolRef, namesInferencePool } from "./validate-http-route.js";
 import { findMissingRateLimitCosts } from "./validate-rate-limit-costs.js";
 import { TLS_SECRET_KEYS } from "./validate-secret.js";
 
@@ -62,9 +66,11 @@ const POLICY_SECRETS: Record<string, { path: string[]; key: string }> = {
  * aimed at a route or Gateway that is not there (the route would run without its retries and
  * failover, or without its rate limits), a SecurityPolicy aimed at anything that is not there or
  * whose credential Secrets or JWKS ConfigMap are missing (what it was meant to guard would be
- * open), and a rate-limit cost key that a route the limit applies to does not define. What only decorates is a warning: TLS and client traffic policies aimed at absent
- * objects, a missing GatewayConfig, and InferencePools, which come from the inference extension's
- * own manifests.
+ * open), a rate-limit cost key that a route the limit applies to does not define, and an
+ * InferencePool a route sends to (it could not serve). What only decorates is a warning: TLS and
+ * client traffic policies aimed at absent objects, a missing GatewayConfig, an endpoint picker
+ * Service that is not there (the built-in picker serves every pool), and InferenceObjectives,
+ * InferenceModelRewrites or credential policies aimed at a pool that is not there.
  */
 export function validateReferences(
   checked: readonly Resource[],
@@ -111,6 +117,12 @@ class ReferenceChecker {
     else if (key === `${ENVOY_GATEWAY_GROUP}/ClientTrafficPolicy`) this.checkClientTrafficPolicy(r);
     else if (key === `${ENVOY_GATEWAY_GROUP}/BackendTrafficPolicy`) this.checkBackendTrafficPolicy(r);
     else if (key === `${ENVOY_GATEWAY_GROUP}/SecurityPolicy`) this.checkSecurityPolicy(r);
+    else if (key === `${GATEWAY_API_GROUP}/HTTPRoute`) this.checkHTTPRoute(r);
+    else if (key === `${INFERENCE_GROUP}/InferencePool`)
+      this.checkPicker(r, dig(r.spec, ["endpointPickerRef"]), "spec.endpointPickerRef");
+    else if (key === `${INFERENCE_X_GROUP}/InferencePool`)
+      this.checkPicker(r, dig(r.spec, ["extensionRef"]), "spec.extensionRef");
+    else if (POOL_MEMBERS.has(key)) this.checkPoolMember(r);
   }
 
   private checkAIGatewayRoute(r: Resource): void {
@@ -119,12 +131,102 @@ class ReferenceChecker {
       for (const [j, ref] of entries(rule.backendRefs)) {
         const path = `spec.rules[${i}].backendRefs[${j}].name`;
         if (ref.group === INFERENCE_GROUP && ref.kind === "InferencePool") {
-          this.expect(r, "InferencePool", ref, path, "warning");
+          this.expectPool(r, ref, path, "error");
         } else if (ref.group === undefined && ref.kind === undefined) {
           this.expect(r, "AIServiceBackend", ref, path, "error");
         }
       }
     }
+    this.checkPoolFallback(r);
+  }
+
+  /** An HTTPRoute aigw reads (one that sends to InferencePools, of either group). */
+  private checkHTTPRoute(r: Resource): void {
+    this.checkParentRefs(r);
+    for (const [i, rule] of entries(r.spec?.rules)) {
+      for (const [j, ref] of entries(rule.backendRefs)) {
+        if (isPoolRef(ref)) this.expectPool(r, ref, `spec.rules[${i}].backendRefs[${j}].name`, "error");
+      }
+    }
+    this.checkPoolFallback(r);
+  }
+
+  /** The InferencePool a route rule sends to, in the group the reference names. */
+  private expectPool(r: Resource, ref: Ref, path: string, severity: Severity): void {
+    if (typeof ref.name !== "string" || ref.name === "") return;
+    const namespace = typeof ref.namespace === "string" ? ref.namespace : namespaceOf(r);
+    const group = String(ref.group);
+    const found = this.index.getIn(group, "InferencePool", namespace, ref.name);
+    if (found) this.used.add(found);
+    else
+      this.report(r, severity, notFound(path, ref.name, `InferencePool ${namespace}/${ref.name} (${group})`));
+  }
+
+  /**
+   * aigw's fallback annotation: it must parse and name AIServiceBackends of the route's namespace;
+   * on a route without a pool rule it applies to nothing.
+   */
+  private checkPoolFallback(r: Resource): void {
+    const text = r.metadata.annotations?.[POOL_FALLBACK_ANNOTATION];
+    if (text === undefined) return;
+    const path = `metadata.annotations[${POOL_FALLBACK_ANNOTATION}]`;
+    const parsed = parsePoolFallback(String(text));
+    if ("error" in parsed) {
+      this.report(r, "error", invalidField(path, text, parsed.error));
+      return;
+    }
+    for (const { name } of parsed.tiers.flat()) this.expect(r, "AIServiceBackend", { name }, path, "error");
+    const poolRules = entries(r.spec?.rules).some(([, rule]) =>
+      entries(rule.backendRefs).some(([, ref]) => isPoolRef(ref)),
+    );
+    if (!poolRules) {
+      this.report(
+        r,
+        "warning",
+        invalidField(
+          path,
+          text,
+          "no rule of this route sends to an InferencePool; the fallback applies to nothing",
+        ),
+      );
+    }
+  }
+
+  /**
+   * The endpoint picker a pool names: aigw's built-in picker serves every pool, so a Service that
+   * is not in the configuration is only worth a warning; an ExternalName Service the Inference
+   * Extension forbids.
+   */
+  private checkPicker(r: Resource, ref: Ref | undefined, path: string): void {
+    if (
+      !ref ||
+      typeof ref.name !== "string" ||
+      (ref.kind ?? "Service") !== "Service" ||
+      (ref.group ?? "") !== ""
+    )
+      return;
+    const service = this.index.getIn("", "Service", namespaceOf(r), ref.name);
+    if (!service) {
+      const missing = notFound(`${path}.name`, ref.name, `Service ${namespaceOf(r)}/${ref.name}`);
+      this.report(r, "warning", `${missing}; aigw's built-in endpoint picker serves the pool`);
+    } else if (dig(service, ["spec"])?.type === "ExternalName") {
+      this.report(
+        r,
+        "error",
+        invalidField(
+          `${path}.name`,
+          ref.name,
+          "an ExternalName Service is not supported as an endpoint picker",
+        ),
+      );
+    }
+  }
+
+  /** InferenceObjective / InferenceModelRewrite: a pool that is not there leaves them unused. */
+  private checkPoolMember(r: Resource): void {
+    const ref = dig(r.spec, ["poolRef"]);
+    if (!ref || (ref.kind ?? "InferencePool") !== "InferencePool") return;
+    this.expectPool(r, { ...ref, group: ref.group ?? INFERENCE_GROUP }, "spec.poolRef.name", "warning");
   }
 
   private checkMCPRoute(r: Resource): void {
@@ -374,8 +476,9 @@ class ReferenceChecker {
    * A policy's targets (BackendTrafficPolicy, SecurityPolicy): a route target (kind HTTPRoute,
    * named after the AIGatewayRoute whose HTTPRoute the original generates, or kind
    * AIGatewayRoute) must name an AIGatewayRoute of the policy's namespace; a Gateway target a
-   * Gateway of it (a missing one is reported with `gatewaySeverity`). An HTTPRoute that is itself
-   * in the files is no error, but aigw does not serve it. The targets that attach are noted for
+   * Gateway of it (a missing one is reported with `gatewaySeverity`). An HTTPRoute of the files
+   * that sends to an InferencePool is served, so it is a target like a route; another HTTPRoute
+   * of the files is no error, but aigw does not serve it. The targets that attach are noted for
    * checkAttachmentConflicts.
    */
   private checkPolicyTargets(r: Resource, gatewaySeverity: Severity): void {
@@ -396,7 +499,15 @@ class ReferenceChecker {
       } else if (isRouteRef(ref)) {
         const route = this.index.get("AIGatewayRoute", namespace, ref.name);
         const httpRoute = this.index.get("HTTPRoute", namespace, ref.name);
-        if (route) {
+        const servedHttpRoute =
+          ref.kind === "HTTPRoute" &&
+          httpRoute &&
+          groupOf(httpRoute.apiVersion) === GATEWAY_API_GROUP &&
+          namesInferencePool(httpRoute);
+        if (servedHttpRoute) {
+          this.used.add(httpRoute);
+          if (applied.has(ref)) this.addAttachment(`HTTPRoute ${target}`, r, path);
+        } else if (route) {
           this.used.add(route);
           if (applied.has(ref)) this.addAttachment(`AIGatewayRoute ${target}`, r, path);
         } else if (
@@ -506,6 +617,11 @@ class ReferenceChecker {
 }
 
 type Severity = "error" | "warning";
+
+/** "group/Kind" of the kinds that name a pool by poolRef. */
+const POOL_MEMBERS = new Set(
+  [LLM_D_GROUP, INFERENCE_X_GROUP].flatMap((g) => [`${g}/InferenceObjective`, `${g}/InferenceModelRewrite`]),
+);
 
 function key(r: Resource): string {
   return `${namespaceOf(r)}/${r.metadata.name}`;

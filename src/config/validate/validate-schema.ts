@@ -3,6 +3,7 @@ import type {
   ArraySchema,
   IntegerSchema,
   IntOrStringSchema,
+  NumberSchema,
   ObjectSchema,
   Rule,
   Schema,
@@ -44,6 +45,11 @@ export function validateSchema(value: unknown, schema: Schema, path: string, out
         out.push(wrongType(path, typeName(value), "integer"));
       } else checkInteger(value, schema, path, out);
       return;
+    case "number":
+      if (typeof value !== "number" || !Number.isFinite(value))
+        out.push(wrongType(path, typeName(value), "number"));
+      else checkInteger(value, schema, path, out);
+      return;
     case "int-or-string":
       if (typeof value !== "string" && !(typeof value === "number" && Number.isInteger(value))) {
         out.push(wrongType(path, typeName(value), "integer or string"));
@@ -79,12 +85,18 @@ function checkString(value: string, schema: StringSchema, path: string, out: str
   checkRules(value, schema.rules, path, "string", out);
 }
 
-function checkInteger(value: number, schema: IntegerSchema, path: string, out: string[]): void {
+/** Bounds and rules of an integer or number. */
+function checkInteger(
+  value: number,
+  schema: IntegerSchema | NumberSchema,
+  path: string,
+  out: string[],
+): void {
   if (schema.minimum !== undefined && value < schema.minimum)
     out.push(belowMinimum(path, value, schema.minimum));
   if (schema.maximum !== undefined && value > schema.maximum)
     out.push(aboveMaximum(path, value, schema.maximum));
-  checkRules(value, schema.rules, path, "integer", out);
+  checkRules(value, schema.rules, path, schema.type, out);
 }
 
 function checkIntOrString(
