@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import type { CompiledPool, EngineType, ModelRewriteRule, PoolEndpoint } from "../inference/compiled-pool.js";
 import type { PickerSettings } from "../inference/picker-settings.js";
+import { DEFAULT_PICKER_SETTINGS } from "../inference/picker-settings.js";
 import { genAiProviderName } from "../providers/gen-ai-provider-name.js";
 import type { BackendSchemaName, SchemaTranslators } from "../providers/translator.js";
 import type { DispatcherCache, OriginSettings } from "../upstream/dispatcher-cache.js";
@@ -163,6 +164,21 @@ function selects(selector: Record<string, string>, pod: Resource): boolean {
 }
 
 /** The Ready condition; a pod that reports none is taken as Ready (files need not spell it out). */
+/** A pool a rule names that the configuration does not define: no endpoints, default settings. */
+export function absentPool(key: string): CompiledPool {
+  return {
+    key,
+    endpoints: [],
+    targetPorts: [],
+    appProtocol: "http",
+    failureMode: "FailClose",
+    endpointPicker: undefined,
+    objectives: new Map(),
+    rewrites: [],
+    picker: DEFAULT_PICKER_SETTINGS,
+  };
+}
+
 export function isReady(pod: Resource): boolean {
   const conditions = pod.status?.conditions;
   if (!Array.isArray(conditions)) return true;

@@ -5,6 +5,7 @@ import type { PriceTable } from "../limits/price-table.js";
 import { DEFAULT_TRAFFIC_POLICY, POOL_DEFAULT_TRAFFIC_POLICY } from "../upstream/traffic-policy.js";
 import { compileHostMatcher } from "./compile-host-matcher.js";
 import type { LimitPoliciesOf } from "./compile-limits.js";
+import { absentPool } from "./compile-pools.js";
 import type { TrafficPolicyLookup } from "./compile-traffic-policies.js";
 import {
   type FallbackBackend,
@@ -171,7 +172,12 @@ function compileRule(
       // Validation allows one pool per rule and nothing beside it; its mutations are not applied.
       const poolKey = `${ref.namespace ?? namespace}/${ref.name}`;
       pool = ctx.pools?.get(poolKey);
-      if (!pool) throw new Error(`${routeKey}: spec.rules[${index}]: InferencePool ${poolKey} not found`);
+      if (!pool) {
+        ctx.warn(
+          `${routeKey} rule ${index}: InferencePool ${poolKey} is not in the configuration; the rule answers 503 (or its fallback serves) until it is`,
+        );
+        pool = absentPool(poolKey);
+      }
       continue;
     }
     backendRef(ref.name, ref.namespace ?? namespace, ref);

@@ -21,7 +21,6 @@ const EXAMPLES = fileURLToPath(
 /** Files that reference objects only their folder's other files define. */
 const NOT_ALONE = new Set([
   "inference-pool/aigwroute.yaml", // its AIServiceBackend is in base.yaml
-  "inference-pool/httproute.yaml", // its pool comes from GIE's Helm chart (POOL_FROM_HELM)
   "stream_idle_timeout/base.yaml", // its AIServiceBackends are in backends.yaml
   "provider_fallback/fallback.yaml", // its BackendTrafficPolicy targets base.yaml's route
   // Upstream slip: its AIServiceBackend names the Backend of openai.yaml, not its own.
@@ -43,6 +42,8 @@ const BASIC_ADD_ONS = [
 
 const FOLDER_SETS: string[][] = [
   ["basic/basic.yaml", ...BASIC_ADD_ONS],
+  ["inference-pool/base.yaml", "inference-pool/aigwroute.yaml"],
+  ["inference-pool/base.yaml", "inference-pool/httproute.yaml"],
   ["inference-pool/base.yaml", "inference-pool/with-annotations.yaml"],
   ["provider_fallback/base.yaml", "provider_fallback/fallback.yaml"],
   ["stream_idle_timeout/base.yaml", "stream_idle_timeout/backends.yaml"],
@@ -65,28 +66,6 @@ async function validate(files: string[]) {
   );
 }
 
-/**
- * Upstream's inference-pool guide installs the pool vllm-llama3-8b-instruct from GIE's Helm chart,
- * not from these files; a route sending to a pool that is not there cannot serve, so these sets
- * fail for that one reference and nothing else.
- */
-const POOL_FROM_HELM: string[][] = [
-  ["inference-pool/base.yaml", "inference-pool/aigwroute.yaml"],
-  ["inference-pool/base.yaml", "inference-pool/httproute.yaml"],
-];
-
-for (const set of POOL_FROM_HELM) {
-  test(`examples ${set.join(" + ")}: only the pool from GIE's Helm chart is missing`, async () => {
-    const { errors } = await validate(set);
-    assert.deepEqual(
-      errors.map((e) => e.message),
-      [
-        'spec.rules[0].backendRefs[0].name: Not found: "vllm-llama3-8b-instruct": InferencePool default/vllm-llama3-8b-instruct (inference.networking.k8s.io) is not in the configuration',
-      ],
-    );
-  });
-}
-
 const SETS = [
   ...exampleFiles()
     .filter((f) => !NOT_ALONE.has(f))
@@ -102,7 +81,7 @@ for (const set of SETS) {
 }
 
 test("every example file is validated in some set", () => {
-  const covered = new Set([...SETS, ...POOL_FROM_HELM].flat());
+  const covered = new Set(SETS.flat());
   assert.deepEqual(
     exampleFiles().filter((f) => !covered.has(f)),
     [],
@@ -115,8 +94,6 @@ test("the files that need their folder fail alone, for the reference they miss",
   assert.deepEqual(
     route.errors.map((e) => e.message),
     [
-      'spec.rules[0].backendRefs[0].name: Not found: "vllm-llama3-8b-instruct": InferencePool default/vllm-llama3-8b-instruct (inference.networking.k8s.io) is not in the configuration',
-      'spec.rules[1].backendRefs[0].name: Not found: "mistral": InferencePool default/mistral (inference.networking.k8s.io) is not in the configuration',
       'spec.rules[2].backendRefs[0].name: Not found: "envoy-ai-gateway-basic-testupstream": AIServiceBackend default/envoy-ai-gateway-basic-testupstream is not in the configuration',
     ],
   );

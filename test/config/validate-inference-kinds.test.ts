@@ -291,8 +291,9 @@ metadata: {name: ${name}}
 spec: {endpoints: [{fqdn: {hostname: ${name}.example.com, port: 443}}]}`;
 const POOL_P = pool(`{${SELECTOR}, ${PORTS}}`);
 
-test("a route rule naming a pool that is not there is an error; an AIGatewayRoute may not name a v1alpha2 pool", () => {
-  assert.deepEqual(errorsOf(ROUTE_TO_POOL()), [
+test("a route rule naming a pool that is not there is a warning (the rule answers 503); an AIGatewayRoute may not name a v1alpha2 pool", () => {
+  assert.deepEqual(errorsOf(ROUTE_TO_POOL()), []);
+  assert.deepEqual(warningsOf(ROUTE_TO_POOL()), [
     'spec.rules[0].backendRefs[0].name: Not found: "p": InferencePool default/p (inference.networking.k8s.io) is not in the configuration',
   ]);
   assert.deepEqual(errorsOf(ROUTE_TO_POOL(), POOL_P), []);
@@ -364,7 +365,7 @@ test("parsePoolFallback: tiers by comma, backends by space, optional weights", (
   });
 });
 
-test("an HTTPRoute naming a pool is read: one pool per rule, missing pools are errors, unhonoured matches warnings", () => {
+test("an HTTPRoute naming a pool is read: one pool per rule; missing pools and unhonoured matches are warnings", () => {
   const http = `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: h}
@@ -381,7 +382,6 @@ spec:
     [
       'spec.rules[0].backendRefs: Invalid value: "array": aigw serves an HTTPRoute only for InferencePools: each rule must send to exactly one InferencePool',
       'spec.rules[1].backendRefs: Invalid value: "array": aigw serves an HTTPRoute only for InferencePools: each rule must send to exactly one InferencePool',
-      'spec.rules[2].backendRefs[0].name: Not found: "q": InferencePool default/q (inference.networking.x-k8s.io) is not in the configuration',
     ],
   );
   assert.deepEqual(
@@ -390,6 +390,7 @@ spec:
       "spec.rules[2].filters: aigw does not apply HTTPRoute filters; ignored",
       "spec.rules[2].matches[0].path: aigw matches headers only; this rule matches every path",
       "spec.rules[2].matches[0]: aigw matches headers only; method and queryParams are ignored",
+      'spec.rules[2].backendRefs[0].name: Not found: "q": InferencePool default/q (inference.networking.x-k8s.io) is not in the configuration',
     ],
   );
   assert.deepEqual(result.ignored, []);

@@ -189,13 +189,14 @@ test("a policy aimed at an AIServiceBackend that does not exist is an error", ()
   ]);
 });
 
-test("InferencePool references resolve against InferencePools of the set; a missing one is an error", () => {
+test("InferencePool references resolve against InferencePools of the set; a missing one is a warning", () => {
   const poolRoute = ROUTE.replace(
     "backendRefs: [{name: openai}]",
     "backendRefs: [{name: pool, group: inference.networking.k8s.io, kind: InferencePool}]",
   );
   const missing = validate(GATEWAY, poolRoute);
-  assert.deepEqual(messages(missing.errors), [
+  assert.deepEqual(missing.errors, []);
+  assert.deepEqual(messages(missing.warnings), [
     'spec.rules[0].backendRefs[0].name: Not found: "pool": InferencePool default/pool (inference.networking.k8s.io) is not in the configuration',
   ]);
   const pool = `
