@@ -159,7 +159,7 @@ export class InferencePools implements EndpointPicker {
    * resolved by address, with empty states that are not kept for addresses the picker does not know.
    */
   private statesFor(pool: CompiledPool, live: PoolState | undefined): readonly EndpointState[] {
-    if (live?.compiled === pool) return live.members;
+    if (live !== undefined && !live.retired && live.compiled === pool) return live.members;
     return pool.endpoints.map((endpoint) => {
       const known = live?.states.get(endpoint.address);
       if (known) return known;

@@ -1,10 +1,10 @@
 /**
  * Block hashes of a prompt for prefix-cache affinity. The reference (llm-d-router's approximate
  * prefix producer) chains xxHash64 over blocks of `blockSizeTokens x 4` characters; this hashes the
- * same blocks with two 32-bit murmur3-style lanes (Math.imul, 4 bytes a step, no crypto, no
- * allocation) and emits the running state at every block boundary, so block i's hash depends on the
- * model name and on every byte before the end of block i (a shared prefix gives shared leading
- * hashes, and nothing after the first difference matches).
+ * same blocks with two 32-bit murmur3-style lanes (Math.imul, one 32-bit word a step, no crypto)
+ * and emits the running state at every block boundary, so block i's hash depends on the model name
+ * and on every byte before the end of block i (a shared prefix gives shared leading hashes, and
+ * nothing after the first difference matches).
  *
  * Collisions: each hash keeps 53 bits (32 of one lane, 21 of the other, finalised), exact in a
  * double and a Map key. With the default index of 31,250 blocks on each of 8 endpoints (250,000
@@ -16,11 +16,14 @@
  */
 
 const TWO_POW_21 = 2 ** 21;
+/** Where a prompt that does not start on a 4-byte boundary is copied to be read as 32-bit words. */
+let aligned = new Uint8Array(16 * 1024);
 
 /**
  * Writes the chained hash of each full block of `prompt` (at most `maxBlocks`, at most out.length)
  * into `out` and returns how many it wrote; a tail shorter than a block is not hashed, so a prompt
- * shorter than one block gives 0. `blockBytes` is a multiple of 4 (tokens x 4 characters).
+ * shorter than one block gives 0. `blockBytes` is a multiple of 4 (tokens x 4 characters). Words are
+ * read in the platform's byte order: hashes are only ever compared within this process.
  */
 export function hashPrefixBlocks(
   model: string,
@@ -31,6 +34,15 @@ export function hashPrefixBlocks(
 ): number {
   const blocks = Math.min(maxBlocks, out.length, Math.floor(prompt.length / blockBytes));
   if (blocks <= 0) return 0;
+  const bytes = blocks * blockBytes;
+  let source = prompt;
+  if ((prompt.byteOffset & 3) !== 0) {
+    // Pooled Buffers can start anywhere; a copy (a memcpy) costs less than reading bytes one by one.
+    if (aligned.length < bytes) aligned = new Uint8Array(bytes);
+    aligned.set(prompt.subarray(0, bytes));
+    source = aligned;
+  }
+  const words = new Int32Array(source.buffer, source.byteOffset, bytes >> 2);
   // Seeded with the model name (and its length, so model "ab" + prompt "c" differs from "a" + "bc").
   let h1 = 0x9747b28c;
   let h2 = 0x1b873593;
@@ -41,11 +53,12 @@ export function hashPrefixBlocks(
   }
   h1 = lane1(h1, model.length);
   h2 = lane2(h2, model.length);
+  const wordsPerBlock = blockBytes >> 2;
   let at = 0;
   for (let b = 0; b < blocks; b++) {
-    const blockEnd = at + blockBytes;
-    for (; at < blockEnd; at += 4) {
-      const word = prompt[at]! | (prompt[at + 1]! << 8) | (prompt[at + 2]! << 16) | (prompt[at + 3]! << 24);
+    const blockEnd = at + wordsPerBlock;
+    for (; at < blockEnd; at++) {
+      const word = words[at]!;
       h1 = lane1(h1, word);
       h2 = lane2(h2, word);
     }

@@ -343,6 +343,7 @@ test("sync keeps the state of endpoints that remain, starts new ones and forgets
   // The pool leaves the configuration: no more snapshot entries, and its late finishes are harmless.
   pools.sync([]);
   assert.deepEqual(pools.snapshot(), []);
+  assert.equal(pools.pick(p, { model: "base", prompt: undefined, priority: 0 }).kind, "picked");
   pools.finished(p, A);
   pools.sent(p, A);
 });

@@ -53,3 +53,17 @@ test("a single changed byte anywhere in a block changes that block's hash", () =
   }
   assert.equal(seen.size, 65);
 });
+
+test("a prompt at any byte offset of its buffer hashes as the same bytes at offset 0", () => {
+  const text = Buffer.from("The quick brown fox jumps over the lazy dog. ".repeat(20));
+  const reference = new Float64Array(16);
+  const n = hashPrefixBlocks("m", new Uint8Array(text), 64, 16, reference);
+  assert.equal(n, 14);
+  for (const offset of [1, 2, 3]) {
+    const backing = new Uint8Array(text.length + offset);
+    backing.set(text, offset);
+    const shifted = new Float64Array(16);
+    assert.equal(hashPrefixBlocks("m", backing.subarray(offset), 64, 16, shifted), n);
+    assert.deepEqual(shifted, reference, `offset ${offset}`);
+  }
+});
