@@ -48,6 +48,8 @@ export interface PoolSnapshot {
   readonly key: string;
   /** Tokens per block prompts are hashed with (configured, or the endpoints' majority with autoTune). */
   readonly blockSizeTokens: number;
+  /** Distinct block hashes in the pool's prefix index. */
+  readonly indexedBlocks: number;
   readonly endpoints: readonly EndpointSnapshot[];
 }
 
@@ -122,6 +124,7 @@ export class InferencePools implements EndpointPicker {
       out.push({
         key: live.compiled.key,
         blockSizeTokens: live.blockSizeTokens,
+        indexedBlocks: live.index.size,
         endpoints: live.members.map((st) => ({
           address: st.address,
           pod: st.pod,

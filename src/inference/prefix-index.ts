@@ -88,7 +88,7 @@ export class PrefixIndex {
     holder.blocks.clear();
   }
 
-  /** Distinct hashes held by anyone (for tests and the admin view). */
+  /** Distinct hashes held by any endpoint. */
   get size(): number {
     return this.holders.size;
   }

@@ -127,6 +127,7 @@ test("the prefix index of an endpoint is bounded by lruCapacityPerServer", async
   await scrapes.answer(A, vllmPage({ numGpuBlocks: 4 }));
   for (let i = 0; i < 5; i++) picked(pick({ prompt: Buffer.from(`${i}`.repeat(64 * 4)) }));
   assert.equal(pools.snapshot()[0]!.endpoints[0]!.prefixBlocks, 10);
+  assert.equal(pools.snapshot()[0]!.indexedBlocks, 10);
 });
 
 test("with autoTune the index holds the scraped num_gpu_blocks and prompts are hashed with the scraped block size", async (t) => {
