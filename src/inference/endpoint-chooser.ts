@@ -82,20 +82,16 @@ export class EndpointChooser {
     if (inSubset === 0) return `no endpoint of the subset is an endpoint of inference pool ${pool.key}`;
     if (count === 0) return `every endpoint of inference pool ${pool.key} was tried (${inSubset})`;
     if (available === undefined) return count;
-    // Ejected endpoints are skipped, unless every candidate is ejected (as Envoy's panic threshold).
+    // Ejected endpoints are skipped, unless every candidate is ejected (as Envoy's panic routing).
+    let usable = 0;
+    for (let c = 0; c < count; c++) if (available(endpoints[this.candidates[c]!]!)) usable += 1;
+    if (usable === 0 || usable === count) return count;
     let kept = 0;
     for (let c = 0; c < count; c++) {
       const i = this.candidates[c]!;
       if (available(endpoints[i]!)) this.candidates[kept++] = i;
     }
-    if (kept > 0) return kept;
-    count = 0;
-    for (let i = 0; i < endpoints.length; i++) {
-      const address = endpoints[i]!.address;
-      if ((subset === undefined || subset.includes(address)) && !exclude?.has(address))
-        this.candidates[count++] = i;
-    }
-    return count;
+    return kept;
   }
 
   /** Not saturated iff some candidate has metrics this fresh and is under both thresholds (unknown = under). */
@@ -152,7 +148,7 @@ export class EndpointChooser {
       if (q < minQ) minQ = q;
       if (q > maxQ) maxQ = q;
     }
-    let best = -1;
+    let best = 0;
     let bestTotal = Number.NEGATIVE_INFINITY;
     let ties = 0;
     for (let c = 0; c < count; c++) {
@@ -193,7 +189,7 @@ export class EndpointChooser {
   ): PickOutcome {
     let minLoad = Number.POSITIVE_INFINITY;
     let maxLoad = Number.NEGATIVE_INFINITY;
-    let best = -1;
+    let best = 0;
     let ties = 0;
     for (let c = 0; c < count; c++) {
       const st = states[this.candidates[c]!]!;

@@ -55,7 +55,13 @@ export class ScrapeLoop {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.round(), delayMs);
+    this.timer = setTimeout(() => {
+      // round() catches what a scrape can throw; this is for a bug, which must not stop the loop.
+      this.round().catch((err: unknown) => {
+        this.deps.log(`${this.name}: scrape round failed: ${reasonOf(err)}`);
+        this.schedule(this.intervalMs);
+      });
+    }, delayMs);
     this.timer.unref();
   }
 
@@ -105,14 +111,17 @@ export class ScrapeLoop {
   }
 
   /** The scrape, bounded by the timeout even when the scrape function itself does not honour it. */
-  private fetch(path: string): Promise<string> {
+  private async fetch(path: string): Promise<string> {
+    const work = this.deps.scrape(this.endpoint.address, path, this.timeoutMs);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       timer.unref();
     });
-    return Promise.race([this.deps.scrape(this.endpoint.address, path, this.timeoutMs), deadline]).finally(
-      () => clearTimeout(timer),
-    );
+    try {
+      return await Promise.race([work, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -112,3 +112,21 @@ test("scrape loops never keep the process alive", () => {
   assert.equal(child.status, 0, child.stderr);
   assert.equal(child.stdout.trim(), "done");
 });
+
+test("an injected scrape that throws instead of rejecting is a failed scrape, and the loop goes on", async (t) => {
+  let calls = 0;
+  const logs: string[] = [];
+  const pools = new InferencePools({
+    log: (line) => logs.push(line),
+    scrape: (_address, path) => {
+      if (path !== "/metrics") return Promise.reject(new Error("404"));
+      calls += 1;
+      if (calls === 1) throw new Error("boom");
+      return Promise.resolve(vllmPage({ waiting: 4 }));
+    },
+  });
+  t.after(() => pools.close());
+  pools.sync([pool("default/pool", ["10.0.0.9:8000"], settings({ scrapeIntervalMs: 5 }))]);
+  await eventually(() => pools.snapshot()[0]!.endpoints[0]!.waiting === 4, "the second scrape ran");
+  assert.equal(logs[0], "inference pool default/pool endpoint 10.0.0.9:8000: metrics scrape failed: boom");
+});
