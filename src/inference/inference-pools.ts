@@ -3,7 +3,7 @@ import { EndpointChooser } from "./endpoint-chooser.js";
 import type { EndpointPicker, PickInput, PickOutcome } from "./endpoint-picker.js";
 import { EndpointState } from "./endpoint-state.js";
 import { HttpScraper, type ScrapeFunction } from "./http-scrape.js";
-import { PoolState } from "./pool-state.js";
+import { type PoolDeps, PoolState } from "./pool-state.js";
 
 export interface InferencePoolsOptions {
   /** Monotonic ms clock; default performance.now. */
@@ -64,7 +64,7 @@ export class InferencePools implements EndpointPicker {
   private readonly now: () => number;
   private readonly chooser: EndpointChooser;
   private readonly http: HttpScraper | undefined;
-  private readonly deps: ConstructorParameters<typeof PoolState>[1];
+  private readonly deps: PoolDeps;
   private closed = false;
 
   constructor(options: InferencePoolsOptions = {}) {

@@ -374,3 +374,20 @@ test("scrape failures are logged once when they start and once when they end; th
   assert.match(logs[2]!, /\/v1\/models failed: \/v1\/models answered 404/);
   assert.equal(pools.snapshot()[0]!.endpoints[0]!.scrapeError, undefined);
 });
+
+test("a removed endpoint's loop stops after the round under way; close() stops every loop", async (t) => {
+  const { scrapes, pools, p } = setup(t, [A, B]);
+  await scrapes.answerAll({ [A]: vllmPage({}), [B]: vllmPage({}) });
+  await scrapes.begun(B);
+  pools.sync([pool("default/pool", [A], p.picker)]);
+  await scrapes.answer(B, vllmPage({}));
+  await scrapes.answer(A, vllmPage({}));
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.equal(scrapes.underWay(B), false, "no new round for the removed endpoint");
+  assert.equal(scrapes.underWay(A), true);
+  await pools.close();
+  const calls = scrapes.calls;
+  await scrapes.answer(A, vllmPage({}));
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.equal(scrapes.calls, calls, "no round after close()");
+});

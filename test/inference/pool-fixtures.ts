@@ -114,10 +114,15 @@ export class ScriptedScrapes {
     return new Promise((resolve, reject) => this.pending.push({ address, resolve, reject }));
   };
 
+  /** Whether `address` has a scrape in progress. */
+  underWay(address: string): boolean {
+    return this.pending.some((p) => p.address === address);
+  }
+
   /** Waits until `address` has a scrape in progress (its loop's round has begun). */
   async begun(address: string): Promise<void> {
     for (let i = 0; i < 5000; i++) {
-      if (this.pending.some((p) => p.address === address)) return;
+      if (this.underWay(address)) return;
       await new Promise((r) => setTimeout(r, 1));
     }
     throw new Error(`no scrape of ${address} began`);
