@@ -20,6 +20,13 @@ export interface PickInput {
   readonly exclude?: ReadonlySet<string>;
   /** The subset hint (`x-gateway-destination-endpoint-subset`): pick only among these addresses. */
   readonly subset?: readonly string[];
+  /**
+   * Whether the gateway lets new attempts go to this endpoint now (outlier ejection, a Retry-After,
+   * an active health check: BackendHealthRegistry keyed by endpoint.backend.key). Unavailable
+   * endpoints are skipped unless every remaining candidate is unavailable (then all are candidates,
+   * as Envoy's panic mode). Undefined: every endpoint is available.
+   */
+  readonly available?: (endpoint: PoolEndpoint) => boolean;
 }
 
 /** One endpoint's scores, for the decision record ("why this one"). */
