@@ -10,6 +10,8 @@ import type { AddressInfo } from "node:net";
 import { basename, dirname } from "node:path";
 import { type ConfigSource, loadSnapshot } from "../config/load-snapshot.js";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
+import { poolsOf } from "../config/snapshot-pools.js";
+import { InferencePools } from "../inference/inference-pools.js";
 import { MemoryCounterStore } from "../limits/memory-counter-store.js";
 import { openCounterStore } from "../limits/open-counter-store.js";
 import type { LimitStores } from "../limits/token-limit-policy.js";
@@ -96,6 +98,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const metricOptions = options.metrics === false ? undefined : (options.metrics ?? {});
   const metricMapping = metricOptions?.headerAttributes;
   let ledger: Ledger | undefined;
+  // The endpoint picker of every InferencePool: scrapes, prefix index and load outlive reloads.
+  const picker = new InferencePools({ log });
   const metrics =
     metricOptions &&
     new GatewayMetrics({
@@ -103,6 +107,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       maxLabelValues: metricOptions.maxLabelValues,
       sources: {
         ejections: () => health.ejectionCounts(),
+        pools: () => picker.snapshot(),
         ...(options.ledger ? { ledger: () => ledger?.stats() ?? { queued: 0, writeFailures: 0 } } : {}),
       },
     });
@@ -141,6 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const applyHealth = (s: RuntimeSnapshot): void => {
     health.retainOnly(backendKeysOf(s));
     checker.sync(activeChecksOf(s));
+    picker.sync(poolsOf(s));
   };
   applyHealth(snapshot);
   const context: GatewayContext = {
@@ -152,6 +158,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(accessLog ? { logHeaderAttributes: logMappingOf(options), logPlain: plainLogger(accessLog) } : {}),
     ...(options.debugHeaders ? { debugHeaders: true } : {}),
     ...(tracer ? { tracer } : {}),
+    picker,
   };
   const inFlight = new ServerDrain();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -191,7 +198,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   } catch (err) {
     // Release the ledger (its file lock) when the gateway cannot start after all.
     server.close();
-    await Promise.all([ledger?.close(0), tracer?.close(), metricsExport?.close()]);
+    checker.stop();
+    await Promise.all([ledger?.close(0), tracer?.close(), metricsExport?.close(), picker.close()]);
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -244,6 +252,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
     for (const w of watchers) w.close();
     checker.stop();
+    void picker.close();
     shutdown = inFlight.drain(server, timeoutMs).then(async (forced) => {
       await closeServer(admin);
       await dispatchers.closeAll();

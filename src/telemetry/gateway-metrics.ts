@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry } from "prom-client";
 import type { InferenceRecord, LimitRecord, RequestRecord } from "../gateway/request-record.js";
+import type { PoolSnapshot } from "../inference/inference-pools.js";
 import { type CounterSeries, type HistogramSeries, KeyedCounter, KeyedHistogram } from "./keyed-metrics.js";
 import { LabelValueLimiter } from "./label-value-limiter.js";
 import {
@@ -16,6 +17,8 @@ export interface MetricsSources {
   readonly ledger?: () => { readonly queued: number; readonly writeFailures: number };
   /** Passive health checks' ejections so far, by backend. */
   readonly ejections?: () => Iterable<readonly [string, number]>;
+  /** The endpoint picker's view of every InferencePool (scraped load, in-flight, freshness). */
+  readonly pools?: () => readonly PoolSnapshot[];
 }
 
 export interface GatewayMetricsOptions {
@@ -226,6 +229,8 @@ export class GatewayMetrics {
         },
       });
     }
+    const pools = options.sources?.pools;
+    if (pools) registerPoolGauges(pools, registers);
     const ledger = options.sources?.ledger;
     if (ledger) {
       new Gauge({
@@ -408,4 +413,92 @@ export class GatewayMetrics {
       if (next && next.backend !== attempt.backend) this.failovers.incKeyed(outcome, { reason: outcome });
     }
   }
+}
+
+/**
+ * The endpoint picker's state at scrape time: the reference picker's pool gauges under its names
+ * (inference_pool_*, label `name`), and per endpoint what the picker last scraped and counts itself.
+ */
+function registerPoolGauges(pools: () => readonly PoolSnapshot[], registers: Registry[]): void {
+  const poolGauge = (name: string, help: string, value: (p: PoolSnapshot) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["name"],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of pools()) {
+          const v = value(p);
+          if (v !== undefined) this.set({ name: p.key }, v);
+        }
+      },
+    });
+  const average = (p: PoolSnapshot, of: (e: PoolSnapshot["endpoints"][number]) => number | undefined) => {
+    let sum = 0;
+    let n = 0;
+    for (const e of p.endpoints) {
+      const v = of(e);
+      if (v === undefined) continue;
+      sum += v;
+      n += 1;
+    }
+    return n === 0 ? undefined : sum / n;
+  };
+  poolGauge("inference_pool_ready_pods", "Ready endpoints of the pool.", (p) => p.endpoints.length);
+  poolGauge(
+    "inference_pool_average_queue_size",
+    "Average waiting requests the pool's endpoints report.",
+    (p) => average(p, (e) => e.waiting),
+  );
+  poolGauge(
+    "inference_pool_average_kv_cache_utilization",
+    "Average KV-cache utilisation (0..1) the pool's endpoints report.",
+    (p) => average(p, (e) => e.kvCache),
+  );
+  const endpointGauge = (
+    name: string,
+    help: string,
+    value: (e: PoolSnapshot["endpoints"][number]) => number | undefined,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["pool", "endpoint"],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of pools()) {
+          for (const e of p.endpoints) {
+            const v = value(e);
+            if (v !== undefined) this.set({ pool: p.key, endpoint: e.address }, v);
+          }
+        }
+      },
+    });
+  endpointGauge(
+    "aigw_inference_endpoint_waiting_requests",
+    "Waiting requests at the last scrape.",
+    (e) => e.waiting,
+  );
+  endpointGauge(
+    "aigw_inference_endpoint_running_requests",
+    "Running requests at the last scrape.",
+    (e) => e.running,
+  );
+  endpointGauge(
+    "aigw_inference_endpoint_kv_cache_usage",
+    "KV-cache usage (0..1) at the last scrape.",
+    (e) => e.kvCache,
+  );
+  endpointGauge(
+    "aigw_inference_endpoint_in_flight_requests",
+    "Requests the gateway has in flight to the endpoint.",
+    (e) => e.inFlight,
+  );
+  endpointGauge(
+    "aigw_inference_endpoint_metrics_fresh",
+    "1 while the endpoint's metrics are fresh (a scrape succeeded within 1 s), else 0: ranked by in-flight alone.",
+    (e) => (e.fresh ? 1 : 0),
+  );
 }

@@ -94,19 +94,15 @@ export class PoolCandidates implements CandidateSource {
   /** Asks the picker; undefined (with reason and record set) when the pool cannot serve. */
   private pickEndpoint(): PoolEndpoint | undefined {
     const now = performance.now();
-    let unavailable: Set<string> | undefined;
-    for (const e of this.pool.endpoints) {
-      if (this.tried.has(e.address)) continue;
-      if (this.health.get(e.backend.key).available(now)) continue;
-      unavailable ??= new Set(this.tried);
-      unavailable.add(e.address);
-    }
-    const base = { model: this.request.model, prompt: this.prompt, priority: this.request.priority };
-    let outcome = this.picker.pick(this.pool, { ...base, exclude: unavailable ?? this.tried });
-    // Every endpoint left is ejected: try them anyway rather than fail for certain.
-    if (outcome.kind === "none" && unavailable && unavailable.size > this.tried.size) {
-      outcome = this.picker.pick(this.pool, { ...base, exclude: this.tried });
-    }
+    const health = this.health;
+    const outcome = this.picker.pick(this.pool, {
+      model: this.request.model,
+      prompt: this.prompt,
+      priority: this.request.priority,
+      exclude: this.tried,
+      // Ejected endpoints are passed over unless every untried one is (the picker's panic mode).
+      available: (e) => health.get(e.backend.key).available(now),
+    });
     const record = this.record;
     if (outcome.kind === "picked") {
       record.endpoint = outcome.endpoint.address;

@@ -379,3 +379,66 @@ test("endpoint picker decisions by pool, endpoint and outcome; shed requests cou
     ["default/pool", "127.0.0.3:8000", "saturated", 1],
   ]);
 });
+
+test("pool gauges: the reference picker's names per pool, and per endpoint what the picker sees", async () => {
+  const endpoint = (
+    address: string,
+    waiting: number | undefined,
+    kvCache: number | undefined,
+    fresh: boolean,
+  ) => ({
+    address,
+    pod: `default/${address}`,
+    engine: "vllm" as const,
+    waiting,
+    running: 1,
+    kvCache,
+    inFlight: 2,
+    sentSinceScrape: 0,
+    lastScrapeAgeMs: 10,
+    fresh,
+    scrapeError: undefined,
+    loraRunning: [],
+    loraWaiting: [],
+    maxLora: undefined,
+    adapters: [],
+    prefixBlocks: 0,
+  });
+  const metrics = new GatewayMetrics({
+    attributeNames: [],
+    sources: {
+      pools: () => [
+        {
+          key: "default/pool",
+          blockSizeTokens: 16,
+          indexedBlocks: 0,
+          endpoints: [
+            endpoint("127.0.0.2:8000", 4, 0.5, true),
+            endpoint("127.0.0.3:8000", undefined, undefined, false),
+          ],
+        },
+      ],
+    },
+  });
+  const m = await scrape(metrics);
+  assert.equal(sampleValue(m, "inference_pool_ready_pods", { name: "default/pool" }), 2);
+  // Endpoints that never reported a value do not drag the average down.
+  assert.equal(sampleValue(m, "inference_pool_average_queue_size", { name: "default/pool" }), 4);
+  assert.equal(sampleValue(m, "inference_pool_average_kv_cache_utilization", { name: "default/pool" }), 0.5);
+  const fresh = samplesOf(m, "aigw_inference_endpoint_metrics_fresh").map((s) => [
+    s.labels.endpoint,
+    s.value,
+  ]);
+  assert.deepEqual(fresh.sort(), [
+    ["127.0.0.2:8000", 1],
+    ["127.0.0.3:8000", 0],
+  ]);
+  assert.equal(samplesOf(m, "aigw_inference_endpoint_waiting_requests").length, 1);
+  assert.equal(
+    sampleValue(m, "aigw_inference_endpoint_in_flight_requests", {
+      pool: "default/pool",
+      endpoint: "127.0.0.3:8000",
+    }),
+    2,
+  );
+});

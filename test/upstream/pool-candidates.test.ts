@@ -41,7 +41,9 @@ class FirstFreePicker implements EndpointPicker {
     // The set is the request's live one: keep what it held at this pick.
     this.asked.push({ ...input, exclude: new Set(input.exclude) });
     if (this.refuse) return this.refuse;
-    const e = p.endpoints.find((x) => !input.exclude?.has(x.address));
+    const left = p.endpoints.filter((x) => !input.exclude?.has(x.address));
+    const usable = left.filter((x) => input.available?.(x) ?? true);
+    const e = (usable.length > 0 ? usable : left)[0];
     if (!e) return { kind: "none", message: "every endpoint was tried" };
     return {
       kind: "picked",
