@@ -117,7 +117,7 @@ export class EndpointChooser {
 
   /**
    * The weighted sum of the four scorers, max wins, random tie-break. q is the scraped waiting queue
-   * plus the requests sent since that scrape. A stale candidate (no good scrape for staleAfterMs) is
+   * plus the requests in flight that no scrape has seen yet. A stale candidate (no good scrape for staleAfterMs) is
    * ranked by in-flight alone: its q is its in-flight count and it gets no KV-cache, prefix or LoRA
    * credit, so it takes traffic only when the fresh ones are busier.
    */

@@ -65,8 +65,11 @@ export type PickOutcome =
 /** The picker the gateway asks; InferencePools (built in) implements it. */
 export interface EndpointPicker {
   pick(pool: CompiledPool, input: PickInput): PickOutcome;
-  /** The request was sent to `address`: it counts in that endpoint's queue until its next scrape. */
-  sent(pool: CompiledPool, address: string): void;
-  /** The request sent to `address` is over (answered, failed or abandoned). */
-  finished(pool: CompiledPool, address: string): void;
+  /**
+   * The request was sent to `address`: until a scrape shows it (or it finishes first) it counts in
+   * that endpoint's queue. Returns what `finished` takes to tell this request from others.
+   */
+  sent(pool: CompiledPool, address: string): number | undefined;
+  /** The request sent to `address` is over (answered, failed or abandoned); `sentAt` is what `sent` returned. */
+  finished(pool: CompiledPool, address: string, sentAt?: number): void;
 }

@@ -100,17 +100,18 @@ export class InferencePools implements EndpointPicker {
     return this.chooser.choose(pool, this.statesFor(pool, live), live, input, this.now());
   }
 
-  sent(pool: CompiledPool, address: string): void {
+  sent(pool: CompiledPool, address: string): number | undefined {
     const state = this.pools.get(pool.key)?.states.get(address);
-    if (state === undefined) return;
+    if (state === undefined) return undefined;
     state.inFlight += 1;
-    state.sentSinceScrape += 1;
+    return state.markSent();
   }
 
-  finished(pool: CompiledPool, address: string): void {
+  finished(pool: CompiledPool, address: string, sentAt?: number): void {
     const live = this.pools.get(pool.key);
     const state = live?.states.get(address);
     if (live === undefined || state === undefined) return;
+    if (sentAt !== undefined) state.markFinished(sentAt);
     live.release(state);
     // A pool removed by a reload is forgotten with the last request it had in flight.
     if (live.retired && live.states.size === 0) this.pools.delete(pool.key);

@@ -76,7 +76,7 @@ export class ScrapeLoop {
   private async scrapeMetrics(): Promise<boolean> {
     const ep = this.endpoint;
     // Requests sent before this scrape began are in the page it returns; later ones are not.
-    const sentAtStart = ep.sentSinceScrape;
+    const begun = ep.beginScrape();
     try {
       const text = await this.fetch("/metrics");
       ep.metrics = parseModelServerMetrics(text, ep.engine);
@@ -87,7 +87,7 @@ export class ScrapeLoop {
       return false;
     }
     ep.scrapedAt = this.deps.now();
-    ep.sentSinceScrape = Math.max(0, ep.sentSinceScrape - sentAtStart);
+    ep.scrapeSucceeded(begun);
     if (ep.failure !== undefined) {
       this.deps.log(`${this.name}: metrics scrape works again`);
       ep.failure = undefined;

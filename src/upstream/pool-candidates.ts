@@ -24,6 +24,8 @@ export class PoolCandidates implements CandidateSource {
   private excludedBackends: ReadonlySet<string> | undefined;
   /** Endpoint backend key -> address, for sent/finished. */
   private readonly addressOf = new Map<string, string>();
+  /** What the picker's sent() returned for the attempt in flight (one attempt at a time). */
+  private sentAt: number | undefined;
 
   constructor(
     private readonly pool: CompiledPool,
@@ -77,12 +79,14 @@ export class PoolCandidates implements CandidateSource {
 
   sent(ref: CompiledBackendRef): void {
     const address = this.addressOf.get(ref.backend.key);
-    if (address !== undefined) this.picker.sent(this.pool, address);
+    if (address !== undefined) this.sentAt = this.picker.sent(this.pool, address);
   }
 
   finished(ref: CompiledBackendRef): void {
     const address = this.addressOf.get(ref.backend.key);
-    if (address !== undefined) this.picker.finished(this.pool, address);
+    if (address === undefined) return;
+    this.picker.finished(this.pool, address, this.sentAt);
+    this.sentAt = undefined;
   }
 
   private fromFallback(): CompiledBackendRef | undefined {

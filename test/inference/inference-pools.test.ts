@@ -391,3 +391,20 @@ test("a removed endpoint's loop stops after the round under way; close() stops e
   await new Promise((resolve) => setTimeout(resolve, 30));
   assert.equal(scrapes.calls, calls, "no round after close()");
 });
+
+test("a request answered before the next scrape leaves the queue count; one a scrape has seen is in its page", async (t) => {
+  const { scrapes, pools, p } = setup(t, [A]);
+  await scrapes.answer(A, vllmPage({}));
+  const stateOfA = () => pools.snapshot()[0]!.endpoints.find((e) => e.address === A)!;
+  const quick = pools.sent(p, A);
+  const long = pools.sent(p, A);
+  assert.equal(stateOfA().sentSinceScrape, 2);
+  pools.finished(p, A, quick);
+  assert.equal(stateOfA().sentSinceScrape, 1, "the quick one is done: nothing of it waits there");
+  await scrapes.begun(A);
+  await scrapes.answer(A, vllmPage({ running: 1 }));
+  assert.equal(stateOfA().sentSinceScrape, 0, "the page shows the long one");
+  pools.finished(p, A, long);
+  assert.equal(stateOfA().sentSinceScrape, 0);
+  assert.equal(stateOfA().inFlight, 0);
+});

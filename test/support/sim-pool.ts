@@ -8,6 +8,8 @@ export interface SimPool {
   readonly sims: RunningSimulator[];
   /** "ip:port" of replica i. */
   address(i: number): string;
+  /** Stops replica i at once, dropping its connections (a crashed pod). */
+  kill(i: number): Promise<void>;
   /** One replica's vLLM gauge, read from its /metrics. */
   gauge(i: number, name: string): Promise<number | undefined>;
   close(): Promise<void>;
@@ -29,6 +31,10 @@ export async function startSimPool(count: number, options: SimulatorOptions = {}
     port: first.port,
     sims,
     address: (i) => `127.0.0.${i + 2}:${first.port}`,
+    kill(i) {
+      closed.add(i);
+      return sims[i]!.close();
+    },
     async gauge(i, name) {
       const text = await (await fetch(`${sims[i]!.url}/metrics`)).text();
       const line = text.split("\n").find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
@@ -86,7 +92,7 @@ export function poolDocs(
 
 /** A route sending `model` to the pool; `fallback` names AIServiceBackends (aigw/inference-pool-fallback). */
 export function poolRouteDoc(model: string, fallback?: string): Doc {
-  const route = routeDoc("pool-route", {
+  const route = routeDoc(`route-${model}`, {
     rules: [
       {
         matches: [modelIs(model)],

@@ -53,10 +53,13 @@ class FirstFreePicker implements EndpointPicker {
       scores: [{ address: e.address, total: 1, queue: 1, kvCache: 0, prefix: 0, lora: 0 }],
     };
   }
-  sent(_p: CompiledPool, address: string): void {
+  sent(_p: CompiledPool, address: string): number {
     this.load.set(address, (this.load.get(address) ?? 0) + 1);
+    return 7;
   }
-  finished(_p: CompiledPool, address: string): void {
+  readonly finishedWith: (number | undefined)[] = [];
+  finished(_p: CompiledPool, address: string, sentAt?: number): void {
+    this.finishedWith.push(sentAt);
     this.load.set(address, (this.load.get(address) ?? 0) - 1);
   }
 }
@@ -146,6 +149,7 @@ test("the picker hears of every attempt sent to an endpoint and of its end", () 
   assert.equal(picker.load.get("127.0.0.2:8000"), 1);
   c.finished(first);
   assert.equal(picker.load.get("127.0.0.2:8000"), 0);
+  assert.deepEqual(picker.finishedWith, [7], "finished() is told what sent() returned");
   // After the pool's only endpoint, the fallback; its attempts are not the picker's business.
   const second = c.next()!;
   assert.equal(second.backend.key, "default/openai");
