@@ -1,7 +1,7 @@
 import type { JWTPayload } from "jose";
 import { claimAt, claimPath } from "../auth/claims.js";
 import type { McpAccess, McpCaller, McpRefusal, McpToolRequest } from "./mcp-access.js";
-import { compileMcpCel, type McpCelPredicate } from "./mcp-cel.js";
+import { compileMcpCel, type McpCelPredicate, type McpCelTarget } from "./mcp-cel.js";
 import type { McpAuthorizationRuleSpec, McpAuthorizationSpec } from "./mcp-security-spec.js";
 import type { OAuthChallenges } from "./protected-resource-metadata.js";
 
@@ -57,9 +57,13 @@ export function compileMcpAuthorization(
   const allowByDefault = spec.defaultAction === "Allow";
   return (caller, request) => {
     let stepUp: CompiledRule | undefined;
+    let target: McpCelTarget | undefined;
     for (const rule of rules) {
       if (rule.targets && !rule.targets.get(request.backend)?.has(request.tool)) continue;
-      if (rule.cel && !rule.cel(caller, request.req, celTarget(request))) continue;
+      if (rule.cel) {
+        target ??= celTarget(request);
+        if (!rule.cel(caller, request.req, target)) continue;
+      }
       if (!rule.source) return decide(rule.allow);
       if (!claimsHold(rule.source.claims, caller)) continue;
       if (rule.source.scopes.every((scope) => caller.scopes.has(scope))) return decide(rule.allow);
@@ -74,7 +78,7 @@ function decide(allow: boolean): McpRefusal | undefined {
   return allow ? undefined : DENIED;
 }
 
-function celTarget(request: McpToolRequest) {
+function celTarget(request: McpToolRequest): McpCelTarget {
   return {
     method: CALL_METHOD,
     backend: request.backend,
