@@ -349,3 +349,38 @@ test("a failed discovery refuses tokens with 401 and a warning, and is tried aga
     await server.close();
   }
 });
+
+test("metadata without a jwks_uri, or no metadata anywhere: 401 and a warning saying which", async () => {
+  const noUri = await startFakeAuthorizationServer([key], { withoutJwksUri: true });
+  const nothing = await startFakeAuthorizationServer([key], {
+    issuerPath: "/t",
+    document: "openid-configuration",
+  });
+  try {
+    const warnings: string[] = [];
+    for (const server of [noUri, nothing]) {
+      // The second publishes its metadata at another issuer path than the one configured.
+      const issuer = server === nothing ? `${server.issuer}x` : server.issuer;
+      const access = compile(
+        mcpRoute({ securityPolicy: { oauth: oauth({ issuer, jwks: undefined }) } }),
+        [],
+        warnings,
+      );
+      const token = await signToken(key, { sub: "alice", iss: issuer });
+      assert.equal(
+        asRefusal(await access.authenticate(await bearer(token))).message,
+        "Jwks remote fetch is failed",
+      );
+    }
+    assert.equal(warnings.length, 2);
+    assert.match(
+      warnings[0]!,
+      /oauth-authorization-server: jwks_uri not found in the authorization server metadata$/,
+    );
+    assert.match(warnings[1]!, /\/tx\/\.well-known\/openid-configuration: HTTP 404$/);
+    assert.equal(nothing.fetchesOf("/.well-known/oauth-authorization-server/tx"), 1);
+  } finally {
+    await noUri.close();
+    await nothing.close();
+  }
+});

@@ -23,6 +23,8 @@ export async function startFakeAuthorizationServer(
     issuerPath?: string;
     /** Which well-known document it publishes (default oauth-authorization-server). */
     document?: "oauth-authorization-server" | "openid-configuration";
+    /** Publish metadata that names no `jwks_uri` (a misconfigured server). */
+    withoutJwksUri?: boolean;
   } = {},
 ): Promise<FakeAuthorizationServer & { close(): Promise<void> }> {
   const issuerPath = options.issuerPath ?? "";
@@ -43,7 +45,7 @@ export async function startFakeAuthorizationServer(
         issuer: `${origin}${issuerPath}`,
         authorization_endpoint: `${origin}/authorize`,
         token_endpoint: `${origin}/token`,
-        jwks_uri: `${origin}/jwks.json`,
+        ...(options.withoutJwksUri ? {} : { jwks_uri: `${origin}/jwks.json` }),
       };
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(metadata));
     } else {
