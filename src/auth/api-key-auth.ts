@@ -24,9 +24,15 @@ export interface ApiKeyAuthenticator {
   readonly produces: readonly string[];
   /** The client whose key the request carries; throws a 401 AuthRefusal when there is none. */
   authenticate(request: AuthRequest): Identity;
+  /**
+   * The same verdict, changing nothing in the request: the client and the headers its requests
+   * carry, for callers (the MCP gateway) that send those headers themselves.
+   */
+  identify(request: AuthRequest): ApiKeyClientMatch;
 }
 
-interface CompiledClient {
+/** A verified API key's client and the headers its requests carry (client-headers, forwardClientIDHeader). */
+export interface ApiKeyClientMatch {
   readonly identity: Identity;
   readonly headers: readonly (readonly [string, string])[];
 }
@@ -38,7 +44,7 @@ export function compileApiKeyAuth(
   const locations = apiKeyLocations(spec);
   const forward = spec.forwardClientIDHeader?.toLowerCase();
   const sanitize = spec.sanitize === true;
-  const byKey = new Map<string, CompiledClient>();
+  const byKey = new Map<string, ApiKeyClientMatch>();
   const produces = new Set<string>(forward ? [forward] : []);
   for (const client of clients) {
     const headers: (readonly [string, string])[] = [...client.headers];
@@ -46,14 +52,19 @@ export function compileApiKeyAuth(
     if (forward) headers.push([forward, client.clientId]);
     byKey.set(client.key, { identity: Object.freeze({ consumer: client.clientId }), headers });
   }
+  const identify = (request: AuthRequest): ApiKeyClientMatch => {
+    let key: string | undefined;
+    for (let i = 0; i < locations.length && key === undefined; i++) key = locations[i]!.read(request);
+    if (key === undefined) throw unauthenticated(request, CLIENT_AUTHENTICATION_FAILED, false);
+    const client = byKey.get(key);
+    if (!client) throw unauthenticated(request, CLIENT_AUTHENTICATION_FAILED, true);
+    return client;
+  };
   return {
     produces: [...produces],
+    identify,
     authenticate(request) {
-      let key: string | undefined;
-      for (let i = 0; i < locations.length && key === undefined; i++) key = locations[i]!.read(request);
-      if (key === undefined) throw unauthenticated(request, CLIENT_AUTHENTICATION_FAILED, false);
-      const client = byKey.get(key);
-      if (!client) throw unauthenticated(request, CLIENT_AUTHENTICATION_FAILED, true);
+      const client = identify(request);
       const headers = request.headers;
       for (const [name, value] of client.headers) headers[name] = value;
       if (sanitize) for (const location of locations) location.remove?.(request);

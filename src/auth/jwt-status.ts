@@ -1,4 +1,5 @@
 import { errors } from "jose";
+import { JwksDiscoveryFailed } from "./discovered-jwks.js";
 import { JwksFetchBackoff } from "./jwks-keys.js";
 
 /**
@@ -54,9 +55,11 @@ export function jwtStatusOf(err: unknown): JwtStatus {
   if (err instanceof errors.JWKSInvalid || err instanceof errors.JWKInvalid) return JWKS_NO_VALID_KEYS;
   if (err instanceof errors.JWTInvalid) return JWT_PAYLOAD_BAD_JSON;
   if (err instanceof errors.JWSInvalid) return JWT_BAD_FORMAT;
-  // What is left is the key set's fetch: refused, timed out, not 200, not JSON, or held off.
+  // What is left is the key set's fetch: refused, timed out, not 200, not JSON, held off, or its
+  // location not discovered from the issuer's metadata.
   if (
     err instanceof JwksFetchBackoff ||
+    err instanceof JwksDiscoveryFailed ||
     err instanceof errors.JWKSTimeout ||
     err instanceof TypeError ||
     (err instanceof errors.JOSEError && err.code === "ERR_JOSE_GENERIC")

@@ -88,7 +88,13 @@ function compileSecurityPolicy(
           }
         : {}),
       ...(spec.jwt
-        ? { jwt: compileJwtAuth(spec.jwt, (provider, i) => jwksOf(policy, provider, i, index, where, warn)) }
+        ? {
+            jwt: compileJwtAuth(spec.jwt, (provider, i) =>
+              providerJwks(policy, provider, index, `spec.jwt.providers[${i}]`, (reason) =>
+                warn(`${where}: jwt provider ${provider.name}: remoteJWKS: ${reason}`),
+              ),
+            ),
+          }
         : {}),
       ...(spec.authorization ? { authorize: compileAuthorization(spec.authorization) } : {}),
     });
@@ -97,14 +103,22 @@ function compileSecurityPolicy(
   }
 }
 
-/** The Secrets of `apiKeyAuth.credentialRefs`, decoded, with their aigw/client-headers annotation. */
-export function credentialSecrets(policy: Resource, index: ResourceIndex): CredentialSecret[] {
-  const refs = (policy.spec?.apiKeyAuth as ApiKeyAuthSpec | undefined)?.credentialRefs ?? [];
+/**
+ * The Secrets of `apiKeyAuth.credentialRefs`, decoded, with their aigw/client-headers annotation.
+ * `apiKeyAuth` is the SecurityPolicy's own unless another kind (an MCPRoute) holds one at `path`.
+ */
+export function credentialSecrets(
+  policy: Resource,
+  index: ResourceIndex,
+  apiKeyAuth = policy.spec?.apiKeyAuth as ApiKeyAuthSpec | undefined,
+  path = "spec.apiKeyAuth",
+): CredentialSecret[] {
+  const refs = apiKeyAuth?.credentialRefs ?? [];
   return refs.map((ref, i) => {
     const namespace = ref.namespace ?? namespaceOf(policy);
     const data = index.secret(namespace, ref.name);
     if (!data) {
-      throw new Error(`spec.apiKeyAuth.credentialRefs[${i}]: Secret ${namespace}/${ref.name} not found`);
+      throw new Error(`${path}.credentialRefs[${i}]: Secret ${namespace}/${ref.name} not found`);
     }
     const annotations = index.get("Secret", namespace, ref.name)?.metadata.annotations;
     return {
@@ -115,32 +129,39 @@ export function credentialSecrets(policy: Resource, index: ResourceIndex): Crede
   });
 }
 
-function jwksOf(
+/**
+ * The keys of one JWT provider at `path` of `policy` (a SecurityPolicy, or an MCPRoute's oauth):
+ * its remoteJWKS, else its localJWKS; throws an Error naming the path when the local set is bad.
+ */
+export function providerJwks(
   policy: Resource,
   provider: JwtProviderSpec,
-  i: number,
   index: ResourceIndex,
-  where: string,
-  warn: (message: string) => void,
+  path: string,
+  onFetchFailure: (reason: string) => void,
 ): JwksKeys {
-  const path = `spec.jwt.providers[${i}]`;
-  const remote = provider.remoteJWKS;
-  if (remote) {
-    const duration = (text: string | undefined, fallback: number) =>
-      text === undefined ? fallback : (parseDuration(text) ?? fallback);
-    return new RemoteJwks(remote.uri, {
-      cacheDurationMs: duration(remote.cacheDuration, REMOTE_JWKS_DEFAULTS.cacheDurationMs),
-      failedRefetchMs: duration(remote.failedRefetchDuration, REMOTE_JWKS_DEFAULTS.failedRefetchMs),
-      cooldownMs: REMOTE_JWKS_DEFAULTS.cooldownMs,
-      timeoutMs: REMOTE_JWKS_DEFAULTS.timeoutMs,
-      onFetchFailure: (reason) => warn(`${where}: jwt provider ${provider.name}: remoteJWKS: ${reason}`),
-    });
-  }
+  if (provider.remoteJWKS) return remoteJwks(provider.remoteJWKS, onFetchFailure);
   try {
     return localJwks(localJwksText(policy, provider, index));
   } catch (err) {
     throw new Error(`${path}.localJWKS: ${(err as Error).message}`);
   }
+}
+
+/** A `remoteJWKS`, with Envoy Gateway's defaults for what it leaves out. */
+export function remoteJwks(
+  remote: NonNullable<JwtProviderSpec["remoteJWKS"]>,
+  onFetchFailure: (reason: string) => void,
+): RemoteJwks {
+  const duration = (text: string | undefined, fallback: number) =>
+    text === undefined ? fallback : (parseDuration(text) ?? fallback);
+  return new RemoteJwks(remote.uri, {
+    cacheDurationMs: duration(remote.cacheDuration, REMOTE_JWKS_DEFAULTS.cacheDurationMs),
+    failedRefetchMs: duration(remote.failedRefetchDuration, REMOTE_JWKS_DEFAULTS.failedRefetchMs),
+    cooldownMs: REMOTE_JWKS_DEFAULTS.cooldownMs,
+    timeoutMs: REMOTE_JWKS_DEFAULTS.timeoutMs,
+    onFetchFailure,
+  });
 }
 
 /** The text of a `localJWKS`: inline, or a ConfigMap's `jwks` key (else its first value). */
