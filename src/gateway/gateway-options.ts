@@ -1,3 +1,4 @@
+import type { McpServers } from "../mcp/start-mcp-servers.js";
 import type { LedgerOptions } from "../usage/open-ledger.js";
 import type { HeaderAttribute } from "./request-header-attributes.js";
 import type { RequestListener } from "./request-record.js";
@@ -58,6 +59,12 @@ export interface GatewayOptions {
   ledger?: LedgerOptions;
   /** The bearer token of the admin listener's usage API; unset: the usage API refuses every caller. */
   adminToken?: string;
+  /**
+   * The servers of an MCP servers file (`--mcp-config`): their MCPRoute is added to the
+   * configuration at every load, and the drain stops them once the requests have ended (when
+   * startGateway throws, they are the caller's to stop).
+   */
+  mcpServers?: McpServers;
 }
 
 export interface RunningGateway {

@@ -63,9 +63,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     options.accessLog === false
       ? undefined
       : (options.accessLog ?? ((line: string) => stdoutLog?.write(line)));
-  const source: ConfigSource = options.configPaths
-    ? { paths: options.configPaths }
-    : { text: options.configText ?? "", origin: "<config>" };
+  const mcpServers = options.mcpServers;
+  const source: ConfigSource = {
+    ...(options.configPaths
+      ? { paths: options.configPaths }
+      : { text: options.configText ?? "", origin: "<config>" }),
+    ...(mcpServers ? { extra: (loaded) => mcpServers.resources(loaded) } : {}),
+  };
   const dispatchers = new DispatcherCache();
   // Counters outlive snapshots: a reload keeps what was spent.
   const localCounters = new MemoryCounterStore();
@@ -246,6 +250,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     checker.stop();
     shutdown = inFlight.drain(server, timeoutMs).then(async (forced) => {
       await closeServer(admin);
+      // After the requests: the last MCP calls to a stdio server are answered before it stops.
+      await mcpServers?.close();
       await dispatchers.closeAll();
       // Every request has reported by now: what the ledger holds is complete.
       await Promise.all([
