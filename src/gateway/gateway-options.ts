@@ -1,3 +1,4 @@
+import type { McpRequestListener } from "../mcp/mcp-request-record.js";
 import type { McpServers } from "../mcp/start-mcp-servers.js";
 import type { LedgerOptions } from "../usage/open-ledger.js";
 import type { HeaderAttribute } from "./request-header-attributes.js";
@@ -23,6 +24,8 @@ export interface GatewayOptions {
   watch?: boolean;
   /** Called once for every finished request. */
   onRequest?: RequestListener;
+  /** Called once for every finished MCP request (beside its access log line, metrics and span). */
+  onMcpRequest?: McpRequestListener;
   /** Access log destination; default stdout JSON lines. `false` turns it off. */
   accessLog?: ((line: string) => void) | false;
   /** Diagnostic log; default stderr. */

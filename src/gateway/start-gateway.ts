@@ -13,6 +13,7 @@ import type { RuntimeSnapshot } from "../config/snapshot.js";
 import { MemoryCounterStore } from "../limits/memory-counter-store.js";
 import { openCounterStore } from "../limits/open-counter-store.js";
 import type { LimitStores } from "../limits/token-limit-policy.js";
+import { mcpReporter } from "../mcp/mcp-reporter.js";
 import { attributeLabelNames, GatewayMetrics } from "../telemetry/gateway-metrics.js";
 import { type MetricsExport, readMetricsExportConfig } from "../telemetry/metrics-export-config.js";
 import type { RequestTracer } from "../telemetry/request-tracer.js";
@@ -156,6 +157,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(accessLog ? { logHeaderAttributes: logMappingOf(options), logPlain: plainLogger(accessLog) } : {}),
     ...(options.debugHeaders ? { debugHeaders: true } : {}),
     ...(tracer ? { tracer } : {}),
+    mcpReport: mcpReporter({ accessLog, metrics, tracer, listener: options.onMcpRequest }),
   };
   const inFlight = new ServerDrain();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {

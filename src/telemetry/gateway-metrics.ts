@@ -1,7 +1,9 @@
 import { Counter, Gauge, Registry } from "prom-client";
 import type { InferenceRecord, LimitRecord, RequestRecord } from "../gateway/request-record.js";
+import type { McpRequestRecord } from "../mcp/mcp-request-record.js";
 import { type CounterSeries, type HistogramSeries, KeyedCounter, KeyedHistogram } from "./keyed-metrics.js";
 import { LabelValueLimiter } from "./label-value-limiter.js";
+import { McpMetrics } from "./mcp-metrics.js";
 import {
   OVERHEAD_BUCKETS,
   REQUEST_DURATION_BUCKETS,
@@ -127,6 +129,7 @@ export class GatewayMetrics {
   private readonly originalModels: LabelValueLimiter;
   private readonly requestModels: LabelValueLimiter;
   private readonly responseModels: LabelValueLimiter;
+  private mcp: McpMetrics | undefined;
 
   constructor(options: GatewayMetricsOptions) {
     const max = options.maxLabelValues ?? 1_000;
@@ -342,6 +345,12 @@ export class GatewayMetrics {
         this.timePerOutputToken.add(group.tpot, (record.durationMs - ttftMs) / 1000 / (u.outputTokens - 1));
       }
     }
+  }
+
+  /** One finished MCP request, once (the MCP metrics appear with the first). */
+  observeMcpRequest(record: McpRequestRecord): void {
+    this.mcp ??= new McpMetrics(this.registry);
+    this.mcp.observe(record);
   }
 
   /** The series one label set has in each GenAI histogram; the others are made when first needed. */
