@@ -62,7 +62,15 @@ test("the SDK client lists and calls the stdio server's tools through the bridge
   const client = await connect();
   assert.deepEqual(client.getServerVersion(), { name: "stdio-test-server", version: "1.0.0" });
   const { tools } = await client.listTools();
-  assert.deepEqual(tools.map((t) => t.name).sort(), ["add_tool", "crash", "echo", "env", "pid", "progress"]);
+  assert.deepEqual(tools.map((t) => t.name).sort(), [
+    "add_tool",
+    "client",
+    "crash",
+    "echo",
+    "env",
+    "pid",
+    "progress",
+  ]);
   assert.equal(textOf(await client.callTool({ name: "echo", arguments: { text: "über 🚀" } })), "über 🚀");
   // The server's env: the file's variables over the gateway's own.
   assert.equal(
@@ -136,6 +144,8 @@ test("a crashed child is restarted (with the initialize replayed) and the same s
   assert.notEqual(afterCrash, before);
   assert.equal(afterCrash, String(bridge.childPid));
   assert.equal((await pids()).at(-1), afterCrash);
+  // The new process was initialised by the bridge, with the first session's initialize.
+  assert.equal(textOf(await client.callTool({ name: "client", arguments: {} })), "bridge-test");
   assert.ok(
     logLines.some((l) => /mcp local: .* exited \(code 3\)/.test(l)),
     logLines.join("\n"),

@@ -1,6 +1,7 @@
 /**
  * A stdio MCP server made with the official v1 SDK, run with node by the stdio bridge's tests (and
  * through `aigw run --mcp-config`). Tools: `echo`, `env` (a variable of its environment), `pid`,
+ * `client` (the name in the initialize it was sent),
  * `progress` (a progress and a logging notification before its answer), `add_tool` (a new tool:
  * the SDK sends notifications/tools/list_changed), `crash` (exits without answering). When
  * STDIO_TEST_PID_FILE is set it writes its pid there, one line per start.
@@ -27,6 +28,10 @@ server.registerTool(
   ({ name }) => text(process.env[name] ?? ""),
 );
 server.registerTool("pid", { description: "The process id" }, () => text(String(process.pid)));
+// Who initialised this process: after a restart, the bridge's replay of the first initialize.
+server.registerTool("client", { description: "The client that initialised the server" }, () =>
+  text(server.server.getClientVersion()?.name ?? "not initialised"),
+);
 server.registerTool("progress", { description: "Reports progress, logs, then answers" }, async (extra) => {
   const token = extra._meta?.progressToken;
   if (token !== undefined) {
