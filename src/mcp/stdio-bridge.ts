@@ -34,8 +34,8 @@ interface JsonRpcMessage {
 
 /** Where the answer to one forwarded request goes, and the messages sent while it runs. */
 interface Sink {
-  /** A message related to the request, before its answer. */
-  send(message: unknown): void;
+  /** A message related to the request, before its answer; false when it cannot be sent there. */
+  send(message: unknown): boolean;
   /** The answer (the child's response with the caller's id restored). */
   finish(message: JsonRpcMessage): void;
 }
@@ -45,7 +45,10 @@ interface Pending {
   readonly callerId: JsonRpcId | undefined;
   readonly session: Session | undefined;
   readonly sink: Sink;
-  /** `params._meta.progressToken`: progress notifications carrying it belong to this request. */
+  /**
+   * The caller's `params._meta.progressToken`: the child is sent the bridge's id in its place (the
+   * sessions' tokens may collide), and its progress notifications get this one back.
+   */
   readonly progressToken: unknown;
 }
 
@@ -226,7 +229,7 @@ export class StdioBridge {
       return;
     }
     if (typeof message.method === "string") {
-      this.notificationFromGateway(message);
+      this.notificationFromGateway(message, session);
       res.writeHead(202).end();
       return;
     }
@@ -270,7 +273,7 @@ export class StdioBridge {
   private request(method: string, params: Record<string, unknown>): Promise<JsonRpcMessage> {
     return new Promise((resolve) => {
       const id = this.nextId++;
-      const sink: Sink = { send: () => undefined, finish: resolve };
+      const sink: Sink = { send: () => false, finish: resolve };
       this.pending.set(id, { callerId: undefined, session: undefined, sink, progressToken: undefined });
       if (!this.child.send({ jsonrpc: "2.0", id, method, params })) this.fail(id, "is not running");
     });
@@ -280,22 +283,22 @@ export class StdioBridge {
     await this.ready;
     const id = this.nextId++;
     const meta = message.params?._meta as Record<string, unknown> | undefined;
-    this.pending.set(id, {
-      callerId: message.id ?? undefined,
-      session,
-      sink,
-      progressToken: meta?.progressToken,
-    });
-    if (!this.child.send({ ...message, id })) this.fail(id, "is not running");
+    const progressToken = meta?.progressToken;
+    this.pending.set(id, { callerId: message.id ?? undefined, session, sink, progressToken });
+    const out =
+      progressToken === undefined
+        ? { ...message, id }
+        : { ...message, id, params: { ...message.params, _meta: { ...meta, progressToken: id } } };
+    if (!this.child.send(out)) this.fail(id, "is not running");
   }
 
-  private notificationFromGateway(message: JsonRpcMessage): void {
+  private notificationFromGateway(message: JsonRpcMessage, session: Session): void {
     // The child was told once, by the bridge; a later session's copy would confuse it.
     if (message.method === "notifications/initialized") return;
     if (message.method === "notifications/cancelled") {
       const callerId = message.params?.requestId;
       for (const [id, p] of this.pending) {
-        if (p.callerId === callerId && p.session !== undefined) {
+        if (p.callerId === callerId && p.session === session) {
           this.child.send({ ...message, params: { ...message.params, requestId: id } });
           return;
         }
@@ -344,11 +347,7 @@ export class StdioBridge {
     const id = this.nextId++;
     this.childRequests.set(id, { childId: message.id as JsonRpcId });
     const out = { ...message, id };
-    const inFlight = this.lastCallerRequest();
-    if (inFlight) {
-      inFlight.sink.send(out);
-      return;
-    }
+    if (this.lastCallerRequest()?.sink.send(out)) return;
     for (const session of this.sessions.values()) {
       if (session.stream) {
         writeEvent(session.stream, out);
@@ -370,20 +369,15 @@ export class StdioBridge {
       return;
     }
     const token = message.params?.progressToken;
-    if (token !== undefined) {
-      for (const p of this.pending.values()) {
-        if (p.progressToken === token && p.session) {
-          p.sink.send(message);
-          return;
-        }
-      }
+    const progressOf = typeof token === "number" ? this.pending.get(token) : undefined;
+    if (progressOf?.session && progressOf.progressToken !== undefined) {
+      const params = { ...message.params, progressToken: progressOf.progressToken };
+      progressOf.sink.send({ ...message, params });
+      return;
     }
     // Logging and the like: the request in flight when it is the only one, else every stream.
     const callers = [...this.pending.values()].filter((p) => p.session !== undefined);
-    if (callers.length === 1) {
-      callers[0]!.sink.send(message);
-      return;
-    }
+    if (callers.length === 1 && callers[0]!.sink.send(message)) return;
     for (const session of this.sessions.values()) if (session.stream) writeEvent(session.stream, message);
   }
 
@@ -457,14 +451,15 @@ class PostAnswer implements Sink {
     });
   }
 
-  send(message: unknown): void {
+  send(message: unknown): boolean {
     // A client that takes only JSON cannot be sent anything before the answer.
-    if (this.done || !this.sse) return;
+    if (this.done || !this.sse) return false;
     if (!this.streaming) {
       this.streaming = true;
       this.res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     }
     writeEvent(this.res, message);
+    return true;
   }
 
   finish(message: JsonRpcMessage): void {

@@ -117,6 +117,26 @@ test("several sessions share the one child: their own request ids, concurrent ca
   assert.equal(pidA, String(bridge.childPid));
 });
 
+test("concurrent calls of two sessions with the same progress token each get their own progress", async () => {
+  const [a, b] = [await connect(), await connect()];
+  const progressA: unknown[] = [];
+  const progressB: unknown[] = [];
+  // The SDK uses the request id as the token: both sessions' first call after initialize is id 1;
+  // b's call reports first, while a's (sent first) is still running in the child.
+  const [ra, rb] = await Promise.all([
+    a.callTool({ name: "progress", arguments: { waitMs: 300 } }, undefined, {
+      onprogress: (p) => progressA.push(p),
+    }),
+    b.callTool({ name: "progress", arguments: { waitMs: 50 } }, undefined, {
+      onprogress: (p) => progressB.push(p),
+    }),
+  ]);
+  assert.equal(textOf(ra), "done");
+  assert.equal(textOf(rb), "done");
+  assert.deepEqual(progressA, [{ progress: 1, total: 2, message: "half way" }]);
+  assert.deepEqual(progressB, [{ progress: 1, total: 2, message: "half way" }]);
+});
+
 test("a list_changed notification of the child reaches every session's GET stream", async () => {
   const streamsBefore = bridge.openStreams;
   const [a, b] = [await connect(), await connect()];

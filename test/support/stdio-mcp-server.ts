@@ -32,17 +32,25 @@ server.registerTool("pid", { description: "The process id" }, () => text(String(
 server.registerTool("client", { description: "The client that initialised the server" }, () =>
   text(server.server.getClientVersion()?.name ?? "not initialised"),
 );
-server.registerTool("progress", { description: "Reports progress, logs, then answers" }, async (extra) => {
-  const token = extra._meta?.progressToken;
-  if (token !== undefined) {
-    await extra.sendNotification({
-      method: "notifications/progress",
-      params: { progressToken: token, progress: 1, total: 2, message: "half way" },
-    });
-  }
-  await server.sendLoggingMessage({ level: "info", data: "working on it" });
-  return text("done");
-});
+server.registerTool(
+  "progress",
+  {
+    description: "Waits waitMs, reports progress, logs, then answers",
+    inputSchema: { waitMs: z.number().optional() },
+  },
+  async ({ waitMs }, extra) => {
+    if (waitMs) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    const token = extra._meta?.progressToken;
+    if (token !== undefined) {
+      await extra.sendNotification({
+        method: "notifications/progress",
+        params: { progressToken: token, progress: 1, total: 2, message: "half way" },
+      });
+    }
+    await server.sendLoggingMessage({ level: "info", data: "working on it" });
+    return text("done");
+  },
+);
 server.registerTool("add_tool", { description: "Adds the tool `added`" }, () => {
   server.registerTool("added", { description: "Added at run time" }, () => text("I was added"));
   return text("added");
