@@ -371,8 +371,9 @@ export class StdioBridge {
     const token = message.params?.progressToken;
     const progressOf = typeof token === "number" ? this.pending.get(token) : undefined;
     if (progressOf?.session && progressOf.progressToken !== undefined) {
-      const params = { ...message.params, progressToken: progressOf.progressToken };
-      progressOf.sink.send({ ...message, params });
+      const out = { ...message, params: { ...message.params, progressToken: progressOf.progressToken } };
+      const stream = progressOf.session.stream;
+      if (!progressOf.sink.send(out) && stream) writeEvent(stream, out);
       return;
     }
     // Logging and the like: the request in flight when it is the only one, else every stream.
