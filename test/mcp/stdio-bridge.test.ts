@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import {
+  CreateMessageRequestSchema,
   LoggingMessageNotificationSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
@@ -42,8 +43,12 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/**
+ * Every client declares sampling: the child is initialised once, with the first session's
+ * initialize, and its SDK sends sampling requests only to a client that declared it.
+ */
 async function connect(): Promise<Client> {
-  const client = new Client({ name: "bridge-test", version: "1.0.0" });
+  const client = new Client({ name: "bridge-test", version: "1.0.0" }, { capabilities: { sampling: {} } });
   await client.connect(new StreamableHTTPClientTransport(new URL(bridge.url)));
   clients.push(client);
   return client;
@@ -70,6 +75,7 @@ test("the SDK client lists and calls the stdio server's tools through the bridge
     "env",
     "pid",
     "progress",
+    "sample",
   ]);
   assert.equal(textOf(await client.callTool({ name: "echo", arguments: { text: "über 🚀" } })), "über 🚀");
   // The server's env: the file's variables over the gateway's own.
@@ -97,6 +103,17 @@ test("progress and logging notifications sent during a call reach the caller on 
   assert.equal(textOf(result), "done");
   assert.deepEqual(progress, [{ progress: 1, total: 2, message: "half way" }]);
   assert.deepEqual(logged, ["working on it"]);
+});
+
+test("a sampling request of the child reaches the caller on its call's stream, and the answer goes back", async () => {
+  const client = await connect();
+  const asked: unknown[] = [];
+  client.setRequestHandler(CreateMessageRequestSchema, (request) => {
+    asked.push(request.params.messages);
+    return { model: "test-model", role: "assistant", content: { type: "text", text: "hi from the client" } };
+  });
+  assert.equal(textOf(await client.callTool({ name: "sample", arguments: {} })), "hi from the client");
+  assert.deepEqual(asked, [[{ role: "user", content: { type: "text", text: "say hi" } }]]);
 });
 
 test("several sessions share the one child: their own request ids, concurrent calls, each answered right", async () => {

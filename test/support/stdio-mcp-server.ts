@@ -1,7 +1,7 @@
 /**
  * A stdio MCP server made with the official v1 SDK, run with node by the stdio bridge's tests (and
  * through `aigw run --mcp-config`). Tools: `echo`, `env` (a variable of its environment), `pid`,
- * `client` (the name in the initialize it was sent),
+ * `client` (the name in the initialize it was sent), `sample` (a sampling request to the client),
  * `progress` (a progress and a logging notification before its answer), `add_tool` (a new tool:
  * the SDK sends notifications/tools/list_changed), `crash` (exits without answering). When
  * STDIO_TEST_PID_FILE is set it writes its pid there, one line per start.
@@ -55,6 +55,17 @@ server.registerTool("add_tool", { description: "Adds the tool `added`" }, () => 
   server.registerTool("added", { description: "Added at run time" }, () => text("I was added"));
   return text("added");
 });
+server.registerTool(
+  "sample",
+  { description: "Asks the client's model (sampling) and answers its text" },
+  async () => {
+    const result = await server.server.createMessage({
+      messages: [{ role: "user", content: { type: "text", text: "say hi" } }],
+      maxTokens: 10,
+    });
+    return text(result.content.type === "text" ? result.content.text : "(not text)");
+  },
+);
 server.registerTool("crash", { description: "Exits without answering" }, () => {
   process.exit(3);
 });
