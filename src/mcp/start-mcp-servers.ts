@@ -1,4 +1,4 @@
-import type { Resource } from "../config/resource.js";
+import { keyOf, type Resource } from "../config/resource.js";
 import {
   DEFAULT_GATEWAY_NAME,
   type GatewayRef,
@@ -61,9 +61,23 @@ export async function startMcpServers(
   }
   return {
     summary: servers.map((s) => `${s.name} (${s.kind})`).join(", "),
-    resources: (loaded) => mcpServersToResources(http, origin, gatewayOf(loaded)),
+    resources: (loaded) => withoutClashes(loaded, mcpServersToResources(http, origin, gatewayOf(loaded))),
     close,
   };
+}
+
+/**
+ * The file's resources, unless the configuration already has one of them (a Backend named like a
+ * server, an MCPRoute default/mcp-route): one would silently replace the other.
+ */
+function withoutClashes(loaded: readonly Resource[], made: Resource[]): Resource[] {
+  const id = (r: Resource): string => `${r.kind} ${keyOf(r.metadata.namespace, r.metadata.name)}`;
+  const taken = new Map(loaded.map((r) => [id(r), r.source]));
+  for (const r of made) {
+    const clash = taken.get(id(r));
+    if (clash !== undefined) throw new Error(`${r.source}: ${id(r)} is also defined in ${clash}`);
+  }
+  return made;
 }
 
 function gatewayOf(loaded: readonly Resource[]): GatewayRef {

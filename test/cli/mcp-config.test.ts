@@ -109,6 +109,24 @@ test("aigw run --mcp-config errors: a missing file, a bad file, both flags, a co
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--mcp-config and --mcp-json are mutually exclusive/);
 
+  // A server named like a Backend of the YAML would replace it: refused.
+  const yaml = join(dir, "clash.yaml");
+  await writeFile(
+    yaml,
+    configYaml(
+      gatewayDocs(),
+      routeDoc("r", { rules: [{ matches: [modelIs("m")], backendRefs: [{ name: "up" }] }] }),
+      openAIBackendDocs("up", "http://127.0.0.1:9"),
+    ),
+  );
+  const clash = JSON.stringify({ mcpServers: { up: { url: "http://127.0.0.1:9/mcp" } } });
+  const clashed = await runAigw(["run", yaml, "--mcp-json", clash, ...EPHEMERAL], cleanEnv());
+  assert.equal(clashed.code, 1);
+  assert.match(
+    clashed.stderr,
+    /--mcp-json \(mcpServers\.up\): Backend default\/up is also defined in .*clash\.yaml#\d/,
+  );
+
   const ghost = JSON.stringify({ mcpServers: { ghost: { command: join(dir, "no-such-server") } } });
   const noCommand = await runAigw(["run", "--mcp-json", ghost, ...EPHEMERAL], cleanEnv());
   assert.equal(noCommand.code, 1);
