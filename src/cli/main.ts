@@ -40,6 +40,10 @@ commands:
       --metrics-max-label-values N
                         distinct values a client-chosen label keeps before "_other"
                         (env AIGW_METRICS_MAX_LABEL_VALUES; default 1000)
+      --mcp-config FILE serve the MCP servers of a Claude-Desktop-style {"mcpServers": ...}
+                        file at /mcp (url servers proxied, command servers started and
+                        bridged); alone, the gateway serves only them
+      --mcp-json JSON   the same, given as text
   validate FILE|DIR...  check configuration; exit 1 with Kubernetes-style errors
   sim [options]         run the bundled OpenAI-compatible model-server simulator
   version               print the version

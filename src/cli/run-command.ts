@@ -1,11 +1,15 @@
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { AutoconfigError, autoconfigMode, autoconfigYaml } from "../config/autoconfig.js";
+import { AutoconfigError, autoconfigMode, autoconfigYaml, gatewayDocs } from "../config/autoconfig.js";
 import { ConfigError } from "../config/load-snapshot.js";
 import type { GatewayOptions } from "../gateway/gateway-options.js";
 import { type HeaderAttribute, parseRequestHeaderAttributes } from "../gateway/request-header-attributes.js";
 import { startGateway } from "../gateway/start-gateway.js";
+import { type McpServerSpec, McpServersFileError, parseMcpServers } from "../mcp/mcp-servers-file.js";
+import { startMcpServers } from "../mcp/start-mcp-servers.js";
+import { StdioStartError } from "../mcp/stdio-bridge.js";
 import { startSimulator } from "../sim/start-simulator.js";
 import { attributeLabelNames } from "../telemetry/gateway-metrics.js";
 import { TelemetryConfigError } from "../telemetry/otlp-endpoint.js";
@@ -45,6 +49,8 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       "no-metrics": { type: "boolean" },
       "debug-headers": { type: "boolean" },
       ledger: { type: "string" },
+      "mcp-config": { type: "string" },
+      "mcp-json": { type: "string" },
     },
   });
   const drainTimeoutMs =
@@ -160,11 +166,18 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     tokenLine = `aigw: usage API token (AIGW_ADMIN_TOKEN is not set): ${options.adminToken}\n`;
   }
 
+  const mcpFile = await readMcpServersFlag(values["mcp-config"], values["mcp-json"], env);
+  if (typeof mcpFile === "number") return mcpFile;
+
   let stopDemo: (() => Promise<void>) | undefined;
   let description: string;
   if (positionals.length > 0) {
     options.configPaths = positionals;
     description = positionals.join(", ");
+  } else if (mcpFile && autoconfigMode(env) === "demo") {
+    // MCP servers and nothing that configures a model: the Gateway alone, with their MCPRoute.
+    options.configText = gatewayDocs();
+    description = "MCP servers only";
   } else if (autoconfigMode(env) !== "demo") {
     try {
       options.configText = autoconfigYaml(env);
@@ -182,13 +195,14 @@ export async function runRunCommand(argv: string[]): Promise<number> {
   }
 
   try {
+    if (mcpFile) {
+      options.mcpServers = await startMcpServers(mcpFile.servers, mcpFile.origin, { log: writeStderrLine });
+      description += `; MCP servers at /mcp: ${options.mcpServers.summary}`;
+    }
     const gateway = await startGateway(options);
-    process.stderr.write(
-      `aigw: serving ${description}\n${ledgerLine}${tokenLine}` +
-        `aigw: listening on ${gateway.url} (admin ${gateway.adminUrl})\n`,
-    );
-    // The first signal starts the drain; any later one cuts what is still in flight.
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    // The first signal starts the drain; any later one cuts what is still in flight. Listened for
+    // before the line that says the gateway listens: a supervisor may signal as soon as it reads it.
+    const signalled = new Promise<NodeJS.Signals>((resolve) => {
       let received = 0;
       const onSignal = (name: NodeJS.Signals): void => {
         received += 1;
@@ -201,6 +215,11 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       };
       process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
     });
+    process.stderr.write(
+      `aigw: serving ${description}\n${ledgerLine}${tokenLine}` +
+        `aigw: listening on ${gateway.url} (admin ${gateway.adminUrl})\n`,
+    );
+    const signal = await signalled;
     process.stderr.write(
       `aigw: ${signal}: draining (${gateway.inFlight()} in flight, up to ${drainTimeoutMs / 1000} s)\n`,
     );
@@ -216,6 +235,11 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     await stopDemo?.();
+    await options.mcpServers?.close();
+    if (err instanceof StdioStartError) {
+      process.stderr.write(`aigw: ${err.message}\n`);
+      return 1;
+    }
     if (err instanceof ConfigError) {
       process.stderr.write(`aigw: invalid configuration:\n${err.message}\n`);
       return 1;
@@ -242,6 +266,45 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+/**
+ * `--mcp-config FILE` or `--mcp-json TEXT` (not both, as upstream), read and checked: the
+ * servers, nothing when neither is given, or the exit code after printing what is wrong.
+ */
+async function readMcpServersFlag(
+  file: string | undefined,
+  json: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ servers: McpServerSpec[]; origin: string } | undefined | number> {
+  if (file !== undefined && json !== undefined) {
+    process.stderr.write("aigw: --mcp-config and --mcp-json are mutually exclusive\n");
+    return 2;
+  }
+  let text = json;
+  const origin = file ?? "--mcp-json";
+  if (file !== undefined) {
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      process.stderr.write(
+        `aigw: --mcp-config: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}\n`,
+      );
+      return 1;
+    }
+  }
+  if (text === undefined) return undefined;
+  try {
+    return { servers: parseMcpServers(text, origin, env), origin };
+  } catch (err) {
+    if (!(err instanceof McpServersFileError)) throw err;
+    process.stderr.write(`aigw: invalid MCP servers file:\n${err.message}\n`);
+    return 1;
+  }
+}
+
+function writeStderrLine(line: string): void {
+  process.stderr.write(`${line}\n`);
 }
 
 function isRedisUrl(text: string): boolean {

@@ -110,7 +110,11 @@ function anthropicPlan(env: Readonly<Record<string, string | undefined>>): Backe
 /** JSON is valid YAML: quoting every user-supplied value this way can never break the document. */
 const q = (value: string): string => JSON.stringify(value);
 
-function gatewayDocs(): string {
+/**
+ * The Gateway (port 1975) and its buffer limit alone: what `aigw run --mcp-config` serves its
+ * MCPRoute on when nothing configures a model, as upstream's autoconfig then generates.
+ */
+export function gatewayDocs(): string {
   return `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: aigw-run, namespace: default}

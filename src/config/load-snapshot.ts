@@ -11,8 +11,13 @@ import type { Resource } from "./resource.js";
 import type { RuntimeSnapshot } from "./snapshot.js";
 import { validateResources } from "./validate/validate-resources.js";
 
-/** Where configuration comes from: files/directories, or YAML text (autoconfig, tests). */
-export type ConfigSource = { paths: readonly string[] } | { text: string; origin: string };
+/**
+ * Where configuration comes from: files/directories, or YAML text (autoconfig, tests); `extra`
+ * adds resources made from what was read (the MCPRoute of `--mcp-config`) at every load.
+ */
+export type ConfigSource = ({ paths: readonly string[] } | { text: string; origin: string }) & {
+  extra?: (loaded: readonly Resource[]) => Resource[];
+};
 
 /** The configuration cannot be used; `message` lists every problem, one per line. */
 export class ConfigError extends Error {
@@ -40,6 +45,7 @@ export async function loadSnapshot(
       "paths" in source
         ? await loadConfigFiles(source.paths, options.env)
         : parseConfigText(source.text, source.origin, options.env);
+    if (source.extra) resources.push(...source.extra(resources));
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }

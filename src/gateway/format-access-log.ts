@@ -1,16 +1,6 @@
 import { isoTimestamp } from "../util/iso-timestamp.js";
+import { jsonString as str } from "../util/json-string.js";
 import type { LimitRecord, RequestRecord } from "./request-record.js";
-
-/** What JSON.stringify would escape in a string: quotes, backslashes, controls, UTF-16 surrogates. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/**
- * A JSON string, or null for undefined. Nearly every value (route, model, backend names) needs no
- * escaping, and one regular-expression test is a third of the cost of JSON.stringify.
- */
-const str = (v: string | undefined): string =>
-  v === undefined ? "null" : NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
 
 /**
  * One JSON line per request, with the field names upstream's default aigw access log uses, so

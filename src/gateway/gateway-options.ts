@@ -1,3 +1,5 @@
+import type { McpRequestListener } from "../mcp/mcp-request-record.js";
+import type { McpServers } from "../mcp/start-mcp-servers.js";
 import type { LedgerOptions } from "../usage/open-ledger.js";
 import type { HeaderAttribute } from "./request-header-attributes.js";
 import type { RequestListener } from "./request-record.js";
@@ -22,6 +24,8 @@ export interface GatewayOptions {
   watch?: boolean;
   /** Called once for every finished request. */
   onRequest?: RequestListener;
+  /** Called once for every finished MCP request (beside its access log line, metrics and span). */
+  onMcpRequest?: McpRequestListener;
   /** Access log destination; default stdout JSON lines. `false` turns it off. */
   accessLog?: ((line: string) => void) | false;
   /** Diagnostic log; default stderr. */
@@ -58,6 +62,12 @@ export interface GatewayOptions {
   ledger?: LedgerOptions;
   /** The bearer token of the admin listener's usage API; unset: the usage API refuses every caller. */
   adminToken?: string;
+  /**
+   * The servers of an MCP servers file (`--mcp-config`): their MCPRoute is added to the
+   * configuration at every load, and the drain stops them once the requests have ended (when
+   * startGateway throws, they are the caller's to stop).
+   */
+  mcpServers?: McpServers;
 }
 
 export interface RunningGateway {

@@ -8,6 +8,7 @@ import type { CompiledPool } from "../inference/compiled-pool.js";
 import type { EndpointPicker } from "../inference/endpoint-picker.js";
 import { poolRequestOf } from "../inference/pool-request.js";
 import { promptBytesOf } from "../inference/prompt-bytes.js";
+import type { McpRequestListener } from "../mcp/mcp-request-record.js";
 import type { RequestTracer } from "../telemetry/request-tracer.js";
 import type { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { PoolCandidates } from "../upstream/pool-candidates.js";
@@ -47,6 +48,8 @@ export interface GatewayContext {
   tracer?: RequestTracer;
   /** The endpoint picker of every InferencePool (built in); lives across reloads. */
   picker?: EndpointPicker;
+  /** Called once per finished MCP request: its access log line, metrics and span (mcpReporter). */
+  mcpReport?: McpRequestListener;
 }
 
 /**

@@ -15,6 +15,7 @@ import { InferencePools } from "../inference/inference-pools.js";
 import { MemoryCounterStore } from "../limits/memory-counter-store.js";
 import { openCounterStore } from "../limits/open-counter-store.js";
 import type { LimitStores } from "../limits/token-limit-policy.js";
+import { mcpReporter } from "../mcp/mcp-reporter.js";
 import { attributeLabelNames, GatewayMetrics } from "../telemetry/gateway-metrics.js";
 import { type MetricsExport, readMetricsExportConfig } from "../telemetry/metrics-export-config.js";
 import type { RequestTracer } from "../telemetry/request-tracer.js";
@@ -65,9 +66,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     options.accessLog === false
       ? undefined
       : (options.accessLog ?? ((line: string) => stdoutLog?.write(line)));
-  const source: ConfigSource = options.configPaths
-    ? { paths: options.configPaths }
-    : { text: options.configText ?? "", origin: "<config>" };
+  const mcpServers = options.mcpServers;
+  const source: ConfigSource = {
+    ...(options.configPaths
+      ? { paths: options.configPaths }
+      : { text: options.configText ?? "", origin: "<config>" }),
+    ...(mcpServers ? { extra: (loaded) => mcpServers.resources(loaded) } : {}),
+  };
   const dispatchers = new DispatcherCache();
   // Counters outlive snapshots: a reload keeps what was spent.
   const localCounters = new MemoryCounterStore();
@@ -159,6 +164,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.debugHeaders ? { debugHeaders: true } : {}),
     ...(tracer ? { tracer } : {}),
     picker,
+    mcpReport: mcpReporter({ accessLog, metrics, tracer, listener: options.onMcpRequest }),
   };
   const inFlight = new ServerDrain();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -255,6 +261,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     void picker.close();
     shutdown = inFlight.drain(server, timeoutMs).then(async (forced) => {
       await closeServer(admin);
+      // After the requests: the last MCP calls to a stdio server are answered before it stops.
+      await mcpServers?.close();
       await dispatchers.closeAll();
       // Every request has reported by now: what the ledger holds is complete.
       await Promise.all([

@@ -1,8 +1,10 @@
 import { Counter, Gauge, Registry } from "prom-client";
 import type { InferenceRecord, LimitRecord, RequestRecord } from "../gateway/request-record.js";
 import type { PoolSnapshot } from "../inference/inference-pools.js";
+import type { McpRequestRecord } from "../mcp/mcp-request-record.js";
 import { type CounterSeries, type HistogramSeries, KeyedCounter, KeyedHistogram } from "./keyed-metrics.js";
 import { LabelValueLimiter } from "./label-value-limiter.js";
+import { McpMetrics } from "./mcp-metrics.js";
 import {
   OVERHEAD_BUCKETS,
   REQUEST_DURATION_BUCKETS,
@@ -130,6 +132,7 @@ export class GatewayMetrics {
   private readonly originalModels: LabelValueLimiter;
   private readonly requestModels: LabelValueLimiter;
   private readonly responseModels: LabelValueLimiter;
+  private mcp: McpMetrics | undefined;
 
   constructor(options: GatewayMetricsOptions) {
     const max = options.maxLabelValues ?? 1_000;
@@ -347,6 +350,12 @@ export class GatewayMetrics {
         this.timePerOutputToken.add(group.tpot, (record.durationMs - ttftMs) / 1000 / (u.outputTokens - 1));
       }
     }
+  }
+
+  /** One finished MCP request, once (the MCP metrics appear with the first). */
+  observeMcpRequest(record: McpRequestRecord): void {
+    this.mcp ??= new McpMetrics(this.registry);
+    this.mcp.observe(record);
   }
 
   /** The series one label set has in each GenAI histogram; the others are made when first needed. */

@@ -26,3 +26,8 @@ export const TIME_PER_OUTPUT_TOKEN_BUCKETS: readonly number[] = [
 export const OVERHEAD_BUCKETS: readonly number[] = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 ];
+
+/** mcp.request.duration and mcp.initialization.duration, seconds. */
+export const MCP_DURATION_BUCKETS: readonly number[] = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];

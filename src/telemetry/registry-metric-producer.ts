@@ -11,7 +11,7 @@ import {
 import type { MetricObjectWithValues, MetricValue, MetricValueWithName, Registry } from "prom-client";
 
 /**
- * The GenAI metrics under their OpenTelemetry names and units: what Envoy AI Gateway exports over
+ * The GenAI and MCP metrics under their OpenTelemetry names and units: what Envoy AI Gateway exports over
  * OTLP, and what an OpenTelemetry Prometheus exporter turns back into the names /metrics serves.
  */
 const OTEL_NAMES: Readonly<Record<string, { readonly name: string; readonly unit: string }>> = {
@@ -19,6 +19,9 @@ const OTEL_NAMES: Readonly<Record<string, { readonly name: string; readonly unit
   gen_ai_server_request_duration_seconds: { name: "gen_ai.server.request.duration", unit: "s" },
   gen_ai_server_time_to_first_token_seconds: { name: "gen_ai.server.time_to_first_token", unit: "s" },
   gen_ai_server_time_per_output_token_seconds: { name: "gen_ai.server.time_per_output_token", unit: "s" },
+  mcp_request_duration_seconds: { name: "mcp.request.duration", unit: "s" },
+  mcp_method_count_total: { name: "mcp.method.count", unit: "" },
+  mcp_initialization_duration_seconds: { name: "mcp.initialization.duration", unit: "s" },
 };
 
 /** The GenAI metrics' labels as the OpenTelemetry attributes they were. */
@@ -30,6 +33,7 @@ const OTEL_ATTRIBUTES: Readonly<Record<string, string>> = {
   gen_ai_response_model: "gen_ai.response.model",
   gen_ai_token_type: "gen_ai.token.type",
   error_type: "error.type",
+  mcp_method_name: "mcp.method.name",
 };
 
 /**

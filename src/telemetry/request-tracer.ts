@@ -4,6 +4,7 @@ import {
   defaultTextMapGetter,
   ROOT_CONTEXT,
   type Span,
+  SpanKind,
   SpanStatusCode,
   type Tracer,
   trace,
@@ -27,7 +28,9 @@ import {
 } from "@opentelemetry/sdk-trace";
 import { readHeaderAttributes } from "../gateway/request-header-attributes.js";
 import type { RequestRecord } from "../gateway/request-record.js";
+import type { McpRequestRecord } from "../mcp/mcp-request-record.js";
 import { genAiLayout } from "./gen-ai-span.js";
+import { mcpBackendsOf, mcpSpanAttributes, mcpSpanName } from "./mcp-span.js";
 import { openInferenceLayout } from "./openinference-span.js";
 import type { SpanLayout } from "./span-layout.js";
 import { TraceIds } from "./trace-ids.js";
@@ -97,6 +100,57 @@ export class RequestTracer {
     const span = this.tracer.startSpan(name, { kind }, parent);
     this.pendingTraceId = undefined;
     return new RequestSpan(span, traceId, span.spanContext().spanId, this, headers);
+  }
+
+  /**
+   * The span of one finished MCP request (one with a JSON-RPC method), made from its record: named
+   * and attributed as upstream's (`CallTool`, `mcp.method.name` ...), a child of the client's
+   * `traceparent`, timed from the record. Sampled like any request; an unsampled one costs the
+   * sampler's decision only.
+   */
+  recordMcp(record: McpRequestRecord): void {
+    const method = record.method;
+    if (method === undefined) return;
+    const carrier = { traceparent: record.traceparent };
+    const parent =
+      record.traceparent === undefined
+        ? ROOT_CONTEXT
+        : this.propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+    const parentContext = parent === ROOT_CONTEXT ? undefined : trace.getSpanContext(parent);
+    const child = parentContext !== undefined && trace.isSpanContextValid(parentContext);
+    const traceId = child ? parentContext.traceId : this.ids.traceId();
+    const name = mcpSpanName(method);
+    // Upstream's MCP spans are client spans (the proxy's calls to its backends).
+    const kind = SpanKind.CLIENT;
+    if (
+      this.sampler.shouldSample(parent, traceId, name, kind, {}, []).decision === SamplingDecision.NOT_RECORD
+    ) {
+      return;
+    }
+    const startTime = performance.timeOrigin + record.startedAt;
+    if (!child) this.pendingTraceId = traceId;
+    const span = this.tracer.startSpan(
+      name,
+      { kind, startTime, attributes: mcpSpanAttributes(record, method) },
+      parent,
+    );
+    this.pendingTraceId = undefined;
+    for (const backend of mcpBackendsOf(record)) {
+      span.addEvent(
+        "route to backend",
+        { "mcp.backend.name": backend, ...(record.session ? { "mcp.session.id": record.session } : {}) },
+        startTime,
+      );
+    }
+    if (record.status >= 400 || record.error !== undefined) {
+      const type = record.error ?? "_OTHER";
+      span.addEvent("exception", { "exception.type": type });
+      span.setAttribute("error.type", type);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: type });
+    } else {
+      span.setStatus({ code: SpanStatusCode.OK });
+    }
+    span.end(startTime + record.durationMs);
   }
 
   /** Called by RequestSpan: the convention's attributes and the shared ones, then the end. */
