@@ -45,6 +45,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       "no-metrics": { type: "boolean" },
       "debug-headers": { type: "boolean" },
       ledger: { type: "string" },
+      "mcp-session-encryption-seed": { type: "string" },
     },
   });
   const drainTimeoutMs =
@@ -64,6 +65,9 @@ export async function runRunCommand(argv: string[]): Promise<number> {
   if (values.host !== undefined) options.host = values.host;
   if (values["no-watch"]) options.watch = false;
   if (values["no-access-log"]) options.accessLog = false;
+  // The environment variable is read by startGateway (env), so the flag only overrides it.
+  if (values["mcp-session-encryption-seed"])
+    options.mcpSessionEncryptionSeed = values["mcp-session-encryption-seed"];
   const redisUrl = values.redis ?? env.AIGW_REDIS_URL;
   if (redisUrl) {
     if (!isRedisUrl(redisUrl)) {

@@ -1,3 +1,4 @@
+import type { McpRequestListener } from "../mcp/mcp-request-record.js";
 import type { LedgerOptions } from "../usage/open-ledger.js";
 import type { HeaderAttribute } from "./request-header-attributes.js";
 import type { RequestListener } from "./request-record.js";
@@ -58,6 +59,16 @@ export interface GatewayOptions {
   ledger?: LedgerOptions;
   /** The bearer token of the admin listener's usage API; unset: the usage API refuses every caller. */
   adminToken?: string;
+  /**
+   * The seed the MCP session key is derived from (`--mcp-session-encryption-seed`, env
+   * `AIGW_MCP_SESSION_ENCRYPTION_SEED`): replicas with the same seed serve each other's sessions.
+   * Unset: upstream's public default seed, with a warning.
+   */
+  mcpSessionEncryptionSeed?: string;
+  /** Called once for every finished MCP HTTP request (one JSON-RPC message, a GET stream, a DELETE). */
+  onMcpRequest?: McpRequestListener;
+  /** How long each backend's MCP initialize may take before it is skipped; default 10 s. */
+  mcpInitializeTimeoutMs?: number;
 }
 
 export interface RunningGateway {

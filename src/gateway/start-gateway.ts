@@ -13,6 +13,9 @@ import type { RuntimeSnapshot } from "../config/snapshot.js";
 import { MemoryCounterStore } from "../limits/memory-counter-store.js";
 import { openCounterStore } from "../limits/open-counter-store.js";
 import type { LimitStores } from "../limits/token-limit-policy.js";
+import { GATEWAY_VERSION } from "../mcp/gateway-version.js";
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_INITIALIZE_TIMEOUT_MS } from "../mcp/mcp-context.js";
+import { DEFAULT_SESSION_SEED, SessionSealer } from "../mcp/session-sealer.js";
 import { attributeLabelNames, GatewayMetrics } from "../telemetry/gateway-metrics.js";
 import { type MetricsExport, readMetricsExportConfig } from "../telemetry/metrics-export-config.js";
 import type { RequestTracer } from "../telemetry/request-tracer.js";
@@ -153,6 +156,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.debugHeaders ? { debugHeaders: true } : {}),
     ...(tracer ? { tracer } : {}),
   };
+  // The MCP session key is derived once per process, here: never per request.
+  const mcpSeed = options.mcpSessionEncryptionSeed || env.AIGW_MCP_SESSION_ENCRYPTION_SEED || undefined;
+  context.mcp = {
+    sealer: new SessionSealer(mcpSeed ?? DEFAULT_SESSION_SEED),
+    report: (record) => options.onMcpRequest?.(record),
+    log,
+    initializeTimeoutMs: options.mcpInitializeTimeoutMs ?? DEFAULT_INITIALIZE_TIMEOUT_MS,
+    heartbeatMs: DEFAULT_HEARTBEAT_MS,
+    version: GATEWAY_VERSION,
+  };
+  let seedWarned = false;
+  const warnDefaultSeed = (s: RuntimeSnapshot): void => {
+    if (mcpSeed !== undefined || seedWarned || s.mcpRoutes.length === 0) return;
+    seedWarned = true;
+    log(
+      `aigw: warning: MCP sessions are sealed with the default seed "${DEFAULT_SESSION_SEED}", which is public: set --mcp-session-encryption-seed or AIGW_MCP_SESSION_ENCRYPTION_SEED`,
+    );
+  };
+  warnDefaultSeed(snapshot);
   const inFlight = new ServerDrain();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight.track(res);
@@ -207,6 +229,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       snapshot = next;
       generation = next.generation;
       applyHealth(next);
+      warnDefaultSeed(next);
       metrics?.configApplied(next.hash, true);
       log(`aigw: configuration reloaded (generation ${generation})`);
       return { ok: true };

@@ -1,0 +1,5 @@
+/** One SSE event: `id:` when given, the data with every line its own `data:` line, a blank line. */
+export function formatSseEvent(data: string, id?: string): string {
+  const body = data.includes("\n") ? data.replaceAll("\n", "\ndata: ") : data;
+  return id === undefined ? `data: ${body}\n\n` : `id: ${id}\ndata: ${body}\n\n`;
+}
