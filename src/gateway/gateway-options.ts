@@ -1,3 +1,6 @@
+import type { Resource } from "../config/resource.js";
+import type { ResourceIndex } from "../config/resource-index.js";
+import type { McpAccess } from "../mcp/mcp-access.js";
 import type { McpRequestListener } from "../mcp/mcp-request-record.js";
 import type { LedgerOptions } from "../usage/open-ledger.js";
 import type { HeaderAttribute } from "./request-header-attributes.js";
@@ -69,6 +72,11 @@ export interface GatewayOptions {
   onMcpRequest?: McpRequestListener;
   /** How long each backend's MCP initialize may take before it is skipped; default 10 s. */
   mcpInitializeTimeoutMs?: number;
+  /**
+   * How an MCPRoute's securityPolicy compiles into its McpAccess (the access compiler, or a test's
+   * stand-in); unset: every route is ALLOW_ALL.
+   */
+  mcpAccessOf?: (route: Resource, index: ResourceIndex) => McpAccess;
 }
 
 export interface RunningGateway {

@@ -89,6 +89,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       defaultCreatedAt,
       limitStores,
       warn: (m) => log(`aigw: warning: ${m}`),
+      ...(options.mcpAccessOf ? { mcpAccessOf: options.mcpAccessOf } : {}),
     });
 
   let snapshot = await load();
