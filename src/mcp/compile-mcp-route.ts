@@ -105,6 +105,16 @@ function compileMcpBackend(
     } else if (apiKey.header) staticHeaders[apiKey.header.toLowerCase()] = value;
     else staticHeaders.authorization = `Bearer ${value}`;
   }
+  const forwardHeaders = (ref.forwardHeaders ?? []).map((h, i) => {
+    const from = h.name.toLowerCase();
+    // Token passthrough is what the MCP authorization spec forbids: the client's token is for us.
+    if (from === "authorization") {
+      throw new Error(
+        `${where}.forwardHeaders[${i}]: the client's Authorization is never forwarded to a backend`,
+      );
+    }
+    return { from, to: (h.backendHeader || h.name).toLowerCase() };
+  });
   return Object.freeze({
     name: ref.name,
     origin: origin.settings.origin,
@@ -113,10 +123,7 @@ function compileMcpBackend(
     dispatcher: ctx.dispatchers.get(origin.settings),
     toolAllowed: compileToolSelector(ref.toolSelector),
     staticHeaders,
-    forwardHeaders: (ref.forwardHeaders ?? []).map((h) => ({
-      from: h.name.toLowerCase(),
-      to: (h.backendHeader || h.name).toLowerCase(),
-    })),
+    forwardHeaders,
   });
 }
 

@@ -1,3 +1,4 @@
+import type { BackendFailure } from "./backend-failure.js";
 import { callMcpBackend } from "./call-mcp-backend.js";
 import type { CompiledMcpBackend } from "./compiled-mcp-route.js";
 import { type JsonRpcMessage, resultBody } from "./json-rpc.js";
@@ -75,6 +76,14 @@ export async function handleMcpList(
     }
   });
   ex.record.fanOut = { ok, failed };
+  const expired = settled.every(
+    (o) => o.status === "rejected" && (o.reason as BackendFailure).status === 404,
+  );
+  if (targets.length > 0 && expired) {
+    // Every backend ended its session (a DELETE, a restart): the client must initialize again.
+    ex.fail(404, message.id, -32001, "Session not found (the backends ended it)", "invalid_session");
+    return;
+  }
   ex.answer(200, resultBody(message.id!, { [list.key]: items }));
 }
 
