@@ -4,15 +4,18 @@ import { readFileSync } from "node:fs";
 export const GATEWAY_VERSION: string = readVersion();
 
 function readVersion(): string {
-  try {
-    // src/mcp/ and dist/src/mcp/ both find package.json above them.
-    for (const up of ["../../package.json", "../../../package.json"]) {
-      const text = readFileSync(new URL(up, import.meta.url), "utf8");
-      const pkg = JSON.parse(text) as { name?: string; version?: string };
+  // src/mcp/ and dist/src/mcp/ both find package.json above them.
+  for (const up of ["../../package.json", "../../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === "aigw" && pkg.version) return pkg.version;
+    } catch {
+      // Not here: try the next place.
     }
-  } catch {
-    // Not where it is expected: an unknown version is still a working gateway.
   }
+  // Not where it is expected: an unknown version is still a working gateway.
   return "0.0.0";
 }

@@ -73,7 +73,18 @@ describe("MCP proxy: three upstream MCP servers behind one endpoint", () => {
     const { tools } = await client.listTools();
     assert.deepEqual(
       tools.map((t) => t.name),
-      ["a__echo", "a__whoami", "a__ask", "a__secret", "b__echo", "c__echo", "c__whoami"],
+      [
+        "a__echo",
+        "a__whoami",
+        "a__ask",
+        "a__ask-aside",
+        "a__count",
+        "a__secret",
+        "b__echo",
+        "c__echo",
+        "c__whoami",
+        "c__count",
+      ],
     );
     assert.equal(tools.find((t) => t.name === "b__echo")?.description, "echo of b");
   });

@@ -160,7 +160,7 @@ describe("MCP proxy: sessions without shared state, bound to their caller", () =
     const { tools } = await client.listTools();
     assert.deepEqual(
       tools.map((t) => t.name),
-      ["a__echo", "a__ask"],
+      ["a__echo", "a__ask", "a__ask-aside", "a__count"],
     );
     await client.close();
   });

@@ -105,7 +105,7 @@ describe("MCP proxy: what reaches each backend", () => {
     const { tools } = await client.listTools();
     assert.deepEqual(
       tools.map((t) => t.name),
-      ["a__echo", "a__whoami", "a__ask"],
+      ["a__echo", "a__whoami", "a__ask", "a__ask-aside", "a__count"],
     );
     await client.close();
     const init = records.find((r) => r.route === "default/partial" && r.method === "initialize");

@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import {
+  type EventStore,
+  StreamableHTTPServerTransport,
+} from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import {
   CallToolRequestSchema,
   CreateMessageResultSchema,
@@ -45,13 +48,17 @@ export interface McpUpstreamOptions {
   /** Answer JSON instead of SSE (enableJsonResponse). */
   json?: boolean;
   instructions?: string;
+  /** Keep every event so a GET with Last-Event-ID resumes (the SDK's in-memory event store). */
+  resumable?: boolean;
 }
 
 /**
  * A real MCP server (the official v1 SDK's low-level Server and StreamableHTTPServerTransport,
  * stateful) on loopback. Every upstream offers `echo` (answers `<name>:<text>`), so the gateway's
  * prefixes are what tells them apart; `whoami` answers the headers the gateway sent; `ask` asks the
- * client to sample (sampling/createMessage on the call's own stream) and answers with its text.
+ * client to sample (sampling/createMessage on the call's own stream) and answers with its text;
+ * `ask-aside` asks the same on the session's GET stream instead; `count` sends two progress
+ * notifications before its result.
  * Prompt `greet`, resource `test://<name>/info` and template `test://<name>/items/{id}`.
  */
 export async function startMcpUpstream(name: string, options: McpUpstreamOptions = {}): Promise<McpUpstream> {
@@ -59,7 +66,7 @@ export async function startMcpUpstream(name: string, options: McpUpstreamOptions
   const calls: McpUpstream["calls"] = [];
   const deleted: string[] = [];
   const initializeParams: Record<string, unknown>[] = [];
-  const tools = ["echo", "whoami", "ask", ...(options.extraTools ?? [])];
+  const tools = ["echo", "whoami", "ask", "ask-aside", "count", ...(options.extraTools ?? [])];
   const servers = new Map<string, { transport: StreamableHTTPServerTransport; server: Server }>();
   let getWaiters: (() => void)[] = [];
   let gets = 0;
@@ -99,19 +106,38 @@ export async function startMcpUpstream(name: string, options: McpUpstreamOptions
           return text(`${name}:${String(args?.text ?? "")}`);
         case "whoami":
           return text(JSON.stringify(requests.at(-1)?.headers ?? {}));
-        case "ask": {
-          const sampled = await extra.sendRequest(
-            {
-              method: "sampling/createMessage",
-              params: {
-                messages: [{ role: "user", content: { type: "text", text: String(args?.question ?? "") } }],
-                maxTokens: 10,
+        case "ask":
+        case "ask-aside": {
+          const params = {
+            messages: [
+              {
+                role: "user" as const,
+                content: { type: "text" as const, text: String(args?.question ?? "") },
               },
-            },
-            CreateMessageResultSchema,
-          );
+            ],
+            maxTokens: 10,
+          };
+          const sampled =
+            request.params.name === "ask"
+              ? await extra.sendRequest(
+                  { method: "sampling/createMessage", params },
+                  CreateMessageResultSchema,
+                )
+              : await server.createMessage(params);
           const content = sampled.content as { type: string; text?: string };
           return text(`${name} heard: ${content.text ?? ""}`);
+        }
+        case "count": {
+          const token = request.params._meta?.progressToken;
+          for (const progress of [1, 2]) {
+            if (token !== undefined) {
+              await extra.sendNotification({
+                method: "notifications/progress",
+                params: { progressToken: token, progress, total: 2 },
+              });
+            }
+          }
+          return text(`${name} counted`);
         }
         default:
           if (tools.includes(request.params.name)) return text(`${name}:${request.params.name}`);
@@ -156,6 +182,7 @@ export async function startMcpUpstream(name: string, options: McpUpstreamOptions
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         enableJsonResponse: options.json === true,
+        ...(options.resumable ? { eventStore: memoryEventStore() } : {}),
         onsessioninitialized: (id) => {
           servers.set(id, { transport, server });
         },
@@ -196,5 +223,28 @@ export async function startMcpUpstream(name: string, options: McpUpstreamOptions
         http.closeAllConnections();
         http.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * Every event of a session kept in order, ids "e<n>". (The SDK's example store cannot replay the
+ * standalone GET stream: it takes the stream id from the event id up to the first "_", and that
+ * stream's id starts with one.)
+ */
+function memoryEventStore(): EventStore {
+  const events: { id: string; streamId: string; message: Parameters<EventStore["storeEvent"]>[1] }[] = [];
+  return {
+    async storeEvent(streamId, message) {
+      const id = `e${events.length + 1}`;
+      events.push({ id, streamId, message });
+      return id;
+    },
+    async replayEventsAfter(lastEventId, { send }) {
+      const at = events.findIndex((e) => e.id === lastEventId);
+      if (at < 0) return "";
+      const streamId = events[at]!.streamId;
+      for (const e of events.slice(at + 1)) if (e.streamId === streamId) await send(e.id, e.message);
+      return streamId;
+    },
   };
 }
