@@ -70,7 +70,8 @@ describe("MCP proxy: notifications and server-to-client requests", () => {
   it("brings a sampling request sent on a backend's GET stream to the client, and routes the answer back", async () => {
     const { client } = await connectMcpClient(`${gw.url}/mcp`);
     client.setRequestHandler(CreateMessageRequestSchema, (request) => {
-      return { role: "assistant", model: "m", content: { type: "text", text: "from the side" } };
+      const question = (request.params.messages[0]?.content as { text?: string }).text;
+      return { role: "assistant", model: "m", content: { type: "text", text: `aside to ${question}` } };
     });
     let changed = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
@@ -84,7 +85,7 @@ describe("MCP proxy: notifications and server-to-client requests", () => {
     }
     assert.ok(changed > 0);
     const result = await client.callTool({ name: "f__ask-aside", arguments: { question: "q" } });
-    assert.equal(firstText(result), "f heard: from the side");
+    assert.equal(firstText(result), "f heard: aside to q");
     await client.close();
   });
 
