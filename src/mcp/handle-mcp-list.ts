@@ -26,7 +26,7 @@ const LISTS: Record<string, { cap: number; key: string; expose: (backend: string
 };
 
 export function isListMethod(method: string): boolean {
-  return method in LISTS;
+  return Object.hasOwn(LISTS, method);
 }
 
 function named(backend: string, item: Item): Item {

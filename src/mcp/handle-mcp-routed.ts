@@ -57,7 +57,7 @@ const ROUTED: Record<string, (ex: McpExchange, params: Params) => Target | undef
 };
 
 export function isRoutedMethod(method: string): boolean {
-  return method in ROUTED;
+  return Object.hasOwn(ROUTED, method);
 }
 
 /**

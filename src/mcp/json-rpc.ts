@@ -39,7 +39,13 @@ export function parseMessage(text: string): JsonRpcMessage | undefined {
     const m = value as JsonRpcMessage;
     if (m.jsonrpc !== "2.0") return undefined;
     if (m.id !== undefined && typeof m.id !== "string" && typeof m.id !== "number") return undefined;
-    if (m.params !== undefined && (typeof m.params !== "object" || m.params === null)) return undefined;
+    if (m.method !== undefined && typeof m.method !== "string") return undefined;
+    // MCP passes params by name only.
+    if (
+      m.params !== undefined &&
+      (typeof m.params !== "object" || m.params === null || Array.isArray(m.params))
+    )
+      return undefined;
     return m;
   } catch {
     return undefined;

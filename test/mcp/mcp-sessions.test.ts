@@ -191,8 +191,11 @@ describe("MCP proxy: sessions without shared state, bound to their caller", () =
       "mcp-protocol-version": "1999-01-01",
     });
     assert.equal(badVersion.status, 400);
-    const unknown = await post(`${one.url}/mcp`, { jsonrpc: "2.0", id: 10, method: "nope/nothing" }, headers);
-    assert.equal(((await unknown.json()) as { error: { code: number } }).error.code, -32601);
+    // Names of Object.prototype are no methods either.
+    for (const method of ["nope/nothing", "constructor", "toString", "__proto__"]) {
+      const unknown = await post(`${one.url}/mcp`, { jsonrpc: "2.0", id: 10, method }, headers);
+      assert.equal(((await unknown.json()) as { error: { code: number } }).error.code, -32601, method);
+    }
     const batch = await post(`${one.url}/mcp`, [call(11, "a__echo")], headers);
     assert.equal(batch.status, 400);
     assert.equal(((await batch.json()) as { error: { code: number } }).error.code, -32600);
