@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { McpAccess, McpCaller } from "../../src/mcp/mcp-access.js";
+import type { McpRequestRecord } from "../../src/mcp/mcp-request-record.js";
 import { connectMcpClient, firstText } from "../support/mcp-client.js";
 import { mcpConfigYaml, mcpRouteDoc } from "../support/mcp-route-yaml.js";
 import { type McpUpstream, startMcpUpstream } from "../support/mcp-upstream.js";
@@ -88,6 +89,7 @@ describe("MCP proxy: sessions without shared state, bound to their caller", () =
   let one: TestGateway;
   let two: TestGateway;
   let stranger: TestGateway;
+  const records: McpRequestRecord[] = [];
 
   before(async () => {
     [a, b] = await Promise.all([startMcpUpstream("a"), startMcpUpstream("b")]);
@@ -96,7 +98,7 @@ describe("MCP proxy: sessions without shared state, bound to their caller", () =
       mcpRouteDoc("tools", [{ name: "a", forwardHeaders: [{ name: "x-user" }] }, { name: "b" }]),
     );
     const options = { mcpAccessOf: () => testAccess, mcpSessionEncryptionSeed: "shared seed" };
-    one = await startTestGateway(config, options);
+    one = await startTestGateway(config, { ...options, onMcpRequest: (r) => records.push(r) });
     two = await startTestGateway(config, options);
     stranger = await startTestGateway(config, { ...options, mcpSessionEncryptionSeed: "another seed" });
   });
@@ -172,6 +174,15 @@ describe("MCP proxy: sessions without shared state, bound to their caller", () =
     assert.equal(res.status, 403);
     assert.equal(res.headers.get("www-authenticate"), 'Bearer error="insufficient_scope", scope="admin"');
     assert.equal(a.calls.length, calls, "the refused call never reached the backend");
+    const init = records.findLast((r) => r.subject === "bob" && r.method === "initialize");
+    assert.deepEqual(init?.fanOut, { ok: ["a"], failed: [] }, "b is not for bob");
+    assert.equal(init?.protocolVersion, "2025-06-18");
+    const refused = records.findLast((r) => r.method === "tools/call");
+    assert.equal(refused?.tool, "a__whoami");
+    assert.equal(refused?.backend, "a");
+    assert.equal(refused?.status, 403);
+    assert.equal(refused?.error, "forbidden");
+    assert.equal(refused?.jsonRpcId, "6");
   });
 
   it("answers an unauthenticated request with the access's 401 and serves the metadata without a token", async () => {
