@@ -70,7 +70,8 @@ describe("MCP proxy: notifications and server-to-client requests", () => {
   it("brings a sampling request sent on a backend's GET stream to the client, and routes the answer back", async () => {
     const { client } = await connectMcpClient(`${gw.url}/mcp`);
     client.setRequestHandler(CreateMessageRequestSchema, (request) => {
-      const question = (request.params.messages[0]?.content as { text?: string }).text;
+      const content = request.params.messages[0]?.content as { text?: string } | undefined;
+      const question = content?.text;
       return { role: "assistant", model: "m", content: { type: "text", text: `aside to ${question}` } };
     });
     let changed = 0;
