@@ -26,6 +26,8 @@ export interface GatewayOptions {
   watch?: boolean;
   /** Called once for every finished request. */
   onRequest?: RequestListener;
+  /** Called once for every finished MCP request (beside its access log line, metrics and span). */
+  onMcpRequest?: McpRequestListener;
   /** Access log destination; default stdout JSON lines. `false` turns it off. */
   accessLog?: ((line: string) => void) | false;
   /** Diagnostic log; default stderr. */
@@ -68,8 +70,6 @@ export interface GatewayOptions {
    * Unset: upstream's public default seed, with a warning.
    */
   mcpSessionEncryptionSeed?: string;
-  /** Called once for every finished MCP HTTP request (one JSON-RPC message, a GET stream, a DELETE). */
-  onMcpRequest?: McpRequestListener;
   /** How long each backend's MCP initialize may take before it is skipped; default 10 s. */
   mcpInitializeTimeoutMs?: number;
   /**

@@ -9,6 +9,7 @@ import type { EndpointPicker } from "../inference/endpoint-picker.js";
 import { poolRequestOf } from "../inference/pool-request.js";
 import { promptBytesOf } from "../inference/prompt-bytes.js";
 import type { McpContext } from "../mcp/mcp-context.js";
+import type { McpRequestListener } from "../mcp/mcp-request-record.js";
 import type { RequestTracer } from "../telemetry/request-tracer.js";
 import type { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { PoolCandidates } from "../upstream/pool-candidates.js";
@@ -48,10 +49,9 @@ export interface GatewayContext {
   tracer?: RequestTracer;
   /** The endpoint picker of every InferencePool (built in); lives across reloads. */
   picker?: EndpointPicker;
-  /**
-   * The MCP proxy's shared state: the session sealer (key derived once, at start) and `report`,
-   * the McpRequestListener every MCP HTTP request is reported to. Unset: MCP routes answer 404.
-   */
+  /** Called once per finished MCP request: its access log line, metrics and span (mcpReporter). */
+  mcpReport?: McpRequestListener;
+  /** The MCP proxy's shared state (the session sealer, its key derived once at start). Unset: MCP routes answer 404. */
   mcp?: McpContext;
 }
 

@@ -156,12 +156,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(accessLog ? { logHeaderAttributes: logMappingOf(options), logPlain: plainLogger(accessLog) } : {}),
     ...(options.debugHeaders ? { debugHeaders: true } : {}),
     ...(tracer ? { tracer } : {}),
+    ...(options.onMcpRequest ? { mcpReport: options.onMcpRequest } : {}),
   };
   // The MCP session key is derived once per process, here: never per request.
   const mcpSeed = options.mcpSessionEncryptionSeed || env.AIGW_MCP_SESSION_ENCRYPTION_SEED || undefined;
   context.mcp = {
     sealer: new SessionSealer(mcpSeed ?? DEFAULT_SESSION_SEED),
-    report: (record) => options.onMcpRequest?.(record),
+    report: (record) => context.mcpReport?.(record),
     log,
     initializeTimeoutMs: options.mcpInitializeTimeoutMs ?? DEFAULT_INITIALIZE_TIMEOUT_MS,
     heartbeatMs: DEFAULT_HEARTBEAT_MS,

@@ -62,8 +62,10 @@ function compileMcpRoute(
   const spec = (route.spec ?? {}) as McpRouteSpec;
   const namespace = namespaceOf(route);
   const key = `${namespace}/${route.metadata.name}`;
+  const access = ctx.accessOf?.(route, ctx.index) ?? ALLOW_ALL;
+  const produced = new Set(access.produces ?? []);
   const backends = (spec.backendRefs ?? []).map((ref, i) =>
-    compileMcpBackend(ref, `MCPRoute ${key}: spec.backendRefs[${i}]`, namespace, ctx, origins),
+    compileMcpBackend(ref, `MCPRoute ${key}: spec.backendRefs[${i}]`, namespace, produced, ctx, origins),
   );
   return Object.freeze({
     key,
@@ -72,7 +74,7 @@ function compileMcpRoute(
     headers: (spec.headers ?? []).map(compileHeaderMatch),
     backends,
     backendsByName: new Map(backends.map((b) => [b.name, b])),
-    access: ctx.accessOf?.(route, ctx.index) ?? ALLOW_ALL,
+    access,
   });
 }
 
@@ -80,6 +82,7 @@ function compileMcpBackend(
   ref: McpBackendRefSpec,
   where: string,
   namespace: string,
+  produced: ReadonlySet<string>,
   ctx: McpRouteCompileContext,
   origins: OriginSettings[],
 ): CompiledMcpBackend {
@@ -115,6 +118,9 @@ function compileMcpBackend(
     }
     return { from, to: (h.backendHeader || h.name).toLowerCase() };
   });
+  // A header the caller's credential sets (claimToHeaders) never comes from the client, not even
+  // when this caller's credential gives it no value: no client can pose as another user.
+  const forwarded = forwardHeaders.filter((h) => !produced.has(h.to));
   return Object.freeze({
     name: ref.name,
     origin: origin.settings.origin,
@@ -123,7 +129,7 @@ function compileMcpBackend(
     dispatcher: ctx.dispatchers.get(origin.settings),
     toolAllowed: compileToolSelector(ref.toolSelector),
     staticHeaders,
-    forwardHeaders,
+    forwardHeaders: forwarded,
   });
 }
 

@@ -55,6 +55,9 @@ export async function handleMcpPost(ex: McpExchange, bodyLimit: number): Promise
   const record = ex.record;
   record.method = message.method;
   if (message.id !== undefined) record.jsonRpcId = String(message.id);
+  const traceparent = (message.params?._meta as { traceparent?: unknown } | undefined)?.traceparent;
+  const parent = typeof traceparent === "string" ? traceparent : firstValue(ex.req.headers.traceparent);
+  if (parent !== undefined) record.traceparent = parent;
   if (message.method === "initialize" && isRequest(message)) return handleMcpInitialize(ex, message);
   const version = firstValue(ex.req.headers["mcp-protocol-version"]) ?? VERSION_WITHOUT_HEADER;
   if (!SUPPORTED_VERSIONS.includes(version)) {

@@ -55,6 +55,13 @@ export interface McpAccess {
    * `path` (`/.well-known/oauth-protected-resource<route path>`), and `document` its JSON.
    */
   readonly resourceMetadata?: { readonly path: string; readonly document: Readonly<Record<string, unknown>> };
+  /**
+   * Every header name McpCaller.upstreamHeaders may carry (claimToHeaders, the API key's client
+   * headers), lower-case. The proxy never sends a backend the client's own copy of one of these
+   * (not even through forwardHeaders), also when this caller's credential gave it no value, so no
+   * client can pose as another user. Undefined: none.
+   */
+  readonly produces?: readonly string[];
 }
 
 export const ANONYMOUS: McpCaller = Object.freeze({

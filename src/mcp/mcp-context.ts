@@ -5,7 +5,7 @@ import type { SessionSealer } from "./session-sealer.js";
 export interface McpContext {
   /** Seals and opens session ids and event ids (its key derived once, at start). */
   readonly sealer: SessionSealer;
-  /** Called once per MCP HTTP request, when it is over. */
+  /** Called once per MCP HTTP request, when it is over (the gateway passes it to GatewayContext.mcpReport). */
   readonly report: McpRequestListener;
   readonly log: (line: string) => void;
   /** The bound on each backend's initialize (default 10 s): a slower backend is skipped. */

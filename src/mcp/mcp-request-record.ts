@@ -38,6 +38,8 @@ export interface McpRequestRecord {
   durationMs: number;
   /** performance.now() at the start, for spans. */
   startedAt: number;
+  /** The client's W3C trace context (`params._meta.traceparent`, else the header): the span's parent. */
+  traceparent?: string;
 }
 
 export type McpRequestListener = (record: McpRequestRecord) => void;

@@ -11,6 +11,7 @@ import { connectMcpClient, firstText } from "../support/mcp-client.js";
 import { mcpConfigYaml, mcpRouteDoc } from "../support/mcp-route-yaml.js";
 import { type McpUpstream, startMcpUpstream } from "../support/mcp-upstream.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { waitFor } from "../support/wait-for.js";
 
 describe("MCP proxy: three upstream MCP servers behind one endpoint", () => {
   let a: McpUpstream;
@@ -94,6 +95,7 @@ describe("MCP proxy: three upstream MCP servers behind one endpoint", () => {
     assert.equal(firstText(await client.callTool({ name: "c__echo", arguments: { text: "yo" } })), "c:yo");
     assert.deepEqual(b.calls.at(-1), { tool: "echo", arguments: { text: "hi" } });
     assert.deepEqual(c.calls.at(-1), { tool: "echo", arguments: { text: "yo" } });
+    await waitFor("the call reported", () => mcpRecords.some((r) => r.tool === "c__echo"));
     const record = mcpRecords.findLast((r) => r.method === "tools/call");
     assert.equal(record?.tool, "c__echo");
     assert.equal(record?.backend, "c");
@@ -177,6 +179,7 @@ describe("MCP proxy: three upstream MCP servers behind one endpoint", () => {
       [a.deleted.length, b.deleted.length, c.deleted.length],
       ended.map((n) => n + 1),
     );
+    await waitFor("the DELETE reported", () => mcpRecords.some((r) => r.httpMethod === "DELETE"));
     const record = mcpRecords.findLast((r) => r.httpMethod === "DELETE");
     assert.deepEqual(record?.fanOut, { ok: ["a", "b", "c"], failed: [] });
   });

@@ -6,6 +6,7 @@ import { connectMcpClient, firstText } from "../support/mcp-client.js";
 import { mcpConfigYaml, mcpRouteDoc } from "../support/mcp-route-yaml.js";
 import { type McpUpstream, startMcpUpstream } from "../support/mcp-upstream.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { waitFor } from "../support/wait-for.js";
 
 const METADATA_PATH = "/.well-known/oauth-protected-resource/mcp";
 
@@ -37,6 +38,7 @@ const testAccess: McpAccess = {
         }
       : undefined,
   backendAllowed: (caller, backend) => !(caller.subject === "bob" && backend === "b"),
+  produces: ["x-user"],
   resourceMetadata: {
     path: METADATA_PATH,
     document: { resource: "http://mcp.example/mcp", authorization_servers: ["http://issuer.example"] },
@@ -174,6 +176,7 @@ describe("MCP proxy: sessions without shared state, bound to their caller", () =
     assert.equal(res.status, 403);
     assert.equal(res.headers.get("www-authenticate"), 'Bearer error="insufficient_scope", scope="admin"');
     assert.equal(a.calls.length, calls, "the refused call never reached the backend");
+    await waitFor("the refusal reported", () => records.some((r) => r.status === 403));
     const init = records.findLast((r) => r.subject === "bob" && r.method === "initialize");
     assert.deepEqual(init?.fanOut, { ok: ["a"], failed: [] }, "b is not for bob");
     assert.equal(init?.protocolVersion, "2025-06-18");

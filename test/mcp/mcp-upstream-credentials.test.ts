@@ -5,6 +5,7 @@ import { connectMcpClient, firstText } from "../support/mcp-client.js";
 import { mcpConfigYaml, mcpRouteDoc } from "../support/mcp-route-yaml.js";
 import { type McpUpstream, startMcpUpstream } from "../support/mcp-upstream.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { waitFor } from "../support/wait-for.js";
 
 const secretDoc = {
   apiVersion: "v1",
@@ -108,7 +109,9 @@ describe("MCP proxy: what reaches each backend", () => {
       ["a__echo", "a__whoami", "a__ask", "a__ask-aside", "a__count"],
     );
     await client.close();
-    const init = records.find((r) => r.route === "default/partial" && r.method === "initialize");
+    const partial = () => records.find((r) => r.route === "default/partial" && r.method === "initialize");
+    await waitFor("the initialize reported", () => partial() !== undefined);
+    const init = partial();
     assert.deepEqual(init?.fanOut, { ok: ["a"], failed: ["gone"] });
     assert.ok(gw.logs.some((l) => l.includes("initialize skipped gone")));
   });
