@@ -1,7 +1,7 @@
 import { firstValue } from "../util/first-value.js";
 import { SseReader } from "../util/sse-reader.js";
 import { callMcpBackend } from "./call-mcp-backend.js";
-import { formatSseEvent } from "./format-sse-event.js";
+import { formatSseEvent, SSE_HEADERS } from "./format-sse-event.js";
 import { parseMessage } from "./json-rpc.js";
 import type { McpExchange } from "./mcp-exchange.js";
 import type { BackendSession } from "./mcp-session.js";
@@ -20,34 +20,33 @@ export function handleMcpGet(ex: McpExchange): void {
   const session = ex.session(undefined);
   if (!session) return;
   const lastIds = resumePoint(ex);
-  ex.res.writeHead(200, {
-    "content-type": "text/event-stream",
-    "cache-control": "no-cache",
-    "x-accel-buffering": "no",
-  });
+  ex.res.writeHead(200, SSE_HEADERS);
   ex.res.flushHeaders();
   const heartbeat = setInterval(() => ex.res.write(": ping\n\n"), ex.ctx.heartbeatMs);
   heartbeat.unref();
   ex.res.once("close", () => clearInterval(heartbeat));
-  const ok: string[] = [];
-  const failed: string[] = [];
-  ex.record.fanOut = { ok, failed };
+  // Filled as each backend answers its GET, so the record is complete when the client's stream ends.
+  const fanOut = { ok: [] as string[], failed: [] as string[] };
+  ex.record.fanOut = fanOut;
   for (const backendSession of session.backends) {
-    void holdBackendStream(ex, backendSession, lastIds).then(
-      (held) => (held ? ok : failed).push(backendSession.name),
-      () => failed.push(backendSession.name),
+    void holdBackendStream(ex, backendSession, lastIds, fanOut).catch(() =>
+      fanOut.failed.push(backendSession.name),
     );
   }
 }
 
-/** Relays one backend's GET stream until it or the client's ends; false when the backend has none. */
+/** Relays one backend's GET stream until it or the client's ends; a backend without one is noted as failed. */
 async function holdBackendStream(
   ex: McpExchange,
   session: BackendSession,
   lastIds: Record<string, string>,
-): Promise<boolean> {
+  fanOut: { ok: string[]; failed: string[] },
+): Promise<void> {
   const backend = ex.route.backendsByName.get(session.name);
-  if (!backend) return false;
+  if (!backend) {
+    fanOut.failed.push(session.name);
+    return;
+  }
   const reply = await callMcpBackend({
     backend,
     method: "GET",
@@ -59,9 +58,11 @@ async function holdBackendStream(
     signal: ex.signal,
   });
   if (reply.status !== 200 || reply.kind !== "sse") {
+    fanOut.failed.push(session.name);
     await reply.body.dump().catch(() => undefined);
-    return false;
+    return;
   }
+  fanOut.ok.push(session.name);
   const reader = new SseReader();
   try {
     for await (const chunk of reply.body) {
@@ -76,7 +77,6 @@ async function holdBackendStream(
   } catch {
     // The client went away (the upstream request was aborted) or the backend cut its stream.
   }
-  return true;
 }
 
 function sealEventId(ex: McpExchange, lastIds: Record<string, string>): string {

@@ -26,15 +26,15 @@ export async function handleMcpRequest(
     req.resume();
     return ex.fail(403, undefined, -32000, "Forbidden: Origin not allowed", "forbidden_origin");
   }
-  const authenticated = route.access.authenticate(req);
-  const caller = authenticated instanceof Promise ? await authenticated : authenticated;
-  if (isRefusal(caller)) {
-    req.resume();
-    const error = caller.status === 401 ? "unauthorized" : "forbidden";
-    return ex.fail(caller.status, undefined, -32000, caller.message, error, { ...caller.headers });
-  }
-  ex.authenticated(caller);
   try {
+    const authenticated = route.access.authenticate(req);
+    const caller = authenticated instanceof Promise ? await authenticated : authenticated;
+    if (isRefusal(caller)) {
+      req.resume();
+      const error = caller.status === 401 ? "unauthorized" : "forbidden";
+      return ex.fail(caller.status, undefined, -32000, caller.message, error, { ...caller.headers });
+    }
+    ex.authenticated(caller);
     if (req.method === "POST") return await handleMcpPost(ex, bodyLimit);
     req.resume();
     if (req.method === "GET") return handleMcpGet(ex);

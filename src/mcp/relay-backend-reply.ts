@@ -1,18 +1,12 @@
 import { SseReader } from "../util/sse-reader.js";
 import type { BackendReply } from "./call-mcp-backend.js";
-import { formatSseEvent } from "./format-sse-event.js";
+import { formatSseEvent, SSE_HEADERS } from "./format-sse-event.js";
 import { BACKEND_ERROR, isResponse, type JsonRpcMessage, parseMessage } from "./json-rpc.js";
 import type { McpExchange } from "./mcp-exchange.js";
 import { rewriteBackendMessage } from "./rewrite-backend-message.js";
 
 /** Rewrites the backend's response for the client; undefined: the response passes as it came. */
 export type ResponseRewrite = ((response: JsonRpcMessage) => JsonRpcMessage) | undefined;
-
-const SSE_HEADERS = {
-  "content-type": "text/event-stream",
-  "cache-control": "no-cache",
-  "x-accel-buffering": "no",
-};
 
 /**
  * Answers the client with a single backend's reply to its request: a JSON reply as JSON (its bytes

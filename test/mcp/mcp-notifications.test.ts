@@ -4,10 +4,12 @@ import {
   CreateMessageRequestSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { McpRequestRecord } from "../../src/mcp/mcp-request-record.js";
 import { connectMcpClient, firstText } from "../support/mcp-client.js";
 import { mcpConfigYaml, mcpRouteDoc } from "../support/mcp-route-yaml.js";
 import { type McpUpstream, startMcpUpstream } from "../support/mcp-upstream.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
+import { waitFor } from "../support/wait-for.js";
 
 const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
@@ -42,12 +44,13 @@ describe("MCP proxy: notifications and server-to-client requests", () => {
   let e: McpUpstream;
   let f: McpUpstream;
   let gw: TestGateway;
+  const records: McpRequestRecord[] = [];
 
   before(async () => {
     [e, f] = await Promise.all([startMcpUpstream("e", { resumable: true }), startMcpUpstream("f")]);
     gw = await startTestGateway(
       mcpConfigYaml({ e: e.port, f: f.port }, mcpRouteDoc("n", [{ name: "e" }, { name: "f" }])),
-      { mcpSessionEncryptionSeed: "n" },
+      { mcpSessionEncryptionSeed: "n", onMcpRequest: (r) => records.push(r) },
     );
   });
 
@@ -147,5 +150,14 @@ describe("MCP proxy: notifications and server-to-client requests", () => {
     assert.ok(upstreamGet?.headers["last-event-id"], "the gateway asked the upstream to resume");
     assert.notEqual(upstreamGet?.headers["last-event-id"], lastId);
     await resumedReader.cancel();
+    // Both GET streams of this session are reported when they end, with what each backend answered.
+    await waitFor(
+      "the GET streams reported",
+      () => records.filter((r) => r.httpMethod === "GET").length >= 2,
+    );
+    for (const get of records.filter((r) => r.httpMethod === "GET").slice(-2)) {
+      assert.equal(get.status, 200);
+      assert.deepEqual([...(get.fanOut?.ok ?? [])].sort(), ["e", "f"]);
+    }
   });
 });
