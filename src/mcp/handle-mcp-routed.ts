@@ -17,14 +17,15 @@ interface Target {
   readonly rewrite?: ResponseRewrite;
 }
 
+/** Per method: its target (and, on the way, what the record names: the tool, prompt or URI as sent). */
 const ROUTED: Record<string, (ex: McpExchange, params: Params) => Target | undefined> = {
   "tools/call": (ex, params) => {
     ex.record.tool = stringOr(params.name);
-    return byName(params, "name", "tool");
+    return byName(params, "tool");
   },
   "prompts/get": (ex, params) => {
     ex.record.prompt = stringOr(params.name);
-    return byName(params, "name", "prompt");
+    return byName(params, "prompt");
   },
   "resources/read": (ex, params) => {
     ex.record.resourceUri = stringOr(params.uri);
@@ -149,9 +150,9 @@ async function forward(
   }
 }
 
-function byName(params: Params, field: "name", what: string): Target | undefined {
-  const split = typeof params[field] === "string" ? splitName(params[field]) : undefined;
-  return split && { backend: split.backend, params: { ...params, [field]: split.name }, what };
+function byName(params: Params, what: string): Target | undefined {
+  const split = typeof params.name === "string" ? splitName(params.name) : undefined;
+  return split && { backend: split.backend, params: { ...params, name: split.name }, what };
 }
 
 function byUri(params: Params): Target | undefined {
