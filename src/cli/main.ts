@@ -37,6 +37,10 @@ commands:
       --no-metrics      no metrics (/metrics answers 404)
       --debug-headers   answers name their route, backend and attempt count
                         (x-aigw-route, x-aigw-backend, x-aigw-attempts)
+      --mcp-session-encryption-seed S
+                        the secret MCP session ids are sealed with; replicas sharing it
+                        serve each other's sessions (env AIGW_MCP_SESSION_ENCRYPTION_SEED;
+                        default: a public seed, with a warning)
       --metrics-max-label-values N
                         distinct values a client-chosen label keeps before "_other"
                         (env AIGW_METRICS_MAX_LABEL_VALUES; default 1000)

@@ -51,6 +51,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
       ledger: { type: "string" },
       "mcp-config": { type: "string" },
       "mcp-json": { type: "string" },
+      "mcp-session-encryption-seed": { type: "string" },
     },
   });
   const drainTimeoutMs =
@@ -70,6 +71,9 @@ export async function runRunCommand(argv: string[]): Promise<number> {
   if (values.host !== undefined) options.host = values.host;
   if (values["no-watch"]) options.watch = false;
   if (values["no-access-log"]) options.accessLog = false;
+  // The environment variable is read by startGateway (env), so the flag only overrides it.
+  if (values["mcp-session-encryption-seed"])
+    options.mcpSessionEncryptionSeed = values["mcp-session-encryption-seed"];
   const redisUrl = values.redis ?? env.AIGW_REDIS_URL;
   if (redisUrl) {
     if (!isRedisUrl(redisUrl)) {

@@ -105,7 +105,10 @@ function schemaOf(spec: AIServiceBackendSpec): BackendSchema {
 }
 
 /** The upstream origin of an Envoy Gateway Backend (its first endpoint) and how to secure it. */
-function originOf(backend: Resource, index: ResourceIndex): { settings: OriginSettings; hostHeader: string } {
+export function originOf(
+  backend: Resource,
+  index: ResourceIndex,
+): { settings: OriginSettings; hostHeader: string } {
   const spec = (backend.spec ?? {}) as { endpoints?: EndpointSpec[]; tls?: BackendTls };
   const endpoint = spec.endpoints?.[0];
   const name = `${backend.metadata.namespace ?? "default"}/${backend.metadata.name}`;

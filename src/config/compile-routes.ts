@@ -207,7 +207,8 @@ function compileRule(
   };
 }
 
-function compileHeaderMatch(h: { type?: string; name: string; value: string }): HeaderMatcher {
+/** A Gateway API HTTPHeaderMatch (Exact or RegularExpression, whole value), compiled once. */
+export function compileHeaderMatch(h: { type?: string; name: string; value: string }): HeaderMatcher {
   const name = h.name.toLowerCase();
   if (h.type === "RegularExpression") {
     // Envoy's safe_regex matches the whole value; compiled once here, never per request.

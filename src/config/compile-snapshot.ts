@@ -4,6 +4,8 @@ import type { CostSpec } from "../limits/compute-costs.js";
 import { inProcessLimitStores } from "../limits/in-process-limit-stores.js";
 import { PRICE_TABLE_KEY, type PriceTable, parsePriceTable } from "../limits/price-table.js";
 import type { LimitStores } from "../limits/token-limit-policy.js";
+import { compileMcpRoutes } from "../mcp/compile-mcp-route.js";
+import type { McpAccess } from "../mcp/mcp-access.js";
 import type { BackendSchemaName, SchemaTranslators } from "../providers/translator.js";
 import type { DispatcherCache } from "../upstream/dispatcher-cache.js";
 import { compileBackends } from "./compile-backends.js";
@@ -36,6 +38,8 @@ export interface CompileOptions {
   /** Where token-limit counters live; they outlive snapshots. Default: fresh in-process stores. */
   limitStores?: LimitStores;
   warn: (message: string) => void;
+  /** Compiles an MCPRoute's securityPolicy (src/mcp/compile-mcp-access.ts); unset: ALLOW_ALL. */
+  mcpAccessOf?: (route: Resource, index: ResourceIndex) => McpAccess;
 }
 
 /**
@@ -81,13 +85,19 @@ export function compileSnapshot(resources: readonly Resource[], options: Compile
       warn: options.warn,
     }),
   );
-  options.dispatchers.retainOnly([...origins, ...pools.origins]);
+  const mcp = compileMcpRoutes({
+    index,
+    dispatchers: options.dispatchers,
+    ...(options.mcpAccessOf ? { accessOf: options.mcpAccessOf } : {}),
+  });
+  options.dispatchers.retainOnly([...origins, ...pools.origins, ...mcp.origins]);
   return Object.freeze({
     generation: options.generation,
     hash: createHash("sha256").update(JSON.stringify(resources)).digest("hex").slice(0, 16),
     listener: listenerOf(gateway, index),
     bodyLimitBytes: bodyLimitOf(index),
     routes,
+    mcpRoutes: mcp.routes,
     ignored: options.ignored,
     ...(security.gateway ? { gatewayAuth: security.gateway } : {}),
   });

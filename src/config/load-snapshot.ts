@@ -4,7 +4,7 @@ import { loadSchemaTranslators } from "../providers/registry.js";
 import type { BackendSchemaName, SchemaTranslators } from "../providers/translator.js";
 import type { DispatcherCache } from "../upstream/dispatcher-cache.js";
 import { schemasUsed } from "./compile-backends.js";
-import { compileSnapshot } from "./compile-snapshot.js";
+import { type CompileOptions, compileSnapshot } from "./compile-snapshot.js";
 import { formatFieldError } from "./field-error.js";
 import { loadConfigFiles, parseConfigText } from "./load-config-files.js";
 import type { Resource } from "./resource.js";
@@ -32,6 +32,8 @@ export interface LoadSnapshotOptions {
   /** Where token-limit counters live (they outlive snapshots); default: fresh in-process stores. */
   limitStores?: LimitStores;
   warn: (message: string) => void;
+  /** How MCPRoute securityPolicies compile (CompileOptions.mcpAccessOf). */
+  mcpAccessOf?: CompileOptions["mcpAccessOf"];
 }
 
 /** Reads, validates and compiles the configuration. Throws ConfigError; never half-applies. */
@@ -70,6 +72,7 @@ export async function loadSnapshot(
       limitStores: options.limitStores,
       ignored,
       warn: options.warn,
+      ...(options.mcpAccessOf ? { mcpAccessOf: options.mcpAccessOf } : {}),
     });
   } catch (err) {
     throw new ConfigError((err as Error).message);

@@ -4,6 +4,7 @@ import type { CredentialInjector } from "../credentials/credential-injector.js";
 import type { RequestPolicy } from "../gateway/request-policy.js";
 import type { CompiledPool } from "../inference/compiled-pool.js";
 import type { CostCalculator, CostSpec } from "../limits/compute-costs.js";
+import type { CompiledMcpRoute } from "../mcp/compiled-mcp-route.js";
 import type { BackendSchema, SchemaTranslators } from "../providers/translator.js";
 import type { TrafficPolicy } from "../upstream/traffic-policy.js";
 
@@ -24,6 +25,8 @@ export interface RuntimeSnapshot {
   readonly bodyLimitBytes: number;
   /** Routes in configuration order; rules are matched in this order, first match wins. */
   readonly routes: readonly CompiledRoute[];
+  /** MCPRoutes in configuration order: their path (host and headers matched) goes to the MCP proxy. */
+  readonly mcpRoutes: readonly CompiledMcpRoute[];
   /** Kinds that were read but that a standalone gateway has no use for, for the startup log. */
   readonly ignored: readonly string[];
   /**

@@ -1,3 +1,6 @@
+import type { Resource } from "../config/resource.js";
+import type { ResourceIndex } from "../config/resource-index.js";
+import type { McpAccess } from "../mcp/mcp-access.js";
 import type { McpRequestListener } from "../mcp/mcp-request-record.js";
 import type { McpServers } from "../mcp/start-mcp-servers.js";
 import type { LedgerOptions } from "../usage/open-ledger.js";
@@ -68,6 +71,19 @@ export interface GatewayOptions {
    * startGateway throws, they are the caller's to stop).
    */
   mcpServers?: McpServers;
+  /**
+   * The seed the MCP session key is derived from (`--mcp-session-encryption-seed`, env
+   * `AIGW_MCP_SESSION_ENCRYPTION_SEED`): replicas with the same seed serve each other's sessions.
+   * Unset: upstream's public default seed, with a warning.
+   */
+  mcpSessionEncryptionSeed?: string;
+  /** How long each backend's MCP initialize may take before it is skipped; default 10 s. */
+  mcpInitializeTimeoutMs?: number;
+  /**
+   * How an MCPRoute's securityPolicy compiles into its McpAccess (the access compiler, or a test's
+   * stand-in); unset: every route is ALLOW_ALL.
+   */
+  mcpAccessOf?: (route: Resource, index: ResourceIndex) => McpAccess;
 }
 
 export interface RunningGateway {

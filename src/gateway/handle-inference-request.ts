@@ -8,6 +8,7 @@ import type { CompiledPool } from "../inference/compiled-pool.js";
 import type { EndpointPicker } from "../inference/endpoint-picker.js";
 import { poolRequestOf } from "../inference/pool-request.js";
 import { promptBytesOf } from "../inference/prompt-bytes.js";
+import type { McpContext } from "../mcp/mcp-context.js";
 import type { McpRequestListener } from "../mcp/mcp-request-record.js";
 import type { RequestTracer } from "../telemetry/request-tracer.js";
 import type { BackendHealthRegistry } from "../upstream/backend-health.js";
@@ -50,6 +51,8 @@ export interface GatewayContext {
   picker?: EndpointPicker;
   /** Called once per finished MCP request: its access log line, metrics and span (mcpReporter). */
   mcpReport?: McpRequestListener;
+  /** The MCP proxy's shared state (the session sealer, its key derived once at start). Unset: MCP routes answer 404. */
+  mcp?: McpContext;
 }
 
 /**

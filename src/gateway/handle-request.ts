@@ -6,6 +6,8 @@ import { authRequestOf } from "../auth/auth-request-of.js";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
 import { POST_ENDPOINTS } from "../endpoints/endpoint-table.js";
 import { anthropicModelList, listModels, openAIModelList } from "../endpoints/list-models.js";
+import { handleMcpRequest } from "../mcp/handle-mcp-request.js";
+import { matchMcpRoute, resourceMetadataAt } from "../mcp/match-mcp-route.js";
 import { GatewayError } from "./gateway-error.js";
 import { type GatewayContext, handleInferenceRequest } from "./handle-inference-request.js";
 import { requestHost } from "./match-route.js";
@@ -22,6 +24,19 @@ export function handleRequest(
   const url = req.url ?? "/";
   const q = url.indexOf("?");
   const path = q < 0 ? url : url.slice(0, q);
+  // MCP first: an MCPRoute's path is the MCP endpoint whatever it is, model APIs included.
+  if (snapshot.mcpRoutes.length > 0 && gateway.mcp) {
+    const host = requestHost(req.headers);
+    const route = matchMcpRoute(snapshot, path, host, req.headers);
+    if (route) return handleMcpRequest(req, res, route, gateway.mcp, snapshot.bodyLimitBytes);
+    const metadata = req.method === "GET" ? resourceMetadataAt(snapshot, path, host) : undefined;
+    if (metadata) {
+      // RFC 9728: the protected resource metadata is public; clients read it before they hold a token.
+      req.resume();
+      sendBody(res, 200, JSON_TYPE, JSON.stringify(metadata));
+      return undefined;
+    }
+  }
   if (req.method === "POST") {
     const endpoint = POST_ENDPOINTS.get(path);
     if (endpoint) return handleInferenceRequest(req, res, path, endpoint, snapshot, gateway, requestId);

@@ -15,7 +15,11 @@ import { InferencePools } from "../inference/inference-pools.js";
 import { MemoryCounterStore } from "../limits/memory-counter-store.js";
 import { openCounterStore } from "../limits/open-counter-store.js";
 import type { LimitStores } from "../limits/token-limit-policy.js";
+import { compileMcpAccess } from "../mcp/compile-mcp-access.js";
+import { GATEWAY_VERSION } from "../mcp/gateway-version.js";
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_INITIALIZE_TIMEOUT_MS } from "../mcp/mcp-context.js";
 import { mcpReporter } from "../mcp/mcp-reporter.js";
+import { DEFAULT_SESSION_SEED, SessionSealer } from "../mcp/session-sealer.js";
 import { attributeLabelNames, GatewayMetrics } from "../telemetry/gateway-metrics.js";
 import { type MetricsExport, readMetricsExportConfig } from "../telemetry/metrics-export-config.js";
 import type { RequestTracer } from "../telemetry/request-tracer.js";
@@ -93,6 +97,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       defaultCreatedAt,
       limitStores,
       warn: (m) => log(`aigw: warning: ${m}`),
+      // An MCPRoute's securityPolicy (OAuth, API keys, authorization rules, backendSelector).
+      mcpAccessOf:
+        options.mcpAccessOf ??
+        ((route, index) => compileMcpAccess(route, index, { warn: (m) => log(`aigw: warning: ${m}`) })),
     });
 
   let snapshot = await load();
@@ -166,6 +174,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     picker,
     mcpReport: mcpReporter({ accessLog, metrics, tracer, listener: options.onMcpRequest }),
   };
+  // The MCP session key is derived once per process, here: never per request.
+  const mcpSeed = options.mcpSessionEncryptionSeed || env.AIGW_MCP_SESSION_ENCRYPTION_SEED || undefined;
+  context.mcp = {
+    sealer: new SessionSealer(mcpSeed ?? DEFAULT_SESSION_SEED),
+    report: (record) => context.mcpReport?.(record),
+    log,
+    initializeTimeoutMs: options.mcpInitializeTimeoutMs ?? DEFAULT_INITIALIZE_TIMEOUT_MS,
+    heartbeatMs: DEFAULT_HEARTBEAT_MS,
+    version: GATEWAY_VERSION,
+  };
+  let seedWarned = false;
+  const warnDefaultSeed = (s: RuntimeSnapshot): void => {
+    if (mcpSeed !== undefined || seedWarned || s.mcpRoutes.length === 0) return;
+    seedWarned = true;
+    log(
+      `aigw: warning: MCP sessions are sealed with the default seed "${DEFAULT_SESSION_SEED}", which is public: set --mcp-session-encryption-seed or AIGW_MCP_SESSION_ENCRYPTION_SEED`,
+    );
+  };
+  warnDefaultSeed(snapshot);
   const inFlight = new ServerDrain();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight.track(res);
@@ -221,6 +248,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       snapshot = next;
       generation = next.generation;
       applyHealth(next);
+      warnDefaultSeed(next);
       metrics?.configApplied(next.hash, true);
       log(`aigw: configuration reloaded (generation ${generation})`);
       return { ok: true };

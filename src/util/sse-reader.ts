@@ -11,6 +11,8 @@ export interface SseEvent {
   event: string | undefined;
   /** The `data:` lines joined with "\n". */
   data: string;
+  /** The `id:` field, only when the event had one (MCP resumes streams with it: Last-Event-ID). */
+  id?: string;
 }
 
 const LF = 0x0a;
@@ -22,6 +24,7 @@ export class SseReader {
   /** The previous chunk ended in "\r": a "\n" starting the next one belongs to that line end. */
   private skipLeadingLF = false;
   private eventName: string | undefined;
+  private eventId: string | undefined;
   private dataLines: string[] = [];
   private hasData = false;
 
@@ -107,16 +110,21 @@ export class SseReader {
       this.hasData = true;
     } else if (field === "event") {
       this.eventName = value;
+    } else if (field === "id") {
+      this.eventId = value;
     }
-    // `id` and `retry` carry nothing a gateway acts on.
+    // `retry` carries nothing a gateway acts on.
   }
 
   private dispatch(events: SseEvent[]): void {
     if (this.hasData) {
       const data = this.dataLines.length === 1 ? this.dataLines[0]! : this.dataLines.join("\n");
-      events.push({ event: this.eventName, data });
+      const event: SseEvent = { event: this.eventName, data };
+      if (this.eventId !== undefined) event.id = this.eventId;
+      events.push(event);
     }
     this.eventName = undefined;
+    this.eventId = undefined;
     this.dataLines = [];
     this.hasData = false;
   }

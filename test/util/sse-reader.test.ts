@@ -58,4 +58,12 @@ describe("SseReader", () => {
   it("drops events without data and resets the name at each blank line", () => {
     assert.deepEqual(readInPieces("event: lonely\n\ndata: z\n\n", 4), [{ event: undefined, data: "z" }]);
   });
+
+  it("carries an event's id (MCP resumes with it), only on the event that had one", () => {
+    assert.deepEqual(readInPieces("id: 7\ndata: a\n\ndata: b\n\nid:\ndata: c\n\n", 3), [
+      { event: undefined, data: "a", id: "7" },
+      { event: undefined, data: "b" },
+      { event: undefined, data: "c", id: "" },
+    ]);
+  });
 });

@@ -1,0 +1,115 @@
+import type { BackendFailure } from "./backend-failure.js";
+import { callMcpBackend } from "./call-mcp-backend.js";
+import type { CompiledMcpBackend } from "./compiled-mcp-route.js";
+import { type JsonRpcMessage, resultBody } from "./json-rpc.js";
+import type { McpExchange } from "./mcp-exchange.js";
+import { prefixName, prefixUri } from "./mcp-names.js";
+import { type BackendSession, CAPABILITY, type McpSession } from "./mcp-session.js";
+import { readBackendResponse } from "./read-backend-response.js";
+
+type Item = Record<string, unknown>;
+
+/** Per list method: the capability a backend needs, the result's array, and how an item is exposed. */
+const LISTS: Record<string, { cap: number; key: string; expose: (backend: string, item: Item) => Item }> = {
+  "tools/list": { cap: CAPABILITY.tools, key: "tools", expose: (b, item) => named(b, item) },
+  "prompts/list": { cap: CAPABILITY.prompts, key: "prompts", expose: (b, item) => named(b, item) },
+  "resources/list": {
+    cap: CAPABILITY.resources,
+    key: "resources",
+    expose: (b, item) => ({ ...named(b, item), uri: prefixUri(b, String(item.uri)) }),
+  },
+  "resources/templates/list": {
+    cap: CAPABILITY.resources,
+    key: "resourceTemplates",
+    expose: (b, item) => ({ ...named(b, item), uriTemplate: prefixUri(b, String(item.uriTemplate)) }),
+  },
+};
+
+export function isListMethod(method: string): boolean {
+  return Object.hasOwn(LISTS, method);
+}
+
+function named(backend: string, item: Item): Item {
+  return { ...item, name: prefixName(backend, String(item.name)) };
+}
+
+/**
+ * tools/list, prompts/list, resources/list, resources/templates/list: asked of every backend of the
+ * session that offers the feature, in parallel; the answers merged in backend order with prefixed
+ * names and URIs. Tools the selector hides or the caller may not call are left out. A backend
+ * that fails is skipped and logged (partial results). Pagination is not merged: each backend's
+ * first page is listed (upstream does the same).
+ */
+export async function handleMcpList(
+  ex: McpExchange,
+  session: McpSession,
+  message: JsonRpcMessage,
+): Promise<void> {
+  const list = LISTS[message.method!]!;
+  const { route, ctx } = ex;
+  const targets = session.backends.filter(
+    (s) => (s.caps & list.cap) !== 0 && route.backendsByName.has(s.name),
+  );
+  const { cursor: _cursor, ...params } = message.params ?? {};
+  const body = JSON.stringify({ ...message, params });
+  const settled = await Promise.allSettled(
+    targets.map((s) => listOne(ex, route.backendsByName.get(s.name)!, s, body, message.id!)),
+  );
+  const items: Item[] = [];
+  const ok: string[] = [];
+  const failed: string[] = [];
+  settled.forEach((outcome, i) => {
+    const name = targets[i]!.name;
+    if (outcome.status === "rejected") {
+      failed.push(name);
+      ctx.log(
+        `aigw: MCP route ${route.key}: ${message.method} skipped ${name}: ${(outcome.reason as Error).message}`,
+      );
+      return;
+    }
+    ok.push(name);
+    const backend = route.backendsByName.get(name)!;
+    for (const item of outcome.value[list.key] ?? []) {
+      if (typeof item !== "object" || item === null || typeof item.name !== "string") continue;
+      if (list.key === "tools" && !toolVisible(ex, backend, item.name)) continue;
+      items.push(list.expose(name, item));
+    }
+  });
+  ex.record.fanOut = { ok, failed };
+  const expired = settled.every(
+    (o) => o.status === "rejected" && (o.reason as BackendFailure).status === 404,
+  );
+  if (targets.length > 0 && expired) {
+    // Every backend ended its session (a DELETE, a restart): the client must initialize again.
+    ex.fail(404, message.id, -32001, "Session not found (the backends ended it)", "invalid_session");
+    return;
+  }
+  ex.answer(200, resultBody(message.id!, { [list.key]: items }));
+}
+
+function toolVisible(ex: McpExchange, backend: CompiledMcpBackend, tool: string): boolean {
+  if (!backend.toolAllowed(tool)) return false;
+  return ex.route.access.checkTool(ex.caller, { backend: backend.name, tool, req: ex.req }) === undefined;
+}
+
+async function listOne(
+  ex: McpExchange,
+  backend: CompiledMcpBackend,
+  session: BackendSession,
+  body: string,
+  id: string | number,
+): Promise<Record<string, Item[] | undefined>> {
+  const reply = await callMcpBackend({
+    backend,
+    method: "POST",
+    body,
+    sessionId: session.sessionId,
+    protocolVersion: session.version,
+    caller: ex.caller,
+    clientHeaders: ex.req.headers,
+    signal: ex.signal,
+  });
+  const response = await readBackendResponse(backend.name, reply, id);
+  if (response.error) throw new Error(`refused: ${response.error.message}`);
+  return (response.result ?? {}) as Record<string, Item[] | undefined>;
+}

@@ -1,0 +1,70 @@
+import { SseReader } from "../util/sse-reader.js";
+import type { BackendReply } from "./call-mcp-backend.js";
+import { formatSseEvent, SSE_HEADERS } from "./format-sse-event.js";
+import { BACKEND_ERROR, isResponse, type JsonRpcMessage, parseMessage } from "./json-rpc.js";
+import type { McpExchange } from "./mcp-exchange.js";
+import { rewriteBackendMessage } from "./rewrite-backend-message.js";
+
+/** Rewrites the backend's response for the client; undefined: the response passes as it came. */
+export type ResponseRewrite = ((response: JsonRpcMessage) => JsonRpcMessage) | undefined;
+
+/**
+ * Answers the client with a single backend's reply to its request: a JSON reply as JSON (its bytes
+ * unchanged unless `rewrite` is given), an SSE reply as SSE, event by event, with the messages
+ * before the response (progress, logging, sampling and elicitation requests) passed on as they
+ * come. An expired upstream session is the client's 404 (it re-initializes).
+ */
+export async function relayBackendReply(
+  ex: McpExchange,
+  backend: string,
+  reply: BackendReply,
+  id: string | number,
+  rewrite: ResponseRewrite,
+): Promise<void> {
+  ex.record.backend = backend;
+  if (reply.status === 404) {
+    await reply.body.dump().catch(() => undefined);
+    ex.fail(404, id, -32001, "Session not found (the backend ended it)", "invalid_session");
+    return;
+  }
+  if (reply.status < 200 || reply.status > 299 || (reply.kind !== "json" && reply.kind !== "sse")) {
+    await reply.body.dump().catch(() => undefined);
+    ex.fail(502, id, BACKEND_ERROR, `MCP backend ${backend} answered HTTP ${reply.status}`, "backend_error");
+    return;
+  }
+  if (reply.kind === "json") {
+    const bytes = Buffer.from(await reply.body.arrayBuffer());
+    const response = parseMessage(bytes.toString("utf8"));
+    if (!response || !isResponse(response)) {
+      ex.fail(502, id, BACKEND_ERROR, `MCP backend ${backend} answered garbage`, "backend_error");
+      return;
+    }
+    noteOutcome(ex, response);
+    ex.answer(200, rewrite ? JSON.stringify(rewrite(response)) : bytes);
+    return;
+  }
+  ex.res.writeHead(200, SSE_HEADERS);
+  const reader = new SseReader();
+  for await (const chunk of reply.body) {
+    for (const event of reader.push(chunk as Buffer)) {
+      const message = parseMessage(event.data);
+      if (!message) continue;
+      if (isResponse(message) && message.id === id) {
+        noteOutcome(ex, message);
+        ex.res.end(formatSseEvent(rewrite ? JSON.stringify(rewrite(message)) : event.data));
+        reply.body.destroy();
+        return;
+      }
+      ex.res.write(formatSseEvent(rewriteBackendMessage(backend, message, event.data)));
+    }
+  }
+  ex.record.error = "backend_stream_ended";
+  ex.res.end();
+}
+
+function noteOutcome(ex: McpExchange, response: JsonRpcMessage): void {
+  if (response.error) {
+    ex.record.errorCode = response.error.code;
+    ex.record.error = "backend_error";
+  } else if (response.result?.isError === true) ex.record.error = "tool_error";
+}
