@@ -8,7 +8,7 @@ import OpenAI from "openai";
 import type { RequestRecord } from "../../src/gateway/request-record.js";
 import { startGateway } from "../../src/gateway/start-gateway.js";
 import { startFakeOpenAI } from "../support/fake-openai-server.js";
-import { configYaml, gatewayDocs, openAIBackendDocs } from "../support/gateway-yaml.js";
+import { apiKeyPolicyDocs, configYaml, gatewayDocs, openAIBackendDocs } from "../support/gateway-yaml.js";
 import { type PoolPod, poolDocs, poolRouteDoc, startSimPool } from "../support/sim-pool.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
 import { waitFor } from "../support/wait-for.js";
@@ -300,6 +300,53 @@ describe("inference pools: the built-in endpoint picker over simulated replicas"
     } finally {
       await gw.close();
       await hosted.close();
+    }
+  });
+});
+
+describe("inference pools: credentials and rewrites", () => {
+  it("a BackendSecurityPolicy targeting the pool gives every endpoint its key; a rewrite picks the model sent", async () => {
+    // A pod that is an OpenAI-compatible server with no /metrics: the picker ranks it by in-flight.
+    const server = await startFakeOpenAI();
+    const [policy] = apiKeyPolicyDocs("pool", "APIKey", "sk-pool-key").slice(1) as Record<string, unknown>[];
+    (policy!.spec as Record<string, unknown>).targetRefs = [
+      { group: "inference.networking.k8s.io", kind: "InferencePool", name: "pool" },
+    ];
+    const rewrite = {
+      apiVersion: "llm-d.ai/v1alpha2",
+      kind: "InferenceModelRewrite",
+      metadata: { name: "canary", namespace: "default" },
+      spec: {
+        poolRef: { name: "pool" },
+        rules: [
+          {
+            matches: [{ model: { type: "Exact", value: MODEL } }],
+            targets: [{ modelRewrite: "llama-3b", weight: 1 }],
+          },
+        ],
+      },
+    };
+    const gw = await startTestGateway(
+      configYaml(
+        gatewayDocs(),
+        poolDocs(server.port, [{ ip: "127.0.0.1" }]),
+        poolRouteDoc(MODEL),
+        apiKeyPolicyDocs("pool", "APIKey", "sk-pool-key")[0]!,
+        policy!,
+        rewrite,
+      ),
+    );
+    try {
+      await openai(gw, { authorization: "Bearer client-key" }).chat.completions.create(chat("c", "hi"));
+      const sent = server.requests.find((r) => r.url.includes("/chat/completions"))!;
+      assert.equal(sent.headers.authorization, "Bearer sk-pool-key");
+      assert.equal(JSON.parse(sent.body.toString()).model, "llama-3b");
+      const [record] = await gw.waitForRecords(1);
+      assert.equal(record!.requestModel, "llama-3b");
+      assert.equal(record!.credentialPolicy, "default/pool-apikey");
+    } finally {
+      await gw.close();
+      await server.close();
     }
   });
 });
