@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { availableParallelism } from "node:os";
+import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
 import type { LoadJob, LoadResult } from "./load-job.js";
@@ -23,9 +23,11 @@ export const canPin = ((): boolean => {
 
 /**
  * With two or more cores and taskset, the measured server (proxy, gateway) gets core 1 and the load
- * generator shares core 0 with the model servers; otherwise nothing is pinned.
+ * generator shares core 0 with the model servers; otherwise nothing is pinned. The machine's cores,
+ * not this process's (availableParallelism): a phase run-bench starts pinned to core 0 still puts
+ * its gateways on core 1.
  */
-export const PINNED = canPin && availableParallelism() >= 2;
+export const PINNED = canPin && cpus().length >= 2;
 export const CLIENT_CPUS = PINNED ? "0" : undefined;
 export const SERVER_CPUS = PINNED ? "1" : undefined;
 
