@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
 import type { LoadJob, LoadResult } from "./load-job.js";
@@ -21,6 +22,19 @@ export const canPin = ((): boolean => {
 })();
 
 /**
+ * With two or more cores and taskset, the measured server (proxy, gateway) gets core 1 and the load
+ * generator shares core 0 with the model servers; otherwise nothing is pinned. The machine's cores,
+ * not this process's (availableParallelism): a phase run-bench starts pinned to core 0 still puts
+ * its gateways on core 1.
+ */
+export const PINNED = canPin && cpus().length >= 2;
+export const CLIENT_CPUS = PINNED ? "0" : undefined;
+export const SERVER_CPUS = PINNED ? "1" : undefined;
+
+/** `aigw` as its package.json bin declares it. */
+export const GATEWAY_BIN = `${REPO_ROOT}dist/src/cli/main.js`;
+
+/**
  * The Node flags a bin declares in its shebang (`#!/usr/bin/env -S node --flag ...`), so the
  * benchmark runs the gateway exactly as `npx aigw` does while still pinning `node` with taskset.
  */
@@ -34,7 +48,7 @@ export function binNodeFlags(binPath: string): string[] {
 }
 
 /** Starts `node <args>` pinned to `cpus` ("0", "1", "0-1") when possible. */
-function spawnNode(
+export function spawnNode(
   args: string[],
   cpus: string | undefined,
   env: NodeJS.ProcessEnv,

@@ -1,6 +1,8 @@
 import type { LoadResult } from "./load-job.js";
 import type { MachineInfo } from "./machine-info.js";
 import type { LatencySummary } from "./percentiles.js";
+import type { PickerCostJob, PickerCostOutput } from "./picker-cost.js";
+import type { SharedPrefixResult, SharedPrefixWorkload } from "./shared-prefix-workload.js";
 
 /**
  * "gateway → Bedrock": a second gateway process, OpenAI chat translated to Bedrock Converse and
@@ -58,6 +60,36 @@ export interface ChunkCostResults {
   rows: ChunkCostRow[];
   /** CPU seconds / wall seconds: the microbenchmark itself and everything else meanwhile. */
   cpu: { benchmark: number; other: number };
+}
+
+/**
+ * The inference-pool benchmark (inference-pool-bench.ts): the shared-prefix workload through the
+ * gateway to simulated replicas of one InferencePool, once with the built-in picker's defaults and
+ * once with its round-robin picker, each on freshly started replicas.
+ */
+export interface InferencePoolResults {
+  replicas: number;
+  /** The `aigw sim` flags of every replica. */
+  simFlags: string;
+  workload: Omit<SharedPrefixWorkload, "urls" | "routing">;
+  /** How long the gateway scraped the replicas before the workload began, ms. */
+  settleMs: number;
+  pinning: string;
+  picker: SharedPrefixResult;
+  roundRobin: SharedPrefixResult;
+  /** picker p90 TTFT / round-robin p90 TTFT (the budget: at most 0.5). */
+  p90TtftRatio: number;
+  /** picker output tokens/s / round-robin output tokens/s (the budget: at least 1.3). */
+  tokensPerSecondRatio: number;
+  /** Requests in the measured windows that did not answer 200. */
+  errors: { picker: number; roundRobin: number };
+}
+
+/** What a pick costs in-process (picker-cost.ts), with the job and the Node flags it ran with. */
+export interface PickerCostResults {
+  job: PickerCostJob;
+  nodeFlags: string[];
+  output: PickerCostOutput;
 }
 
 export interface MemorySample {
@@ -127,4 +159,12 @@ export interface BenchResults {
   };
   /** Added cost of translated streams per chunk, in-process. */
   chunkCost?: ChunkCostResults;
+  /** The built-in endpoint picker against round-robin (absent in results from before it). */
+  inferencePool?: InferencePoolResults;
+  /** Why inferencePool is missing when it is. */
+  inferencePoolPending?: string;
+  /** What a pick costs (absent in results from before it). */
+  pickerCost?: PickerCostResults;
+  /** Why pickerCost is missing when it is. */
+  pickerCostPending?: string;
 }

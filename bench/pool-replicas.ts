@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { BENCH_DIST, REPO_ROOT } from "./bench-processes.js";
+import { BENCH_DIST, spawnNode } from "./bench-processes.js";
 
 export interface PoolReplicas {
   readonly urls: readonly string[];
@@ -10,12 +10,14 @@ export interface PoolReplicas {
 /**
  * Starts `count` simulators as child processes (bench/serve-simulator.js, the `aigw sim` flags) on
  * 127.0.0.2, 127.0.0.3, ...: one machine standing for a pool whose replicas differ by address, as
- * pods do. `port` 0 lets each pick a free port; the URLs are read from what each prints.
+ * pods do. `port` 0 lets each pick a free port; the URLs are read from what each prints. `cpus`
+ * pins them (taskset) where possible, e.g. to the load generator's core.
  */
 export async function startPoolReplicas(
   count: number,
   simFlags: readonly string[],
   port = 0,
+  cpus?: string,
 ): Promise<PoolReplicas> {
   if (!Number.isInteger(count) || count < 1 || count > 250) {
     throw new RangeError(`replica count must be 1..250, got ${count}`);
@@ -27,8 +29,7 @@ export async function startPoolReplicas(
   try {
     const urls = await Promise.all(
       Array.from({ length: count }, (_, i) => {
-        const child = spawn(
-          process.execPath,
+        const child = spawnNode(
           [
             `${BENCH_DIST}serve-simulator.js`,
             "--host",
@@ -37,7 +38,9 @@ export async function startPoolReplicas(
             String(port),
             ...simFlags,
           ],
-          { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+          cpus,
+          process.env,
+          "pipe",
         );
         children.push(child);
         return listeningUrl(child);

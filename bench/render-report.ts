@@ -2,6 +2,8 @@ import type {
   BenchResults,
   ChunkCostResults,
   FeatureBudget,
+  InferencePoolResults,
+  PickerCostResults,
   TargetName,
   TargetRun,
 } from "./bench-results.js";
@@ -18,6 +20,10 @@ const BUDGET = {
   /** Issue "Providers I": translation must not be the bottleneck. */
   bedrockThroughputRatio: 0.7,
   translatedChunkP99Ms: 0.2,
+  /** Issue 13: the built-in endpoint picker against round-robin over the same replicas. */
+  poolP90TtftRatio: 0.5,
+  poolTokensPerSecondRatio: 1.3,
+  pickP50Us: 100,
 };
 
 const BEDROCK: TargetName = "gateway → Bedrock";
@@ -89,6 +95,12 @@ export function renderReport(results: BenchResults): string {
   const { features, pending: featurePending } = featuresOf(results);
   for (const [name, reason] of Object.entries(featurePending)) {
     pendingBlock(out, `${name} rows are **pending**:`, reason);
+  }
+  if (results.inferencePoolPending) {
+    pendingBlock(out, "Inference pool rows are **pending**:", results.inferencePoolPending);
+  }
+  if (results.pickerCostPending) {
+    pendingBlock(out, "Endpoint picker cost rows are **pending**:", results.pickerCostPending);
   }
 
   out.push("### Budgets", "", "| Budget | Target | Measured | Result |", "|---|---|---|---|");
@@ -209,6 +221,10 @@ export function renderReport(results: BenchResults): string {
       ),
     );
   }
+  // Results from before the inference-pool phase have neither the results nor a reason: no rows.
+  if (results.inferencePool || results.inferencePoolPending)
+    out.push(...poolBudgetRows(results.inferencePool));
+  if (results.pickerCost || results.pickerCostPending) out.push(pickerCostBudgetRow(results.pickerCost));
   out.push(
     "",
     "Added latency is the gateway's percentile minus the direct percentile, per round, median over rounds.",
@@ -289,7 +305,87 @@ export function renderReport(results: BenchResults): string {
     );
   }
   if (results.chunkCost) chunkCostTable(out, results.chunkCost);
+  if (results.inferencePool) inferencePoolTable(out, results.inferencePool);
+  if (results.pickerCost) pickerCostTable(out, results.pickerCost);
   return `${out.join("\n")}\n`;
+}
+
+/** The two budget rows of issue 13's pool benchmark; "pending" (with "—") without results. */
+function poolBudgetRows(pool: InferencePoolResults | undefined): string[] {
+  const ttft = pool?.p90TtftRatio ?? Number.NaN;
+  const tokens = pool?.tokensPerSecondRatio ?? Number.NaN;
+  return [
+    row(
+      "Inference pool: p90 time to first token, picker / round-robin",
+      `≤ ${BUDGET.poolP90TtftRatio} × round-robin`,
+      pool ? `${fmt(ttft, 2)} × (${ms(pool.picker.ttftMs.p90)} vs ${ms(pool.roundRobin.ttftMs.p90)})` : "—",
+      verdict(ttft, (v) => v <= BUDGET.poolP90TtftRatio),
+    ),
+    row(
+      "Inference pool: output tokens/s, picker / round-robin",
+      `≥ ${BUDGET.poolTokensPerSecondRatio} × round-robin`,
+      pool
+        ? `${fmt(tokens, 2)} × (${fmt(pool.picker.outputTokensPerSecond, 0)} vs ${fmt(pool.roundRobin.outputTokensPerSecond, 0)} tokens/s)`
+        : "—",
+      verdict(tokens, (v) => v >= BUDGET.poolTokensPerSecondRatio),
+    ),
+  ];
+}
+
+function pickerCostBudgetRow(cost: PickerCostResults | undefined): string {
+  const perPick = cost?.output.perPickUs;
+  return row(
+    `Endpoint picker: time per pick p50${cost ? ` at ${cost.job.rate} picks/s` : ""} (p99 shown)`,
+    `< ${BUDGET.pickP50Us} µs`,
+    perPick ? `${us(perPick.p50 / 1000)} (p99 ${us(perPick.p99 / 1000)})` : "—",
+    verdict(perPick?.p50 ?? Number.NaN, (v) => v < BUDGET.pickP50Us),
+  );
+}
+
+function inferencePoolTable(out: string[], pool: InferencePoolResults): void {
+  out.push("### Inference pool: built-in picker vs round-robin", "");
+  out.push("| Picker | requests | errors | TTFT p50 | TTFT p90 | TTFT p99 | output tokens/s |");
+  out.push("|---|---|---|---|---|---|---|");
+  for (const [name, result] of [
+    ["built-in (defaults)", pool.picker],
+    ["round-robin-picker", pool.roundRobin],
+  ] as const) {
+    const l = result.ttftMs;
+    out.push(
+      `| ${name} | ${result.completed} | ${result.errors} | ${ms(l.p50)} | ${ms(l.p90)} | ${ms(l.p99)} | ${fmt(result.outputTokensPerSecond, 0)} |`,
+    );
+  }
+  const w = pool.workload;
+  out.push(
+    "",
+    `The shared-prefix workload through \`aigw run\` to an InferencePool of ${pool.replicas} simulated replicas (\`aigw sim ${pool.simFlags}\`), ` +
+      `each picker on freshly started replicas and its own gateway: ${w.concurrency} clients in a closed loop, ${w.groups} groups of ${w.prefixTokens}-token prefixes, ` +
+      `${w.questionTokens}-token questions, max_tokens ${w.maxTokens}; ${w.warmupMs ?? 0} ms warm-up, ${w.durationMs} ms measured, ` +
+      `${pool.settleMs} ms of scrapes before the first request. TTFT is send to first body byte. Pinning: ${pool.pinning}.`,
+    "",
+  );
+}
+
+function pickerCostTable(out: string[], cost: PickerCostResults): void {
+  const l = cost.output.perPickUs;
+  const h = cost.output.hash16kUs;
+  out.push("### Endpoint picker: time per pick (in-process)", "");
+  out.push("| | p50 | p90 | p99 | p99.9 | max | mean |", "|---|---|---|---|---|---|---|");
+  for (const [name, s] of [
+    ["pick (8 KB prompt)", l],
+    ["hash a 16 KB prompt", h],
+  ] as const) {
+    out.push(
+      `| ${name} | ${us(s.p50 / 1000)} | ${us(s.p90 / 1000)} | ${us(s.p99 / 1000)} | ${us(s.p999 / 1000)} | ${us(s.max / 1000)} | ${us(s.mean / 1000)} |`,
+    );
+  }
+  out.push(
+    "",
+    `\`bench/picker-cost.ts\`: ${cost.output.picks} picks paced at ${cost.job.rate} per second after ${cost.job.warmupPicks} warm-up picks, ` +
+      "8 endpoints with fresh metrics (scraped every 50 ms in the same thread), a prefix index warmed with 20 shared 8 KB system prompts; " +
+      `one process on the servers' core with the gateway's Node flags${cost.nodeFlags.length ? ` (\`${cost.nodeFlags.join(" ")}\`)` : ""}.`,
+    "",
+  );
 }
 
 function chunkCostTable(out: string[], cost: ChunkCostResults): void {

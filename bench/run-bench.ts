@@ -7,19 +7,31 @@ import { Redis } from "ioredis";
 import {
   BENCH_DIST,
   binNodeFlags,
-  canPin,
+  CLIENT_CPUS,
   freePort,
+  GATEWAY_BIN,
+  PINNED,
   type Probe,
   REPO_ROOT,
   runForJson,
   runLoad,
+  SERVER_CPUS,
   type ServerProcess,
   startServer,
 } from "./bench-processes.js";
-import type { BenchResults, ChunkCostResults, MemorySample, TargetName, TargetRun } from "./bench-results.js";
+import type {
+  BenchResults,
+  ChunkCostResults,
+  InferencePoolResults,
+  MemorySample,
+  PickerCostResults,
+  TargetName,
+  TargetRun,
+} from "./bench-results.js";
 import { type FeatureGateway, featureGateways, startSpanSink } from "./feature-gateways.js";
 import type { LoadJob } from "./load-job.js";
 import { loadAverage, machineInfo } from "./machine-info.js";
+import type { PickerCostJob, PickerCostOutput } from "./picker-cost.js";
 import { cpuSeconds, machineBusySeconds, residentBytes } from "./process-stats.js";
 import { renderReport } from "./render-report.js";
 import { summarizeCpuProfile } from "./summarize-cpu-profile.js";
@@ -34,7 +46,9 @@ import type { ChunkCostJob, ChunkCostOutput } from "./translator-chunk-cost.js";
  * processes each switch one feature on (feature-gateways.ts): token limits in memory and in the
  * Redis at --redis-url, API-key and JWT authentication, the usage ledger in SQLite and in the
  * PostgreSQL at --postgres-url (neither server started by the benchmark). At the end the per-chunk
- * cost of translated streams is measured in-process on core 1.
+ * cost of translated streams is measured in-process on core 1, then the built-in endpoint picker
+ * against round-robin over simulated replicas of an InferencePool (inference-pool-bench.ts, its
+ * gateways on core 1) and the cost of one pick in-process on core 1.
  */
 const { values } = parseArgs({
   options: {
@@ -72,14 +86,15 @@ const settings = {
 const chunkCostJob: ChunkCostJob = quick
   ? { streams: 2_000, warmupStreams: 500, batches: 4 }
   : { streams: 20_000, warmupStreams: 2_000, batches: 10 };
+/** The endpoint picker's cost: picks at the issue's 1,000 requests per second. */
+const pickerCostJob: PickerCostJob = quick
+  ? { rate: 1000, seconds: 2, warmupPicks: 1000 }
+  : { rate: 1000, seconds: 10, warmupPicks: 5000 };
 
 /** With --profile-dir, the proxy and the gateway write V8 CPU profiles there when they stop. */
 const profileFlags = values["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", values["profile-dir"]] : [];
 
 const machine = machineInfo();
-const pinned = canPin && machine.cores >= 2;
-const CLIENT_CPUS = pinned ? "0" : undefined;
-const SERVER_CPUS = pinned ? "1" : undefined;
 
 const PROMPT = [{ role: "user", content: "Write one sentence about benchmarks." }];
 const CHAT_BODY = JSON.stringify({ model: "bench", messages: PROMPT });
@@ -93,7 +108,6 @@ const GEMINI_BODY = JSON.stringify({ model: "bench-gemini", messages: PROMPT });
 const AZURE_BODY = JSON.stringify({ model: "bench-azure", messages: PROMPT });
 const CHAT_PROBE = { path: "/v1/chat/completions", body: CHAT_BODY };
 const BEDROCK_PROBE = { path: "/v1/chat/completions", body: BEDROCK_BODY };
-const GATEWAY_BIN = `${REPO_ROOT}dist/src/cli/main.js`;
 
 /**
  * A Google service-account key file (one line of JSON) for the Gemini row: a fresh RSA key, its
@@ -526,10 +540,39 @@ spanSink.close();
 log("translated streams: cost per chunk (in-process)");
 const chunkCost = await quietest(measureChunkCost, (result) => result.cpu.other);
 
+/** A phase that runs in processes of its own: its result, or why it has none (its rows stay pending). */
+async function orPending<T>(name: string, run: () => Promise<T>): Promise<{ result?: T; pending?: string }> {
+  try {
+    return { result: await run() };
+  } catch (error) {
+    const pending = (error as Error).message.split("\n").slice(0, 6).join("\n");
+    log(`${name} did not finish, its rows stay pending:\n${pending}`);
+    return { pending };
+  }
+}
+
+log("inference pool: built-in picker vs round-robin over simulated replicas");
+// The orchestrator of that phase and its replicas on the client's core; it pins its gateways to core 1.
+const inferencePool = await orPending("inference pool", () =>
+  runForJson<InferencePoolResults>(
+    [`${BENCH_DIST}inference-pool-bench.js`, ...(quick ? ["--quick"] : [])],
+    CLIENT_CPUS,
+  ),
+);
+log("endpoint picker: cost per pick (in-process)");
+const pickerCost = await orPending("picker cost", async (): Promise<PickerCostResults> => {
+  const nodeFlags = binNodeFlags(GATEWAY_BIN);
+  const output = await runForJson<PickerCostOutput>(
+    [...nodeFlags, `${BENCH_DIST}picker-cost.js`, JSON.stringify(pickerCostJob)],
+    SERVER_CPUS,
+  );
+  return { job: pickerCostJob, nodeFlags, output };
+});
+
 const results: BenchResults = {
   date: new Date().toISOString(),
   machine,
-  pinning: pinned
+  pinning: PINNED
     ? "taskset: load generator, simulator and fake providers on core 0, minimal proxy / gateways on core 1"
     : "none (taskset unavailable or a single core): all processes share every core",
   loadAverageStart,
@@ -552,6 +595,10 @@ const results: BenchResults = {
   streamFirstByte,
   memory,
   chunkCost,
+  inferencePool: inferencePool.result,
+  inferencePoolPending: inferencePool.pending,
+  pickerCost: pickerCost.result,
+  pickerCostPending: pickerCost.pending,
 };
 const report = renderReport(results);
 process.stdout.write(report);

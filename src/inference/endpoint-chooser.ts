@@ -48,8 +48,13 @@ export class EndpointChooser {
     let recent = false;
     for (let c = 0; c < count && !recent; c++)
       recent = states[this.candidates[c]!]!.freshWithin(now, s.staleAfterMs);
-    if (!recent) return this.byLoad(pool, states, live, input, count, "stale");
-    if (this.saturated(pool, states, count, now)) {
+    if (!recent) return this.byInFlight(pool, states, live, input, count);
+    // Saturation decides only shedding, as in the reference scheduler: other requests are scored as
+    // always. Ignoring prefix affinity when every endpoint is busy would scatter each prefix over the
+    // pool, and the cache thrashing that follows keeps every endpoint saturated (the shared-prefix
+    // benchmark then falls to round-robin's throughput and stays there).
+    const saturated = this.saturated(pool, states, count, now);
+    if (saturated) {
       if (input.priority < 0) {
         const { queueDepth, kvCacheUtil, metricsStalenessMs } = s.saturation;
         return {
@@ -59,9 +64,8 @@ export class EndpointChooser {
             `${Math.round(kvCacheUtil * 100)}% and metrics fresher than ${metricsStalenessMs} ms); sheddable request dropped`,
         };
       }
-      return this.byLoad(pool, states, live, input, count, "saturated");
     }
-    return this.byScore(pool, states, live, input, count, now);
+    return this.byScore(pool, states, live, input, count, now, saturated ? "saturated" : "scored");
   }
 
   /** Fills `candidates`; a string says why there is none. */
@@ -128,6 +132,7 @@ export class EndpointChooser {
     input: PickInput,
     count: number,
     now: number,
+    reason: "scored" | "saturated",
   ): PickOutcome {
     const s = pool.picker;
     const { weights } = s;
@@ -171,21 +176,19 @@ export class EndpointChooser {
         ties = 1;
       } else if (total === bestTotal && this.random() * ++ties < 1) best = c;
     }
-    return this.finish(pool, states, live, blocks, best, count, "scored");
+    return this.finish(pool, states, live, blocks, best, count, reason);
   }
 
   /**
-   * The smallest load wins, random tie-break: for `saturated` the scraped waiting queue plus the
-   * requests in flight (affinity ignored), for `stale` the requests in flight. Each candidate's
-   * record carries the load as a queue-style score (1 = least loaded) in `queue` and `total`.
+   * No metrics to go by (reason `stale`): the fewest requests in flight wins, random tie-break. Each
+   * candidate's record carries its load as a queue-style score (1 = least loaded) in `queue` and `total`.
    */
-  private byLoad(
+  private byInFlight(
     pool: CompiledPool,
     states: readonly EndpointState[],
     live: PoolState | undefined,
     input: PickInput,
     count: number,
-    reason: "saturated" | "stale",
   ): PickOutcome {
     let minLoad = Number.POSITIVE_INFINITY;
     let maxLoad = Number.NEGATIVE_INFINITY;
@@ -193,7 +196,7 @@ export class EndpointChooser {
     let ties = 0;
     for (let c = 0; c < count; c++) {
       const st = states[this.candidates[c]!]!;
-      const load = reason === "stale" ? st.inFlight : (st.metrics?.waiting ?? 0) + st.inFlight;
+      const load = st.inFlight;
       this.totals[c] = load;
       if (load > maxLoad) maxLoad = load;
       if (load < minLoad) {
@@ -211,7 +214,7 @@ export class EndpointChooser {
       this.loras[c] = 0;
     }
     // The chosen endpoint will cache the prompt whatever the reason it was chosen for.
-    return this.finish(pool, states, live, this.hash(pool, live, input), best, count, reason);
+    return this.finish(pool, states, live, this.hash(pool, live, input), best, count, "stale");
   }
 
   /** Records the pick in the prefix index and builds the outcome with the best scores first. */

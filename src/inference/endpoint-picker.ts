@@ -41,8 +41,8 @@ export interface EndpointScore {
 }
 
 /**
- * Why the endpoint was chosen: `scored` (max score), `saturated` (the pool is saturated and the
- * request is not sheddable: smallest waiting + in-flight, affinity ignored), `stale` (no endpoint
+ * Why the endpoint was chosen: `scored` (max score), `saturated` (max score too, on a saturated pool,
+ * for a request that is not sheddable), `stale` (no endpoint
  * has fresh metrics: fewest in-flight), `random` / `round-robin` (the configured picker).
  */
 export type PickReason = "scored" | "saturated" | "stale" | "random" | "round-robin";

@@ -170,7 +170,7 @@ test("requests sent since the last scrape count in the queue, so a burst spreads
   assert.equal(stateOfA().inFlight, 2);
 });
 
-test("saturation: a sheddable request is shed with the reason, others go to the smallest queue plus in-flight", async (t) => {
+test("saturation: a sheddable request is shed with the reason, others are scored as always", async (t) => {
   const { scrapes, pools, p, pick } = setup(t, [A, B]);
   await scrapes.answerAll({ [A]: vllmPage({ waiting: 6 }), [B]: vllmPage({ waiting: 3, kv: 0.9 }) });
   const shed = pick({ priority: -1 });
@@ -180,14 +180,39 @@ test("saturation: a sheddable request is shed with the reason, others go to the 
       "inference pool default/pool is saturated (no endpoint with queue <= 5 and KV cache <= 80% and metrics " +
       "fresher than 200 ms); sheddable request dropped",
   });
-  pools.sent(p, B);
-  pools.sent(p, B);
+  // A: queue 6 (score 0), KV 0 (score 1), LoRA 1 (a base model): 3; B: queue 3 + 2 sent (score 1),
+  // KV 0.9 (score 0.1), LoRA 1: 3.2.
   pools.sent(p, B);
   pools.sent(p, B);
   const out = picked(pick({ priority: 0 }));
-  // A: 6 waiting + 0 in flight; B: 3 waiting + 4 in flight.
-  assert.equal(out.endpoint.address, A);
+  assert.equal(out.endpoint.address, B);
   assert.equal(out.reason, "saturated");
+  assert.deepEqual(
+    out.scores.map((s) => [s.address, Number(s.total.toFixed(3))]),
+    [
+      [B, 3.2],
+      [A, 3],
+    ],
+  );
+});
+
+test("saturation keeps prefix affinity: a busy pool's requests stay with the endpoint that caches their prefix", async (t) => {
+  const { scrapes, pick } = setup(t, [A, B]);
+  await scrapes.answerAll({ [A]: vllmPage({ waiting: 0 }), [B]: vllmPage({ waiting: 0 }) });
+  const system = "You are a careful assistant who answers in one line. ".repeat(60);
+  const first = picked(pick({ prompt: Buffer.from(`${system}Question one?`) }));
+  const holder = first.endpoint.address;
+  const other = holder === A ? B : A;
+  // Both over the KV threshold, the holder with the longer queue: saturated, and it still wins on prefix.
+  await scrapes.answerAll({
+    [holder]: vllmPage({ waiting: 7, kv: 0.95 }),
+    [other]: vllmPage({ waiting: 6, kv: 0.85 }),
+  });
+  assert.equal(pick({ priority: -1 }).kind, "shed");
+  const next = picked(pick({ prompt: Buffer.from(`${system}Question two?`) }));
+  assert.equal(next.reason, "saturated");
+  assert.equal(next.endpoint.address, holder);
+  assert.ok(next.scores[0]!.prefix > 0.9, String(next.scores[0]!.prefix));
 });
 
 test("saturation counts the requests sent since the scrape, and needs metrics fresher than 200 ms", async (t) => {
