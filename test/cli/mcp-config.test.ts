@@ -39,7 +39,11 @@ test("aigw run --mcp-config alone: the Gateway with the MCP route, the stdio ser
     file,
     JSON.stringify({
       mcpServers: {
-        files: { command: process.execPath, args: [SERVER], env: { STDIO_TEST_PID_FILE: pidFile } },
+        files: {
+          command: process.execPath,
+          args: [SERVER, "--serve"],
+          env: { STDIO_TEST_PID_FILE: pidFile },
+        },
         remote: { url: "https://mcp.example.com/mcp", headers: { Authorization: "Bearer not-printed" } },
       },
     }),

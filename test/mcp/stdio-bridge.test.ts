@@ -30,7 +30,7 @@ before(async () => {
   bridge = await StdioBridge.start({
     name: "local",
     command: process.execPath,
-    args: [SERVER],
+    args: [SERVER, "--serve"],
     env: { STDIO_TEST_GREETING: "hello from the file", STDIO_TEST_PID_FILE: pidFile },
     log: (line) => logLines.push(line),
     restartMs: 20,
@@ -247,7 +247,7 @@ test("a command that cannot be started is a clear error, and closing kills the c
   const own = await StdioBridge.start({
     name: "short",
     command: process.execPath,
-    args: [SERVER],
+    args: [SERVER, "--serve"],
     env: {},
     log: () => undefined,
   });

@@ -4,7 +4,8 @@
  * `client` (the name in the initialize it was sent), `sample` (a sampling request to the client),
  * `progress` (a progress and a logging notification before its answer), `add_tool` (a new tool:
  * the SDK sends notifications/tools/list_changed), `crash` (exits without answering). When
- * STDIO_TEST_PID_FILE is set it writes its pid there, one line per start.
+ * STDIO_TEST_PID_FILE is set it writes its pid there, one line per start. Serves only when given
+ * `--serve` (see the end of the file).
  */
 import { appendFileSync } from "node:fs";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -70,6 +71,10 @@ server.registerTool("crash", { description: "Exits without answering" }, () => {
   process.exit(3);
 });
 
-if (process.env.STDIO_TEST_PID_FILE) appendFileSync(process.env.STDIO_TEST_PID_FILE, `${process.pid}\n`);
-process.stderr.write("stdio test server ready\n");
-await server.connect(new StdioServerTransport());
+// `npm test` runs every file under dist/test/, this one too: without --serve it is a no-op there,
+// instead of a server waiting on the runner's stdin until the test timeout cancels it.
+if (process.argv.includes("--serve")) {
+  if (process.env.STDIO_TEST_PID_FILE) appendFileSync(process.env.STDIO_TEST_PID_FILE, `${process.pid}\n`);
+  process.stderr.write("stdio test server ready\n");
+  await server.connect(new StdioServerTransport());
+}
