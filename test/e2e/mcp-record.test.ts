@@ -25,6 +25,7 @@ describe("MCP: the access log and the metrics of each request", () => {
   let b: McpUpstream;
   let gw: TestGateway;
   let token: string;
+  let foreignToken: string;
   const lines: string[] = [];
   /** Every HTTP request the client sent: its method and, for a POST, the JSON-RPC method. */
   const sent: { http: string; rpc?: string }[] = [];
@@ -54,6 +55,21 @@ describe("MCP: the access log and the metrics of each request", () => {
       accessLog: (line) => lines.push(line),
     });
     token = await signToken(key, { sub: "alice" });
+    // A token of another audience first: refused, and the likeliest to leak into an error message.
+    foreignToken = await signToken(key, { sub: "mallory", aud: "elsewhere" });
+    const refused = await fetch(`${gw.url}/mcp`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${foreignToken}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 0, method: "tools/list" }),
+    });
+    assert.equal(refused.status, 401);
+    await refused.body?.cancel();
+    // Refused before its body is read: its line names no JSON-RPC method.
+    sent.push({ http: "POST" });
     const { client, transport } = await connectMcpClient(
       `${gw.url}/mcp`,
       { authorization: `Bearer ${token}` },
@@ -92,7 +108,11 @@ describe("MCP: the access log and the metrics of each request", () => {
       got.map((l) => `${l.method} ${l.mcp_method ?? ""}`).sort(),
       sent.map((s) => `${s.http} ${s.rpc ?? ""}`).sort(),
     );
-    for (const l of got) {
+    const [unauthorized, ...others] = got;
+    assert.equal(unauthorized?.response_code, 401);
+    assert.equal(unauthorized?.error, "unauthorized");
+    assert.equal(unauthorized?.["ai_gateway.consumer"], null);
+    for (const l of others) {
       assert.equal(l["ai_gateway.route"], "default/tools");
       assert.equal(l["ai_gateway.consumer"], "alice");
     }
@@ -117,7 +137,9 @@ describe("MCP: the access log and the metrics of each request", () => {
     // The initialize carries no session id yet (upstream's field is the request's header).
     assert.equal(init?.mcp_session_id, null);
     // Every line after initialize is of the one session.
-    const sessions = new Set(got.filter((l) => l !== init).map((l) => l.mcp_session_id));
+    const sessions = new Set(
+      got.filter((l) => l !== init && l.response_code !== 401).map((l) => l.mcp_session_id),
+    );
     assert.deepEqual([...sessions], [call?.mcp_session_id]);
   });
 
@@ -125,6 +147,7 @@ describe("MCP: the access log and the metrics of each request", () => {
     assert.ok(lines.length > 0);
     for (const line of lines) {
       assert.ok(!line.includes(token), "the bearer token is in a line");
+      assert.ok(!line.includes(foreignToken), "the refused token is in a line");
       assert.ok(!line.includes(API_KEY), "the upstream API key is in a line");
       assert.ok(!line.includes(sessionId), "the raw session id is in a line");
     }
@@ -141,13 +164,19 @@ describe("MCP: the access log and the metrics of each request", () => {
     assert.equal(count("tools/list", "success"), 1);
     assert.equal(count("tools/call", "success"), 1);
     assert.equal(count("tools/call", "error"), 1);
+    // The refused token's request, failed before its method was read: counted without one.
+    assert.equal(sampleValue(metrics, "mcp_method_count_total", { status: "error" }), 1);
     assert.equal(sampleValue(metrics, "mcp_initialization_duration_seconds_count", {}), 1);
     // Every request but the GET stream is timed; the refusal under its error type.
     const timed = sent.filter((s) => s.http !== "GET").length;
-    assert.equal(sampleValue(metrics, "mcp_request_duration_seconds_count", {}), timed - 1);
+    assert.equal(sampleValue(metrics, "mcp_request_duration_seconds_count", {}), timed - 2);
+    assert.equal(
+      sampleValue(metrics, "mcp_request_duration_seconds_count", { error_type: "unauthorized" }),
+      1,
+    );
     assert.equal(sampleValue(metrics, "mcp_request_duration_seconds_count", { error_type: "forbidden" }), 1);
     assert.equal(metrics.types.get("mcp_request_duration_seconds"), "histogram");
     assert.equal(metrics.types.get("mcp_method_count_total"), "counter");
-    assert.ok(!res.text.includes(token) && !res.text.includes(API_KEY));
+    for (const secret of [token, foreignToken, API_KEY]) assert.ok(!res.text.includes(secret));
   });
 });
