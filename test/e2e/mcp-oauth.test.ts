@@ -265,7 +265,7 @@ describe("MCP OAuth through the proxy", () => {
     }
   });
 
-  it("refuses alice's session presented with bob's token as unknown (404), and serves it to alice", async () => {
+  it("refuses alice's session presented with bob's token as unknown (404), and serves it to alice's next token", async () => {
     const { transport } = await connectAs("alice");
     const sessionId = transport.sessionId!;
     const recorded = recordingFetch();
@@ -283,7 +283,13 @@ describe("MCP OAuth through the proxy", () => {
     assert.equal(refusal.status, 404);
     assert.equal(((await refusal.json()) as { error: { code: number } }).error.code, -32001);
     assert.equal(kiwi.calls.length, kiwiCalls);
-    const { client: aliceAgain } = await connectMcpClient(`${origin}/mcp`, bearer("alice"), { sessionId });
+    // Bound to the subject, not to the token: alice's refreshed token opens her session.
+    const refreshed = await token({ sub: "alice", scope: "tools:read", groups: ["devs"] });
+    const { client: aliceAgain } = await connectMcpClient(
+      `${origin}/mcp`,
+      { authorization: `Bearer ${refreshed}` },
+      { sessionId },
+    );
     clients.push(aliceAgain);
     assert.equal(
       firstText(await aliceAgain.callTool({ name: "kiwi__echo", arguments: { text: "me" } })),
