@@ -25,6 +25,8 @@ const POLL_MS = 10;
  */
 export class ServerDrain {
   private readonly sockets = new Set<TrackedSocket>();
+  /** Open streams that answer no request (MCP notification streams): a drain ends them at once. */
+  private readonly streams = new Set<ServerResponse>();
   private draining = false;
   private running: Promise<number> | undefined;
   private cutNow: ((delayMs: number) => void) | undefined;
@@ -55,6 +57,21 @@ export class ServerDrain {
   }
 
   /**
+   * `res` is a stream that carries no answer, only what the server sends while it is open (an MCP
+   * GET notification stream): it never ends by itself, so a drain would wait its whole deadline
+   * for it. A drain ends it at once instead; the client reconnects, to another instance, and
+   * resumes from its last event id.
+   */
+  endOnDrain(res: ServerResponse): void {
+    if (this.draining) {
+      res.end();
+      return;
+    }
+    this.streams.add(res);
+    res.once("close", () => this.streams.delete(res));
+  }
+
+  /**
    * Drains; resolves with the number of requests cut at the deadline, once every data-plane
    * connection is closed. A call during a drain moves the deadline to `timeoutMs` from now when
    * that is sooner, and resolves with the first call's result.
@@ -70,6 +87,8 @@ export class ServerDrain {
       const res = socket[CURRENT];
       if (res && !res.headersSent) res.setHeader("connection", "close");
     }
+    for (const res of this.streams) res.end();
+    this.streams.clear();
     this.running = this.waitForIdle(timeoutMs).then(async () => {
       const forced = this.size;
       // Cut what is left; with nothing in flight this closes the keep-alive connections that

@@ -174,6 +174,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     picker,
     mcpReport: mcpReporter({ accessLog, metrics, tracer, listener: options.onMcpRequest }),
   };
+  const inFlight = new ServerDrain();
   // The MCP session key is derived once per process, here: never per request.
   const mcpSeed = options.mcpSessionEncryptionSeed || env.AIGW_MCP_SESSION_ENCRYPTION_SEED || undefined;
   context.mcp = {
@@ -182,6 +183,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log,
     initializeTimeoutMs: options.mcpInitializeTimeoutMs ?? DEFAULT_INITIALIZE_TIMEOUT_MS,
     heartbeatMs: DEFAULT_HEARTBEAT_MS,
+    endOnDrain: (res) => inFlight.endOnDrain(res),
     version: GATEWAY_VERSION,
   };
   let seedWarned = false;
@@ -193,7 +195,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     );
   };
   warnDefaultSeed(snapshot);
-  const inFlight = new ServerDrain();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight.track(res);
     // Every answer names its request, errors and 404s included (set first: writeHead merges it).

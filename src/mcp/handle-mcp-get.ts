@@ -22,6 +22,7 @@ export function handleMcpGet(ex: McpExchange): void {
   const lastIds = resumePoint(ex);
   ex.res.writeHead(200, SSE_HEADERS);
   ex.res.flushHeaders();
+  ex.ctx.endOnDrain(ex.res);
   const heartbeat = setInterval(() => ex.res.write(": ping\n\n"), ex.ctx.heartbeatMs);
   heartbeat.unref();
   ex.res.once("close", () => clearInterval(heartbeat));

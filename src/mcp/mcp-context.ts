@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { McpRequestListener } from "./mcp-request-record.js";
 import type { SessionSealer } from "./session-sealer.js";
 
@@ -12,6 +13,8 @@ export interface McpContext {
   readonly initializeTimeoutMs: number;
   /** How often an idle GET stream gets a `:` comment (default 30 s). */
   readonly heartbeatMs: number;
+  /** Marks a GET notification stream as one the gateway's drain ends at once (ServerDrain.endOnDrain). */
+  readonly endOnDrain: (res: ServerResponse) => void;
   /** The gateway's version, for serverInfo. */
   readonly version: string;
 }

@@ -305,3 +305,31 @@ test("Secrets: config keys, base64 data, and the keys a TLS Secret must carry", 
     "data[tls.key]: Required value",
   ]);
 });
+
+test("MCPRoute CEL: optional access parses, as the MCP CEL environment evaluates it; garbage does not", () => {
+  const BACKEND_A = `
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: {name: a}
+spec: {endpoints: [{ip: {address: 127.0.0.1, port: 9}}]}`;
+  const mcpRoute = (cel: string) => `
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: MCPRoute
+metadata: {name: tools}
+spec:
+  parentRefs: [{name: gw}]
+  backendRefs: [{name: a, group: gateway.envoyproxy.io, kind: Backend}]
+  securityPolicy:
+    oauth:
+      issuer: https://issuer.test
+      protectedResourceMetadata: {resource: https://mcp.test/mcp}
+    authorization:
+      rules: [{cel: '${cel}'}]
+  backendSelector:
+    rules: [{cel: '${cel}'}]`;
+  assert.deepEqual(errorsOf(BACKEND_A, mcpRoute('request.headers[?"x-tenant"].orValue("") == "blue"')), []);
+  assert.deepEqual(errorsOf(BACKEND_A, mcpRoute("request.headers[")), [
+    'spec.securityPolicy.authorization.rules[0].cel: Invalid value: "request.headers[": cannot parse CEL expression: Unexpected token: EOF',
+    'spec.backendSelector.rules[0].cel: Invalid value: "request.headers[": cannot parse CEL expression: Unexpected token: EOF',
+  ]);
+});

@@ -1,16 +1,23 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import {
+  StreamableHTTPClientTransport,
+  type StreamableHTTPClientTransportOptions,
+} from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
-/** The official v1 SDK client, connected (initialized) to an MCP endpoint, with sampling offered. */
+/**
+ * The official v1 SDK client, connected (initialized) to an MCP endpoint, with sampling offered.
+ * `options` pass to its transport (a `fetch` that records the responses, a `sessionId` to resume).
+ */
 export async function connectMcpClient(
   url: string,
   headers: Record<string, string> = {},
+  options: Omit<StreamableHTTPClientTransportOptions, "requestInit"> = {},
 ): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const client = new Client(
     { name: "aigw-test-client", version: "9.9.9" },
     { capabilities: { sampling: {} } },
   );
-  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
+  const transport = new StreamableHTTPClientTransport(new URL(url), { ...options, requestInit: { headers } });
   await client.connect(transport);
   return { client, transport };
 }

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.js";
 
 /** A redis-server of the test's own (no persistence), to stop and start again mid-test. */
 export interface ThrowawayRedis {
@@ -52,13 +52,4 @@ export async function launchRedisServer(args: string[]): Promise<ChildProcess> {
     server.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
   });
   return server;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
 }

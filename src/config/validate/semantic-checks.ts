@@ -4,7 +4,7 @@
  * selectors).
  */
 import { isIPv4, isIPv6 } from "node:net";
-import { parse } from "@marcbachmann/cel-js";
+import { Environment } from "@marcbachmann/cel-js";
 import { compileCostExpression } from "../../limits/compile-cost-expression.js";
 import { requiredValue } from "../field-error.js";
 import { entries } from "./kind-validator.js";
@@ -135,11 +135,17 @@ export function selectorFieldsNotActedOn(selectors: unknown, path: string): stri
   return out;
 }
 
+/**
+ * The syntax the MCP CEL environment (src/mcp/mcp-cel.ts) accepts: optional access
+ * (`request.headers[?"x"].orValue("")`) included, as upstream's environment has it.
+ */
+const mcpCelSyntax = new Environment({ enableOptionalTypes: true });
+
 /** CEL whose variables another module defines (MCP authorization, backend selection): syntax only. */
 export function checkCelSyntax(expression: unknown, path: string, out: string[]): void {
   if (typeof expression !== "string") return;
   try {
-    parse(expression);
+    mcpCelSyntax.parse(expression);
   } catch (err) {
     out.push(invalidField(path, expression, `cannot parse CEL expression: ${firstLine(err)}`));
   }
