@@ -53,7 +53,7 @@ describe("aigw run --mcp-config: a stdio and an http MCP server behind the gatew
         mcpServers: {
           local: {
             command: process.execPath,
-            args: [STDIO_SERVER],
+            args: [STDIO_SERVER, "--serve"],
             env: { STDIO_TEST_PID_FILE: pidFile, STDIO_TEST_GREETING: "from the file" },
           },
           remote: {
