@@ -1,11 +1,13 @@
 import type { BackendFailure } from "./backend-failure.js";
-import { callMcpBackend } from "./call-mcp-backend.js";
+import { callBackendSession } from "./call-backend-session.js";
 import type { CompiledMcpBackend } from "./compiled-mcp-route.js";
 import { type JsonRpcMessage, resultBody } from "./json-rpc.js";
 import type { McpExchange } from "./mcp-exchange.js";
 import { prefixName, prefixUri } from "./mcp-names.js";
 import { type BackendSession, CAPABILITY, type McpSession } from "./mcp-session.js";
+import { isModernVersion } from "./protocol-versions.js";
 import { readBackendResponse } from "./read-backend-response.js";
+import { statelessResultFields, UNCACHED } from "./stateless-result.js";
 
 type Item = Record<string, unknown>;
 
@@ -53,7 +55,7 @@ export async function handleMcpList(
   const { cursor: _cursor, ...params } = message.params ?? {};
   const body = JSON.stringify({ ...message, params });
   const settled = await Promise.allSettled(
-    targets.map((s) => listOne(ex, route.backendsByName.get(s.name)!, s, body, message.id!)),
+    targets.map((s) => listOne(ex, route.backendsByName.get(s.name)!, s, body, message.id!, message.method!)),
   );
   const items: Item[] = [];
   const ok: string[] = [];
@@ -84,7 +86,11 @@ export async function handleMcpList(
     ex.fail(404, message.id, -32001, "Session not found (the backends ended it)", "invalid_session");
     return;
   }
-  ex.answer(200, resultBody(message.id!, { [list.key]: items }));
+  const result: Record<string, unknown> = { [list.key]: items };
+  // 2026-07-28 lists say how long they may be cached: not at all, and only by this caller, since
+  // what a merged list holds depends on the caller's authorization.
+  if (isModernVersion(session.version)) Object.assign(result, statelessResultFields(ctx.version), UNCACHED);
+  ex.answer(200, resultBody(message.id!, result));
 }
 
 function toolVisible(ex: McpExchange, backend: CompiledMcpBackend, tool: string): boolean {
@@ -98,17 +104,9 @@ async function listOne(
   session: BackendSession,
   body: string,
   id: string | number,
+  method: string,
 ): Promise<Record<string, Item[] | undefined>> {
-  const reply = await callMcpBackend({
-    backend,
-    method: "POST",
-    body,
-    sessionId: session.sessionId,
-    protocolVersion: session.version,
-    caller: ex.caller,
-    clientHeaders: ex.req.headers,
-    signal: ex.signal,
-  });
+  const reply = await callBackendSession(ex, backend, session, body, method);
   const response = await readBackendResponse(backend.name, reply, id);
   if (response.error) throw new Error(`refused: ${response.error.message}`);
   return (response.result ?? {}) as Record<string, Item[] | undefined>;

@@ -8,6 +8,7 @@ import { INTERNAL_ERROR } from "./json-rpc.js";
 import type { McpCaller, McpRefusal } from "./mcp-access.js";
 import type { McpContext } from "./mcp-context.js";
 import { McpExchange } from "./mcp-exchange.js";
+import { isModernVersion } from "./protocol-versions.js";
 
 /**
  * The MCP endpoint of one route (Streamable HTTP): checks the Origin, authenticates the caller
@@ -37,6 +38,12 @@ export async function handleMcpRequest(
     ex.authenticated(caller);
     if (req.method === "POST") return await handleMcpPost(ex, bodyLimit);
     req.resume();
+    if (isModernVersion(firstValue(req.headers["mcp-protocol-version"]))) {
+      // 2026-07-28 has no GET stream and no session to DELETE.
+      return ex.fail(405, undefined, -32000, "Method not allowed in 2026-07-28", "method_not_allowed", {
+        allow: "POST",
+      });
+    }
     if (req.method === "GET") return handleMcpGet(ex);
     if (req.method === "DELETE") {
       const session = ex.session(undefined);

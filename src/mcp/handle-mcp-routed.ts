@@ -1,10 +1,12 @@
-import { callMcpBackend } from "./call-mcp-backend.js";
+import { callBackendSession } from "./call-backend-session.js";
 import type { CompiledMcpBackend } from "./compiled-mcp-route.js";
 import { BACKEND_ERROR, INVALID_PARAMS, type JsonRpcMessage } from "./json-rpc.js";
 import type { McpExchange } from "./mcp-exchange.js";
 import { prefixUri, splitName, splitUri } from "./mcp-names.js";
 import type { BackendSession, McpSession } from "./mcp-session.js";
+import { isModernVersion } from "./protocol-versions.js";
 import { type ResponseRewrite, relayBackendReply } from "./relay-backend-reply.js";
+import { completeStatelessResult } from "./stateless-result.js";
 
 type Params = Record<string, unknown>;
 
@@ -103,14 +105,25 @@ export async function handleMcpRouted(
       return;
     }
   }
+  const forwarded = JSON.stringify({ ...message, params: target.params });
+  const name = target.params.name ?? target.params.uri;
   await forward(
     ex,
     backend,
     backendSession,
-    JSON.stringify({ ...message, params: target.params }),
+    forwarded,
     id,
-    target.rewrite,
+    message.method!,
+    stringOr(name),
+    rewriteFor(session, message.method!, target.rewrite),
   );
+}
+
+/** For a 2026-07-28 client, the result also gets what that revision requires of it (stateless-result.ts). */
+function rewriteFor(session: McpSession, method: string, rewrite: ResponseRewrite): ResponseRewrite {
+  if (!isModernVersion(session.version)) return rewrite;
+  const uncached = method === "resources/read";
+  return (response) => completeStatelessResult(rewrite ? rewrite(response) : response, uncached);
 }
 
 async function forward(
@@ -119,19 +132,12 @@ async function forward(
   session: BackendSession,
   body: string,
   id: string | number,
+  method: string,
+  name: string | undefined,
   rewrite: ResponseRewrite,
 ): Promise<void> {
   try {
-    const reply = await callMcpBackend({
-      backend,
-      method: "POST",
-      body,
-      sessionId: session.sessionId,
-      protocolVersion: session.version,
-      caller: ex.caller,
-      clientHeaders: ex.req.headers,
-      signal: ex.signal,
-    });
+    const reply = await callBackendSession(ex, backend, session, body, method, name);
     await relayBackendReply(ex, backend.name, reply, id, rewrite);
   } catch (err) {
     if (ex.res.headersSent) {
