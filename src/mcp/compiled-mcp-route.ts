@@ -1,6 +1,7 @@
 import type { Dispatcher } from "undici";
 import type { HeaderMatcher } from "../config/snapshot.js";
 import type { McpAccess } from "./mcp-access.js";
+import type { McpNames } from "./mcp-names.js";
 
 /** One MCPRoute, compiled once per snapshot (compile-mcp-route.ts) for the MCP proxy to read. */
 export interface CompiledMcpRoute {
@@ -16,6 +17,8 @@ export interface CompiledMcpRoute {
   readonly backends: readonly CompiledMcpBackend[];
   /** The same backends by name, for routing a prefixed name. */
   readonly backendsByName: ReadonlyMap<string, CompiledMcpBackend>;
+  /** How tools, prompts and resources are exposed: prefixed by backend (default), or unprefixed by opt-in. */
+  readonly names: McpNames;
   /** Authentication and authorization of the route's securityPolicy; ALLOW_ALL without one. */
   readonly access: McpAccess;
 }

@@ -3,7 +3,7 @@ import { callBackendSession } from "./call-backend-session.js";
 import type { CompiledMcpBackend } from "./compiled-mcp-route.js";
 import { type JsonRpcMessage, resultBody } from "./json-rpc.js";
 import type { McpExchange } from "./mcp-exchange.js";
-import { prefixName, prefixUri } from "./mcp-names.js";
+import type { McpNames } from "./mcp-names.js";
 import { type BackendSession, CAPABILITY, type McpSession } from "./mcp-session.js";
 import { isModernVersion } from "./protocol-versions.js";
 import { readBackendResponse } from "./read-backend-response.js";
@@ -12,18 +12,21 @@ import { statelessResultFields, UNCACHED } from "./stateless-result.js";
 type Item = Record<string, unknown>;
 
 /** Per list method: the capability a backend needs, the result's array, and how an item is exposed. */
-const LISTS: Record<string, { cap: number; key: string; expose: (backend: string, item: Item) => Item }> = {
-  "tools/list": { cap: CAPABILITY.tools, key: "tools", expose: (b, item) => named(b, item) },
-  "prompts/list": { cap: CAPABILITY.prompts, key: "prompts", expose: (b, item) => named(b, item) },
+const LISTS: Record<
+  string,
+  { cap: number; key: string; expose: (names: McpNames, backend: string, item: Item) => Item }
+> = {
+  "tools/list": { cap: CAPABILITY.tools, key: "tools", expose: named },
+  "prompts/list": { cap: CAPABILITY.prompts, key: "prompts", expose: named },
   "resources/list": {
     cap: CAPABILITY.resources,
     key: "resources",
-    expose: (b, item) => ({ ...named(b, item), uri: prefixUri(b, String(item.uri)) }),
+    expose: (n, b, item) => ({ ...named(n, b, item), uri: n.prefixUri(b, String(item.uri)) }),
   },
   "resources/templates/list": {
     cap: CAPABILITY.resources,
     key: "resourceTemplates",
-    expose: (b, item) => ({ ...named(b, item), uriTemplate: prefixUri(b, String(item.uriTemplate)) }),
+    expose: (n, b, item) => ({ ...named(n, b, item), uriTemplate: n.prefixUri(b, String(item.uriTemplate)) }),
   },
 };
 
@@ -31,8 +34,8 @@ export function isListMethod(method: string): boolean {
   return Object.hasOwn(LISTS, method);
 }
 
-function named(backend: string, item: Item): Item {
-  return { ...item, name: prefixName(backend, String(item.name)) };
+function named(names: McpNames, backend: string, item: Item): Item {
+  return { ...item, name: names.prefixName(backend, String(item.name)) };
 }
 
 /**
@@ -74,7 +77,7 @@ export async function handleMcpList(
     for (const item of outcome.value[list.key] ?? []) {
       if (typeof item !== "object" || item === null || typeof item.name !== "string") continue;
       if (list.key === "tools" && !toolVisible(ex, backend, item.name)) continue;
-      items.push(list.expose(name, item));
+      items.push(list.expose(route.names, name, item));
     }
   });
   ex.record.fanOut = { ok, failed };

@@ -58,7 +58,7 @@ export async function relayBackendReply(
         reply.body.destroy();
         return;
       }
-      ex.res.write(formatSseEvent(rewriteBackendMessage(backend, message, event.data)));
+      ex.res.write(formatSseEvent(rewriteBackendMessage(ex.route.names, backend, message, event.data)));
     }
   }
   ex.record.error = "backend_stream_ended";
