@@ -73,6 +73,7 @@ function compileMcpRoute(
     names: namesOf(route, key, backends),
     path: spec.path || DEFAULT_MCP_PATH,
     matchesHost: compileHostMatcher(spec.hostnames),
+    namesHosts: (spec.hostnames ?? []).length > 0,
     headers: (spec.headers ?? []).map(compileHeaderMatch),
     backends,
     backendsByName: new Map(backends.map((b) => [b.name, b])),

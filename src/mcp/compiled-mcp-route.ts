@@ -11,6 +11,8 @@ export interface CompiledMcpRoute {
   readonly path: string;
   /** Whether the route serves a request for this host (Host without port, lower-cased). */
   readonly matchesHost: (host: string | undefined) => boolean;
+  /** Whether the route lists hostnames: then a Host it serves is a name its operator chose (DNS rebinding). */
+  readonly namesHosts: boolean;
   /** Every header must match (AND); empty: any request. */
   readonly headers: readonly HeaderMatcher[];
   /** In configuration order; names are unique and contain neither `_` nor `+`. */

@@ -23,7 +23,7 @@ export async function handleMcpRequest(
   bodyLimit: number,
 ): Promise<void> {
   const ex = new McpExchange(req, res, route, ctx, performance.now());
-  if (!originAllowed(req)) {
+  if (!originAllowed(req, route)) {
     req.resume();
     return ex.fail(403, undefined, -32000, "Forbidden: Origin not allowed", "forbidden_origin");
   }
@@ -66,15 +66,21 @@ function isRefusal(value: McpCaller | McpRefusal): value is McpRefusal {
 }
 
 /**
- * The spec's DNS-rebinding defence: a request with an Origin (browsers send one) must come from a
- * page of the gateway's own origin host. Clients that are not browsers send none.
+ * The spec's DNS-rebinding defence. A request with an Origin (browsers send one) must come from a
+ * page of the host it is sent to; and unless the route lists its hostnames, that host must be a
+ * loopback name: a page of evil.example whose name has been re-pointed at 127.0.0.1 sends
+ * `Host: evil.example` with a matching Origin, and must not reach a local gateway. Clients that are
+ * not browsers send no Origin.
  */
-function originAllowed(req: IncomingMessage): boolean {
+function originAllowed(req: IncomingMessage, route: CompiledMcpRoute): boolean {
   const origin = firstValue(req.headers.origin);
   if (origin === undefined) return true;
   try {
-    return new URL(origin).host === req.headers.host;
+    const url = new URL(origin);
+    return url.host === req.headers.host && (route.namesHosts || LOOPBACK_NAMES.has(url.hostname));
   } catch {
     return false;
   }
 }
+
+const LOOPBACK_NAMES: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]"]);

@@ -6,6 +6,7 @@ import { connectMcpClient, firstText } from "../support/mcp-client.js";
 import { mcpConfigYaml, mcpRouteDoc } from "../support/mcp-route-yaml.js";
 import { type McpUpstream, startMcpUpstream } from "../support/mcp-upstream.js";
 import { type McpV2Upstream, startMcpV2Upstream } from "../support/mcp-v2-upstream.js";
+import { sendRaw } from "../support/send-raw.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -79,7 +80,8 @@ describe("MCP proxy: the stateless 2026-07-28 revision next to the session-based
       { name: "c", toolSelector: { include: ["echo"] } },
       { name: "v" },
     ]);
-    gw = await startTestGateway(mcpConfigYaml({ a: a.port, c: c.port, v: v.port }, route), {
+    const hosted = mcpRouteDoc("hosted", [{ name: "v" }], { path: "/hosted", hostnames: ["mcp.example"] });
+    gw = await startTestGateway(mcpConfigYaml({ a: a.port, c: c.port, v: v.port }, route, hosted), {
       onMcpRequest: (r) => records.push(r),
     });
     url = `${gw.url}/mcp`;
@@ -216,6 +218,34 @@ describe("MCP proxy: the stateless 2026-07-28 revision next to the session-based
     const record = records.find((r) => r.error === "header_mismatch");
     assert.equal(record?.protocolVersion, MODERN);
     assert.equal(record?.session, undefined);
+  });
+
+  it("refuses a browser page whose name was re-pointed at the gateway (DNS rebinding)", async () => {
+    const discover = (host: string) => ({
+      method: "POST" as const,
+      body: {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "server/discover",
+        params: { _meta: { "io.modelcontextprotocol/protocolVersion": MODERN } },
+      },
+      headers: {
+        host,
+        origin: `http://${host}`,
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": MODERN,
+        "mcp-method": "server/discover",
+      },
+    });
+    assert.equal(
+      (await sendRaw(url, discover("evil.example"))).status,
+      403,
+      "a name the route does not list",
+    );
+    const own = new URL(url).host;
+    assert.equal((await sendRaw(url, discover(own))).status, 200, "a loopback page of the gateway");
+    const hosted = await sendRaw(`${gw.url}/hosted`, discover("mcp.example"));
+    assert.equal(hosted.status, 200, "a hostname the route lists is the operator's");
   });
 
   it("lets an 'auto' client find the stateless era, and a v1 client keep its session", async () => {
