@@ -57,6 +57,12 @@ export async function callMcpBackend(request: BackendRequest): Promise<BackendRe
   if (isModernVersion(request.protocolVersion)) {
     if (request.mcpMethod !== undefined) headers["mcp-method"] = request.mcpMethod;
     if (request.mcpName !== undefined) headers["mcp-name"] = encodeHeaderValue(request.mcpName);
+    // A tool's arguments mirrored as headers (x-mcp-header): the arguments pass unchanged, so do they.
+    if (request.mcpMethod === "tools/call") {
+      for (const [name, value] of Object.entries(request.clientHeaders)) {
+        if (name.startsWith("mcp-param-") && typeof value === "string") headers[name] = value;
+      }
+    }
   }
   for (const { from, to } of backend.forwardHeaders) {
     const value = firstValue(request.clientHeaders[from]);

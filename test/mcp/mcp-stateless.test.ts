@@ -129,6 +129,13 @@ describe("MCP proxy: the stateless 2026-07-28 revision next to the session-based
       { "mcp-name": "c__echo" },
     );
     assert.equal((raw.body.result as { resultType?: string }).resultType, "complete");
+    await post(
+      url,
+      { method: "tools/call", params: { name: "v__echo", arguments: { text: "p" } } },
+      { "mcp-name": "v__echo", "mcp-param-text": "p" },
+    );
+    const mirrored = v.requests.findLast((r) => r.body.includes('"text":"p"'));
+    assert.equal(mirrored?.headers["mcp-param-text"], "p", "argument headers reach a stateless backend");
     const atV = v.requests.findLast((r) => r.body.includes('"tools/call"'));
     assert.equal(atV?.headers["mcp-method"], "tools/call");
     assert.equal(atV?.headers["mcp-name"], "echo", "the backend's own name");
