@@ -70,16 +70,16 @@ export async function handleMcpStateless(ex: McpExchange, message: JsonRpcMessag
   if (header !== undefined && header !== requested) {
     return mismatch(ex, message, `MCP-Protocol-Version ${header} is not the body's ${requested}`);
   }
-  if (isNotification(message)) {
-    // Nothing to pass on: without sessions no backend has anything a notification could refer to.
-    return ex.accepted();
-  }
-  if (!isRequest(message)) {
+  if (!isRequest(message) && !isNotification(message)) {
     return ex.fail(400, id, INVALID_REQUEST, "a 2026-07-28 client sends no responses", "invalid_message");
   }
   const method = message.method!;
   if (firstValue(ex.req.headers["mcp-method"]) !== method) {
     return mismatch(ex, message, `Mcp-Method does not name the body's method ${method}`);
+  }
+  if (isNotification(message)) {
+    // Nothing to pass on: without sessions no backend has anything a notification could refer to.
+    return ex.accepted();
   }
   if (!Object.hasOwn(METHODS, method)) {
     return ex.fail(404, id, METHOD_NOT_FOUND, `Method not found: ${method}`, "method_not_found");
@@ -114,14 +114,8 @@ async function statelessSession(
   const { route, caller, req } = ex;
   const allowed = route.backends.filter((b) => route.access.backendAllowed(caller, b.name, req));
   const settled = await Promise.allSettled(allowed.map((b) => openStatelessUpstream(ex, b)));
+  // A backend that could not be opened is skipped (stateless-upstreams.ts logged why, once).
   const opened = settled.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
-  settled.forEach((o, i) => {
-    if (o.status === "rejected") {
-      ex.ctx.log(
-        `aigw: MCP route ${route.key}: ${allowed[i]!.name} unavailable to a 2026-07-28 client: ${(o.reason as Error).message}`,
-      );
-    }
-  });
   if (allowed.length > 0 && opened.length === 0) {
     ex.fail(502, id, BACKEND_ERROR, "no MCP backend of this route could be reached", "backend_unreachable");
     return undefined;

@@ -60,10 +60,16 @@ function open(
   byCaller.delete(key);
   byCaller.set(key, entry);
   if (byCaller.size > MAX_CALLERS) byCaller.delete(byCaller.keys().next().value!);
-  entry.opened.catch(() => {
+  entry.opened.catch((err: Error) => {
     // A failure because this client went away says nothing about the backend.
-    if (ex.signal.aborted) byCaller.delete(key);
-    else entry.failedUntil = performance.now() + RETRY_AFTER_MS;
+    if (ex.signal.aborted) {
+      byCaller.delete(key);
+      return;
+    }
+    entry.failedUntil = performance.now() + RETRY_AFTER_MS;
+    ex.ctx.log(
+      `aigw: MCP route ${ex.route.key}: ${backend.name} skipped for 2026-07-28 clients for ${RETRY_AFTER_MS} ms: ${err.message}`,
+    );
   });
   return entry.opened;
 }

@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import type { McpRequestRecord } from "../../src/mcp/mcp-request-record.js";
@@ -11,6 +13,15 @@ import { startTestGateway, type TestGateway } from "../support/start-test-gatewa
 import { waitFor } from "../support/wait-for.js";
 
 const MODERN = "2026-07-28";
+
+/** A loopback port nothing listens on (connections to it are refused). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 async function connectV2(url: string, mode: "auto" | { pin: string }): Promise<Client> {
   const client = new Client({ name: "aigw-v2-client", version: "2.0.0" }, { versionNegotiation: { mode } });
@@ -81,7 +92,9 @@ describe("MCP proxy: the stateless 2026-07-28 revision next to the session-based
       { name: "v" },
     ]);
     const hosted = mcpRouteDoc("hosted", [{ name: "v" }], { path: "/hosted", hostnames: ["mcp.example"] });
-    gw = await startTestGateway(mcpConfigYaml({ a: a.port, c: c.port, v: v.port }, route, hosted), {
+    const partial = mcpRouteDoc("partial", [{ name: "down" }, { name: "v" }], { path: "/partial" });
+    const backends = { a: a.port, c: c.port, v: v.port, down: await closedPort() };
+    gw = await startTestGateway(mcpConfigYaml(backends, route, hosted, partial), {
       onMcpRequest: (r) => records.push(r),
     });
     url = `${gw.url}/mcp`;
@@ -225,6 +238,19 @@ describe("MCP proxy: the stateless 2026-07-28 revision next to the session-based
     const record = records.find((r) => r.error === "header_mismatch");
     assert.equal(record?.protocolVersion, MODERN);
     assert.equal(record?.session, undefined);
+  });
+
+  it("serves a stateless client from the backends that answer, and asks a down one again only later", async () => {
+    for (let i = 0; i < 2; i++) {
+      const listed = await post(`${gw.url}/partial`, { method: "tools/list" });
+      assert.equal(listed.status, 200);
+      assert.deepEqual(
+        (listed.body.result as { tools: { name: string }[] }).tools.map((t) => t.name),
+        ["v__echo"],
+      );
+    }
+    const skipped = gw.logs.filter((line) => line.includes("down skipped for 2026-07-28 clients"));
+    assert.equal(skipped.length, 1, "the second request did not ask the down backend again");
   });
 
   it("refuses a browser page whose name was re-pointed at the gateway (DNS rebinding)", async () => {
