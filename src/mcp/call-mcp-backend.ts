@@ -3,6 +3,8 @@ import type { Dispatcher } from "undici";
 import { firstValue } from "../util/first-value.js";
 import type { CompiledMcpBackend } from "./compiled-mcp-route.js";
 import type { McpCaller } from "./mcp-access.js";
+import { encodeHeaderValue } from "./mcp-header-value.js";
+import { isModernVersion } from "./protocol-versions.js";
 
 /** One HTTP request to a backend's MCP endpoint. */
 export interface BackendRequest {
@@ -14,6 +16,13 @@ export interface BackendRequest {
   readonly sessionId?: string | undefined;
   readonly protocolVersion?: string | undefined;
   readonly lastEventId?: string | undefined;
+  /**
+   * The request's method and name (`params.name` / `params.uri`, the backend's own), sent as the
+   * Mcp-Method / Mcp-Name headers when the backend speaks the stateless revision (it checks them
+   * against the body).
+   */
+  readonly mcpMethod?: string | undefined;
+  readonly mcpName?: string | undefined;
   readonly caller: McpCaller;
   /** The client's headers, read only for the backend's forwardHeaders. */
   readonly clientHeaders: IncomingHttpHeaders;
@@ -45,6 +54,16 @@ export async function callMcpBackend(request: BackendRequest): Promise<BackendRe
   if (request.sessionId !== undefined) headers["mcp-session-id"] = request.sessionId;
   if (request.protocolVersion !== undefined) headers["mcp-protocol-version"] = request.protocolVersion;
   if (request.lastEventId !== undefined) headers["last-event-id"] = request.lastEventId;
+  if (isModernVersion(request.protocolVersion)) {
+    if (request.mcpMethod !== undefined) headers["mcp-method"] = request.mcpMethod;
+    if (request.mcpName !== undefined) headers["mcp-name"] = encodeHeaderValue(request.mcpName);
+    // A tool's arguments mirrored as headers (x-mcp-header): the arguments pass unchanged, so do they.
+    if (request.mcpMethod === "tools/call") {
+      for (const [name, value] of Object.entries(request.clientHeaders)) {
+        if (name.startsWith("mcp-param-") && typeof value === "string") headers[name] = value;
+      }
+    }
+  }
   for (const { from, to } of backend.forwardHeaders) {
     const value = firstValue(request.clientHeaders[from]);
     if (value !== undefined) headers[to] = value;

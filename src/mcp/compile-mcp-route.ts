@@ -7,6 +7,7 @@ import type { DispatcherCache, OriginSettings } from "../upstream/dispatcher-cac
 import { compileToolSelector, type ToolSelectorSpec } from "./compile-tool-selector.js";
 import type { CompiledMcpBackend, CompiledMcpRoute } from "./compiled-mcp-route.js";
 import { ALLOW_ALL, type McpAccess } from "./mcp-access.js";
+import { type McpNames, PREFIXED_NAMES, UNPREFIXED_ANNOTATION, unprefixedNames } from "./mcp-names.js";
 
 export const DEFAULT_MCP_PATH = "/mcp";
 /** The Secret key an apiKey secretRef reads (as upstream). */
@@ -69,13 +70,29 @@ function compileMcpRoute(
   );
   return Object.freeze({
     key,
+    names: namesOf(route, key, backends),
     path: spec.path || DEFAULT_MCP_PATH,
     matchesHost: compileHostMatcher(spec.hostnames),
+    namesHosts: (spec.hostnames ?? []).length > 0,
     headers: (spec.headers ?? []).map(compileHeaderMatch),
     backends,
     backendsByName: new Map(backends.map((b) => [b.name, b])),
     access,
   });
+}
+
+function namesOf(route: Resource, key: string, backends: readonly CompiledMcpBackend[]): McpNames {
+  const annotation = route.metadata.annotations?.[UNPREFIXED_ANNOTATION];
+  if (annotation === undefined || annotation === "false") return PREFIXED_NAMES;
+  if (annotation !== "true") {
+    throw new Error(`MCPRoute ${key}: annotation ${UNPREFIXED_ANNOTATION} must be "true" or "false"`);
+  }
+  if (backends.length !== 1) {
+    throw new Error(
+      `MCPRoute ${key}: annotation ${UNPREFIXED_ANNOTATION} needs exactly one backendRef (names of several backends could collide)`,
+    );
+  }
+  return unprefixedNames(backends[0]!.name);
 }
 
 function compileMcpBackend(

@@ -1,6 +1,7 @@
 import type { Dispatcher } from "undici";
 import type { HeaderMatcher } from "../config/snapshot.js";
 import type { McpAccess } from "./mcp-access.js";
+import type { McpNames } from "./mcp-names.js";
 
 /** One MCPRoute, compiled once per snapshot (compile-mcp-route.ts) for the MCP proxy to read. */
 export interface CompiledMcpRoute {
@@ -10,12 +11,16 @@ export interface CompiledMcpRoute {
   readonly path: string;
   /** Whether the route serves a request for this host (Host without port, lower-cased). */
   readonly matchesHost: (host: string | undefined) => boolean;
+  /** Whether the route lists hostnames: then a Host it serves is a name its operator chose (DNS rebinding). */
+  readonly namesHosts: boolean;
   /** Every header must match (AND); empty: any request. */
   readonly headers: readonly HeaderMatcher[];
   /** In configuration order; names are unique and contain neither `_` nor `+`. */
   readonly backends: readonly CompiledMcpBackend[];
   /** The same backends by name, for routing a prefixed name. */
   readonly backendsByName: ReadonlyMap<string, CompiledMcpBackend>;
+  /** How tools, prompts and resources are exposed: prefixed by backend (default), or unprefixed by opt-in. */
+  readonly names: McpNames;
   /** Authentication and authorization of the route's securityPolicy; ALLOW_ALL without one. */
   readonly access: McpAccess;
 }

@@ -72,7 +72,9 @@ async function holdBackendStream(
         const message = parseMessage(event.data);
         if (!message) continue;
         const id = Object.keys(lastIds).length > 0 ? sealEventId(ex, lastIds) : undefined;
-        ex.res.write(formatSseEvent(rewriteBackendMessage(session.name, message, event.data), id));
+        ex.res.write(
+          formatSseEvent(rewriteBackendMessage(ex.route.names, session.name, message, event.data), id),
+        );
       }
     }
   } catch {

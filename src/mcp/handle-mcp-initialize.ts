@@ -8,7 +8,8 @@ import { capabilityBits, mergeCapabilities } from "./merge-capabilities.js";
 import { negotiateVersion, SUPPORTED_VERSIONS } from "./protocol-versions.js";
 import { readBackendResponse } from "./read-backend-response.js";
 
-interface Initialized {
+/** What one backend's initialize (or, stateless, its server/discover) told of it. */
+export interface Initialized {
   readonly session: BackendSession;
   readonly capabilities: Record<string, unknown>;
   readonly instructions: string | undefined;
@@ -68,7 +69,8 @@ export async function handleMcpInitialize(ex: McpExchange, message: JsonRpcMessa
   ex.answer(200, resultBody(id, result), { "mcp-session-id": sessionId });
 }
 
-async function initializeBackend(
+/** One backend's initialize; throws BackendFailure when it refuses, fails or answers garbage. */
+export async function initializeBackend(
   ex: McpExchange,
   backend: CompiledMcpBackend,
   body: string,

@@ -1,27 +1,32 @@
 import type { BackendFailure } from "./backend-failure.js";
-import { callMcpBackend } from "./call-mcp-backend.js";
+import { callBackendSession } from "./call-backend-session.js";
 import type { CompiledMcpBackend } from "./compiled-mcp-route.js";
 import { type JsonRpcMessage, resultBody } from "./json-rpc.js";
 import type { McpExchange } from "./mcp-exchange.js";
-import { prefixName, prefixUri } from "./mcp-names.js";
+import type { McpNames } from "./mcp-names.js";
 import { type BackendSession, CAPABILITY, type McpSession } from "./mcp-session.js";
+import { isModernVersion } from "./protocol-versions.js";
 import { readBackendResponse } from "./read-backend-response.js";
+import { statelessResultFields, UNCACHED } from "./stateless-result.js";
 
 type Item = Record<string, unknown>;
 
 /** Per list method: the capability a backend needs, the result's array, and how an item is exposed. */
-const LISTS: Record<string, { cap: number; key: string; expose: (backend: string, item: Item) => Item }> = {
-  "tools/list": { cap: CAPABILITY.tools, key: "tools", expose: (b, item) => named(b, item) },
-  "prompts/list": { cap: CAPABILITY.prompts, key: "prompts", expose: (b, item) => named(b, item) },
+const LISTS: Record<
+  string,
+  { cap: number; key: string; expose: (names: McpNames, backend: string, item: Item) => Item }
+> = {
+  "tools/list": { cap: CAPABILITY.tools, key: "tools", expose: named },
+  "prompts/list": { cap: CAPABILITY.prompts, key: "prompts", expose: named },
   "resources/list": {
     cap: CAPABILITY.resources,
     key: "resources",
-    expose: (b, item) => ({ ...named(b, item), uri: prefixUri(b, String(item.uri)) }),
+    expose: (n, b, item) => ({ ...named(n, b, item), uri: n.prefixUri(b, String(item.uri)) }),
   },
   "resources/templates/list": {
     cap: CAPABILITY.resources,
     key: "resourceTemplates",
-    expose: (b, item) => ({ ...named(b, item), uriTemplate: prefixUri(b, String(item.uriTemplate)) }),
+    expose: (n, b, item) => ({ ...named(n, b, item), uriTemplate: n.prefixUri(b, String(item.uriTemplate)) }),
   },
 };
 
@@ -29,8 +34,8 @@ export function isListMethod(method: string): boolean {
   return Object.hasOwn(LISTS, method);
 }
 
-function named(backend: string, item: Item): Item {
-  return { ...item, name: prefixName(backend, String(item.name)) };
+function named(names: McpNames, backend: string, item: Item): Item {
+  return { ...item, name: names.prefixName(backend, String(item.name)) };
 }
 
 /**
@@ -53,7 +58,7 @@ export async function handleMcpList(
   const { cursor: _cursor, ...params } = message.params ?? {};
   const body = JSON.stringify({ ...message, params });
   const settled = await Promise.allSettled(
-    targets.map((s) => listOne(ex, route.backendsByName.get(s.name)!, s, body, message.id!)),
+    targets.map((s) => listOne(ex, route.backendsByName.get(s.name)!, s, body, message.id!, message.method!)),
   );
   const items: Item[] = [];
   const ok: string[] = [];
@@ -72,7 +77,7 @@ export async function handleMcpList(
     for (const item of outcome.value[list.key] ?? []) {
       if (typeof item !== "object" || item === null || typeof item.name !== "string") continue;
       if (list.key === "tools" && !toolVisible(ex, backend, item.name)) continue;
-      items.push(list.expose(name, item));
+      items.push(list.expose(route.names, name, item));
     }
   });
   ex.record.fanOut = { ok, failed };
@@ -84,7 +89,11 @@ export async function handleMcpList(
     ex.fail(404, message.id, -32001, "Session not found (the backends ended it)", "invalid_session");
     return;
   }
-  ex.answer(200, resultBody(message.id!, { [list.key]: items }));
+  const result: Record<string, unknown> = { [list.key]: items };
+  // 2026-07-28 lists say how long they may be cached: not at all, and only by this caller, since
+  // what a merged list holds depends on the caller's authorization.
+  if (isModernVersion(session.version)) Object.assign(result, statelessResultFields(ctx.version), UNCACHED);
+  ex.answer(200, resultBody(message.id!, result));
 }
 
 function toolVisible(ex: McpExchange, backend: CompiledMcpBackend, tool: string): boolean {
@@ -98,17 +107,9 @@ async function listOne(
   session: BackendSession,
   body: string,
   id: string | number,
+  method: string,
 ): Promise<Record<string, Item[] | undefined>> {
-  const reply = await callMcpBackend({
-    backend,
-    method: "POST",
-    body,
-    sessionId: session.sessionId,
-    protocolVersion: session.version,
-    caller: ex.caller,
-    clientHeaders: ex.req.headers,
-    signal: ex.signal,
-  });
+  const reply = await callBackendSession(ex, backend, session, body, method);
   const response = await readBackendResponse(backend.name, reply, id);
   if (response.error) throw new Error(`refused: ${response.error.message}`);
   return (response.result ?? {}) as Record<string, Item[] | undefined>;

@@ -5,6 +5,7 @@ import { fanOutToBackends } from "./fan-out-to-backends.js";
 import { handleMcpInitialize } from "./handle-mcp-initialize.js";
 import { handleMcpList, isListMethod } from "./handle-mcp-list.js";
 import { handleMcpRouted, isRoutedMethod } from "./handle-mcp-routed.js";
+import { handleMcpStateless, isStatelessRequest } from "./handle-mcp-stateless.js";
 import {
   BACKEND_ERROR,
   INVALID_PARAMS,
@@ -24,7 +25,8 @@ import { SUPPORTED_VERSIONS, VERSION_WITHOUT_HEADER } from "./protocol-versions.
 import { decodeServerRequestId } from "./server-request-ids.js";
 
 /**
- * POST: one JSON-RPC message. initialize opens a session; anything else needs one (and a
+ * POST: one JSON-RPC message. A 2026-07-28 request is served statelessly (handle-mcp-stateless.ts);
+ * otherwise initialize opens a session; anything else needs one (and a
  * supported MCP-Protocol-Version). Requests are answered locally (ping), fanned out (lists,
  * logging/setLevel) or routed by prefix; notifications are passed to every backend, and the
  * client's answers to server-to-client requests to the backend their id names; both get 202.
@@ -58,6 +60,7 @@ export async function handleMcpPost(ex: McpExchange, bodyLimit: number): Promise
   const traceparent = (message.params?._meta as { traceparent?: unknown } | undefined)?.traceparent;
   const parent = typeof traceparent === "string" ? traceparent : firstValue(ex.req.headers.traceparent);
   if (parent !== undefined) record.traceparent = parent;
+  if (isStatelessRequest(ex, message)) return handleMcpStateless(ex, message);
   if (message.method === "initialize" && isRequest(message)) return handleMcpInitialize(ex, message);
   const version = firstValue(ex.req.headers["mcp-protocol-version"]) ?? VERSION_WITHOUT_HEADER;
   if (!SUPPORTED_VERSIONS.includes(version)) {

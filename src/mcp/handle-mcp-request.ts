@@ -8,6 +8,7 @@ import { INTERNAL_ERROR } from "./json-rpc.js";
 import type { McpCaller, McpRefusal } from "./mcp-access.js";
 import type { McpContext } from "./mcp-context.js";
 import { McpExchange } from "./mcp-exchange.js";
+import { isModernVersion } from "./protocol-versions.js";
 
 /**
  * The MCP endpoint of one route (Streamable HTTP): checks the Origin, authenticates the caller
@@ -22,7 +23,7 @@ export async function handleMcpRequest(
   bodyLimit: number,
 ): Promise<void> {
   const ex = new McpExchange(req, res, route, ctx, performance.now());
-  if (!originAllowed(req)) {
+  if (!originAllowed(req, route)) {
     req.resume();
     return ex.fail(403, undefined, -32000, "Forbidden: Origin not allowed", "forbidden_origin");
   }
@@ -37,6 +38,12 @@ export async function handleMcpRequest(
     ex.authenticated(caller);
     if (req.method === "POST") return await handleMcpPost(ex, bodyLimit);
     req.resume();
+    if (isModernVersion(firstValue(req.headers["mcp-protocol-version"]))) {
+      // 2026-07-28 has no GET stream and no session to DELETE.
+      return ex.fail(405, undefined, -32000, "Method not allowed in 2026-07-28", "method_not_allowed", {
+        allow: "POST",
+      });
+    }
     if (req.method === "GET") return handleMcpGet(ex);
     if (req.method === "DELETE") {
       const session = ex.session(undefined);
@@ -59,15 +66,21 @@ function isRefusal(value: McpCaller | McpRefusal): value is McpRefusal {
 }
 
 /**
- * The spec's DNS-rebinding defence: a request with an Origin (browsers send one) must come from a
- * page of the gateway's own origin host. Clients that are not browsers send none.
+ * The spec's DNS-rebinding defence. A request with an Origin (browsers send one) must come from a
+ * page of the host it is sent to; and unless the route lists its hostnames, that host must be a
+ * loopback name: a page of evil.example whose name has been re-pointed at 127.0.0.1 sends
+ * `Host: evil.example` with a matching Origin, and must not reach a local gateway. Clients that are
+ * not browsers send no Origin.
  */
-function originAllowed(req: IncomingMessage): boolean {
+function originAllowed(req: IncomingMessage, route: CompiledMcpRoute): boolean {
   const origin = firstValue(req.headers.origin);
   if (origin === undefined) return true;
   try {
-    return new URL(origin).host === req.headers.host;
+    const url = new URL(origin);
+    return url.host === req.headers.host && (route.namesHosts || LOOPBACK_NAMES.has(url.hostname));
   } catch {
     return false;
   }
 }
+
+const LOOPBACK_NAMES: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]"]);

@@ -1,10 +1,11 @@
-import { callMcpBackend } from "./call-mcp-backend.js";
+import { callBackendSession } from "./call-backend-session.js";
 import type { CompiledMcpBackend } from "./compiled-mcp-route.js";
 import { BACKEND_ERROR, INVALID_PARAMS, type JsonRpcMessage } from "./json-rpc.js";
 import type { McpExchange } from "./mcp-exchange.js";
-import { prefixUri, splitName, splitUri } from "./mcp-names.js";
 import type { BackendSession, McpSession } from "./mcp-session.js";
+import { isModernVersion } from "./protocol-versions.js";
 import { type ResponseRewrite, relayBackendReply } from "./relay-backend-reply.js";
+import { completeStatelessResult } from "./stateless-result.js";
 
 type Params = Record<string, unknown>;
 
@@ -21,23 +22,23 @@ interface Target {
 const ROUTED: Record<string, (ex: McpExchange, params: Params) => Target | undefined> = {
   "tools/call": (ex, params) => {
     ex.record.tool = stringOr(params.name);
-    return byName(params, "tool");
+    return byName(ex, params, "tool");
   },
   "prompts/get": (ex, params) => {
     ex.record.prompt = stringOr(params.name);
-    return byName(params, "prompt");
+    return byName(ex, params, "prompt");
   },
   "resources/read": (ex, params) => {
     ex.record.resourceUri = stringOr(params.uri);
-    const target = byUri(params);
-    return target && { ...target, rewrite: prefixContents(target.backend) };
+    const target = byUri(ex, params);
+    return target && { ...target, rewrite: prefixContents(ex, target.backend) };
   },
-  "resources/subscribe": (_ex, params) => byUri(params),
-  "resources/unsubscribe": (_ex, params) => byUri(params),
-  "completion/complete": (_ex, params) => {
+  "resources/subscribe": (ex, params) => byUri(ex, params),
+  "resources/unsubscribe": (ex, params) => byUri(ex, params),
+  "completion/complete": (ex, params) => {
     const ref = params.ref as Params | undefined;
     if (ref?.type === "ref/prompt") {
-      const split = typeof ref.name === "string" ? splitName(ref.name) : undefined;
+      const split = typeof ref.name === "string" ? ex.route.names.splitName(ref.name) : undefined;
       return (
         split && {
           backend: split.backend,
@@ -46,7 +47,7 @@ const ROUTED: Record<string, (ex: McpExchange, params: Params) => Target | undef
         }
       );
     }
-    const split = typeof ref?.uri === "string" ? splitUri(ref.uri) : undefined;
+    const split = typeof ref?.uri === "string" ? ex.route.names.splitUri(ref.uri) : undefined;
     return (
       split && {
         backend: split.backend,
@@ -103,14 +104,25 @@ export async function handleMcpRouted(
       return;
     }
   }
+  const forwarded = JSON.stringify({ ...message, params: target.params });
+  const name = target.params.name ?? target.params.uri;
   await forward(
     ex,
     backend,
     backendSession,
-    JSON.stringify({ ...message, params: target.params }),
+    forwarded,
     id,
-    target.rewrite,
+    message.method!,
+    stringOr(name),
+    rewriteFor(session, message.method!, target.rewrite),
   );
+}
+
+/** For a 2026-07-28 client, the result also gets what that revision requires of it (stateless-result.ts). */
+function rewriteFor(session: McpSession, method: string, rewrite: ResponseRewrite): ResponseRewrite {
+  if (!isModernVersion(session.version)) return rewrite;
+  const uncached = method === "resources/read";
+  return (response) => completeStatelessResult(rewrite ? rewrite(response) : response, uncached);
 }
 
 async function forward(
@@ -119,19 +131,12 @@ async function forward(
   session: BackendSession,
   body: string,
   id: string | number,
+  method: string,
+  name: string | undefined,
   rewrite: ResponseRewrite,
 ): Promise<void> {
   try {
-    const reply = await callMcpBackend({
-      backend,
-      method: "POST",
-      body,
-      sessionId: session.sessionId,
-      protocolVersion: session.version,
-      caller: ex.caller,
-      clientHeaders: ex.req.headers,
-      signal: ex.signal,
-    });
+    const reply = await callBackendSession(ex, backend, session, body, method, name);
     await relayBackendReply(ex, backend.name, reply, id, rewrite);
   } catch (err) {
     if (ex.res.headersSent) {
@@ -150,18 +155,19 @@ async function forward(
   }
 }
 
-function byName(params: Params, what: string): Target | undefined {
-  const split = typeof params.name === "string" ? splitName(params.name) : undefined;
+function byName(ex: McpExchange, params: Params, what: string): Target | undefined {
+  const split = typeof params.name === "string" ? ex.route.names.splitName(params.name) : undefined;
   return split && { backend: split.backend, params: { ...params, name: split.name }, what };
 }
 
-function byUri(params: Params): Target | undefined {
-  const split = typeof params.uri === "string" ? splitUri(params.uri) : undefined;
+function byUri(ex: McpExchange, params: Params): Target | undefined {
+  const split = typeof params.uri === "string" ? ex.route.names.splitUri(params.uri) : undefined;
   return split && { backend: split.backend, params: { ...params, uri: split.name }, what: "resource" };
 }
 
 /** resources/read: the contents name the URIs the client asked for, prefixed. */
-function prefixContents(backend: string): ResponseRewrite {
+function prefixContents(ex: McpExchange, backend: string): ResponseRewrite {
+  const { prefixUri } = ex.route.names;
   return (response) => {
     const contents = response.result?.contents;
     if (!Array.isArray(contents)) return response;

@@ -18,6 +18,10 @@ export const INVALID_PARAMS = -32602;
 export const INTERNAL_ERROR = -32603;
 /** Implementation-defined range (-32000..-32019): a backend could not be reached or answered garbage. */
 export const BACKEND_ERROR = -32000;
+/** 2026-07-28: the Mcp-Method / Mcp-Name headers (or the version header) disagree with the body. */
+export const HEADER_MISMATCH = -32020;
+/** 2026-07-28: the request's protocol version is not served; data names the supported ones. */
+export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
 export function isRequest(m: JsonRpcMessage): boolean {
   return typeof m.method === "string" && m.id !== undefined;
@@ -53,8 +57,9 @@ export function parseMessage(text: string): JsonRpcMessage | undefined {
 }
 
 /** A JSON-RPC error answer; `id` null when the request's id is unknown (unparsable). */
-export function errorBody(id: JsonRpcId | undefined, code: number, message: string): string {
-  return JSON.stringify({ jsonrpc: "2.0", id: id ?? null, error: { code, message } });
+export function errorBody(id: JsonRpcId | undefined, code: number, message: string, data?: unknown): string {
+  const error = data === undefined ? { code, message } : { code, message, data };
+  return JSON.stringify({ jsonrpc: "2.0", id: id ?? null, error });
 }
 
 export function resultBody(id: JsonRpcId, result: unknown): string {

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { firstValue } from "../util/first-value.js";
-import type { CompiledMcpRoute } from "./compiled-mcp-route.js";
+import type { CompiledMcpBackend, CompiledMcpRoute } from "./compiled-mcp-route.js";
 import { errorBody, type JsonRpcId } from "./json-rpc.js";
 import { ANONYMOUS, type McpCaller } from "./mcp-access.js";
 import type { McpContext } from "./mcp-context.js";
 import type { McpRequestRecord } from "./mcp-request-record.js";
-import { type McpSession, openSession } from "./mcp-session.js";
+import { type BackendSession, type McpSession, openSession } from "./mcp-session.js";
 
 /**
  * One MCP HTTP request being answered: the client's request and response, the route and caller,
@@ -71,10 +71,11 @@ export class McpExchange {
     message: string,
     error: string,
     headers?: Record<string, string>,
+    data?: unknown,
   ): void {
     this.record.errorCode = code;
     this.record.error = error;
-    this.answer(status, errorBody(id, code, message), headers);
+    this.answer(status, errorBody(id, code, message, data), headers);
   }
 
   /** 202 Accepted for a notification or a response. */
@@ -104,6 +105,12 @@ export class McpExchange {
     this.record.protocolVersion = session.version;
     return session;
   }
+
+  /**
+   * Set for a stateless (2026-07-28) client, whose upstream sessions are the gateway's own: opens
+   * a fresh one with a backend that has forgotten its session (callBackendSession retries on it).
+   */
+  reopenBackend: ((backend: CompiledMcpBackend) => Promise<BackendSession>) | undefined;
 
   /** Aborted when the client goes away, so upstream requests made for it stop too. */
   get signal(): AbortSignal {

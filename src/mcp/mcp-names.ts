@@ -30,3 +30,28 @@ function splitAt(value: string, separator: string): { backend: string; name: str
   if (at <= 0 || at + separator.length >= value.length) return undefined;
   return { backend: value.slice(0, at), name: value.slice(at + separator.length) };
 }
+
+/** How one route names what its backends offer (CompiledMcpRoute.names). */
+export interface McpNames {
+  readonly prefixName: (backend: string, name: string) => string;
+  readonly prefixUri: (backend: string, uri: string) => string;
+  readonly splitName: (exposed: string) => { backend: string; name: string } | undefined;
+  readonly splitUri: (exposed: string) => { backend: string; name: string } | undefined;
+}
+
+/** The default, as upstream: every name and URI carries its backend. */
+export const PREFIXED_NAMES: McpNames = Object.freeze({ prefixName, prefixUri, splitName, splitUri });
+
+/**
+ * The opt-in of a route with one backend (UNPREFIXED_ANNOTATION): names and URIs pass unchanged,
+ * and everything is routed to that backend. For clients, and test suites, that expect a server's
+ * own names.
+ */
+export function unprefixedNames(backend: string): McpNames {
+  const same = (_backend: string, value: string) => value;
+  const whole = (value: string) => (value === "" ? undefined : { backend, name: value });
+  return Object.freeze({ prefixName: same, prefixUri: same, splitName: whole, splitUri: whole });
+}
+
+/** MCPRoute annotation (aigw's own; upstream ignores it): "true" serves a one-backend route unprefixed. */
+export const UNPREFIXED_ANNOTATION = "aigw/mcp-unprefixed-single-backend";

@@ -5,7 +5,10 @@ import { BACKEND_ERROR, isResponse, type JsonRpcMessage, parseMessage } from "./
 import type { McpExchange } from "./mcp-exchange.js";
 import { rewriteBackendMessage } from "./rewrite-backend-message.js";
 
-/** Rewrites the backend's response for the client; undefined: the response passes as it came. */
+/**
+ * Rewrites the backend's response for the client; undefined, or the same object returned: the
+ * response passes as it came (its bytes, not re-serialised).
+ */
 export type ResponseRewrite = ((response: JsonRpcMessage) => JsonRpcMessage) | undefined;
 
 /**
@@ -40,7 +43,7 @@ export async function relayBackendReply(
       return;
     }
     noteOutcome(ex, response);
-    ex.answer(200, rewrite ? JSON.stringify(rewrite(response)) : bytes);
+    ex.answer(200, rewritten(response, rewrite) ?? bytes);
     return;
   }
   ex.res.writeHead(200, SSE_HEADERS);
@@ -51,15 +54,21 @@ export async function relayBackendReply(
       if (!message) continue;
       if (isResponse(message) && message.id === id) {
         noteOutcome(ex, message);
-        ex.res.end(formatSseEvent(rewrite ? JSON.stringify(rewrite(message)) : event.data));
+        ex.res.end(formatSseEvent(rewritten(message, rewrite) ?? event.data));
         reply.body.destroy();
         return;
       }
-      ex.res.write(formatSseEvent(rewriteBackendMessage(backend, message, event.data)));
+      ex.res.write(formatSseEvent(rewriteBackendMessage(ex.route.names, backend, message, event.data)));
     }
   }
   ex.record.error = "backend_stream_ended";
   ex.res.end();
+}
+
+/** The rewritten response's text; undefined when the rewrite leaves it as it was. */
+function rewritten(response: JsonRpcMessage, rewrite: ResponseRewrite): string | undefined {
+  const out = rewrite?.(response);
+  return out === undefined || out === response ? undefined : JSON.stringify(out);
 }
 
 function noteOutcome(ex: McpExchange, response: JsonRpcMessage): void {

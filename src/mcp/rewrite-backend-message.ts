@@ -1,5 +1,5 @@
 import type { JsonRpcMessage } from "./json-rpc.js";
-import { prefixUri } from "./mcp-names.js";
+import type { McpNames } from "./mcp-names.js";
 import { encodeServerRequestId } from "./server-request-ids.js";
 
 /**
@@ -8,7 +8,12 @@ import { encodeServerRequestId } from "./server-request-ids.js";
  * `resources/updated` the prefixed URI. `data` is the message's text; it is returned unchanged
  * (not re-serialised) when nothing needs rewriting.
  */
-export function rewriteBackendMessage(backend: string, message: JsonRpcMessage, data: string): string {
+export function rewriteBackendMessage(
+  names: McpNames,
+  backend: string,
+  message: JsonRpcMessage,
+  data: string,
+): string {
   if (message.method === undefined) return data;
   if (message.id !== undefined) {
     return JSON.stringify({ ...message, id: encodeServerRequestId(backend, message.id) });
@@ -16,7 +21,7 @@ export function rewriteBackendMessage(backend: string, message: JsonRpcMessage, 
   if (message.method === "notifications/resources/updated" && typeof message.params?.uri === "string") {
     return JSON.stringify({
       ...message,
-      params: { ...message.params, uri: prefixUri(backend, message.params.uri) },
+      params: { ...message.params, uri: names.prefixUri(backend, message.params.uri) },
     });
   }
   return data;

@@ -4,6 +4,7 @@ import type { Resource } from "../../src/config/resource.js";
 import { ResourceIndex } from "../../src/config/resource-index.js";
 import { compileMcpRoutes } from "../../src/mcp/compile-mcp-route.js";
 import { ALLOW_ALL } from "../../src/mcp/mcp-access.js";
+import { PREFIXED_NAMES, UNPREFIXED_ANNOTATION } from "../../src/mcp/mcp-names.js";
 import { DispatcherCache } from "../../src/upstream/dispatcher-cache.js";
 
 function backend(name: string, port = 9000): Resource {
@@ -64,6 +65,27 @@ describe("compileMcpRoutes", () => {
     assert.throws(
       () => compile(backend("a"), route([{ name: "a", forwardHeaders: [{ name: "Authorization" }] }])),
       /Authorization is never forwarded/,
+    );
+  });
+
+  it("serves a one-backend route unprefixed only when its annotation asks", () => {
+    const annotated = (value: string, refs: Record<string, unknown>[]) => {
+      const r = route(refs);
+      r.metadata.annotations = { [UNPREFIXED_ANNOTATION]: value };
+      return r;
+    };
+    const [plain] = compile(backend("a"), route([{ name: "a" }])).routes;
+    assert.equal(plain?.names, PREFIXED_NAMES);
+    const [single] = compile(backend("a"), annotated("true", [{ name: "a" }])).routes;
+    assert.equal(single?.names.prefixName("a", "echo"), "echo");
+    assert.deepEqual(single?.names.splitUri("test://x"), { backend: "a", name: "test://x" });
+    assert.throws(
+      () => compile(backend("a"), backend("b"), annotated("true", [{ name: "a" }, { name: "b" }])),
+      /needs exactly one backendRef/,
+    );
+    assert.throws(
+      () => compile(backend("a"), annotated("yes", [{ name: "a" }])),
+      /must be "true" or "false"/,
     );
   });
 
