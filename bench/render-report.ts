@@ -2,6 +2,7 @@ import type {
   BenchResults,
   ChunkCostResults,
   FeatureBudget,
+  McpBenchResults,
   TargetName,
   TargetRun,
 } from "./bench-results.js";
@@ -18,6 +19,10 @@ const BUDGET = {
   /** Issue "Providers I": translation must not be the bottleneck. */
   bedrockThroughputRatio: 0.7,
   translatedChunkP99Ms: 0.2,
+  /** Issue 14 (MCP gateway): tools/call through the gateway against direct, and initialize over three backends. */
+  mcpAddedP50Ms: 1,
+  mcpAddedP99Ms: 3,
+  mcpInitializeOverSlowestMs: 2,
 };
 
 const BEDROCK: TargetName = "gateway → Bedrock";
@@ -89,6 +94,9 @@ export function renderReport(results: BenchResults): string {
   const { features, pending: featurePending } = featuresOf(results);
   for (const [name, reason] of Object.entries(featurePending)) {
     pendingBlock(out, `${name} rows are **pending**:`, reason);
+  }
+  if (results.mcpPending) {
+    pendingBlock(out, "MCP rows are **pending**: its benchmark did not run.", results.mcpPending);
   }
 
   out.push("### Budgets", "", "| Budget | Target | Measured | Result |", "|---|---|---|---|");
@@ -209,6 +217,7 @@ export function renderReport(results: BenchResults): string {
       ),
     );
   }
+  if (results.mcp || results.mcpPending) mcpBudgetRows(out, results.mcp);
   out.push(
     "",
     "Added latency is the gateway's percentile minus the direct percentile, per round, median over rounds.",
@@ -289,7 +298,82 @@ export function renderReport(results: BenchResults): string {
     );
   }
   if (results.chunkCost) chunkCostTable(out, results.chunkCost);
+  if (results.mcp) mcpTable(out, results.mcp);
   return `${out.join("\n")}\n`;
+}
+
+/** The slowest upstream to initialize directly: the one whose p50 is highest. */
+function slowestInitialize(mcp: McpBenchResults): { name: string; p50: number } {
+  return Object.entries(mcp.initialize.direct).reduce<{ name: string; p50: number }>(
+    (worst, [name, l]) => (l.p50 > worst.p50 ? { name, p50: l.p50 } : worst),
+    { name: "—", p50: Number.NaN },
+  );
+}
+
+function mcpBudgetRows(out: string[], mcp: McpBenchResults | undefined): void {
+  const call = mcp?.toolsCall;
+  const addedP50 = call ? call.gateway.p50 - call.direct.p50 : Number.NaN;
+  const addedP99 = call ? call.gateway.p99 - call.direct.p99 : Number.NaN;
+  const slowest = mcp ? slowestInitialize(mcp) : { name: "—", p50: Number.NaN };
+  const gatewayInit = mcp?.initialize.gateway.p50 ?? Number.NaN;
+  const over = gatewayInit - slowest.p50;
+  out.push(
+    row(
+      "MCP tools/call added p50",
+      `< ${BUDGET.mcpAddedP50Ms} ms`,
+      call ? `${ms(addedP50)} (${ms(call.gateway.p50)} vs ${ms(call.direct.p50)} direct)` : "—",
+      verdict(addedP50, (v) => v < BUDGET.mcpAddedP50Ms),
+    ),
+    row(
+      "MCP tools/call added p99",
+      `< ${BUDGET.mcpAddedP99Ms} ms`,
+      call ? `${ms(addedP99)} (${ms(call.gateway.p99)} vs ${ms(call.direct.p99)} direct)` : "—",
+      verdict(addedP99, (v) => v < BUDGET.mcpAddedP99Ms),
+    ),
+    row(
+      `MCP initialize over ${mcp ? Object.keys(mcp.initialize.direct).length : 3} backends, p50`,
+      `≤ slowest + ${BUDGET.mcpInitializeOverSlowestMs} ms`,
+      mcp
+        ? `${ms(gatewayInit)} vs slowest ${ms(slowest.p50)} (${slowest.name}): ${sign(over)}${ms(over)}`
+        : "—",
+      verdict(over, (v) => v <= BUDGET.mcpInitializeOverSlowestMs),
+    ),
+  );
+}
+
+function mcpTable(out: string[], mcp: McpBenchResults): void {
+  const { toolsCall: call, initialize: init } = mcp;
+  const slowest = slowestInitialize(mcp);
+  out.push("### MCP gateway: tools/call and initialize", "");
+  out.push("| Request | Path | p50 | p90 | p99 | p99.9 | max | mean | count | failures |");
+  out.push("|---|---|---|---|---|---|---|---|---|---|");
+  const line = (request: string, path: string, l: LatencySummary, failed: number | string) =>
+    out.push(
+      `| ${request} | ${path} | ${ms(l.p50)} | ${ms(l.p90)} | ${ms(l.p99)} | ${ms(l.p999)} | ${ms(l.max)} | ${ms(l.mean)} | ${l.count} | ${failed} |`,
+    );
+  line("tools/call", "direct to a", call.direct, call.failures.direct);
+  line("tools/call", "gateway (`a__echo`)", call.gateway, call.failures.gateway);
+  line("tools/call", "gateway − direct, call by call", call.pairedAdded, "—");
+  for (const [name, l] of Object.entries(init.direct)) {
+    const delay = name === slowest.name && init.delayMs > 0 ? ` (+${init.delayMs} ms delay)` : "";
+    line("initialize", `direct to ${name}${delay}`, l, "—");
+  }
+  line("initialize", "gateway (fan-out to all)", init.gateway, init.failures.gateway);
+  out.push(
+    "",
+    `Three MCP upstreams (bench/serve-mcp-upstream.ts: the official v1 SDK's McpServer and StreamableHTTPServerTransport, stateful, SSE answers) ` +
+      `and \`aigw run bench/gateway-mcp.yaml\` (one MCPRoute over them), each its own process; upstream ${slowest.name} holds every initialize ${init.delayMs} ms. ` +
+      `A lean client (JSON-RPC over one keep-alive undici connection per target, one request at a time, every answer read to its end and checked) ` +
+      `alternates ${call.calls} tools/call direct and through the gateway after ${call.warmupCalls} warm-up pairs, ` +
+      `then initializes ${init.rounds} new sessions per target round-robin after ${init.warmupRounds} warm-up rounds (each session ended with an untimed DELETE; ` +
+      `${init.failures.direct} direct failure(s)). Added = gateway percentile − direct percentile. ` +
+      `CPU over the phase: client ${pct(mcp.cpu.client)}, gateway ${pct(mcp.cpu.gateway)}, upstreams ${pct(mcp.cpu.upstreams)}, other processes ${pct(mcp.cpu.other)} of a core.`,
+    "",
+  );
+}
+
+function sign(value: number): string {
+  return value >= 0 ? "+" : "";
 }
 
 function chunkCostTable(out: string[], cost: ChunkCostResults): void {

@@ -16,10 +16,18 @@ import {
   type ServerProcess,
   startServer,
 } from "./bench-processes.js";
-import type { BenchResults, ChunkCostResults, MemorySample, TargetName, TargetRun } from "./bench-results.js";
+import type {
+  BenchResults,
+  ChunkCostResults,
+  McpBenchResults,
+  MemorySample,
+  TargetName,
+  TargetRun,
+} from "./bench-results.js";
 import { type FeatureGateway, featureGateways, startSpanSink } from "./feature-gateways.js";
 import type { LoadJob } from "./load-job.js";
 import { loadAverage, machineInfo } from "./machine-info.js";
+import type { McpBenchJob } from "./mcp-bench.js";
 import { cpuSeconds, machineBusySeconds, residentBytes } from "./process-stats.js";
 import { renderReport } from "./render-report.js";
 import { summarizeCpuProfile } from "./summarize-cpu-profile.js";
@@ -34,7 +42,8 @@ import type { ChunkCostJob, ChunkCostOutput } from "./translator-chunk-cost.js";
  * processes each switch one feature on (feature-gateways.ts): token limits in memory and in the
  * Redis at --redis-url, API-key and JWT authentication, the usage ledger in SQLite and in the
  * PostgreSQL at --postgres-url (neither server started by the benchmark). At the end the per-chunk
- * cost of translated streams is measured in-process on core 1.
+ * cost of translated streams is measured in-process on core 1. Last, the MCP gateway: tools/call and
+ * initialize through it against its three MCP upstreams directly (mcp-bench.ts).
  */
 const { values } = parseArgs({
   options: {
@@ -72,6 +81,17 @@ const settings = {
 const chunkCostJob: ChunkCostJob = quick
   ? { streams: 2_000, warmupStreams: 500, batches: 4 }
   : { streams: 20_000, warmupStreams: 2_000, batches: 10 };
+
+/** The MCP phase: tools/call pairs (direct, through the gateway) and initialize rounds over four targets. */
+const mcpJob: Omit<McpBenchJob, "upstreamCpus" | "gatewayCpus" | "gatewayNodeArgs" | "gatewayArgs"> = quick
+  ? { calls: 1_000, warmupCalls: 300, initializeRounds: 40, warmupInitializeRounds: 5, initializeDelayMs: 20 }
+  : {
+      calls: 5_000,
+      warmupCalls: 1_000,
+      initializeRounds: 200,
+      warmupInitializeRounds: 20,
+      initializeDelayMs: 20,
+    };
 
 /** With --profile-dir, the proxy and the gateway write V8 CPU profiles there when they stop. */
 const profileFlags = values["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", values["profile-dir"]] : [];
@@ -448,6 +468,30 @@ async function measureChunkCost(): Promise<ChunkCostResults> {
   };
 }
 
+/**
+ * The MCP benchmark in its own process on the client's core, which starts the three upstreams there
+ * too and the gateway on the servers' core (as the simulator and the gateway above); when it fails,
+ * no results but the reason, and the MCP rows stay pending.
+ */
+async function measureMcp(): Promise<{ mcp?: McpBenchResults; pending?: string }> {
+  const job: McpBenchJob = {
+    ...mcpJob,
+    ...(CLIENT_CPUS ? { upstreamCpus: CLIENT_CPUS } : {}),
+    ...(SERVER_CPUS ? { gatewayCpus: SERVER_CPUS } : {}),
+    gatewayNodeArgs: profileFlags,
+    gatewayArgs: settings.gatewayArgs,
+  };
+  try {
+    return {
+      mcp: await runForJson<McpBenchResults>([`${BENCH_DIST}mcp-bench.js`, JSON.stringify(job)], CLIENT_CPUS),
+    };
+  } catch (error) {
+    const pending = (error as Error).message.split("\n").slice(0, 6).join("\n");
+    log(`MCP benchmark not runnable, its rows stay pending:\n${pending}`);
+    return { pending };
+  }
+}
+
 let memory: BenchResults["memory"];
 let startedBytes = 0;
 let idleBytes = 0;
@@ -526,6 +570,9 @@ spanSink.close();
 log("translated streams: cost per chunk (in-process)");
 const chunkCost = await quietest(measureChunkCost, (result) => result.cpu.other);
 
+log("MCP: tools/call and initialize, direct and through the gateway");
+const { mcp, pending: mcpPending } = await quietest(measureMcp, (run) => run.mcp?.cpu.other ?? 0);
+
 const results: BenchResults = {
   date: new Date().toISOString(),
   machine,
@@ -552,6 +599,8 @@ const results: BenchResults = {
   streamFirstByte,
   memory,
   chunkCost,
+  mcp,
+  mcpPending,
 };
 const report = renderReport(results);
 process.stdout.write(report);
@@ -562,8 +611,9 @@ if (values["profile-dir"]) {
     const owner = [proxy, gateway, bedrockGateway, ...featureServers.map(({ server }) => server)].find(
       (server) => server && file.includes(`.${server.pid}.`),
     );
+    const mcpGateway = mcp && file.includes(`.${mcp.gatewayPid}.`) ? "MCP gateway" : undefined;
     process.stderr.write(
-      `\n${owner?.name ?? "unknown process"}: ${summarizeCpuProfile(join(dir, file), 30)}`,
+      `\n${owner?.name ?? mcpGateway ?? "unknown process"}: ${summarizeCpuProfile(join(dir, file), 30)}`,
     );
   }
 }
