@@ -304,10 +304,11 @@ export function renderReport(results: BenchResults): string {
 
 /** The slowest upstream to initialize directly: the one whose p50 is highest. */
 function slowestInitialize(mcp: McpBenchResults): { name: string; p50: number } {
-  return Object.entries(mcp.initialize.direct).reduce<{ name: string; p50: number }>(
-    (worst, [name, l]) => (l.p50 > worst.p50 ? { name, p50: l.p50 } : worst),
-    { name: "—", p50: Number.NaN },
-  );
+  let slowest = { name: "—", p50: Number.NaN };
+  for (const [name, l] of Object.entries(mcp.initialize.direct)) {
+    if (Number.isNaN(slowest.p50) || l.p50 > slowest.p50) slowest = { name, p50: l.p50 };
+  }
+  return slowest;
 }
 
 function mcpBudgetRows(out: string[], mcp: McpBenchResults | undefined): void {
