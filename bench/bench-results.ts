@@ -74,7 +74,7 @@ export interface McpBenchResults {
     /** Calls that did not answer 200 with the echoed text, by path. */
     failures: { direct: number; gateway: number };
   };
-  /** initialize (a new session each, ended with an untimed DELETE), round-robin over the four targets. */
+  /** initialize (a new session each, ended with an untimed DELETE), round-robin over the five ways. */
   initialize: {
     /** Measured initializes per target, after `warmupRounds` rounds. */
     rounds: number;
@@ -85,6 +85,11 @@ export interface McpBenchResults {
     direct: Record<string, LatencySummary>;
     /** Through the gateway: fanned out to all three. */
     gateway: LatencySummary;
+    /**
+     * The client's own fan-out: all three directly at once, until the last answered (the slowest
+     * backend with its siblings initializing beside it, as the gateway meets it).
+     */
+    directAtOnce: LatencySummary;
     failures: { direct: number; gateway: number };
   };
   /** CPU seconds / wall seconds over both phases: the client, the gateway, the three upstreams together, everything else. */

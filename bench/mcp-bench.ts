@@ -20,7 +20,8 @@ import { cpuSeconds, machineBusySeconds } from "./process-stats.js";
  * initialize `initializeDelayMs`) and `aigw run bench/gateway-mcp.yaml` over them, each its own
  * process, then (a) tools/call of a's `echo` directly and as `a__echo` through the gateway,
  * alternated call by call in one loop so drifts of the machine hit both alike, and (b) initialize
- * directly against each upstream and through the gateway (fanned out to all three), round-robin.
+ * directly against each upstream, through the gateway (fanned out to all three), and directly
+ * against all three at once (the client's own fan-out), round-robin.
  * The client is lean on purpose: JSON-RPC bodies over one keep-alive undici connection per target,
  * one request at a time; the SDK's own client costs more than the sub-millisecond differences
  * measured. Run by run-bench.ts (itself pinned to the client core); prints one JSON line
@@ -152,6 +153,21 @@ async function timedInitialize(endpoint: Endpoint): Promise<number> {
   return answer.status === 200 && answer.response?.result ? elapsed : Number.NaN;
 }
 
+/**
+ * The client's own fan-out: initialize on every upstream at once, timed until the last has answered;
+ * the sessions are then ended, untimed. The slowest backend as the gateway meets it, its siblings
+ * initializing beside it on the same core. NaN when one failed.
+ */
+async function timedInitializeAll(upstreams: readonly Endpoint[]): Promise<number> {
+  const start = nowMs();
+  const answers = await Promise.all(upstreams.map((endpoint) => post(endpoint, INITIALIZE)));
+  const elapsed = nowMs() - start;
+  await Promise.all(
+    answers.map((answer, i) => (answer.sessionId ? endSession(upstreams[i]!, answer.sessionId) : undefined)),
+  );
+  return answers.every((answer) => answer.status === 200 && answer.response?.result) ? elapsed : Number.NaN;
+}
+
 /** The measured samples without the failed ones, and how many failed. */
 function split(samples: number[]): { ok: Float64Array; failed: number } {
   const ok = samples.filter((value) => !Number.isNaN(value));
@@ -254,12 +270,18 @@ try {
   }
   await Promise.all([endSession(directA, directSession), endSession(viaGateway, gatewaySession)]);
 
-  // (b) initialize, round-robin over the three upstreams and the gateway, the order rotating per round.
-  const initialized = endpoints.map((): number[] => []);
+  // (b) initialize, round-robin over the three upstreams, the gateway and the three at once, the
+  // order rotating per round.
+  const directUpstreams = endpoints.slice(0, NAMES.length);
+  const initializers = [
+    ...endpoints.map((endpoint) => () => timedInitialize(endpoint)),
+    () => timedInitializeAll(directUpstreams),
+  ];
+  const initialized = initializers.map((): number[] => []);
   for (let round = 0; round < job.warmupInitializeRounds + job.initializeRounds; round++) {
-    for (let k = 0; k < endpoints.length; k++) {
-      const at = (round + k) % endpoints.length;
-      const elapsed = await timedInitialize(endpoints[at]!);
+    for (let k = 0; k < initializers.length; k++) {
+      const at = (round + k) % initializers.length;
+      const elapsed = await initializers[at]!();
       if (round >= job.warmupInitializeRounds) initialized[at]!.push(elapsed);
     }
   }
@@ -273,6 +295,7 @@ try {
   const gatewayCalls = split(viaGatewayMs);
   const initDirect = NAMES.map((_, i) => split(initialized[i]!));
   const initGateway = split(initialized[3]!);
+  const initAll = split(initialized[4]!);
   const results: McpBenchResults = {
     toolsCall: {
       calls: job.calls,
@@ -288,8 +311,9 @@ try {
       delayMs: job.initializeDelayMs,
       direct: Object.fromEntries(NAMES.map((name, i) => [name, summarize(initDirect[i]!.ok)])),
       gateway: summarize(initGateway.ok),
+      directAtOnce: summarize(initAll.ok),
       failures: {
-        direct: initDirect.reduce((sum, s) => sum + s.failed, 0),
+        direct: initDirect.reduce((sum, s) => sum + s.failed, 0) + initAll.failed,
         gateway: initGateway.failed,
       },
     },

@@ -340,6 +340,19 @@ function mcpBudgetRows(out: string[], mcp: McpBenchResults | undefined): void {
       verdict(over, (v) => v <= BUDGET.mcpInitializeOverSlowestMs),
     ),
   );
+  // Not a budget of its own: the slowest backend with its siblings initializing beside it, on the
+  // same core, as the gateway's fan-out meets it; says how much of the gap is the gateway's.
+  if (mcp) {
+    const atOnce = mcp.initialize.directAtOnce.p50;
+    out.push(
+      row(
+        "The same against the client's own fan-out (all three directly at once), p50",
+        "—",
+        `${ms(gatewayInit)} vs ${ms(atOnce)}: ${sign(gatewayInit - atOnce)}${ms(gatewayInit - atOnce)}`,
+        "reference",
+      ),
+    );
+  }
 }
 
 function mcpTable(out: string[], mcp: McpBenchResults): void {
@@ -359,6 +372,7 @@ function mcpTable(out: string[], mcp: McpBenchResults): void {
     const delay = name === slowest.name && init.delayMs > 0 ? ` (+${init.delayMs} ms delay)` : "";
     line("initialize", `direct to ${name}${delay}`, l, "—");
   }
+  line("initialize", "direct to all three at once (until the last answered)", init.directAtOnce, "—");
   line("initialize", "gateway (fan-out to all)", init.gateway, init.failures.gateway);
   out.push(
     "",
