@@ -92,6 +92,44 @@ export interface PickerCostResults {
   output: PickerCostOutput;
 }
 
+/** The MCP phase (mcp-bench.ts): one gateway over three MCP upstreams, each measured directly too. */
+export interface McpBenchResults {
+  /** tools/call of `echo` on upstream a, direct and as `a__echo` through the gateway, alternated. */
+  toolsCall: {
+    /** Measured calls per path, after `warmupCalls` of each. */
+    calls: number;
+    warmupCalls: number;
+    direct: LatencySummary;
+    gateway: LatencySummary;
+    /** Gateway minus direct, call by call (each gateway call against the direct call next to it). */
+    pairedAdded: LatencySummary;
+    /** Calls that did not answer 200 with the echoed text, by path. */
+    failures: { direct: number; gateway: number };
+  };
+  /** initialize (a new session each, ended with an untimed DELETE), round-robin over the five ways. */
+  initialize: {
+    /** Measured initializes per target, after `warmupRounds` rounds. */
+    rounds: number;
+    warmupRounds: number;
+    /** The artificial delay upstream c holds every initialize for. */
+    delayMs: number;
+    /** Per upstream, initialized directly. */
+    direct: Record<string, LatencySummary>;
+    /** Through the gateway: fanned out to all three. */
+    gateway: LatencySummary;
+    /**
+     * The client's own fan-out: all three directly at once, until the last answered (the slowest
+     * backend with its siblings initializing beside it, as the gateway meets it).
+     */
+    directAtOnce: LatencySummary;
+    failures: { direct: number; gateway: number };
+  };
+  /** CPU seconds / wall seconds over both phases: the client, the gateway, the three upstreams together, everything else. */
+  cpu: { client: number; gateway: number; upstreams: number; other: number };
+  /** The gateway's pid, to name its CPU profile with --profile-dir. */
+  gatewayPid: number;
+}
+
 export interface MemorySample {
   seconds: number;
   bytes: number;
@@ -167,4 +205,8 @@ export interface BenchResults {
   pickerCost?: PickerCostResults;
   /** Why pickerCost is missing when it is. */
   pickerCostPending?: string;
+  /** tools/call and initialize through the MCP gateway against its upstreams directly. */
+  mcp?: McpBenchResults;
+  /** Why the MCP rows are missing, when they are. */
+  mcpPending?: string;
 }

@@ -3,6 +3,7 @@ import type {
   ChunkCostResults,
   FeatureBudget,
   InferencePoolResults,
+  McpBenchResults,
   PickerCostResults,
   TargetName,
   TargetRun,
@@ -24,6 +25,10 @@ const BUDGET = {
   poolP90TtftRatio: 0.5,
   poolTokensPerSecondRatio: 1.3,
   pickP50Us: 100,
+  /** Issue 14 (MCP gateway): tools/call through the gateway against direct, and initialize over three backends. */
+  mcpAddedP50Ms: 1,
+  mcpAddedP99Ms: 3,
+  mcpInitializeOverSlowestMs: 2,
 };
 
 const BEDROCK: TargetName = "gateway → Bedrock";
@@ -101,6 +106,9 @@ export function renderReport(results: BenchResults): string {
   }
   if (results.pickerCostPending) {
     pendingBlock(out, "Endpoint picker cost rows are **pending**:", results.pickerCostPending);
+  }
+  if (results.mcpPending) {
+    pendingBlock(out, "MCP rows are **pending**: its benchmark did not run.", results.mcpPending);
   }
 
   out.push("### Budgets", "", "| Budget | Target | Measured | Result |", "|---|---|---|---|");
@@ -225,6 +233,7 @@ export function renderReport(results: BenchResults): string {
   if (results.inferencePool || results.inferencePoolPending)
     out.push(...poolBudgetRows(results.inferencePool));
   if (results.pickerCost || results.pickerCostPending) out.push(pickerCostBudgetRow(results.pickerCost));
+  if (results.mcp || results.mcpPending) mcpBudgetRows(out, results.mcp);
   out.push(
     "",
     "Added latency is the gateway's percentile minus the direct percentile, per round, median over rounds.",
@@ -307,6 +316,7 @@ export function renderReport(results: BenchResults): string {
   if (results.chunkCost) chunkCostTable(out, results.chunkCost);
   if (results.inferencePool) inferencePoolTable(out, results.inferencePool);
   if (results.pickerCost) pickerCostTable(out, results.pickerCost);
+  if (results.mcp) mcpTable(out, results.mcp);
   return `${out.join("\n")}\n`;
 }
 
@@ -386,6 +396,95 @@ function pickerCostTable(out: string[], cost: PickerCostResults): void {
       `one process on the servers' core with the gateway's Node flags${cost.nodeFlags.length ? ` (\`${cost.nodeFlags.join(" ")}\`)` : ""}.`,
     "",
   );
+}
+
+/** The slowest upstream to initialize directly: the one whose p50 is highest. */
+function slowestInitialize(mcp: McpBenchResults): { name: string; p50: number } {
+  let slowest = { name: "—", p50: Number.NaN };
+  for (const [name, l] of Object.entries(mcp.initialize.direct)) {
+    if (Number.isNaN(slowest.p50) || l.p50 > slowest.p50) slowest = { name, p50: l.p50 };
+  }
+  return slowest;
+}
+
+function mcpBudgetRows(out: string[], mcp: McpBenchResults | undefined): void {
+  const call = mcp?.toolsCall;
+  const addedP50 = call ? call.gateway.p50 - call.direct.p50 : Number.NaN;
+  const addedP99 = call ? call.gateway.p99 - call.direct.p99 : Number.NaN;
+  const slowest = mcp ? slowestInitialize(mcp) : { name: "—", p50: Number.NaN };
+  const gatewayInit = mcp?.initialize.gateway.p50 ?? Number.NaN;
+  const over = gatewayInit - slowest.p50;
+  out.push(
+    row(
+      "MCP tools/call added p50",
+      `< ${BUDGET.mcpAddedP50Ms} ms`,
+      call ? `${ms(addedP50)} (${ms(call.gateway.p50)} vs ${ms(call.direct.p50)} direct)` : "—",
+      verdict(addedP50, (v) => v < BUDGET.mcpAddedP50Ms),
+    ),
+    row(
+      "MCP tools/call added p99",
+      `< ${BUDGET.mcpAddedP99Ms} ms`,
+      call ? `${ms(addedP99)} (${ms(call.gateway.p99)} vs ${ms(call.direct.p99)} direct)` : "—",
+      verdict(addedP99, (v) => v < BUDGET.mcpAddedP99Ms),
+    ),
+    row(
+      `MCP initialize over ${mcp ? Object.keys(mcp.initialize.direct).length : 3} backends, p50`,
+      `≤ slowest + ${BUDGET.mcpInitializeOverSlowestMs} ms`,
+      mcp
+        ? `${ms(gatewayInit)} vs slowest ${ms(slowest.p50)} (${slowest.name}): ${sign(over)}${ms(over)}`
+        : "—",
+      verdict(over, (v) => v <= BUDGET.mcpInitializeOverSlowestMs),
+    ),
+  );
+  // Not a budget of its own: the slowest backend with its siblings initializing beside it, on the
+  // same core, as the gateway's fan-out meets it; says how much of the gap is the gateway's.
+  if (mcp) {
+    const atOnce = mcp.initialize.directAtOnce.p50;
+    out.push(
+      row(
+        "The same against the client's own fan-out (all three directly at once), p50",
+        "—",
+        `${ms(gatewayInit)} vs ${ms(atOnce)}: ${sign(gatewayInit - atOnce)}${ms(gatewayInit - atOnce)}`,
+        "reference",
+      ),
+    );
+  }
+}
+
+function mcpTable(out: string[], mcp: McpBenchResults): void {
+  const { toolsCall: call, initialize: init } = mcp;
+  const slowest = slowestInitialize(mcp);
+  out.push("### MCP gateway: tools/call and initialize", "");
+  out.push("| Request | Path | p50 | p90 | p99 | p99.9 | max | mean | count | failures |");
+  out.push("|---|---|---|---|---|---|---|---|---|---|");
+  const line = (request: string, path: string, l: LatencySummary, failed: number | string) =>
+    out.push(
+      `| ${request} | ${path} | ${ms(l.p50)} | ${ms(l.p90)} | ${ms(l.p99)} | ${ms(l.p999)} | ${ms(l.max)} | ${ms(l.mean)} | ${l.count} | ${failed} |`,
+    );
+  line("tools/call", "direct to a", call.direct, call.failures.direct);
+  line("tools/call", "gateway (`a__echo`)", call.gateway, call.failures.gateway);
+  line("tools/call", "gateway − direct, call by call", call.pairedAdded, "—");
+  for (const [name, l] of Object.entries(init.direct)) {
+    const delay = name === slowest.name && init.delayMs > 0 ? ` (+${init.delayMs} ms delay)` : "";
+    line("initialize", `direct to ${name}${delay}`, l, "—");
+  }
+  line("initialize", "direct to all three at once (until the last answered)", init.directAtOnce, "—");
+  line("initialize", "gateway (fan-out to all)", init.gateway, init.failures.gateway);
+  out.push(
+    "",
+    `Three MCP upstreams (bench/serve-mcp-upstream.ts: the official v1 SDK's McpServer and StreamableHTTPServerTransport, stateful, SSE answers) ` +
+      `and \`aigw run bench/gateway-mcp.yaml\` (one MCPRoute over them), each its own process; upstream ${slowest.name} holds every initialize ${init.delayMs} ms. ` +
+      `A lean client (JSON-RPC over one keep-alive undici connection per target, one request at a time, every answer read to its end and checked) ` +
+      `alternates ${call.calls} tools/call direct and through the gateway after ${call.warmupCalls} warm-up pairs, ` +
+      `then initializes ${init.rounds} new sessions per target round-robin after ${init.warmupRounds} warm-up rounds (each session ended with an untimed DELETE; ` +
+      `${init.failures.direct} direct failure(s)). Added = gateway percentile − direct percentile. ` +
+      `CPU over the phase: client ${pct(mcp.cpu.client)}, gateway ${pct(mcp.cpu.gateway)}, upstreams ${pct(mcp.cpu.upstreams)}, other processes ${pct(mcp.cpu.other)} of a core.`,
+    "",
+  );
+}
+
+function sign(value: number): string {
+  return value >= 0 ? "+" : "";
 }
 
 function chunkCostTable(out: string[], cost: ChunkCostResults): void {

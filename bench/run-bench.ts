@@ -23,6 +23,7 @@ import type {
   BenchResults,
   ChunkCostResults,
   InferencePoolResults,
+  McpBenchResults,
   MemorySample,
   PickerCostResults,
   TargetName,
@@ -31,6 +32,7 @@ import type {
 import { type FeatureGateway, featureGateways, startSpanSink } from "./feature-gateways.js";
 import type { LoadJob } from "./load-job.js";
 import { loadAverage, machineInfo } from "./machine-info.js";
+import type { McpBenchJob } from "./mcp-bench.js";
 import type { PickerCostJob, PickerCostOutput } from "./picker-cost.js";
 import { cpuSeconds, machineBusySeconds, residentBytes } from "./process-stats.js";
 import { renderReport } from "./render-report.js";
@@ -49,6 +51,8 @@ import type { ChunkCostJob, ChunkCostOutput } from "./translator-chunk-cost.js";
  * cost of translated streams is measured in-process on core 1, then the built-in endpoint picker
  * against round-robin over simulated replicas of an InferencePool (inference-pool-bench.ts, its
  * gateways on core 1) and the cost of one pick in-process on core 1.
+ * cost of translated streams is measured in-process on core 1. Last, the MCP gateway: tools/call and
+ * initialize through it against its three MCP upstreams directly (mcp-bench.ts).
  */
 const { values } = parseArgs({
   options: {
@@ -90,6 +94,17 @@ const chunkCostJob: ChunkCostJob = quick
 const pickerCostJob: PickerCostJob = quick
   ? { rate: 1000, seconds: 2, warmupPicks: 1000 }
   : { rate: 1000, seconds: 10, warmupPicks: 5000 };
+
+/** The MCP phase: tools/call pairs (direct, through the gateway) and initialize rounds over four targets. */
+const mcpJob: Omit<McpBenchJob, "upstreamCpus" | "gatewayCpus" | "gatewayNodeArgs" | "gatewayArgs"> = quick
+  ? { calls: 1_000, warmupCalls: 300, initializeRounds: 40, warmupInitializeRounds: 5, initializeDelayMs: 20 }
+  : {
+      calls: 5_000,
+      warmupCalls: 1_000,
+      initializeRounds: 200,
+      warmupInitializeRounds: 20,
+      initializeDelayMs: 20,
+    };
 
 /** With --profile-dir, the proxy and the gateway write V8 CPU profiles there when they stop. */
 const profileFlags = values["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", values["profile-dir"]] : [];
@@ -462,6 +477,30 @@ async function measureChunkCost(): Promise<ChunkCostResults> {
   };
 }
 
+/**
+ * The MCP benchmark in its own process on the client's core, which starts the three upstreams there
+ * too and the gateway on the servers' core (as the simulator and the gateway above); when it fails,
+ * no results but the reason, and the MCP rows stay pending.
+ */
+async function measureMcp(): Promise<{ mcp?: McpBenchResults; pending?: string }> {
+  const job: McpBenchJob = {
+    ...mcpJob,
+    ...(CLIENT_CPUS ? { upstreamCpus: CLIENT_CPUS } : {}),
+    ...(SERVER_CPUS ? { gatewayCpus: SERVER_CPUS } : {}),
+    gatewayNodeArgs: profileFlags,
+    gatewayArgs: settings.gatewayArgs,
+  };
+  try {
+    return {
+      mcp: await runForJson<McpBenchResults>([`${BENCH_DIST}mcp-bench.js`, JSON.stringify(job)], CLIENT_CPUS),
+    };
+  } catch (error) {
+    const pending = (error as Error).message.split("\n").slice(0, 6).join("\n");
+    log(`MCP benchmark not runnable, its rows stay pending:\n${pending}`);
+    return { pending };
+  }
+}
+
 let memory: BenchResults["memory"];
 let startedBytes = 0;
 let idleBytes = 0;
@@ -568,6 +607,8 @@ const pickerCost = await orPending("picker cost", async (): Promise<PickerCostRe
   );
   return { job: pickerCostJob, nodeFlags, output };
 });
+log("MCP: tools/call and initialize, direct and through the gateway");
+const { mcp, pending: mcpPending } = await quietest(measureMcp, (run) => run.mcp?.cpu.other ?? 0);
 
 const results: BenchResults = {
   date: new Date().toISOString(),
@@ -599,6 +640,8 @@ const results: BenchResults = {
   inferencePoolPending: inferencePool.pending,
   pickerCost: pickerCost.result,
   pickerCostPending: pickerCost.pending,
+  mcp,
+  mcpPending,
 };
 const report = renderReport(results);
 process.stdout.write(report);
@@ -609,8 +652,9 @@ if (values["profile-dir"]) {
     const owner = [proxy, gateway, bedrockGateway, ...featureServers.map(({ server }) => server)].find(
       (server) => server && file.includes(`.${server.pid}.`),
     );
+    const mcpGateway = mcp && file.includes(`.${mcp.gatewayPid}.`) ? "MCP gateway" : undefined;
     process.stderr.write(
-      `\n${owner?.name ?? "unknown process"}: ${summarizeCpuProfile(join(dir, file), 30)}`,
+      `\n${owner?.name ?? mcpGateway ?? "unknown process"}: ${summarizeCpuProfile(join(dir, file), 30)}`,
     );
   }
 }
