@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import type { McpRequestRecord } from "../../src/mcp/mcp-request-record.js";
 import { mcpConfigYaml, mcpRouteDoc } from "../support/mcp-route-yaml.js";
 import { type McpUpstream, startMcpUpstream } from "../support/mcp-upstream.js";
 import { type McpV2Upstream, startMcpV2Upstream } from "../support/mcp-v2-upstream.js";
@@ -48,13 +49,20 @@ describe("MCP proxy: 2026-07-28 subscriptions/listen over legacy and stateless b
   let v: McpV2Upstream;
   let gw: TestGateway;
   let url: string;
+  const records: McpRequestRecord[] = [];
 
   before(async () => {
     a = await startMcpUpstream("a");
     c = await startMcpUpstream("c");
     v = await startMcpV2Upstream("v");
     const route = mcpRouteDoc("tools", [{ name: "a" }, { name: "c" }, { name: "v" }]);
-    gw = await startTestGateway(mcpConfigYaml({ a: a.port, c: c.port, v: v.port }, route));
+    const onlyV = mcpRouteDoc("only-v", [{ name: "a" }, { name: "c" }, { name: "v" }], {
+      path: "/only-v",
+      backendSelector: { rules: [{ cel: 'request.mcp.backend == "v"' }] },
+    });
+    gw = await startTestGateway(mcpConfigYaml({ a: a.port, c: c.port, v: v.port }, route, onlyV), {
+      onMcpRequest: (r) => records.push(r),
+    });
     url = `${gw.url}/mcp`;
   });
 
@@ -132,6 +140,41 @@ describe("MCP proxy: 2026-07-28 subscriptions/listen over legacy and stateless b
         () => a.deleted.length + c.deleted.length === deletedBefore + 2,
       );
       await waitFor("the stateless upstream's listen stream closed", () => v.openStreams() === 0);
+      // What was DELETEd is the session the listen's GET stream was on, not the caller's cached one.
+      for (const legacy of [a, c]) {
+        const gets = legacy.requests
+          .filter((r) => r.method === "GET")
+          .map((r) => r.headers["mcp-session-id"]);
+        assert.deepEqual(legacy.deleted, gets);
+      }
+      await waitFor("the listen's record", () => records.some((r) => r.method === "subscriptions/listen"));
+      const record = records.find((r) => r.method === "subscriptions/listen");
+      assert.deepEqual(record?.fanOut, { ok: ["a", "c", "v"], failed: [] });
+      assert.equal(record?.error, undefined, "closing a listen is its normal end");
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("asks only the backends the backendSelector allows", async () => {
+    const { client } = await listeningClient(`${gw.url}/only-v`);
+    const subscribedBefore = c.subscribed.length;
+    const getsBefore = [a, c].map((u) => u.requests.filter((r) => r.method === "GET").length);
+    try {
+      const subscription = await client.listen({
+        toolsListChanged: true,
+        resourceSubscriptions: ["c+test://c/info", "v+test://v/info"],
+      });
+      assert.deepEqual(subscription.honoredFilter, {
+        toolsListChanged: true,
+        resourceSubscriptions: ["v+test://v/info"],
+      });
+      assert.equal(c.subscribed.length, subscribedBefore);
+      assert.deepEqual(
+        [a, c].map((u) => u.requests.filter((r) => r.method === "GET").length),
+        getsBefore,
+      );
+      await subscription.close();
     } finally {
       await client.close();
     }
