@@ -126,7 +126,11 @@ async function listenLegacy(
       backend: backend.name,
       honoured: legacyHonoured(part, opened.capabilities, subscribed),
       messages: sseMessages(stream),
-      close,
+      // The stream is cut here too: a listen that honours nothing never reads it.
+      close: () => {
+        stream.destroy();
+        return close();
+      },
     };
   } catch (err) {
     await close();
