@@ -10,7 +10,7 @@ import { openGatewaySession, openStatelessUpstream } from "./stateless-upstreams
 import { featureFlag, legacyHonoured, narrowAck, type SubscriptionFilter } from "./subscription-filter.js";
 
 /** How long a backend has to acknowledge its listen (or, legacy, to open its GET stream and subscribe); a slower one is skipped. */
-export const LISTEN_ACK_TIMEOUT_MS = 5_000;
+const LISTEN_ACK_TIMEOUT_MS = 5_000;
 
 const ACKNOWLEDGED = "notifications/subscriptions/acknowledged";
 
