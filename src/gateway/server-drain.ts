@@ -25,8 +25,8 @@ const POLL_MS = 10;
  */
 export class ServerDrain {
   private readonly sockets = new Set<TrackedSocket>();
-  /** Open streams that answer no request (MCP notification streams): a drain ends them at once. */
-  private readonly streams = new Set<ServerResponse>();
+  /** Open streams that answer no request (MCP notification streams), with what each ends with: a drain ends them at once. */
+  private readonly streams = new Map<ServerResponse, string | undefined>();
   private draining = false;
   private running: Promise<number> | undefined;
   private cutNow: ((delayMs: number) => void) | undefined;
@@ -60,14 +60,15 @@ export class ServerDrain {
    * `res` is a stream that carries no answer, only what the server sends while it is open (an MCP
    * GET notification stream): it never ends by itself, so a drain would wait its whole deadline
    * for it. A drain ends it at once instead; the client reconnects, to another instance, and
-   * resumes from its last event id.
+   * resumes from its last event id. `last`, when given, is written before the end (a 2026-07-28
+   * `subscriptions/listen` stream ends with the answer to the listen request: the graceful end).
    */
-  endOnDrain(res: ServerResponse): void {
+  endOnDrain(res: ServerResponse, last?: string): void {
     if (this.draining) {
-      res.end();
+      res.end(last);
       return;
     }
-    this.streams.add(res);
+    this.streams.set(res, last);
     res.once("close", () => this.streams.delete(res));
   }
 
@@ -87,7 +88,7 @@ export class ServerDrain {
       const res = socket[CURRENT];
       if (res && !res.headersSent) res.setHeader("connection", "close");
     }
-    for (const res of this.streams) res.end();
+    for (const [res, last] of this.streams) res.end(last);
     this.streams.clear();
     this.running = this.waitForIdle(timeoutMs).then(async () => {
       const forced = this.size;

@@ -183,7 +183,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log,
     initializeTimeoutMs: options.mcpInitializeTimeoutMs ?? DEFAULT_INITIALIZE_TIMEOUT_MS,
     heartbeatMs: DEFAULT_HEARTBEAT_MS,
-    endOnDrain: (res) => inFlight.endOnDrain(res),
+    endOnDrain: (res, last) => inFlight.endOnDrain(res, last),
     version: GATEWAY_VERSION,
   };
   let seedWarned = false;

@@ -1,5 +1,6 @@
 import { firstValue } from "../util/first-value.js";
 import { handleMcpList, isListMethod } from "./handle-mcp-list.js";
+import { handleMcpListen } from "./handle-mcp-listen.js";
 import { handleMcpRouted } from "./handle-mcp-routed.js";
 import {
   BACKEND_ERROR,
@@ -37,6 +38,7 @@ const METHODS: Record<string, "name" | "uri" | undefined> = {
   "prompts/get": "name",
   "resources/read": "uri",
   "completion/complete": undefined,
+  "subscriptions/listen": undefined,
 };
 
 /** Whether a POSTed message speaks the stateless revision: its `_meta` version, or a 2026-07-28 header. */
@@ -54,7 +56,8 @@ function headerVersion(ex: McpExchange): string | undefined {
  * and the Mcp-Method / Mcp-Name headers are checked against the body; then the backends the
  * caller may use are reached as stateless-upstreams.ts keeps them, and the request is served as a
  * session's would be (lists merged, calls routed by prefix), its result carrying what the revision
- * requires (resultType; ttlMs / cacheScope on lists). server/discover is answered by the gateway.
+ * requires (resultType; ttlMs / cacheScope on lists). server/discover is answered by the gateway;
+ * subscriptions/listen is multiplexed over the backends (handle-mcp-listen.ts).
  */
 export async function handleMcpStateless(ex: McpExchange, message: JsonRpcMessage): Promise<void> {
   const id = message.id;
@@ -91,6 +94,7 @@ export async function handleMcpStateless(ex: McpExchange, message: JsonRpcMessag
       return mismatch(ex, message, `Mcp-Name does not name the body's params.${nameParam}`);
     }
   }
+  if (method === "subscriptions/listen") return handleMcpListen(ex, message);
   const session = await statelessSession(ex, message.id!, requested);
   if (!session) return;
   if (method === "server/discover") return discover(ex, session, message);

@@ -13,8 +13,11 @@ export interface McpContext {
   readonly initializeTimeoutMs: number;
   /** How often an idle GET stream gets a `:` comment (default 30 s). */
   readonly heartbeatMs: number;
-  /** Marks a GET notification stream as one the gateway's drain ends at once (ServerDrain.endOnDrain). */
-  readonly endOnDrain: (res: ServerResponse) => void;
+  /**
+   * Marks a notification stream as one the gateway's drain ends at once, `last` written first
+   * (ServerDrain.endOnDrain).
+   */
+  readonly endOnDrain: (res: ServerResponse, last?: string) => void;
   /** The gateway's version, for serverInfo. */
   readonly version: string;
 }

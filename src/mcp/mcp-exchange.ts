@@ -40,7 +40,9 @@ export class McpExchange {
     res.once("close", () => {
       const r = this.record;
       r.status = res.headersSent ? res.statusCode : 499;
-      if (!res.writableFinished && r.error === undefined && r.httpMethod !== "GET") r.error = "client_closed";
+      // A notification stream (GET, subscriptions/listen) ends when the client closes it: no error.
+      const stream = r.httpMethod === "GET" || r.method === "subscriptions/listen";
+      if (!res.writableFinished && r.error === undefined && !stream) r.error = "client_closed";
       r.durationMs = performance.now() - startedAt;
       ctx.report(r);
     });

@@ -75,10 +75,16 @@ function open(
 }
 
 async function discoverOrInitialize(ex: McpExchange, backend: CompiledMcpBackend): Promise<Initialized> {
-  const modern = await discover(ex, backend);
-  if (modern) return modern;
-  // Legacy-only: an upstream session of the gateway's own. It declares no client capabilities,
-  // because a stateless client cannot answer server-to-client requests (sampling, elicitation).
+  return (await discover(ex, backend)) ?? openGatewaySession(ex, backend);
+}
+
+/**
+ * A legacy backend: an upstream session of the gateway's own (initialize, then initialized). It
+ * declares no client capabilities, because a stateless client cannot answer server-to-client
+ * requests (sampling, elicitation). Also opened apart for each subscriptions/listen, which holds
+ * the session's one GET stream.
+ */
+export async function openGatewaySession(ex: McpExchange, backend: CompiledMcpBackend): Promise<Initialized> {
   const body = JSON.stringify({
     jsonrpc: "2.0",
     id: PROBE_ID,

@@ -225,7 +225,7 @@ describe("MCP proxy: the stateless 2026-07-28 revision next to the session-based
     assert.equal(future.status, 400);
     assert.equal(future.body.error?.code, -32022);
     assert.deepEqual(future.body.error?.data, { supported: [MODERN], requested: "2099-01-01" });
-    for (const method of ["ping", "logging/setLevel", "initialize", "subscriptions/listen"]) {
+    for (const method of ["ping", "logging/setLevel", "initialize", "resources/subscribe"]) {
       const unknown = await post(url, { method });
       assert.deepEqual([unknown.status, unknown.body.error?.code], [404, -32601], method);
     }

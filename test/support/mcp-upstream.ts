@@ -15,6 +15,7 @@ import {
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
+  SubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 
 /** One HTTP request the upstream received. */
@@ -37,6 +38,13 @@ export interface McpUpstream {
   readonly initializeParams: Record<string, unknown>[];
   /** Adds a tool to every open session and tells their GET streams (notifications/tools/list_changed). */
   addTool(name: string): Promise<void>;
+  /** The URIs resources/subscribe asked for (only upstream "c" announces subscribe). */
+  readonly subscribed: string[];
+  /**
+   * Sends notifications/resources/updated to every open session, subscribed or not: what the
+   * gateway lets through is its own filter's doing.
+   */
+  updateResource(uri: string): Promise<void>;
   /** Resolves once a GET (notification stream) request has arrived. */
   waitForGet(): Promise<void>;
   close(): Promise<void>;
@@ -66,6 +74,7 @@ export async function startMcpUpstream(name: string, options: McpUpstreamOptions
   const calls: McpUpstream["calls"] = [];
   const deleted: string[] = [];
   const initializeParams: Record<string, unknown>[] = [];
+  const subscribed: string[] = [];
   const tools = ["echo", "whoami", "ask", "ask-aside", "count", ...(options.extraTools ?? [])];
   const servers = new Map<string, { transport: StreamableHTTPServerTransport; server: Server }>();
   let getWaiters: (() => void)[] = [];
@@ -161,6 +170,12 @@ export async function startMcpUpstream(name: string, options: McpUpstreamOptions
     server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
       resourceTemplates: [{ name: "item", uriTemplate: `test://${name}/items/{id}` }],
     }));
+    if (name === "c") {
+      server.setRequestHandler(SubscribeRequestSchema, (request) => {
+        subscribed.push(request.params.uri);
+        return {};
+      });
+    }
     server.setRequestHandler(ReadResourceRequestSchema, (request) => ({
       contents: [
         { uri: request.params.uri, mimeType: "text/plain", text: `${name} read ${request.params.uri}` },
@@ -212,6 +227,10 @@ export async function startMcpUpstream(name: string, options: McpUpstreamOptions
     async addTool(tool) {
       tools.push(tool);
       await Promise.all([...servers.values()].map((s) => s.server.sendToolListChanged()));
+    },
+    subscribed,
+    async updateResource(uri) {
+      await Promise.all([...servers.values()].map((s) => s.server.sendResourceUpdated({ uri })));
     },
     waitForGet() {
       if (gets > 0) return Promise.resolve();
