@@ -119,7 +119,13 @@ export class McpExchange {
     if (!this.controller) {
       const controller = new AbortController();
       this.controller = controller;
-      this.res.once("close", () => controller.abort());
+      this.res.once("close", () => {
+        // A finished answer leaves nothing upstream to stop, and an abort builds an error object
+        // per request; a notification stream the gateway ended (a drain) still closes its upstreams.
+        const r = this.record;
+        const stream = r.httpMethod === "GET" || r.method === "subscriptions/listen";
+        if (!this.res.writableFinished || stream) controller.abort();
+      });
     }
     return this.controller.signal;
   }
