@@ -1,20 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { StdioChild } from "./stdio-child.js";
+import { StdioChild, type StdioChildOptions } from "./stdio-child.js";
 
-export interface StdioBridgeOptions {
-  /** The server's name in the MCP servers file. */
-  readonly name: string;
-  readonly command: string;
-  readonly args: readonly string[];
-  /** Merged over the gateway's own environment. */
-  readonly env: Readonly<Record<string, string>>;
-  readonly log: (line: string) => void;
-  /** Restart backoff of the child (default 100 ms doubling to 10 s). */
-  readonly restartMs?: number;
-  readonly maxRestartMs?: number;
-}
+/** What the bridge's child is started with: StdioChild's options but the callbacks, which the bridge sets. */
+export type StdioBridgeOptions = Omit<StdioChildOptions, "onMessage" | "onRestart" | "onExit">;
 
 /** A stdio server's command could not be started (no such file, not executable ...). */
 export class StdioStartError extends Error {
