@@ -1,7 +1,8 @@
-import { type SseEvent, SseReader } from "../util/sse-reader.js";
+import type { SseEvent } from "../util/sse-reader.js";
 import { BackendFailure } from "./backend-failure.js";
 import type { BackendReply } from "./call-mcp-backend.js";
 import { isResponse, type JsonRpcId, type JsonRpcMessage, parseMessage } from "./json-rpc.js";
+import { readSseEvents } from "./read-sse-events.js";
 
 /**
  * Reads a backend's answer to the request `id`: the JSON body, or the SSE stream up to the
@@ -27,17 +28,17 @@ export async function readBackendResponse(
     await reply.body.dump().catch(() => undefined);
     throw new BackendFailure(name, reply.status, "answered an unexpected content type");
   }
-  const reader = new SseReader();
-  for await (const chunk of reply.body) {
-    for (const event of reader.push(chunk as Buffer)) {
-      const message = parseMessage(event.data);
-      if (!message) continue;
-      if (isResponse(message) && message.id === id) {
-        reply.body.destroy();
-        return message;
-      }
-      onOther?.(message, event);
+  let response: JsonRpcMessage | undefined;
+  await readSseEvents(reply.body, (event) => {
+    const message = parseMessage(event.data);
+    if (!message) return false;
+    if (isResponse(message) && message.id === id) {
+      response = message;
+      return true;
     }
-  }
+    onOther?.(message, event);
+    return false;
+  });
+  if (response) return response;
   throw new BackendFailure(name, reply.status, "ended its stream without a response");
 }

@@ -1,8 +1,8 @@
-import { SseReader } from "../util/sse-reader.js";
 import type { BackendReply } from "./call-mcp-backend.js";
 import { formatSseEvent, SSE_HEADERS } from "./format-sse-event.js";
 import { BACKEND_ERROR, isResponse, type JsonRpcMessage, parseMessage } from "./json-rpc.js";
 import type { McpExchange } from "./mcp-exchange.js";
+import { readSseEvents } from "./read-sse-events.js";
 import { rewriteBackendMessage } from "./rewrite-backend-message.js";
 
 /**
@@ -47,20 +47,18 @@ export async function relayBackendReply(
     return;
   }
   ex.res.writeHead(200, SSE_HEADERS);
-  const reader = new SseReader();
-  for await (const chunk of reply.body) {
-    for (const event of reader.push(chunk as Buffer)) {
-      const message = parseMessage(event.data);
-      if (!message) continue;
-      if (isResponse(message) && message.id === id) {
-        noteOutcome(ex, message);
-        ex.res.end(formatSseEvent(rewritten(message, rewrite) ?? event.data));
-        reply.body.destroy();
-        return;
-      }
-      ex.res.write(formatSseEvent(rewriteBackendMessage(ex.route.names, backend, message, event.data)));
+  const answered = await readSseEvents(reply.body, (event) => {
+    const message = parseMessage(event.data);
+    if (!message) return false;
+    if (isResponse(message) && message.id === id) {
+      noteOutcome(ex, message);
+      ex.res.end(formatSseEvent(rewritten(message, rewrite) ?? event.data));
+      return true;
     }
-  }
+    ex.res.write(formatSseEvent(rewriteBackendMessage(ex.route.names, backend, message, event.data)));
+    return false;
+  });
+  if (answered) return;
   ex.record.error = "backend_stream_ended";
   ex.res.end();
 }
