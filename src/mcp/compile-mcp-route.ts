@@ -9,7 +9,7 @@ import type { CompiledMcpBackend, CompiledMcpRoute } from "./compiled-mcp-route.
 import { ALLOW_ALL, type McpAccess } from "./mcp-access.js";
 import { type McpNames, PREFIXED_NAMES, UNPREFIXED_ANNOTATION, unprefixedNames } from "./mcp-names.js";
 
-export const DEFAULT_MCP_PATH = "/mcp";
+const DEFAULT_MCP_PATH = "/mcp";
 /** The Secret key an apiKey secretRef reads (as upstream). */
 const API_KEY_SECRET_KEY = "apiKey";
 

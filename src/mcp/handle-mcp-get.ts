@@ -19,7 +19,7 @@ const EVENT_ID_PURPOSE = "event-id";
 export function handleMcpGet(ex: McpExchange): void {
   const session = ex.session(undefined);
   if (!session) return;
-  const lastIds = resumePoint(ex);
+  const resume: ResumePoint = { ids: resumePoint(ex), sealed: undefined };
   ex.res.writeHead(200, SSE_HEADERS);
   ex.res.flushHeaders();
   ex.ctx.endOnDrain(ex.res);
@@ -30,17 +30,26 @@ export function handleMcpGet(ex: McpExchange): void {
   const fanOut = { ok: [] as string[], failed: [] as string[] };
   ex.record.fanOut = fanOut;
   for (const backendSession of session.backends) {
-    void holdBackendStream(ex, backendSession, lastIds, fanOut).catch(() =>
+    void holdBackendStream(ex, backendSession, resume, fanOut).catch(() =>
       fanOut.failed.push(backendSession.name),
     );
   }
+}
+
+/**
+ * Every backend's last event id, and their sealed form while none has changed: sealing (a JSON
+ * text and an AES-GCM seal) happens when an event moves an id, not for every message relayed.
+ */
+interface ResumePoint {
+  readonly ids: Record<string, string>;
+  sealed: string | undefined;
 }
 
 /** Relays one backend's GET stream until it or the client's ends; a backend without one is noted as failed. */
 async function holdBackendStream(
   ex: McpExchange,
   session: BackendSession,
-  lastIds: Record<string, string>,
+  resume: ResumePoint,
   fanOut: { ok: string[]; failed: string[] },
 ): Promise<void> {
   const backend = ex.route.backendsByName.get(session.name);
@@ -53,7 +62,7 @@ async function holdBackendStream(
     method: "GET",
     sessionId: session.sessionId,
     protocolVersion: session.version,
-    lastEventId: lastIds[session.name],
+    lastEventId: resume.ids[session.name],
     caller: ex.caller,
     clientHeaders: ex.req.headers,
     signal: ex.signal,
@@ -68,10 +77,16 @@ async function holdBackendStream(
   try {
     for await (const chunk of reply.body) {
       for (const event of reader.push(chunk as Buffer)) {
-        if (event.id !== undefined) lastIds[session.name] = event.id;
+        if (event.id !== undefined) {
+          resume.ids[session.name] = event.id;
+          resume.sealed = undefined;
+        }
         const message = parseMessage(event.data);
         if (!message) continue;
-        const id = Object.keys(lastIds).length > 0 ? sealEventId(ex, lastIds) : undefined;
+        if (resume.sealed === undefined && Object.keys(resume.ids).length > 0) {
+          resume.sealed = sealEventId(ex, resume.ids);
+        }
+        const id = resume.sealed;
         ex.res.write(
           formatSseEvent(rewriteBackendMessage(ex.route.names, session.name, message, event.data), id),
         );

@@ -1,7 +1,7 @@
 import { SseReader } from "../util/sse-reader.js";
 import { type BackendReply, callMcpBackend } from "./call-mcp-backend.js";
 import type { CompiledMcpBackend } from "./compiled-mcp-route.js";
-import { isResponse, type JsonRpcMessage, parseMessage } from "./json-rpc.js";
+import { type JsonRpcMessage, parseMessage } from "./json-rpc.js";
 import type { McpExchange } from "./mcp-exchange.js";
 import type { BackendSession } from "./mcp-session.js";
 import { MODERN_VERSION } from "./protocol-versions.js";
@@ -160,7 +160,7 @@ async function subscribeAll(
         signal,
       });
       const response = await readBackendResponse(backend.name, reply, id).catch(() => undefined);
-      return response && isResponse(response) && response.result !== undefined;
+      return response?.result !== undefined;
     }),
   );
   return uris.filter((_, i) => accepted[i]);

@@ -2,13 +2,12 @@ import type { JWTPayload } from "jose";
 import { claimAt, claimPath } from "../auth/claims.js";
 import type { McpAccess, McpCaller, McpRefusal, McpToolRequest } from "./mcp-access.js";
 import { compileMcpCel, type McpCelPredicate, type McpCelTarget } from "./mcp-cel.js";
+import { prefixName } from "./mcp-names.js";
 import type { McpAuthorizationRuleSpec, McpAuthorizationSpec } from "./mcp-security-spec.js";
 import type { OAuthChallenges } from "./protected-resource-metadata.js";
 
 /** What a rule's CEL sees as `request.mcp.method`: every check asks whether the tool may be called. */
 const CALL_METHOD = "tools/call";
-/** How the client names a backend's tool (the proxy's separator), for `request.mcp.params.name`. */
-const PREFIX_SEPARATOR = "__";
 
 interface CompiledClaim {
   readonly path: readonly string[];
@@ -86,7 +85,7 @@ function celTarget(request: McpToolRequest): McpCelTarget {
     params:
       request.arguments === undefined
         ? null
-        : { name: `${request.backend}${PREFIX_SEPARATOR}${request.tool}`, arguments: request.arguments },
+        : { name: prefixName(request.backend, request.tool), arguments: request.arguments },
   };
 }
 

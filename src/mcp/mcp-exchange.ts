@@ -40,9 +40,10 @@ export class McpExchange {
     res.once("close", () => {
       const r = this.record;
       r.status = res.headersSent ? res.statusCode : 499;
-      // A notification stream (GET, subscriptions/listen) ends when the client closes it: no error.
-      const stream = r.httpMethod === "GET" || r.method === "subscriptions/listen";
-      if (!res.writableFinished && r.error === undefined && !stream) r.error = "client_closed";
+      // A notification stream ends when the client closes it: no error.
+      if (!res.writableFinished && r.error === undefined && !this.isNotificationStream) {
+        r.error = "client_closed";
+      }
       r.durationMs = performance.now() - startedAt;
       ctx.report(r);
     });
@@ -122,12 +123,16 @@ export class McpExchange {
       this.res.once("close", () => {
         // A finished answer leaves nothing upstream to stop, and an abort builds an error object
         // per request; a notification stream the gateway ended (a drain) still closes its upstreams.
-        const r = this.record;
-        const stream = r.httpMethod === "GET" || r.method === "subscriptions/listen";
-        if (!this.res.writableFinished || stream) controller.abort();
+        if (!this.res.writableFinished || this.isNotificationStream) controller.abort();
       });
     }
     return this.controller.signal;
   }
   private controller: AbortController | undefined;
+
+  /** A GET or subscriptions/listen stream: it carries notifications, not one answer. */
+  private get isNotificationStream(): boolean {
+    const r = this.record;
+    return r.httpMethod === "GET" || r.method === "subscriptions/listen";
+  }
 }

@@ -4,8 +4,8 @@
  * neither `_` nor `+` (compile-mcp-route.ts refuses them), so splitting at the FIRST separator is
  * unambiguous whatever the upstream name contains.
  */
-export const NAME_SEPARATOR = "__";
-export const URI_SEPARATOR = "+";
+const NAME_SEPARATOR = "__";
+const URI_SEPARATOR = "+";
 
 export function prefixName(backend: string, name: string): string {
   return `${backend}${NAME_SEPARATOR}${name}`;

@@ -1,7 +1,6 @@
 import { callMcpBackend } from "./call-mcp-backend.js";
 import type { CompiledMcpBackend } from "./compiled-mcp-route.js";
 import { type Initialized, initializeBackend } from "./handle-mcp-initialize.js";
-import { isResponse } from "./json-rpc.js";
 import type { McpExchange } from "./mcp-exchange.js";
 import { capabilityBits } from "./merge-capabilities.js";
 import { LATEST_VERSION, META_PROTOCOL_VERSION, MODERN_VERSION } from "./protocol-versions.js";
@@ -137,7 +136,8 @@ async function discover(ex: McpExchange, backend: CompiledMcpBackend): Promise<I
   });
   // A legacy server refuses the probe (400, 404, 405 ...): it is reached the legacy way.
   const response = await readBackendResponse(backend.name, reply, PROBE_ID).catch(() => undefined);
-  const result = response && isResponse(response) ? response.result : undefined;
+  // readBackendResponse returns only the response to PROBE_ID.
+  const result = response?.result;
   const versions = result?.supportedVersions;
   if (!Array.isArray(versions) || !versions.includes(MODERN_VERSION)) return undefined;
   const capabilities = (typeof result?.capabilities === "object" && result.capabilities) || {};
