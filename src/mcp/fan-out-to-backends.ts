@@ -33,17 +33,35 @@ export async function fanOutToBackends(
       }
     }),
   );
-  const ok: string[] = [];
+  settleFanOut(
+    ex,
+    targets.map((t) => t.name),
+    settled,
+    `${ex.record.method ?? method} to`,
+  );
+}
+
+/**
+ * The outcomes of a fan-out, in the order of `names`: those that answered, with what they gave;
+ * each failure logged (`<what> skipped <name>: <reason>`); both recorded as the request's fanOut.
+ */
+export function settleFanOut<T>(
+  ex: McpExchange,
+  names: readonly string[],
+  settled: readonly PromiseSettledResult<T>[],
+  what: string,
+): { name: string; value: T }[] {
+  const answered: { name: string; value: T }[] = [];
   const failed: string[] = [];
   settled.forEach((outcome, i) => {
-    const name = targets[i]!.name;
-    if (outcome.status === "fulfilled") ok.push(name);
+    const name = names[i]!;
+    if (outcome.status === "fulfilled") answered.push({ name, value: outcome.value });
     else {
       failed.push(name);
-      ex.ctx.log(
-        `aigw: MCP route ${ex.route.key}: ${ex.record.method ?? method} to ${name} failed: ${(outcome.reason as Error).message}`,
-      );
+      const reason = (outcome.reason as Error).message;
+      ex.ctx.log(`aigw: MCP route ${ex.route.key}: ${what} skipped ${name}: ${reason}`);
     }
   });
-  ex.record.fanOut = { ok, failed };
+  ex.record.fanOut = { ok: answered.map((a) => a.name), failed };
+  return answered;
 }

@@ -1,6 +1,7 @@
 import { BackendFailure } from "./backend-failure.js";
 import { callMcpBackend } from "./call-mcp-backend.js";
 import type { CompiledMcpBackend } from "./compiled-mcp-route.js";
+import { settleFanOut } from "./fan-out-to-backends.js";
 import { BACKEND_ERROR, type JsonRpcMessage, resultBody } from "./json-rpc.js";
 import type { McpExchange } from "./mcp-exchange.js";
 import { type BackendSession, sealSession } from "./mcp-session.js";
@@ -30,19 +31,8 @@ export async function handleMcpInitialize(ex: McpExchange, message: JsonRpcMessa
   const body = JSON.stringify({ ...message, params: { ...message.params, protocolVersion: version } });
   const allowed = route.backends.filter((b) => route.access.backendAllowed(caller, b.name, req));
   const settled = await Promise.allSettled(allowed.map((b) => initializeBackend(ex, b, body, id)));
-  const ok: Initialized[] = [];
-  const failed: string[] = [];
-  settled.forEach((outcome, i) => {
-    const name = allowed[i]!.name;
-    if (outcome.status === "fulfilled") ok.push(outcome.value);
-    else {
-      failed.push(name);
-      ctx.log(
-        `aigw: MCP route ${route.key}: initialize skipped ${name}: ${(outcome.reason as Error).message}`,
-      );
-    }
-  });
-  ex.record.fanOut = { ok: ok.map((o) => o.session.name), failed };
+  const names = allowed.map((b) => b.name);
+  const ok = settleFanOut(ex, names, settled, "initialize").map((a) => a.value);
   if (ok.length === 0) {
     ex.fail(
       502,
@@ -108,10 +98,20 @@ export async function initializeBackend(
   if (typeof capabilities !== "object" || capabilities === null) {
     throw new BackendFailure(backend.name, 200, "answered no capabilities");
   }
-  const caps = capabilities as Record<string, unknown>;
+  return initializedFrom(backend.name, sessionId, version, capabilities as Record<string, unknown>, result);
+}
+
+/** What a backend's initialize (or server/discover) answer gives a session. */
+export function initializedFrom(
+  name: string,
+  sessionId: string | undefined,
+  version: string,
+  capabilities: Record<string, unknown>,
+  result: Record<string, unknown> | undefined,
+): Initialized {
   return {
-    session: { name: backend.name, sessionId, version, caps: capabilityBits(caps) },
-    capabilities: caps,
+    session: { name, sessionId, version, caps: capabilityBits(capabilities) },
+    capabilities,
     instructions: typeof result?.instructions === "string" ? result.instructions : undefined,
   };
 }

@@ -1,6 +1,7 @@
 import type { BackendFailure } from "./backend-failure.js";
 import { callBackendSession } from "./call-backend-session.js";
 import type { CompiledMcpBackend } from "./compiled-mcp-route.js";
+import { settleFanOut } from "./fan-out-to-backends.js";
 import { type JsonRpcMessage, resultBody } from "./json-rpc.js";
 import type { McpExchange } from "./mcp-exchange.js";
 import type { McpNames } from "./mcp-names.js";
@@ -61,26 +62,15 @@ export async function handleMcpList(
     targets.map((s) => listOne(ex, route.backendsByName.get(s.name)!, s, body, message.id!, message.method!)),
   );
   const items: Item[] = [];
-  const ok: string[] = [];
-  const failed: string[] = [];
-  settled.forEach((outcome, i) => {
-    const name = targets[i]!.name;
-    if (outcome.status === "rejected") {
-      failed.push(name);
-      ctx.log(
-        `aigw: MCP route ${route.key}: ${message.method} skipped ${name}: ${(outcome.reason as Error).message}`,
-      );
-      return;
-    }
-    ok.push(name);
+  const names = targets.map((t) => t.name);
+  for (const { name, value } of settleFanOut(ex, names, settled, message.method!)) {
     const backend = route.backendsByName.get(name)!;
-    for (const item of outcome.value[list.key] ?? []) {
+    for (const item of value[list.key] ?? []) {
       if (typeof item !== "object" || item === null || typeof item.name !== "string") continue;
       if (list.key === "tools" && !toolVisible(ex, backend, item.name)) continue;
       items.push(list.expose(route.names, name, item));
     }
-  });
-  ex.record.fanOut = { ok, failed };
+  }
   const expired = settled.every(
     (o) => o.status === "rejected" && (o.reason as BackendFailure).status === 404,
   );

@@ -1,3 +1,4 @@
+import { settleFanOut } from "./fan-out-to-backends.js";
 import { formatSseEvent, SSE_HEADERS } from "./format-sse-event.js";
 import {
   BACKEND_ERROR,
@@ -6,7 +7,7 @@ import {
   type JsonRpcMessage,
   resultBody,
 } from "./json-rpc.js";
-import { openUpstreamListen, type UpstreamListen } from "./listen-upstream.js";
+import { openUpstreamListen } from "./listen-upstream.js";
 import type { McpExchange } from "./mcp-exchange.js";
 import type { McpNames } from "./mcp-names.js";
 import { statelessResultFields } from "./stateless-result.js";
@@ -46,20 +47,8 @@ export async function handleMcpListen(ex: McpExchange, message: JsonRpcMessage):
   const settled = await Promise.allSettled(
     asked.map(({ backend, part }) => openUpstreamListen(ex, backend, part, message)),
   );
-  const listens: UpstreamListen[] = [];
-  const fanOut = { ok: [] as string[], failed: [] as string[] };
-  settled.forEach((outcome, i) => {
-    const name = asked[i]!.backend.name;
-    if (outcome.status === "fulfilled") {
-      listens.push(outcome.value);
-      fanOut.ok.push(name);
-    } else {
-      fanOut.failed.push(name);
-      const reason = (outcome.reason as Error).message;
-      ex.ctx.log(`aigw: MCP route ${route.key}: subscriptions/listen skipped ${name}: ${reason}`);
-    }
-  });
-  ex.record.fanOut = fanOut;
+  const names = asked.map((a) => a.backend.name);
+  const listens = settleFanOut(ex, names, settled, "subscriptions/listen").map((a) => a.value);
   // A backend that honours nothing of its part has nothing to send: its stream is not held.
   const holding = listens.filter((l) => !isEmptyFilter(l.honoured));
   for (const l of listens) if (isEmptyFilter(l.honoured)) void l.close();

@@ -38,7 +38,7 @@ export async function relayBackendReply(
   if (reply.kind === "json") {
     const bytes = Buffer.from(await reply.body.arrayBuffer());
     const response = parseMessage(bytes.toString("utf8"));
-    if (!response || !isResponse(response)) {
+    if (!response || !isResponse(response) || response.id !== id) {
       ex.fail(502, id, BACKEND_ERROR, `MCP backend ${backend} answered garbage`, "backend_error");
       return;
     }

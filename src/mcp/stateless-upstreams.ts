@@ -1,8 +1,7 @@
 import { callMcpBackend } from "./call-mcp-backend.js";
 import type { CompiledMcpBackend } from "./compiled-mcp-route.js";
-import { type Initialized, initializeBackend } from "./handle-mcp-initialize.js";
+import { type Initialized, initializeBackend, initializedFrom } from "./handle-mcp-initialize.js";
 import type { McpExchange } from "./mcp-exchange.js";
-import { capabilityBits } from "./merge-capabilities.js";
 import { LATEST_VERSION, META_PROTOCOL_VERSION, MODERN_VERSION } from "./protocol-versions.js";
 import { readBackendResponse } from "./read-backend-response.js";
 
@@ -141,14 +140,11 @@ async function discover(ex: McpExchange, backend: CompiledMcpBackend): Promise<I
   const versions = result?.supportedVersions;
   if (!Array.isArray(versions) || !versions.includes(MODERN_VERSION)) return undefined;
   const capabilities = (typeof result?.capabilities === "object" && result.capabilities) || {};
-  return {
-    session: {
-      name: backend.name,
-      sessionId: undefined,
-      version: MODERN_VERSION,
-      caps: capabilityBits(capabilities as Record<string, unknown>),
-    },
-    capabilities: capabilities as Record<string, unknown>,
-    instructions: typeof result?.instructions === "string" ? result.instructions : undefined,
-  };
+  return initializedFrom(
+    backend.name,
+    undefined,
+    MODERN_VERSION,
+    capabilities as Record<string, unknown>,
+    result,
+  );
 }
