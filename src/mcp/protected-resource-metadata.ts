@@ -10,8 +10,7 @@ export const PROTECTED_RESOURCE_WELL_KNOWN = "/.well-known/oauth-protected-resou
  */
 export function resourceMetadataUrl(resource: string): string {
   const url = new URL(resource);
-  const path = url.pathname === "/" ? "" : url.pathname.replace(/\/$/, "");
-  return `${url.origin}${PROTECTED_RESOURCE_WELL_KNOWN}${path}`;
+  return `${url.origin}${resourceMetadataPath(url.pathname)}`;
 }
 
 /** The path the gateway serves the document at: the well-known path then the route's (`/mcp`). */

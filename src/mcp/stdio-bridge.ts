@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { formatSseEvent, SSE_HEADERS } from "./format-sse-event.js";
 import { StdioChild, type StdioChildOptions } from "./stdio-child.js";
 
 /** What the bridge's child is started with: StdioChild's options but the callbacks, which the bridge sets. */
@@ -100,7 +101,7 @@ export class StdioBridge {
       await bridge.child.start();
     } catch (err) {
       await bridge.child.close();
-      throw new Error(
+      throw new StdioStartError(
         `mcpServers.${options.name}: cannot start ${options.command}: ${(err as Error).message}`,
       );
     }
@@ -306,7 +307,7 @@ export class StdioBridge {
     // A gateway that reconnects takes over the stream; the old one ends.
     session.stream?.end();
     session.stream = res;
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    res.writeHead(200, SSE_HEADERS);
     res.flushHeaders();
     res.on("close", () => {
       if (session.stream === res) session.stream = undefined;
@@ -447,7 +448,7 @@ class PostAnswer implements Sink {
     if (this.done || !this.sse) return false;
     if (!this.streaming) {
       this.streaming = true;
-      this.res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      this.res.writeHead(200, SSE_HEADERS);
     }
     writeEvent(this.res, message);
     return true;
@@ -466,7 +467,7 @@ class PostAnswer implements Sink {
 }
 
 function writeEvent(res: ServerResponse, message: unknown): void {
-  res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+  res.write(formatSseEvent(JSON.stringify(message)));
 }
 
 function acceptsSse(req: IncomingMessage): boolean {

@@ -104,8 +104,7 @@ export class StdioChild {
       });
       child.once("error", (err) => {
         if (spawned) return;
-        // Never started ("close" still follows): the first start reports it, a restart retries.
-        log(`aigw: mcp ${name}: cannot start ${command}: ${err.message}`);
+        // Never started ("close" still follows): the first start's caller reports it, a restart logs it.
         reject(err);
       });
       child.once("close", (code, signal) => {
@@ -128,7 +127,10 @@ export class StdioChild {
       if (this.closed) return;
       this.spawnChild().then(
         () => this.options.onRestart(),
-        () => undefined,
+        (err: Error) =>
+          this.options.log(
+            `aigw: mcp ${this.options.name}: cannot start ${this.options.command}: ${err.message}`,
+          ),
       );
     }, delay);
   }
@@ -138,14 +140,17 @@ export class StdioChild {
 function readLines(stream: Readable, onLine: (line: string) => void): void {
   stream.setEncoding("utf8");
   let pending = "";
+  // Only the new chunk is searched: a long line arriving in many chunks is not rescanned each time.
   stream.on("data", (chunk: string) => {
-    pending += chunk;
-    let newline = pending.indexOf("\n");
+    let start = 0;
+    let newline = chunk.indexOf("\n");
     while (newline >= 0) {
-      const line = pending.slice(0, newline).replace(/\r$/, "");
-      pending = pending.slice(newline + 1);
+      const line = (pending + chunk.slice(start, newline)).replace(/\r$/, "");
+      pending = "";
       if (line.trim() !== "") onLine(line);
-      newline = pending.indexOf("\n");
+      start = newline + 1;
+      newline = chunk.indexOf("\n", start);
     }
+    pending += chunk.slice(start);
   });
 }
