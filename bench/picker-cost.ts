@@ -2,7 +2,7 @@ import type { CompiledBackend } from "../src/config/snapshot.js";
 import type { CompiledPool } from "../src/inference/compiled-pool.js";
 import { InferencePools } from "../src/inference/inference-pools.js";
 import { DEFAULT_PICKER_SETTINGS } from "../src/inference/picker-settings.js";
-import { hashPrefixBlocks } from "../src/inference/prefix-hash.js";
+import { hashPrefixBlocks } from "../src/util/prefix-hash.js";
 import { type LatencySummary, summarize } from "./percentiles.js";
 
 /**

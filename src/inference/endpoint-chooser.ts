@@ -1,8 +1,8 @@
+import { hashPrefixBlocks } from "../util/prefix-hash.js";
 import type { CompiledPool } from "./compiled-pool.js";
 import type { EndpointScore, PickInput, PickOutcome, PickReason } from "./endpoint-picker.js";
 import type { EndpointState } from "./endpoint-state.js";
 import type { PoolState } from "./pool-state.js";
-import { hashPrefixBlocks } from "./prefix-hash.js";
 import { kvCacheScore, loraScore, prefixScore, queueScore } from "./scorers.js";
 
 /** Scores in a decision record: the pick and the next best, so a big pool does not bloat every record. */

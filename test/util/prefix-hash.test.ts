@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { hashPrefixBlocks } from "../../src/inference/prefix-hash.js";
+import { hashPrefixBlocks } from "../../src/util/prefix-hash.js";
 
 function hashes(model: string, prompt: string, blockBytes = 64, maxBlocks = 256): number[] {
   const out = new Float64Array(maxBlocks);
