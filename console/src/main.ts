@@ -51,7 +51,7 @@ function showConsole(): void {
     skip,
     h(
       "header",
-      { class: "top" },
+      { class: "topbar" },
       h("span", { class: "brand" }, "aigw"),
       h(
         "nav",

@@ -36,17 +36,18 @@ function translucent(color: string): string {
   return `rgba(${r}, ${g}, ${b}, 0.45)`;
 }
 
-// uPlot's axis is a fixed 50 px: widen it to the longest label, as exact numbers can be long.
+// uPlot's axis is a fixed 50 px: widen it to the longest label, as exact numbers can be long. Past the
+// first layout pass it only grows, so the passes converge even when the labels change with the width.
 function axisSize(self: uPlot, values: string[] | null, axisIndex: number, cycle: number): number {
   const axis = self.axes[axisIndex]!;
-  if (cycle > 1) return (axis as { _size?: number })._size ?? 50;
   const longest = (values ?? []).reduce((acc, value) => (value.length > acc.length ? value : acc), "");
   self.ctx.font = axis.font?.[0] ?? "12px sans-serif";
-  return (
+  const size =
     Math.ceil(
       (axis.ticks?.size ?? 10) + (axis.gap ?? 5) + self.ctx.measureText(longest).width / devicePixelRatio,
-    ) + 4
-  );
+    ) + 4;
+  const previous = (axis as { _size?: number })._size ?? 0;
+  return cycle > 1 ? Math.max(previous, size) : size;
 }
 
 /**

@@ -41,7 +41,8 @@ function lastReload(reload: Config["last_reload"]): HTMLElement {
       h("time", { datetime: reload.time }, formatTime(reload.time)),
     ),
     // The errors exactly as `aigw validate` prints them: preformatted, not reflowed.
-    reload.errors && h("pre", { class: "errors", "data-testid": "reload-errors" }, reload.errors),
+    reload.errors &&
+      h("pre", { class: "errors", "data-testid": "reload-errors", tabindex: 0 }, reload.errors),
   );
 }
 
