@@ -21,8 +21,8 @@ export function rangeParameters(range: Range): URLSearchParams {
 }
 
 /**
- * The range selector: a button per preset (aria-pressed on the chosen one) and "Custom", which shows
- * two datetime-local inputs and Apply. `onChange` gets every range chosen; `initial()` the current one.
+ * The range selector: a button per preset and "Custom", which shows two datetime-local inputs and
+ * Apply; the button of the range shown has aria-pressed="true". `onChange` gets every range chosen; `initial()` the current one.
  */
 export function rangeControl(onChange: (range: Range) => void): {
   element: HTMLElement;
@@ -86,9 +86,9 @@ export function rangeControl(onChange: (range: Range) => void): {
       type: "button",
       "aria-expanded": String(shown !== null),
       onclick: () => {
+        // Only opens the inputs: the shown range is still the old one until Apply.
         custom.hidden = false;
         customButton.setAttribute("aria-expanded", "true");
-        press("custom");
         fromInput.focus();
       },
     },

@@ -93,6 +93,8 @@ export function requestsPage(): Page {
   );
   let lastSeq: number | null = null;
   let opener: HTMLElement | null = null;
+  // The record the panel is for: an answer for one opened before it is dropped.
+  let showing = "";
 
   const row = (record: RequestSummary): HTMLTableRowElement => {
     const open = h(
@@ -120,6 +122,7 @@ export function requestsPage(): Page {
 
   const openRecord = async (id: string, from: HTMLElement): Promise<void> => {
     opener = from;
+    showing = id;
     panel.hidden = false;
     panelTitle.textContent = `Request ${id}`;
     replaceChildren(panelBody, h("p", { class: "muted" }, "Loading…"));
@@ -131,9 +134,9 @@ export function requestsPage(): Page {
         undefined,
         controller.signal,
       );
-      replaceChildren(panelBody, details(record));
+      if (showing === id) replaceChildren(panelBody, details(record));
     } catch (error) {
-      if (isSilent(error)) return;
+      if (isSilent(error) || showing !== id) return;
       const text =
         error instanceof ApiError && error.status === 404
           ? "This record is no longer held by the gateway."
@@ -178,7 +181,9 @@ export function requestsPage(): Page {
         table.tbody.prepend(...rows);
         while (table.tbody.rows.length > maxRows) table.tbody.lastElementChild?.remove();
       }
-      lastSeq = Math.max(lastSeq ?? 0, answer.last_seq);
+      // A last_seq below ours means the gateway restarted (its records start over): the next poll reloads.
+      const restarted = lastSeq !== null && answer.last_seq > 0 && answer.last_seq < lastSeq;
+      lastSeq = restarted ? null : Math.max(lastSeq ?? 0, answer.last_seq);
     } catch (error) {
       showError(status, error);
     }

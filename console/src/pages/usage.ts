@@ -185,9 +185,11 @@ export function usagePage(): Page {
       );
       groupSelect.value = groupBy;
     }
-    const labels = columnsOf(answer).map((column) => column.label);
-    if (labels.join() !== columns.map((column) => column.label).join()) sort = null;
-    columns = columnsOf(answer);
+    // A sort survives a new range while the columns stay; new columns (a new group) start unsorted.
+    const next = columnsOf(answer);
+    const labels = (list: UsageColumn[]): string => list.map((column) => column.label).join();
+    if (labels(next) !== labels(columns)) sort = null;
+    columns = next;
     renderHead();
     renderBody();
     renderPlot();
