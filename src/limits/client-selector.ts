@@ -57,6 +57,13 @@ export function compileClientSelectors(specs: readonly ClientSelectorSpec[] | un
   };
 }
 
+/** Whether a rule has one bucket per client value (a `Distinct` header or sourceCIDR) rather than one for all. */
+export function selectsDistinct(specs: readonly ClientSelectorSpec[] | undefined): boolean {
+  return (specs ?? []).some(
+    (spec) => spec.sourceCIDR?.type === "Distinct" || (spec.headers ?? []).some((h) => h.type === "Distinct"),
+  );
+}
+
 /**
  * Header names that may carry a credential: authorization, proxy-authorization, x-api-key, api-key,
  * x-goog-api-key, cookies, and any name speaking of a key, token, secret, password or session (a

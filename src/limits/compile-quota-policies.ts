@@ -1,4 +1,9 @@
-import { type ClientSelectorSpec, compileClientSelectors, selectsCredential } from "./client-selector.js";
+import {
+  type ClientSelectorSpec,
+  compileClientSelectors,
+  selectsCredential,
+  selectsDistinct,
+} from "./client-selector.js";
 import { type CostExpression, compileCostExpression } from "./compile-cost-expression.js";
 import { QUOTA_DURATION_MS } from "./fixed-window.js";
 import type { PriceTable } from "./price-table.js";
@@ -116,6 +121,7 @@ function bucket(
     limit: quota.limit ?? 0,
     windowMs: QUOTA_DURATION_MS[quota.duration ?? "1h"] ?? QUOTA_DURATION_MS["1h"]!,
     shadow,
+    distinct: selectsDistinct(selectors),
     credentialBucket: selectsCredential(selectors),
   });
 }

@@ -1,4 +1,9 @@
-import { type ClientSelectorSpec, compileClientSelectors, selectsCredential } from "./client-selector.js";
+import {
+  type ClientSelectorSpec,
+  compileClientSelectors,
+  selectsCredential,
+  selectsDistinct,
+} from "./client-selector.js";
 import { WINDOW_MS, type WindowUnit } from "./fixed-window.js";
 import type { CostSource, RateLimitRule } from "./rate-limit-rule.js";
 
@@ -43,6 +48,7 @@ export function compileRateLimit(spec: RateLimitSpec, policyKey: string): RateLi
       limit: rule.limit?.requests ?? 0,
       windowMs: WINDOW_MS[unit] ?? WINDOW_MS.Second,
       shadow: false,
+      distinct: selectsDistinct(rule.clientSelectors),
       credentialBucket: selectsCredential(rule.clientSelectors),
       requestCost: costSource(rule.cost?.request, 1),
       responseCost: costSource(rule.cost?.response, 0),

@@ -29,6 +29,14 @@ export interface CheckResult {
   readonly degraded: boolean;
 }
 
+/** What a peek read: each counter's value, in the order asked. */
+export interface PeekResult {
+  /** 0 for a counter not held (never charged, or its window is over). */
+  readonly values: readonly number[];
+  /** The store could not be read (Redis down): `values` are all 0 and mean nothing. */
+  readonly degraded: boolean;
+}
+
 /** A charge after the answer: the real cost of one bucket. */
 export interface BucketCharge {
   readonly key: string;
@@ -50,6 +58,11 @@ export interface CounterStore {
    * throws, never waits for the caller.
    */
   charge(charges: readonly BucketCharge[]): void;
+  /**
+   * The counters' current values, changing nothing (no expiry, no charge): the console reads them
+   * to show what each bucket has spent. Never rejects: an unreadable store answers `degraded`.
+   */
+  peek(keys: readonly string[]): PeekResult | Promise<PeekResult>;
   /** Stops timers and connections; charges a remote store could not deliver yet are lost. */
   close(): Promise<void>;
 }
@@ -60,4 +73,5 @@ export class CounterStoreUnavailableError extends Error {}
 /** The in-process store: its check never waits (`type: Local` limits and the embedded default). */
 export interface LocalCounterStore extends CounterStore {
   check(buckets: readonly BucketCheck[]): CheckResult;
+  peek(keys: readonly string[]): PeekResult;
 }

@@ -1,4 +1,10 @@
-import type { BucketCharge, BucketCheck, CheckResult, LocalCounterStore } from "./counter-store.js";
+import type {
+  BucketCharge,
+  BucketCheck,
+  CheckResult,
+  LocalCounterStore,
+  PeekResult,
+} from "./counter-store.js";
 
 /** How often counters whose window is over are swept out, so many distinct keys do not pile up. */
 const SWEEP_INTERVAL_MS = 60_000;
@@ -65,6 +71,16 @@ export class MemoryCounterStore implements LocalCounterStore {
       if (c.amount < 0 && !this.counters.has(c.key)) continue;
       this.add(c.key, c.amount, c.windowEndMs, now);
     }
+  }
+
+  peek(keys: readonly string[]): PeekResult {
+    const now = this.now();
+    // Unlike read(), a counter whose window is over is left for the sweep: peeking changes nothing.
+    const values = keys.map((key) => {
+      const counter = this.counters.get(key);
+      return counter !== undefined && counter.windowEndMs > now ? counter.used : 0;
+    });
+    return { values, degraded: false };
   }
 
   close(): Promise<void> {

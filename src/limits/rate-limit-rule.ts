@@ -16,6 +16,8 @@ export interface LimitRule {
   readonly windowMs: number;
   /** Counted and reported, never a reason to refuse (QuotaPolicy shadowMode). */
   readonly shadow: boolean;
+  /** One bucket per client value (selectsDistinct), not one for every selected request. */
+  readonly distinct: boolean;
   /** Its distinct values may hold a credential (selectsCredential): records show a hash of them. */
   readonly credentialBucket?: boolean;
 }

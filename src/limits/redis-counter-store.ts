@@ -5,6 +5,7 @@ import {
   type CheckResult,
   type CounterStore,
   CounterStoreUnavailableError,
+  type PeekResult,
 } from "./counter-store.js";
 import { PendingCharges } from "./pending-charges.js";
 import {
@@ -43,6 +44,8 @@ const FLUSH_BATCH = 1_000;
 const CHARGE_DELAY_MS = 5;
 /** Distinct counters charged within one delay; a burst beyond is sent at once rather than dropped. */
 const MAX_BATCHED_KEYS = 10_000;
+/** Keys per MGET of a peek: a console reading thousands of buckets never blocks Redis with one command. */
+const PEEK_BATCH = 1_000;
 
 /**
  * Counters in Redis, shared by every replica of the gateway. A check is one Lua script over all of
@@ -116,6 +119,26 @@ export class RedisCounterStore implements CounterStore {
     if (this.outgoing.size + live.length > MAX_BATCHED_KEYS) this.flushOutgoing();
     this.outgoing.add(live);
     this.chargeTimer ??= setTimeout(this.flushOutgoing, CHARGE_DELAY_MS);
+  }
+
+  /**
+   * One MGET per PEEK_BATCH keys, all written at once (pipelined on the connection). Read-only: a
+   * failed read answers `degraded` and leaves the outage bookkeeping to the checks. Charges of this
+   * process still waiting for their CHARGE_DELAY_MS are not in the values yet.
+   */
+  async peek(keys: readonly string[]): Promise<PeekResult> {
+    if (this.state === "starting") await this.started;
+    const redis = this.redis;
+    if (keys.length === 0) return { values: [], degraded: false };
+    if (redis?.status !== "ready") return unread(keys.length);
+    const batches: Promise<(string | null)[]>[] = [];
+    for (let i = 0; i < keys.length; i += PEEK_BATCH) batches.push(redis.mget(keys.slice(i, i + PEEK_BATCH)));
+    try {
+      const replies = await Promise.all(batches);
+      return { values: replies.flat().map((value) => Number(value ?? 0)), degraded: false };
+    } catch {
+      return unread(keys.length);
+    }
   }
 
   async close(): Promise<void> {
@@ -285,6 +308,10 @@ export class RedisCounterStore implements CounterStore {
 }
 
 const NO_CHARGES: readonly BucketCharge[] = Object.freeze([]);
+
+function unread(keys: number): PeekResult {
+  return { values: new Array<number>(keys).fill(0), degraded: true };
+}
 
 function recoveryLine(flushed: number, dropped: number, maxKeys: number): string {
   let line = "aigw: redis reachable again";

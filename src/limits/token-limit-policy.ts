@@ -4,6 +4,7 @@ import type { LimitRecord, RequestRecord } from "../gateway/request-record.js";
 import { type AdmissionEstimate, estimateCost } from "./admission-estimate.js";
 import { bucketName, type SelectorInput } from "./client-selector.js";
 import type { BackendQuotas, QuotaSet } from "./compile-quota-policies.js";
+import { setCounterKey } from "./counter-key-of.js";
 import {
   type BucketCharge,
   type BucketCheck,
@@ -85,7 +86,8 @@ export class TokenLimitPolicy implements RequestPolicy {
 
   constructor(
     private readonly routeKey: string,
-    private readonly setup: TokenLimitSetup,
+    /** Public for the console, which lists the rules and quotas the served routes count. */
+    readonly setup: TokenLimitSetup,
   ) {
     this.keyCaches = setup.rateRules.map(() => new Map());
   }
@@ -397,6 +399,7 @@ function limitRecord(c: Counter, kind: LimitRecord["kind"], result: CheckResult)
     outcome: "unknown",
     windowEndMs: c.windowEndMs,
   };
+  setCounterKey(record, c.key);
   if (result.degraded) return record;
   const read = result.used[c.index] ?? 0;
   const used = result.allowed ? read - c.cost : read;

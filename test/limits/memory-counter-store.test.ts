@@ -152,3 +152,22 @@ test("the sweep forgets counters nobody reads again; close() stops it", async ()
     await store.close();
   }
 });
+
+test("peek reads counters without changing them: unknown and ended ones are 0, and stay held until swept", async () => {
+  const clock = { now: 0 };
+  const store = storeAt(clock);
+  try {
+    store.check([bucket("a", 10, 3)]);
+    store.charge([{ key: "b", amount: 7, windowEndMs: WINDOW_END }]);
+    const peeked = store.peek(["b", "a", "never"]);
+    assert.ok(!(peeked instanceof Promise), "the in-process peek answers synchronously");
+    assert.deepEqual(peeked, { values: [7, 3, 0], degraded: false });
+    assert.deepEqual(store.peek(["a"]).values, [3], "peeking again: nothing was added");
+    assert.equal(store.size, 2, "an unknown key is not created by a peek");
+    clock.now = WINDOW_END;
+    assert.deepEqual(store.peek(["a", "b"]).values, [0, 0], "the window is over");
+    assert.equal(store.size, 2, "a peek forgets nothing (the sweep or the next check does)");
+  } finally {
+    await store.close();
+  }
+});

@@ -416,3 +416,56 @@ async function startRedis(args: string[]): Promise<ChildProcess> {
   server.once("exit", () => servers.delete(server));
   return server;
 }
+
+test("peek: the counters' values in the order asked (0 for a missing key), read-only, in batches past 1,000 keys", async () => {
+  // Peeked at once: a peek made while the connection is being made waits for it.
+  const store = sharedStore();
+  const other = sharedStore();
+  try {
+    assert.deepEqual(await store.peek([`${prefix}peek-a`]), { values: [0], degraded: false });
+    await store.check([bucket("peek-a", 100, 4)]);
+    await other.check([bucket("peek-b", 100, 9)]);
+    // Another replica's spending is what this one reads.
+    assert.deepEqual(await store.peek([`${prefix}peek-b`, `${prefix}peek-a`, `${prefix}peek-none`]), {
+      values: [9, 4, 0],
+      degraded: false,
+    });
+    assert.equal(await inspect.exists(`${prefix}peek-none`), 0, "a peek creates no key");
+    assert.deepEqual((await store.peek([`${prefix}peek-a`])).values, [4], "and adds nothing");
+
+    const keys = Array.from({ length: 2_500 }, (_, i) => `${prefix}peek-many-${i}`);
+    await inspect.set(keys[1_700]!, "17");
+    await inspect.set(keys[2_499]!, "42");
+    const many = await store.peek(keys);
+    assert.equal(many.values.length, 2_500);
+    assert.equal(many.values[1_700], 17);
+    assert.equal(many.values[2_499], 42);
+    assert.equal(
+      many.values.reduce((a, b) => a + b, 0),
+      59,
+    );
+    assert.deepEqual(await store.peek([]), { values: [], degraded: false });
+  } finally {
+    await Promise.all([store.close(), other.close()]);
+  }
+});
+
+test("peek while Redis is down answers at once: degraded, every value 0", async () => {
+  const port = await freePort();
+  const server = await startRedis(["--port", String(port)]);
+  const store = new RedisCounterStore({ url: `redis://127.0.0.1:${port}` });
+  try {
+    await store.check([bucket("peek-down", 10, 2)]);
+    assert.deepEqual(await store.peek([`${prefix}peek-down`]), { values: [2], degraded: false });
+    server.kill("SIGKILL");
+    await once(server, "exit");
+    const started = Date.now();
+    assert.deepEqual(await store.peek([`${prefix}peek-down`, `${prefix}x`]), {
+      values: [0, 0],
+      degraded: true,
+    });
+    assert.ok(Date.now() - started < 1_000, `a peek took ${Date.now() - started} ms`);
+  } finally {
+    await store.close();
+  }
+});

@@ -16,6 +16,7 @@ import {
   type CounterStore,
   CounterStoreUnavailableError,
   type LocalCounterStore,
+  type PeekResult,
 } from "../../src/limits/counter-store.js";
 import { MemoryCounterStore } from "../../src/limits/memory-counter-store.js";
 import type { RateLimitRule } from "../../src/limits/rate-limit-rule.js";
@@ -68,6 +69,9 @@ class RecordingStore implements LocalCounterStore {
   charge(charges: readonly BucketCharge[]): void {
     this.charges.push([...charges]);
     this.inner.charge(charges);
+  }
+  peek(keys: readonly string[]): PeekResult {
+    return this.inner.peek(keys);
   }
   close(): Promise<void> {
     return this.inner.close();
@@ -485,6 +489,7 @@ function brokenStore(mode: "open" | "closed" | "throws" | "other"): CounterStore
       return Promise.reject(new CounterStoreUnavailableError("redis is down"));
     },
     charge() {},
+    peek: (keys) => ({ values: keys.map(() => 0), degraded: true }),
     close: () => Promise.resolve(),
   };
 }
