@@ -2,7 +2,7 @@ import { JSON_TYPE } from "../gateway/send-response.js";
 import type { CounterStore } from "../limits/counter-store.js";
 import type { LimitStores } from "../limits/token-limit-policy.js";
 import { errorAnswer } from "../usage/usage-api.js";
-import { refuseUnknown, single, UsageParameterError } from "../usage/usage-parameters.js";
+import { parseLimit, refuseUnknown, UsageParameterError } from "../usage/usage-parameters.js";
 import { isoTimestamp } from "../util/iso-timestamp.js";
 import type { ConsoleHandler } from "./console-handler.js";
 import type { LimitsView, SeenBucket } from "./limits-view.js";
@@ -31,7 +31,7 @@ export function limitsHandler(deps: LimitsHandlerDeps): ConsoleHandler {
     let top: number;
     try {
       refuseUnknown(request.query, ["top"]);
-      top = parseTop(request.query);
+      top = parseLimit(request.query, DEFAULT_TOP, MAX_TOP, "top");
     } catch (err) {
       if (!(err instanceof UsageParameterError)) throw err;
       return errorAnswer(400, "invalid_parameter", err.message, err.param);
@@ -51,15 +51,6 @@ export function limitsHandler(deps: LimitsHandlerDeps): ConsoleHandler {
 }
 
 /** `top`: a whole number from 1 to MAX_TOP. */
-function parseTop(params: URLSearchParams): number {
-  const text = single(params, "top");
-  if (text === undefined) return DEFAULT_TOP;
-  const top = Number(text);
-  if (!/^\d+$/.test(text) || top < 1 || top > MAX_TOP) {
-    throw new UsageParameterError("top", `expected a whole number from 1 to ${MAX_TOP}, got "${text}"`);
-  }
-  return top;
-}
 
 /** Where the policy counts a rule: `type: Local` rate limits in this process, the rest in the shared store. */
 function storeOf(served: ServedLimitRule, stores: LimitStores): CounterStore {

@@ -109,13 +109,18 @@ export function parseGroupBy(params: URLSearchParams, attributeNames: readonly s
   return keys;
 }
 
-/** `limit`: a whole number from 1 to `max`. */
-export function parseLimit(params: URLSearchParams, defaultLimit: number, max: number): number {
-  const text = single(params, "limit");
+/** `limit` (or the count parameter `name`): a whole number from 1 to `max`. */
+export function parseLimit(
+  params: URLSearchParams,
+  defaultLimit: number,
+  max: number,
+  name = "limit",
+): number {
+  const text = single(params, name);
   if (text === undefined) return defaultLimit;
   const limit = Number(text);
   if (!/^\d+$/.test(text) || limit < 1 || limit > max) {
-    throw new UsageParameterError("limit", `expected a whole number from 1 to ${max}, got "${text}"`);
+    throw new UsageParameterError(name, `expected a whole number from 1 to ${max}, got "${text}"`);
   }
   return limit;
 }
