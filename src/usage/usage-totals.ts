@@ -26,7 +26,26 @@ export const TOKEN_TOTALS = [
   "total_tokens",
 ] as const;
 
-type KeyOf = (row: LedgerRow) => GroupValue;
+/**
+ * What the totaller reads of a row: a ledger record, or a rollup's pre-summed row with its bucket's
+ * start as `time` (the day and hour keys come from it alike).
+ */
+export type TotalledRow = Pick<
+  LedgerRow,
+  | "time"
+  | "consumer"
+  | "attributes"
+  | "route"
+  | "original_model"
+  | "request_model"
+  | "response_model"
+  | "backend"
+  | "status"
+  | (typeof TOKEN_TOTALS)[number]
+  | "costs"
+>;
+
+type KeyOf = (row: TotalledRow) => GroupValue;
 
 /** How each built-in group key reads a row; any other key is a header attribute. */
 const BUILT_IN: Readonly<Record<string, KeyOf>> = {
@@ -55,7 +74,8 @@ export class UsageTotaller {
     this.readers = groupBy.map((key) => BUILT_IN[key] ?? ((row) => row.attributes?.[key] ?? null));
   }
 
-  add(row: LedgerRow): void {
+  /** Adds `requests` records' sums (a ledger record is one) and returns the group they went to. */
+  add(row: TotalledRow, requests = 1): UsageTotals {
     const values = this.readers.map((read) => read(row));
     const id = JSON.stringify(values);
     let totals = this.groups.get(id);
@@ -77,9 +97,10 @@ export class UsageTotaller {
       };
       this.groups.set(id, totals);
     }
-    totals.requests += 1;
+    totals.requests += requests;
     for (const column of TOKEN_TOTALS) totals[column] += row[column];
     for (const key in row.costs) totals.costs[key] = (totals.costs[key] ?? 0) + (row.costs[key] ?? 0);
+    return totals;
   }
 
   /** The groups ordered by their key values, in group_by order (nulls first). */
@@ -94,6 +115,14 @@ export class UsageTotaller {
     });
     return rows;
   }
+}
+
+/** A row as `/v1/usage` answers it in JSON: the key values at the top level, then the totals. */
+export function usageRowJson(totals: UsageTotals): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...totals.keys, requests: totals.requests };
+  for (const column of TOKEN_TOTALS) out[column] = totals[column];
+  out.costs = totals.costs;
+  return out;
 }
 
 function compareValues(a: GroupValue, b: GroupValue): number {
