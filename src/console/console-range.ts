@@ -90,11 +90,18 @@ export function bucketTimes(range: ConsoleRange): number[] {
   return Array.from({ length: range.buckets }, (_, i) => (range.fromMs + i * range.bucketMs) / 1000);
 }
 
-/** Which of the range's buckets a rollup row's bucket start is; a row of no bucket asked for is the source's bug. */
-export function bucketIndex(range: ConsoleRange, bucket: string): number {
-  const index = (Date.parse(bucket) - range.fromMs) / range.bucketMs;
-  if (!Number.isInteger(index) || index < 0 || index >= range.buckets) {
-    throw new Error(`the rollups answered a bucket outside the range asked for: ${bucket}`);
-  }
-  return index;
+/**
+ * Finds which of the range's buckets a rollup row's bucket start is. The starts' texts are looked
+ * up, not parsed: an answer reads one per rollup row, a hundred thousand for 30 days. A row of no
+ * bucket asked for is the source's bug, and fails the answer.
+ */
+export function bucketIndexer(range: ConsoleRange): (bucket: string) => number {
+  const indexes = new Map<string, number>();
+  for (let i = 0; i < range.buckets; i++) indexes.set(isoTimestamp(range.fromMs + i * range.bucketMs), i);
+  return (bucket) => {
+    const index = indexes.get(bucket);
+    if (index === undefined)
+      throw new Error(`the rollups answered a bucket outside the range asked for: ${bucket}`);
+    return index;
+  };
 }

@@ -1,9 +1,9 @@
 import { JSON_TYPE } from "../gateway/send-response.js";
 import { refuseUnknown } from "../usage/usage-parameters.js";
-import { type GroupValue, UsageTotaller } from "../usage/usage-totals.js";
+import { compareValues, type GroupValue } from "../usage/usage-totals.js";
 import type { ConsoleHandler } from "./console-handler.js";
 import {
-  bucketIndex,
+  bucketIndexer,
   bucketTimes,
   type ConsoleRange,
   parseConsoleRange,
@@ -24,7 +24,7 @@ export interface OverviewDeps {
 /** Values per top list. */
 const TOP = 10;
 
-/** The token counts the overview shows, in totals and series alike. */
+/** The token counts of the overview's totals (its series leave out total_tokens, as documented). */
 const OVERVIEW_TOKENS = ["input_tokens", "output_tokens", "total_tokens"] as const;
 
 /**
@@ -33,7 +33,7 @@ const OVERVIEW_TOKENS = ["input_tokens", "output_tokens", "total_tokens"] as con
  * from the ledger's rollups (docs/console.md).
  */
 export function overviewHandler(deps: OverviewDeps): ConsoleHandler {
-  const topKeys = ["model", "consumer", ...deps.attributeNames];
+  const readers = topReaders(deps.attributeNames);
   return (request) =>
     answerFromLedger(deps.ledger, async (ledger) => {
       refuseUnknown(request.query, ["range", "from", "to"]);
@@ -47,7 +47,7 @@ export function overviewHandler(deps: OverviewDeps): ConsoleHandler {
         source: "ledger",
         ...totalsAndSeries(range, rows),
         overhead: { time: bucketTimes(range), p50_ms: overhead.p50_ms, p99_ms: overhead.p99_ms },
-        top: topLists(topKeys, rows),
+        top: topLists(readers, rows),
       });
       return { status: 200, contentType: JSON_TYPE, body };
     });
@@ -65,8 +65,9 @@ function totalsAndSeries(range: ConsoleRange, rows: readonly RollupRow[]) {
     output_tokens: zeros(),
   };
   const seriesCosts: Record<string, number[]> = {};
+  const bucketIndex = bucketIndexer(range);
   for (const row of rows) {
-    const i = bucketIndex(range, row.bucket);
+    const i = bucketIndex(row.bucket);
     const errors = row.status >= 200 && row.status < 300 ? 0 : row.requests;
     totals.requests += row.requests;
     totals.errors += errors;
@@ -86,18 +87,31 @@ function totalsAndSeries(range: ConsoleRange, rows: readonly RollupRow[]) {
   return { totals: { ...totals, costs: totalCosts }, series: { ...series, costs: seriesCosts } };
 }
 
+/** How each top list reads a rollup row: `model` is the model sent upstream, as in the usage API. */
+function topReaders(attributeNames: readonly string[]): [string, (row: RollupRow) => GroupValue][] {
+  return [
+    ["model", (row) => row.request_model],
+    ["consumer", (row) => row.consumer],
+    ...attributeNames.map((name): [string, (row: RollupRow) => GroupValue] => [
+      name,
+      (row) => row.attributes?.[name] ?? null,
+    ]),
+  ];
+}
+
 /** Per key, its values with the most requests; ties in the usage API's order of values (null first). */
-function topLists(keys: readonly string[], rows: readonly RollupRow[]) {
+function topLists(readers: ReturnType<typeof topReaders>, rows: readonly RollupRow[]) {
   const top: Record<string, { value: GroupValue; requests: number }[]> = {};
-  const totalled = rows.map((row) => ({ ...row, time: row.bucket }));
-  for (const key of keys) {
-    const totaller = new UsageTotaller([key]);
-    for (const row of totalled) totaller.add(row, row.requests);
-    top[key] = totaller
-      .totals()
-      .sort((a, b) => b.requests - a.requests)
+  for (const [key, read] of readers) {
+    const counts = new Map<GroupValue, number>();
+    for (const row of rows) {
+      const value = read(row);
+      counts.set(value, (counts.get(value) ?? 0) + row.requests);
+    }
+    top[key] = [...counts]
+      .sort(([a, n], [b, m]) => m - n || compareValues(a, b))
       .slice(0, TOP)
-      .map((group) => ({ value: group.keys[key] ?? null, requests: group.requests }));
+      .map(([value, requests]) => ({ value, requests }));
   }
   return top;
 }

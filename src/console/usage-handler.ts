@@ -3,7 +3,7 @@ import { usageCsv } from "../usage/usage-csv.js";
 import { BUILT_IN_GROUP_KEYS, parseChoice, parseGroupBy, refuseUnknown } from "../usage/usage-parameters.js";
 import { UsageTotaller, type UsageTotals, usageRowJson } from "../usage/usage-totals.js";
 import type { ConsoleHandler } from "./console-handler.js";
-import { bucketIndex, bucketTimes, parseConsoleRange, rollupQuery } from "./console-range.js";
+import { bucketIndexer, bucketTimes, parseConsoleRange, rollupQuery } from "./console-range.js";
 import { answerFromLedger } from "./ledger-answer.js";
 import type { RollupSource } from "./rollup-source.js";
 
@@ -41,9 +41,10 @@ export function usageHandler(deps: UsageDeps): ConsoleHandler {
       const zeros = () => new Array<number>(range.buckets).fill(0);
       const totaller = new UsageTotaller(groupBy);
       const perGroup = new Map<UsageTotals, GroupSeries>();
+      const bucketIndex = bucketIndexer(range);
       for (const row of rollups) {
-        const i = bucketIndex(range, row.bucket);
-        const group = totaller.add({ ...row, time: row.bucket }, row.requests);
+        const i = bucketIndex(row.bucket);
+        const group = totaller.addSums(row, row.bucket, row.requests);
         let series = perGroup.get(group);
         if (!series) {
           series = { keys: group.keys, requests: zeros(), total_tokens: zeros() };

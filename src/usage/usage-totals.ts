@@ -27,12 +27,11 @@ export const TOKEN_TOTALS = [
 ] as const;
 
 /**
- * What the totaller reads of a row: a ledger record, or a rollup's pre-summed row with its bucket's
- * start as `time` (the day and hour keys come from it alike).
+ * What the totaller reads of a row besides its time: a ledger record's, or a rollup's pre-summed
+ * row (whose time is its bucket's start, the day and hour keys coming from it alike).
  */
 export type TotalledRow = Pick<
   LedgerRow,
-  | "time"
   | "consumer"
   | "attributes"
   | "route"
@@ -45,7 +44,7 @@ export type TotalledRow = Pick<
   | "costs"
 >;
 
-type KeyOf = (row: TotalledRow) => GroupValue;
+type KeyOf = (row: TotalledRow, time: string) => GroupValue;
 
 /** How each built-in group key reads a row; any other key is a header attribute. */
 const BUILT_IN: Readonly<Record<string, KeyOf>> = {
@@ -58,8 +57,8 @@ const BUILT_IN: Readonly<Record<string, KeyOf>> = {
   backend: (row) => row.backend,
   status: (row) => row.status,
   // Times are RFC 3339 UTC ("2026-12-02T10:37:12.345Z"): the day and the hour are prefixes.
-  day: (row) => row.time.slice(0, 10),
-  hour: (row) => `${row.time.slice(0, 13)}:00:00Z`,
+  day: (_, time) => time.slice(0, 10),
+  hour: (_, time) => `${time.slice(0, 13)}:00:00Z`,
 };
 
 /**
@@ -74,9 +73,13 @@ export class UsageTotaller {
     this.readers = groupBy.map((key) => BUILT_IN[key] ?? ((row) => row.attributes?.[key] ?? null));
   }
 
-  /** Adds `requests` records' sums (a ledger record is one) and returns the group they went to. */
-  add(row: TotalledRow, requests = 1): UsageTotals {
-    const values = this.readers.map((read) => read(row));
+  add(row: LedgerRow): void {
+    this.addSums(row, row.time, 1);
+  }
+
+  /** Adds the sums of `requests` records at `time` (a rollup's row) and returns the group they went to. */
+  addSums(row: TotalledRow, time: string, requests: number): UsageTotals {
+    const values = this.readers.map((read) => read(row, time));
     const id = JSON.stringify(values);
     let totals = this.groups.get(id);
     if (!totals) {
@@ -125,7 +128,8 @@ export function usageRowJson(totals: UsageTotals): Record<string, unknown> {
   return out;
 }
 
-function compareValues(a: GroupValue, b: GroupValue): number {
+/** The order of a group key's values in the usage API's rows: null first, numbers by value, text by code units. */
+export function compareValues(a: GroupValue, b: GroupValue): number {
   if (a === b) return 0;
   if (a === null) return -1;
   if (b === null) return 1;
