@@ -26,7 +26,25 @@ export const TOKEN_TOTALS = [
   "total_tokens",
 ] as const;
 
-type KeyOf = (row: LedgerRow) => GroupValue;
+/**
+ * What the totaller reads of a row besides its time: a ledger record's, or a rollup's pre-summed
+ * row (whose time is its bucket's start, the day and hour keys coming from it alike).
+ */
+export type TotalledRow = Pick<
+  LedgerRow,
+  | "consumer"
+  | "attributes"
+  | "route"
+  | "original_model"
+  | "request_model"
+  | "response_model"
+  | "backend"
+  | "status"
+  | (typeof TOKEN_TOTALS)[number]
+  | "costs"
+>;
+
+type KeyOf = (row: TotalledRow, time: string) => GroupValue;
 
 /** How each built-in group key reads a row; any other key is a header attribute. */
 const BUILT_IN: Readonly<Record<string, KeyOf>> = {
@@ -39,8 +57,8 @@ const BUILT_IN: Readonly<Record<string, KeyOf>> = {
   backend: (row) => row.backend,
   status: (row) => row.status,
   // Times are RFC 3339 UTC ("2026-12-02T10:37:12.345Z"): the day and the hour are prefixes.
-  day: (row) => row.time.slice(0, 10),
-  hour: (row) => `${row.time.slice(0, 13)}:00:00Z`,
+  day: (_, time) => time.slice(0, 10),
+  hour: (_, time) => `${time.slice(0, 13)}:00:00Z`,
 };
 
 /**
@@ -56,7 +74,12 @@ export class UsageTotaller {
   }
 
   add(row: LedgerRow): void {
-    const values = this.readers.map((read) => read(row));
+    this.addSums(row, row.time, 1);
+  }
+
+  /** Adds the sums of `requests` records at `time` (a rollup's row) and returns the group they went to. */
+  addSums(row: TotalledRow, time: string, requests: number): UsageTotals {
+    const values = this.readers.map((read) => read(row, time));
     const id = JSON.stringify(values);
     let totals = this.groups.get(id);
     if (!totals) {
@@ -77,9 +100,10 @@ export class UsageTotaller {
       };
       this.groups.set(id, totals);
     }
-    totals.requests += 1;
+    totals.requests += requests;
     for (const column of TOKEN_TOTALS) totals[column] += row[column];
     for (const key in row.costs) totals.costs[key] = (totals.costs[key] ?? 0) + (row.costs[key] ?? 0);
+    return totals;
   }
 
   /** The groups ordered by their key values, in group_by order (nulls first). */
@@ -96,7 +120,16 @@ export class UsageTotaller {
   }
 }
 
-function compareValues(a: GroupValue, b: GroupValue): number {
+/** A row as `/v1/usage` answers it in JSON: the key values at the top level, then the totals. */
+export function usageRowJson(totals: UsageTotals): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...totals.keys, requests: totals.requests };
+  for (const column of TOKEN_TOTALS) out[column] = totals[column];
+  out.costs = totals.costs;
+  return out;
+}
+
+/** The order of a group key's values in the usage API's rows: null first, numbers by value, text by code units. */
+export function compareValues(a: GroupValue, b: GroupValue): number {
   if (a === b) return 0;
   if (a === null) return -1;
   if (b === null) return 1;
