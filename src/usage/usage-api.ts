@@ -17,7 +17,7 @@ import {
   timeParameter,
   UsageParameterError,
 } from "./usage-parameters.js";
-import { TOKEN_TOTALS, UsageTotaller, type UsageTotals } from "./usage-totals.js";
+import { UsageTotaller, usageRowJson } from "./usage-totals.js";
 
 /** An answer of the admin listener. */
 export interface AdminAnswer {
@@ -100,7 +100,7 @@ async function usageTotals(
     from: range.from,
     to: range.to,
     group_by: groupBy,
-    rows: rows.map(totalsJson),
+    rows: rows.map(usageRowJson),
   });
   return { status: 200, contentType: JSON_TYPE, body };
 }
@@ -173,13 +173,6 @@ export function recordJson(row: LedgerRow): Record<string, unknown> {
     ttft_ms: row.ttft_ms,
     error: row.error,
   };
-}
-
-function totalsJson(totals: UsageTotals): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...totals.keys, requests: totals.requests };
-  for (const column of TOKEN_TOTALS) out[column] = totals[column];
-  out.costs = totals.costs;
-  return out;
 }
 
 /** The admin listener's error envelope: `{"error":{"type","message","param"?}}`. */
