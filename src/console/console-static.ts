@@ -95,20 +95,21 @@ export function fileOf(rest: string): string | undefined {
 type Served = { body: Buffer; contentType: string; cacheControl: string } | "missing" | "not-built";
 
 async function serve(root: string, relative: string): Promise<Served> {
+  if (relative !== "" && relative !== "index.html") {
+    const full = join(root, relative);
+    // fileOf has refused every way out; this states the invariant where the file is opened.
+    if (!full.startsWith(root + sep)) return "missing";
+    const body = await readIfFile(full);
+    if (body !== undefined) {
+      const contentType = CONTENT_TYPES[extname(relative).toLowerCase()] ?? "application/octet-stream";
+      return { body, contentType, cacheControl: relative.startsWith(HASHED_DIR) ? IMMUTABLE : "no-cache" };
+    }
+  }
   const index = await readIfFile(join(root, "index.html"));
   if (index === undefined) return "not-built";
-  const asPage = { body: index, contentType: CONTENT_TYPES[".html"]!, cacheControl: "no-cache" };
-  if (relative === "" || relative === "index.html") return asPage;
-  const full = join(root, relative);
-  // fileOf has refused every way out; this states the invariant where the file is opened.
-  if (!full.startsWith(root + sep)) return "missing";
-  const body = await readIfFile(full);
-  if (body === undefined) {
-    // A hashed asset that is not there is an old page asking for it: HTML in its place would not run.
-    return relative.startsWith(HASHED_DIR) ? "missing" : asPage;
-  }
-  const contentType = CONTENT_TYPES[extname(relative).toLowerCase()] ?? "application/octet-stream";
-  return { body, contentType, cacheControl: relative.startsWith(HASHED_DIR) ? IMMUTABLE : "no-cache" };
+  // A hashed asset that is not there is an old page asking for it: HTML in its place would not run.
+  if (relative.startsWith(HASHED_DIR)) return "missing";
+  return { body: index, contentType: CONTENT_TYPES[".html"]!, cacheControl: "no-cache" };
 }
 
 async function readIfFile(path: string): Promise<Buffer | undefined> {
