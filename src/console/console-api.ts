@@ -17,6 +17,8 @@ export interface ConsoleApiOptions {
   readonly token: string | undefined;
   /** The JSON endpoints by name (besides login, logout and session, which the router answers). */
   readonly handlers: ReadonlyMap<string, ConsoleHandler>;
+  /** Where a failing handler is reported (the caller gets a 500); default: nowhere. */
+  readonly log?: (line: string) => void;
 }
 
 /** An answer and the headers it adds. */
@@ -95,7 +97,10 @@ export function consoleApi(
     // Only login reads a body; the rest drop whatever came.
     if (!(path === `${CONSOLE_API_PREFIX}login` && req.method === "POST")) req.resume();
     void answer(req, path, query)
-      .catch((err: unknown) => ({ answer: errorAnswer(500, "internal_error", (err as Error).message) }))
+      .catch((err: unknown) => {
+        options.log?.(`aigw: console ${req.method} ${path} failed: ${(err as Error).stack ?? String(err)}`);
+        return { answer: errorAnswer(500, "internal_error", (err as Error).message) };
+      })
       .then((result) => send(res, result));
   };
 }

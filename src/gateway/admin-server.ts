@@ -25,6 +25,8 @@ export interface AdminServerOptions {
   readonly consoleHandlers?: ReadonlyMap<string, ConsoleHandler>;
   /** The built front end's directory; default dist/console (tests point elsewhere). */
   readonly consoleDir?: string;
+  /** Diagnostic log (a console endpoint that fails); default: none. */
+  readonly log?: (line: string) => void;
 }
 
 /**
@@ -36,7 +38,11 @@ export interface AdminServerOptions {
  */
 export function createAdminServer(options: AdminServerOptions): Server {
   const expected = options.token === undefined ? undefined : new AdminToken(options.token);
-  const consoleApiOf = consoleApi({ token: options.token, handlers: options.consoleHandlers ?? new Map() });
+  const consoleApiOf = consoleApi({
+    token: options.token,
+    handlers: options.consoleHandlers ?? new Map(),
+    ...(options.log ? { log: options.log } : {}),
+  });
   const consoleFiles = consoleStatic(options.consoleDir);
   return createServer((req, res) => {
     const url = req.url ?? "/";

@@ -239,6 +239,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     metrics,
     usage: { ledger, attributeNames: context.headerAttributes.map((a) => a.attribute) },
     consoleHandlers,
+    log,
   });
   const host = options.host ?? snapshot.listener.host;
   try {

@@ -30,6 +30,8 @@ const handlers = new Map<string, ConsoleHandler>([
 /** Every name a caller without a token or session must get 401 from. */
 const PROTECTED = ["session", "echo", "echo/x", "broken", "nope", ""];
 
+/** What the admin server logged. */
+const logs: string[] = [];
 const servers: Server[] = [];
 let url: string;
 let withoutToken: string;
@@ -49,6 +51,7 @@ before(async () => {
       usage,
       metrics: undefined,
       consoleHandlers: handlers,
+      log: (line) => logs.push(line),
     }),
   );
   withoutToken = await serve(
@@ -250,6 +253,8 @@ test("an unknown name is a 404 in the envelope; a failing handler a 500, and the
     assert.equal(errorOf(res).type, "internal_error");
     assert.equal(res.headers["cache-control"], "no-store");
   }
+  assert.equal(logs.length, 2);
+  assert.match(logs[0]!, /^aigw: console GET \/console\/api\/broken failed: Error: the handler broke/);
   assert.equal((await api("echo", bearer)).status, 200);
 });
 
