@@ -162,12 +162,13 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     }
     options.ledger = { url, dataHome };
   }
-  // The usage API needs a token; one the operator did not choose is made up and shown once.
+  // The console and the usage API need a token; one the operator did not choose is made up and
+  // shown once (it lasts as long as the process: a restart ends every console session).
   let tokenLine = "";
   options.adminToken = env.AIGW_ADMIN_TOKEN || undefined;
-  if (options.ledger && options.adminToken === undefined) {
+  if (options.adminToken === undefined) {
     options.adminToken = randomBytes(24).toString("base64url");
-    tokenLine = `aigw: usage API token (AIGW_ADMIN_TOKEN is not set): ${options.adminToken}\n`;
+    tokenLine = `aigw: admin token for the console and the usage API (AIGW_ADMIN_TOKEN is not set): ${options.adminToken}\n`;
   }
 
   const mcpFile = await readMcpServersFlag(values["mcp-config"], values["mcp-json"], env);
@@ -181,10 +182,12 @@ export async function runRunCommand(argv: string[]): Promise<number> {
   } else if (mcpFile && autoconfigMode(env) === "demo") {
     // MCP servers and nothing that configures a model: the Gateway alone, with their MCPRoute.
     options.configText = gatewayDocs();
+    options.configOrigin = "<mcp-config>";
     description = "MCP servers only";
   } else if (autoconfigMode(env) !== "demo") {
     try {
       options.configText = autoconfigYaml(env);
+      options.configOrigin = "<environment>";
     } catch (err) {
       if (!(err instanceof AutoconfigError)) throw err;
       process.stderr.write(`aigw: ${err.message}\n`);
@@ -195,6 +198,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     const sim = await startSimulator({ port: 0, ttftMs: 50, tpotMs: 10, models: DEMO_MODELS });
     stopDemo = () => sim.close();
     options.configText = autoconfigYaml(env, sim.url);
+    options.configOrigin = "<demo>";
     description = `demo mode: every model answered by the bundled simulator at ${sim.url}`;
   }
 
@@ -221,6 +225,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     });
     process.stderr.write(
       `aigw: serving ${description}\n${ledgerLine}${tokenLine}` +
+        `aigw: console at ${gateway.adminUrl}/console/\n` +
         `aigw: listening on ${gateway.url} (admin ${gateway.adminUrl})\n`,
     );
     const signal = await signalled;

@@ -17,7 +17,8 @@ import { appliedBackendTrafficPolicies, compileTrafficPolicies } from "./compile
 import { parseQuantity } from "./parse-quantity.js";
 import { GATEWAY_API_GROUP, type Resource } from "./resource.js";
 import { gatewayConfigOf, ResourceIndex } from "./resource-index.js";
-import type { ListenerSpec, RuntimeSnapshot } from "./snapshot.js";
+import type { ListenerSpec, LoadedResource, RuntimeSnapshot } from "./snapshot.js";
+import { namespaceOf } from "./validate/kind-registry.js";
 import { namesInferencePool } from "./validate/validate-http-route.js";
 
 export const DEFAULT_PORT = 1975;
@@ -35,6 +36,8 @@ export interface CompileOptions {
   defaultCreatedAt: number;
   /** Kinds that were read but ignored (from validation). */
   ignored: readonly string[];
+  /** The objects behind `ignored` (from validation); unset: none. */
+  ignoredResources?: readonly Resource[];
   /** Where token-limit counters live; they outlive snapshots. Default: fresh in-process stores. */
   limitStores?: LimitStores;
   warn: (message: string) => void;
@@ -99,8 +102,18 @@ export function compileSnapshot(resources: readonly Resource[], options: Compile
     routes,
     mcpRoutes: mcp.routes,
     ignored: options.ignored,
+    resources: loadedResources(resources, new Set(options.ignoredResources)),
     ...(security.gateway ? { gatewayAuth: security.gateway } : {}),
   });
+}
+
+function loadedResources(resources: readonly Resource[], ignored: ReadonlySet<Resource>): LoadedResource[] {
+  return resources.map((r) => ({
+    kind: r.kind,
+    namespace: namespaceOf(r),
+    name: r.metadata.name,
+    status: ignored.has(r) ? "ignored" : "served",
+  }));
 }
 
 function listenerOf(gateway: Resource | undefined, index: ResourceIndex): ListenerSpec {

@@ -51,7 +51,7 @@ export async function loadSnapshot(
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-  const { errors, warnings, ignored } = validateResources(resources);
+  const { errors, warnings, ignored, ignoredResources } = validateResources(resources);
   if (errors.length > 0) throw new ConfigError(errors.map(formatFieldError).join("\n"));
   for (const w of warnings) options.warn(formatFieldError(w));
   // Load the code of the providers this configuration uses, and only that.
@@ -71,6 +71,7 @@ export async function loadSnapshot(
       defaultCreatedAt: options.defaultCreatedAt,
       limitStores: options.limitStores,
       ignored,
+      ignoredResources,
       warn: options.warn,
       ...(options.mcpAccessOf ? { mcpAccessOf: options.mcpAccessOf } : {}),
     });

@@ -29,11 +29,23 @@ export interface RuntimeSnapshot {
   readonly mcpRoutes: readonly CompiledMcpRoute[];
   /** Kinds that were read but that a standalone gateway has no use for, for the startup log. */
   readonly ignored: readonly string[];
+  /** Every object read, in configuration order, for the console's Configuration page. */
+  readonly resources: readonly LoadedResource[];
   /**
    * The SecurityPolicy aimed at the Gateway: checked before a 404 (so an unauthenticated client
    * learns nothing of which models exist) and on the model listing.
    */
   readonly gatewayAuth?: AuthPolicy;
+}
+
+/** One object of the configuration: what it is, and whether this gateway serves it. */
+export interface LoadedResource {
+  readonly kind: string;
+  /** Null for a cluster-scoped kind. */
+  readonly namespace: string | null;
+  readonly name: string;
+  /** `ignored`: a kind a standalone gateway does not use (RuntimeSnapshot.ignored lists it). */
+  readonly status: "served" | "ignored";
 }
 
 export interface ListenerSpec {

@@ -1,5 +1,7 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { CONSOLE_API_PREFIX, consoleApi } from "../console/console-api.js";
+import type { ConsoleHandler } from "../console/console-handler.js";
+import { CONSOLE_PATH, consoleStatic } from "../console/console-static.js";
 import {
   type AdminAnswer,
   answerUsageRequest,
@@ -8,27 +10,40 @@ import {
   USAGE_PATH,
   type UsageApiContext,
 } from "../usage/usage-api.js";
+import { AdminToken, bearerTokenOf } from "./admin-token.js";
 import { JSON_TYPE, PLAIN_TEXT, sendBody } from "./send-response.js";
 
 export interface AdminServerOptions {
   /** False from the start of a drain: /ready answers 503. */
   readonly isReady: () => boolean;
-  /** The bearer token the usage API requires; without one it refuses every caller. */
+  /** The admin token the usage API and the console require; without one they refuse every caller. */
   readonly token: string | undefined;
   readonly usage: UsageApiContext;
   /** What /metrics serves: Prometheus text; undefined with metrics off (404). */
   readonly metrics: { render(): Promise<string>; readonly contentType: string } | undefined;
+  /** The console's JSON endpoints by name (`/console/api/<name>`, docs/console.md); unset: none. */
+  readonly consoleHandlers?: ReadonlyMap<string, ConsoleHandler>;
+  /** The built front end's directory; default dist/console (tests point elsewhere). */
+  readonly consoleDir?: string;
+  /** Diagnostic log (a console endpoint that fails); default: none. */
+  readonly log?: (line: string) => void;
 }
 
 /**
  * The admin listener (default port 1064): /health answers while the process runs; /ready while a
  * configuration snapshot serves and no drain has begun; both are open. The usage API
  * (`/v1/usage`, `/v1/usage/records`) answers only `Authorization: Bearer <admin token>`; /metrics
- * (Prometheus text) is open, as scrapers expect.
+ * (Prometheus text) is open, as scrapers expect. The console: its files at `/console/` (`/`
+ * redirects there) are open, its JSON API under `/console/api/` needs the token or a session.
  */
 export function createAdminServer(options: AdminServerOptions): Server {
-  // Digests have one length whatever was sent, so the comparison is constant-time over all of it.
-  const expected = options.token === undefined ? undefined : digest(options.token);
+  const expected = options.token === undefined ? undefined : new AdminToken(options.token);
+  const consoleApiOf = consoleApi({
+    token: options.token,
+    handlers: options.consoleHandlers ?? new Map(),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const consoleFiles = consoleStatic(options.consoleDir);
   return createServer((req, res) => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
@@ -57,6 +72,10 @@ export function createAdminServer(options: AdminServerOptions): Server {
       );
       return;
     }
+    if (path.startsWith(CONSOLE_API_PREFIX))
+      return consoleApiOf(req, res, path, q < 0 ? "" : url.slice(q + 1));
+    if (path === "/" || path === "/console" || path.startsWith(CONSOLE_PATH))
+      return consoleFiles(req, res, path);
     sendBody(res, 404, PLAIN_TEXT, `unsupported path: ${path}`);
   });
 }
@@ -65,18 +84,18 @@ async function answerAdmin(
   req: IncomingMessage,
   path: string,
   params: URLSearchParams,
-  expected: Buffer | undefined,
+  expected: AdminToken | undefined,
   usage: UsageApiContext,
 ): Promise<AdminAnswer> {
   if (req.method !== "GET") return errorAnswer(405, "method_not_allowed", `${path} answers GET only`);
   if (expected === undefined) {
     return errorAnswer(401, "unauthorized", "the usage API needs an admin token (AIGW_ADMIN_TOKEN)");
   }
-  const presented = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? "")?.[1];
+  const presented = bearerTokenOf(req.headers.authorization);
   if (presented === undefined) {
     return errorAnswer(401, "unauthorized", "missing Authorization: Bearer <admin token>");
   }
-  if (!timingSafeEqual(digest(presented), expected)) {
+  if (!expected.matches(presented)) {
     return errorAnswer(401, "unauthorized", "the admin token is not valid");
   }
   return answerUsageRequest(path, params, usage, Date.now());
@@ -87,8 +106,4 @@ function send(res: ServerResponse, answer: AdminAnswer): void {
   if (answer.status === 401) headers["www-authenticate"] = 'Bearer realm="aigw admin"';
   if (answer.status === 405) headers.allow = "GET";
   sendBody(res, answer.status, answer.contentType, answer.body, headers);
-}
-
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text).digest();
 }

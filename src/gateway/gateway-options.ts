@@ -13,6 +13,11 @@ export interface GatewayOptions {
   /** Configuration as YAML text (tests, autoconfig). */
   configText?: string;
   /**
+   * Where configText came from, naming its objects in errors and on the console's Configuration
+   * page: "<environment>", "<demo>"; default "<config>".
+   */
+  configOrigin?: string;
+  /**
    * Environment for ${VAR} substitution, autoconfig and OpenTelemetry (`OTEL_*`,
    * `AI_GATEWAY_TRACING_SEMCONV`: docs/observability.md); defaults to process.env.
    */
@@ -63,7 +68,7 @@ export interface GatewayOptions {
    * (docs/ledger.md). Unset: no ledger (`aigw run` sets its SQLite default).
    */
   ledger?: LedgerOptions;
-  /** The bearer token of the admin listener's usage API; unset: the usage API refuses every caller. */
+  /** The admin token of the usage API and the console; unset: both refuse every caller. */
   adminToken?: string;
   /**
    * The servers of an MCP servers file (`--mcp-config`): their MCPRoute is added to the

@@ -11,6 +11,8 @@ import { basename, dirname } from "node:path";
 import { type ConfigSource, loadSnapshot } from "../config/load-snapshot.js";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
 import { poolsOf } from "../config/snapshot-pools.js";
+import { ConfigStatus, configHandler } from "../console/config-status.js";
+import type { ConsoleHandler } from "../console/console-handler.js";
 import { InferencePools } from "../inference/inference-pools.js";
 import { MemoryCounterStore } from "../limits/memory-counter-store.js";
 import { openCounterStore } from "../limits/open-counter-store.js";
@@ -71,10 +73,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ? undefined
       : (options.accessLog ?? ((line: string) => stdoutLog?.write(line)));
   const mcpServers = options.mcpServers;
+  const configOrigin = options.configOrigin ?? "<config>";
   const source: ConfigSource = {
     ...(options.configPaths
       ? { paths: options.configPaths }
-      : { text: options.configText ?? "", origin: "<config>" }),
+      : { text: options.configText ?? "", origin: configOrigin }),
     ...(mcpServers ? { extra: (loaded) => mcpServers.resources(loaded) } : {}),
   };
   const dispatchers = new DispatcherCache();
@@ -88,23 +91,32 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
   const defaultCreatedAt = Math.floor(Date.now() / 1000);
   let generation = 0;
+  const configStatus = new ConfigStatus(options.configPaths ?? [configOrigin]);
 
-  const load = (): Promise<RuntimeSnapshot> =>
-    loadSnapshot(source, {
+  /** A new snapshot and the warning lines of its load (the console shows them). */
+  const load = async (): Promise<{ snapshot: RuntimeSnapshot; warnings: string[] }> => {
+    const warnings: string[] = [];
+    const warn = (m: string): void => {
+      warnings.push(m);
+      log(`aigw: warning: ${m}`);
+    };
+    const loaded = await loadSnapshot(source, {
       env,
       generation: generation + 1,
       dispatchers,
       defaultCreatedAt,
       limitStores,
-      warn: (m) => log(`aigw: warning: ${m}`),
+      warn,
       // An MCPRoute's securityPolicy (OAuth, API keys, authorization rules, backendSelector).
-      mcpAccessOf:
-        options.mcpAccessOf ??
-        ((route, index) => compileMcpAccess(route, index, { warn: (m) => log(`aigw: warning: ${m}`) })),
+      mcpAccessOf: options.mcpAccessOf ?? ((route, index) => compileMcpAccess(route, index, { warn })),
     });
+    return { snapshot: loaded, warnings };
+  };
 
-  let snapshot = await load();
+  const first = await load();
+  let snapshot = first.snapshot;
   generation = snapshot.generation;
+  configStatus.applied(snapshot, first.warnings, Date.now(), false);
   for (const ignored of snapshot.ignored) log(`aigw: ignored ${ignored}`);
 
   // Before the ledger, so that a label a header attribute cannot take leaves no file locked.
@@ -219,11 +231,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   server.on("clientError", (_err, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
   });
+  // The console's JSON endpoints, by name (docs/console.md): every one is registered here.
+  const consoleHandlers = new Map<string, ConsoleHandler>([["config", configHandler(configStatus)]]);
   const admin = createAdminServer({
     isReady: () => !inFlight.isDraining,
     token: options.adminToken,
     metrics,
     usage: { ledger, attributeNames: context.headerAttributes.map((a) => a.attribute) },
+    consoleHandlers,
+    log,
   });
   const host = options.host ?? snapshot.listener.host;
   try {
@@ -242,7 +258,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const reload = async (): Promise<{ ok: true } | { ok: false; error: string }> => {
     try {
-      const next = await load();
+      const { snapshot: next, warnings } = await load();
       if (next.listener.port !== snapshot.listener.port && options.port === undefined) {
         log(`aigw: warning: listener port changes take effect on restart (still serving ${port})`);
       }
@@ -251,11 +267,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       applyHealth(next);
       warnDefaultSeed(next);
       metrics?.configApplied(next.hash, true);
+      configStatus.applied(next, warnings, Date.now(), true);
       log(`aigw: configuration reloaded (generation ${generation})`);
       return { ok: true };
     } catch (err) {
       const error = (err as Error).message;
       metrics?.configRejected();
+      configStatus.rejected(error, Date.now());
       log(`aigw: configuration rejected, still serving generation ${generation}:\n${error}`);
       return { ok: false, error };
     }

@@ -17,7 +17,7 @@ export interface RawResponse {
 export async function sendRaw(
   url: string,
   options: {
-    method?: "GET" | "POST";
+    method?: "GET" | "POST" | "PUT" | "DELETE" | "HEAD";
     body?: string | Buffer | object;
     headers?: Record<string, string>;
   } = {},

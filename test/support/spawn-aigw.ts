@@ -35,7 +35,7 @@ export interface ServingAigw {
   /** The data-plane URL the process printed. */
   url: string;
   adminUrl: string;
-  /** The usage API token it made up and printed (AIGW_ADMIN_TOKEN unset, the ledger on). */
+  /** The admin token it made up and printed (AIGW_ADMIN_TOKEN unset). */
   adminToken: string | undefined;
   stdout(): string;
   stderr(): string;
@@ -69,7 +69,10 @@ export function serveAigw(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 15
           child,
           url: m[1]!,
           adminUrl: m[2]!,
-          adminToken: /usage API token \(AIGW_ADMIN_TOKEN is not set\): (\S+)/.exec(stderr)?.[1],
+          adminToken:
+            /admin token for the console and the usage API \(AIGW_ADMIN_TOKEN is not set\): (\S+)/.exec(
+              stderr,
+            )?.[1],
           stdout: () => stdout,
           stderr: () => stderr,
           stop: () => {

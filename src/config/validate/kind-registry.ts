@@ -163,6 +163,11 @@ const CLUSTER_SCOPED = new Set([
 /** "Kind namespace/name" ("Kind name" for cluster-scoped kinds, "Kind (unnamed)" for a nameless one). */
 export function describe(r: Resource): string {
   if (r.metadata.name === "") return `${r.kind} (unnamed)`;
-  if (CLUSTER_SCOPED.has(r.kind)) return `${r.kind} ${r.metadata.name}`;
-  return `${r.kind} ${r.metadata.namespace ?? DEFAULT_NAMESPACE}/${r.metadata.name}`;
+  const namespace = namespaceOf(r);
+  return namespace === null ? `${r.kind} ${r.metadata.name}` : `${r.kind} ${namespace}/${r.metadata.name}`;
+}
+
+/** The object's namespace (the default one when unset); null for a cluster-scoped kind. */
+export function namespaceOf(r: Resource): string | null {
+  return CLUSTER_SCOPED.has(r.kind) ? null : (r.metadata.namespace ?? DEFAULT_NAMESPACE);
 }

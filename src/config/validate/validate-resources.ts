@@ -14,6 +14,8 @@ export interface ValidationResult {
   warnings: FieldError[];
   /** Objects a standalone gateway has no use for, as "Kind namespace/name (source)". */
   ignored: string[];
+  /** The objects `ignored` describes, in the same order. */
+  ignoredResources: Resource[];
 }
 
 /**
@@ -37,7 +39,7 @@ function schemaVerdict(r: Resource, validator: KindValidator | undefined): strin
  * between objects, which a file-based gateway must resolve itself.
  */
 export function validateResources(resources: Resource[]): ValidationResult {
-  const result: ValidationResult = { errors: [], warnings: [], ignored: [] };
+  const result: ValidationResult = { errors: [], warnings: [], ignored: [], ignoredResources: [] };
   const read: Resource[] = [];
   const ignored: Resource[] = [];
   for (const r of resources) {
@@ -65,7 +67,8 @@ export function validateResources(resources: Resource[]): ValidationResult {
   result.errors.push(...references.errors);
   result.warnings.push(...references.warnings);
   // A ConfigMap holding a CA bundle or JWKS is read through its reference: not ignored.
-  result.ignored = ignored.filter((r) => !references.used.has(r)).map((r) => `${describe(r)} (${r.source})`);
+  result.ignoredResources = ignored.filter((r) => !references.used.has(r));
+  result.ignored = result.ignoredResources.map((r) => `${describe(r)} (${r.source})`);
   return result;
 }
 
