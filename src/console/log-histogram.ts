@@ -31,7 +31,7 @@ export class LogHistogram {
   /** Counts one duration; a negative one counts as 0, one that is not a number is ignored. */
   record(ms: number): void {
     if (Number.isNaN(ms)) return;
-    const value = ms > 0 ? ms : 0;
+    const value = Math.max(ms, 0);
     this.counts ??= new Uint32Array(BUCKETS);
     this.counts[bucketOf(value)]! += 1;
     this.count += 1;
@@ -60,7 +60,8 @@ export class LogHistogram {
   merge(other: LogHistogram): void {
     const theirs = other.counts;
     if (theirs === undefined || other.count === 0) return;
-    const counts = (this.counts ??= new Uint32Array(BUCKETS));
+    this.counts ??= new Uint32Array(BUCKETS);
+    const counts = this.counts;
     for (let i = 0; i < BUCKETS; i++) counts[i]! += theirs[i]!;
     this.count += other.count;
     if (other.min < this.min) this.min = other.min;
