@@ -11,7 +11,10 @@ const T0 = Date.UTC(2026, 11, 2, 10);
 /** A routed request of `durationMs` whose one attempt took `upstreamMs`, finished at `endMs`. */
 function observe(series: OverheadSeries, endMs: number, durationMs: number, upstreamMs: number): void {
   series.observe(
-    requestRecord({ durationMs, attempts: [{ backend: "default/b1", status: 200, error: undefined, durationMs: upstreamMs }] }),
+    requestRecord({
+      durationMs,
+      attempts: [{ backend: "default/b1", status: 200, error: undefined, durationMs: upstreamMs }],
+    }),
     endMs,
   );
 }
