@@ -93,18 +93,23 @@ export class BackendHealth {
 
   /**
    * Which detector's threshold the current runs reach, named as an operator reads it; undefined when
-   * none. Connection failures first: without splitExternalLocalOriginErrors they also count as 5xx,
-   * and "5 consecutive 5xx" would hide that the backend could not be reached at all.
+   * none. Without splitExternalLocalOriginErrors connection failures count as 5xx and gateway errors
+   * too: a run made only of them is named for them, not "5 consecutive 5xx", which would hide that
+   * the backend could not be reached at all.
    */
   private trippedDetector(policy: PassiveHealthCheck): string | undefined {
-    if (reached(this.consecutiveLocal, policy.consecutiveLocalOriginFailures)) {
-      return `${this.consecutiveLocal} consecutive connection failures (refused, reset or timed out)`;
+    const local = this.consecutiveLocal;
+    const connections = (n: number) => `${n} consecutive connection failures (refused, reset or timed out)`;
+    if (reached(local, policy.consecutiveLocalOriginFailures)) return connections(local);
+    const gateway = this.consecutiveGateway;
+    if (reached(gateway, policy.consecutiveGatewayErrors)) {
+      return local >= gateway
+        ? connections(gateway)
+        : `${gateway} consecutive gateway errors (502, 503, 504)`;
     }
-    if (reached(this.consecutiveGateway, policy.consecutiveGatewayErrors)) {
-      return `${this.consecutiveGateway} consecutive gateway errors (502, 503, 504 or connection failures)`;
-    }
-    if (reached(this.consecutive5xx, policy.consecutive5xxErrors)) {
-      return `${this.consecutive5xx} consecutive 5xx`;
+    const any5xx = this.consecutive5xx;
+    if (reached(any5xx, policy.consecutive5xxErrors)) {
+      return local >= any5xx ? connections(any5xx) : `${any5xx} consecutive 5xx`;
     }
     return undefined;
   }

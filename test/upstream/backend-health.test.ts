@@ -123,7 +123,22 @@ test("gateway errors name their own detector", () => {
   const gateway = { ...passive, consecutive5xxErrors: 0, consecutiveGatewayErrors: 2 };
   h.record("gateway-error", gateway, 0, true);
   h.record("gateway-error", gateway, 0, true);
-  assert.match(h.describe(0).lastEjection?.reason ?? "", /^2 consecutive gateway errors/);
+  assert.equal(h.describe(0).lastEjection?.reason, "2 consecutive gateway errors (502, 503, 504)");
+});
+
+test("without a local-origin detector, a run of connection failures that trips the 5xx one is named for them", () => {
+  const noSplit = { ...passive, consecutive5xxErrors: 2, consecutiveLocalOriginFailures: 0 };
+  const refused = new BackendHealth("default/a");
+  refused.record("local-origin", noSplit, 0, true);
+  refused.record("local-origin", noSplit, 0, true);
+  assert.equal(
+    refused.describe(0).lastEjection?.reason,
+    "2 consecutive connection failures (refused, reset or timed out)",
+  );
+  const mixed = new BackendHealth("default/b");
+  mixed.record("5xx", noSplit, 0, true);
+  mixed.record("local-origin", noSplit, 0, true);
+  assert.equal(mixed.describe(0).lastEjection?.reason, "2 consecutive 5xx");
 });
 
 test("find() reads a backend's health without creating it", () => {
