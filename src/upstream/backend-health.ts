@@ -27,6 +27,10 @@ export class BackendHealth {
   /** Ejections since the start, for aigw_upstream_ejections_total (`ejections` starts over). */
   totalEjections = 0;
   private lastEjectionEnd = 0;
+  /** The last ejection (performance.now() and why), for the console; undefined before the first. */
+  private lastEjection: { readonly at: number; readonly reason: string } | undefined;
+  /** The times of the last RECENT_EJECTIONS ejections (a ring, made at the first), for the console's window. */
+  private recentEjections: Float64Array | undefined;
   /** performance.now() until which a Retry-After keeps the backend out. */
   private pausedUntil = 0;
   /** False while an active health check says the backend is down. */
@@ -68,11 +72,8 @@ export class BackendHealth {
       this.consecutiveGateway = outcome === "5xx" ? 0 : this.consecutiveGateway + 1;
     }
     this.consecutiveLocal = local ? this.consecutiveLocal + 1 : 0;
-    const tripped =
-      reached(this.consecutive5xx, policy.consecutive5xxErrors) ||
-      reached(this.consecutiveGateway, policy.consecutiveGatewayErrors) ||
-      reached(this.consecutiveLocal, policy.consecutiveLocalOriginFailures);
-    if (!tripped || !mayEject || this.isEjected(now)) return false;
+    const reason = this.trippedDetector(policy);
+    if (reason === undefined || !mayEject || this.isEjected(now)) return false;
     // Envoy multiplies the base time by the number of ejections; a backend that stayed healthy for a
     // while since its last ejection starts over. Bounded, so a recovered backend is soon back.
     if (this.lastEjectionEnd > 0 && now - this.lastEjectionEnd > policy.maxEjectionMs) this.ejections = 0;
@@ -81,10 +82,43 @@ export class BackendHealth {
     const duration = Math.min(policy.baseEjectionMs * this.ejections, policy.maxEjectionMs);
     this.ejectedUntil = now + duration;
     this.lastEjectionEnd = this.ejectedUntil;
+    this.lastEjection = { at: now, reason };
+    this.recentEjections ??= new Float64Array(RECENT_EJECTIONS).fill(Number.NEGATIVE_INFINITY);
+    this.recentEjections[(this.totalEjections - 1) % RECENT_EJECTIONS] = now;
     this.consecutive5xx = 0;
     this.consecutiveGateway = 0;
     this.consecutiveLocal = 0;
     return true;
+  }
+
+  /**
+   * Which detector's threshold the current runs reach, named as an operator reads it; undefined when
+   * none. Without splitExternalLocalOriginErrors connection failures count as 5xx and gateway errors
+   * too: a run made only of them is named for them, not "5 consecutive 5xx", which would hide that
+   * the backend could not be reached at all.
+   */
+  private trippedDetector(policy: PassiveHealthCheck): string | undefined {
+    const local = this.consecutiveLocal;
+    const connections = (n: number) => `${n} consecutive connection failures (refused, reset or timed out)`;
+    if (reached(local, policy.consecutiveLocalOriginFailures)) return connections(local);
+    const gateway = this.consecutiveGateway;
+    if (reached(gateway, policy.consecutiveGatewayErrors)) {
+      return local >= gateway
+        ? connections(gateway)
+        : `${gateway} consecutive gateway errors (502, 503, 504)`;
+    }
+    const any5xx = this.consecutive5xx;
+    if (reached(any5xx, policy.consecutive5xxErrors)) {
+      return local >= any5xx ? connections(any5xx) : `${any5xx} consecutive 5xx`;
+    }
+    return undefined;
+  }
+
+  /** Ejections at or after `since` (performance.now() clock), counting the last RECENT_EJECTIONS at most. */
+  ejectionsSince(since: number): number {
+    let n = 0;
+    for (const at of this.recentEjections ?? []) if (at >= since) n += 1;
+    return n;
   }
 
   /** An answer below 500: every run of failures is broken. */
@@ -94,14 +128,37 @@ export class BackendHealth {
     this.consecutiveLocal = 0;
   }
 
-  /** For the decision record and tests: remaining ejection and pause, ms. */
-  describe(now: number): { ejectedForMs: number; pausedForMs: number; ejections: number } {
+  /**
+   * For the decision record, the console and tests: remaining ejection and pause (ms), the ejection
+   * count that multiplies the next ejection's time, every ejection since the start, and the last one
+   * (`at` on the performance.now() clock).
+   */
+  describe(now: number): BackendHealthDescription {
     return {
       ejectedForMs: Math.max(0, this.ejectedUntil - now),
       pausedForMs: Math.max(0, this.pausedUntil - now),
       ejections: this.ejections,
+      totalEjections: this.totalEjections,
+      lastEjection: this.lastEjection,
+      activelyHealthy: this.activelyHealthy,
     };
   }
+}
+
+/**
+ * How many ejection times a backend keeps: ejections last at least baseEjectionTime and grow with
+ * each one, so a console window of minutes rarely sees more.
+ */
+const RECENT_EJECTIONS = 16;
+
+/** What BackendHealth.describe() tells. */
+export interface BackendHealthDescription {
+  readonly ejectedForMs: number;
+  readonly pausedForMs: number;
+  readonly ejections: number;
+  readonly totalEjections: number;
+  readonly lastEjection: { readonly at: number; readonly reason: string } | undefined;
+  readonly activelyHealthy: boolean;
 }
 
 const reached = (count: number, threshold: number): boolean => threshold > 0 && count >= threshold;
@@ -117,6 +174,11 @@ export class BackendHealthRegistry {
       this.byKey.set(key, health);
     }
     return health;
+  }
+
+  /** The backend's health if any attempt or check has touched it; a reader creates no state. */
+  find(key: string): BackendHealth | undefined {
+    return this.byKey.get(key);
   }
 
   /** Every backend ejected at least once, with how many times (for /metrics). */

@@ -99,3 +99,65 @@ test("ejections are counted for /metrics, also once the growing ejection time ha
   assert.equal(h.describe(100_000).ejections, 1);
   assert.deepEqual(registry.ejectionCounts(), [["default/b", 3]]);
 });
+
+test("an ejection is remembered with its time and the detector that tripped, and counted since the start", () => {
+  const h = new BackendHealth("default/b");
+  assert.equal(h.describe(0).lastEjection, undefined);
+  h.record("5xx", passive, 0, true);
+  h.record("5xx", passive, 0, true);
+  h.record("5xx", passive, 40, true);
+  assert.deepEqual(h.describe(40).lastEjection, { at: 40, reason: "3 consecutive 5xx" });
+  // Connection failures also count as 5xx; the reason names what really happened.
+  h.record("local-origin", passive, 5000, true);
+  h.record("local-origin", passive, 5000, true);
+  const after = h.describe(5000);
+  assert.deepEqual(after.lastEjection, {
+    at: 5000,
+    reason: "2 consecutive connection failures (refused, reset or timed out)",
+  });
+  assert.equal(after.totalEjections, 2);
+});
+
+test("gateway errors name their own detector", () => {
+  const h = new BackendHealth("default/b");
+  const gateway = { ...passive, consecutive5xxErrors: 0, consecutiveGatewayErrors: 2 };
+  h.record("gateway-error", gateway, 0, true);
+  h.record("gateway-error", gateway, 0, true);
+  assert.equal(h.describe(0).lastEjection?.reason, "2 consecutive gateway errors (502, 503, 504)");
+});
+
+test("without a local-origin detector, a run of connection failures that trips the 5xx one is named for them", () => {
+  const noSplit = { ...passive, consecutive5xxErrors: 2, consecutiveLocalOriginFailures: 0 };
+  const refused = new BackendHealth("default/a");
+  refused.record("local-origin", noSplit, 0, true);
+  refused.record("local-origin", noSplit, 0, true);
+  assert.equal(
+    refused.describe(0).lastEjection?.reason,
+    "2 consecutive connection failures (refused, reset or timed out)",
+  );
+  const mixed = new BackendHealth("default/b");
+  mixed.record("5xx", noSplit, 0, true);
+  mixed.record("local-origin", noSplit, 0, true);
+  assert.equal(mixed.describe(0).lastEjection?.reason, "2 consecutive 5xx");
+});
+
+test("find() reads a backend's health without creating it", () => {
+  const registry = new BackendHealthRegistry();
+  assert.equal(registry.find("default/b"), undefined);
+  const h = registry.get("default/b");
+  assert.equal(registry.find("default/b"), h);
+});
+
+test("ejectionsSince counts the ejections of a recent window", () => {
+  const h = new BackendHealth("default/b");
+  const ejectAt = (t: number) => {
+    h.record("local-origin", passive, t, true);
+    h.record("local-origin", passive, t, true);
+  };
+  ejectAt(0);
+  ejectAt(10_000);
+  ejectAt(20_000);
+  assert.equal(h.ejectionsSince(0), 3);
+  assert.equal(h.ejectionsSince(5_000), 2);
+  assert.equal(h.ejectionsSince(30_000), 0);
+});

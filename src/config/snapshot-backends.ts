@@ -1,0 +1,15 @@
+import type { RuntimeSnapshot } from "./snapshot.js";
+
+/**
+ * Every AIServiceBackend ("namespace/name") the snapshot's rules send to, pool fallbacks included,
+ * once each in configuration order; pool endpoints are not AIServiceBackends (see poolsOf). A backend
+ * that no route refers to is not compiled, so it is not here.
+ */
+export function aiServiceBackendsOf(snapshot: RuntimeSnapshot): string[] {
+  const keys = new Set<string>();
+  for (const route of snapshot.routes) {
+    for (const rule of route.rules)
+      for (const tier of rule.tiers) for (const ref of tier) keys.add(ref.backend.key);
+  }
+  return [...keys];
+}
