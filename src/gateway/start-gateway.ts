@@ -11,8 +11,8 @@ import { basename, dirname } from "node:path";
 import { type ConfigSource, loadSnapshot } from "../config/load-snapshot.js";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
 import { poolsOf } from "../config/snapshot-pools.js";
-import { ConfigStatus, configHandler } from "../console/config-status.js";
-import type { ConsoleHandler } from "../console/console-handler.js";
+import { ConfigStatus } from "../console/config-status.js";
+import { ConsoleViews } from "../console/console-views.js";
 import { InferencePools } from "../inference/inference-pools.js";
 import { MemoryCounterStore } from "../limits/memory-counter-store.js";
 import { openCounterStore } from "../limits/open-counter-store.js";
@@ -154,11 +154,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // After the configuration: a configuration error is reported first. A SQLite file another
   // process holds throws here, before any port is bound.
   ledger = options.ledger ? await openLedger(options.ledger, env, log) : undefined;
+  const consoleViews = new ConsoleViews();
   const report = (record: RequestRecord): void => {
     options.onRequest?.(record);
     metrics?.observeRequest(record);
+    const endEpochMs = Date.now();
+    consoleViews.observe(record, endEpochMs);
     if (!accessLog && !ledger) return;
-    const startEpochMs = Date.now() - record.durationMs;
+    const startEpochMs = endEpochMs - record.durationMs;
     if (accessLog) {
       const ledgered = ledger !== undefined && belongsInLedger(record);
       accessLog(formatAccessLog(record, startEpochMs, ledgered ? record.requestId : undefined));
@@ -169,7 +172,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const checker = new ActiveHealthChecker(health);
   /** Backend health follows the configuration: state of removed backends goes, active checks start or stop. */
   const applyHealth = (s: RuntimeSnapshot): void => {
-    health.retainOnly(backendKeysOf(s));
+    const keys = backendKeysOf(s);
+    health.retainOnly(keys);
+    consoleViews.retainBackends(keys);
     checker.sync(activeChecksOf(s));
     picker.sync(poolsOf(s));
   };
@@ -232,7 +237,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
   });
   // The console's JSON endpoints, by name (docs/console.md): every one is registered here.
-  const consoleHandlers = new Map<string, ConsoleHandler>([["config", configHandler(configStatus)]]);
+  const consoleHandlers = consoleViews.handlers({
+    snapshot: () => snapshot,
+    config: configStatus,
+    health,
+    picker,
+    limitStores,
+    ledger,
+    attributeNames: context.headerAttributes.map((a) => a.attribute),
+  });
   const admin = createAdminServer({
     isReady: () => !inFlight.isDraining,
     token: options.adminToken,
