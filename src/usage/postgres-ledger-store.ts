@@ -9,6 +9,20 @@ import {
   SCHEMA_TABLE,
 } from "./ledger-store.js";
 import { copyText } from "./postgres-copy-text.js";
+import {
+  RollupAccumulator,
+  type RollupEntry,
+  type RollupQuery,
+  type RollupRow,
+  rollupRowFrom,
+} from "./usage-rollup.js";
+import { TOKEN_TOTALS } from "./usage-totals.js";
+
+/** The rollups (schema version 2 on): the sums per grain, bucket and dimensions (usage-rollup.ts). */
+const ROLLUP = `${LEDGER_TABLE}_rollup`;
+
+/** RFC 3339 UTC to the millisecond, as the ledger's rows carry their times. */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * Schema migrations, in order: entry i brings the schema from version i to i + 1. Token counts are
@@ -19,8 +33,10 @@ import { copyText } from "./postgres-copy-text.js";
  * idempotent. Each further index costs the server a b-tree insert per record, which is most of what
  * PostgreSQL spends on the ledger; the attributes and costs are json, not jsonb, for the same
  * reason (aigw reads them back whole and sums in JS).
+ *
+ * Version 2 adds the rollups (docs/ledger.md, "Rollups"), summed from the records already there.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly (string | ((client: PoolClient) => Promise<void>))[] = [
   `CREATE TABLE ${LEDGER_TABLE} (
     id uuid NOT NULL,
     time timestamptz NOT NULL,
@@ -47,6 +63,7 @@ const MIGRATIONS: readonly string[] = [
     error text,
     PRIMARY KEY (time, id)
   );`,
+  createRollups,
 ];
 
 /** Serialises the migrations of replicas starting at once (an advisory lock held by the transaction). */
@@ -71,6 +88,50 @@ const COPY_TIMEOUT_MS = 15_000;
 const INSERT = `INSERT INTO ${LEDGER_TABLE} (${LEDGER_COLUMNS.join(", ")})
   SELECT ${LEDGER_COLUMNS.join(", ")} FROM json_to_recordset($1::json) AS ${RECORD_TYPE}
   ON CONFLICT (time, id) DO NOTHING`;
+
+/**
+ * Adds rollup entries, given as one JSON array, in the order of their key: two replicas adding to
+ * the same rows lock them in the same order, so neither waits for the other in a cycle. Costs are
+ * merged key by key on the row as it stands once locked, so concurrent writers' sums all count.
+ */
+const UPSERT_ROLLUP = `INSERT INTO ${ROLLUP} (grain, bucket, dims, requests, ${TOKEN_TOTALS.join(", ")}, costs)
+  SELECT grain, bucket, dims, requests, ${TOKEN_TOTALS.join(", ")}, costs
+  FROM json_to_recordset($1::json) AS e(grain text, bucket timestamptz, dims text, requests bigint,
+    ${TOKEN_TOTALS.map((column) => `${column} bigint`).join(", ")}, costs json)
+  ORDER BY grain, bucket, dims
+  ON CONFLICT (grain, bucket, dims) DO UPDATE SET
+    requests = ${ROLLUP}.requests + excluded.requests,
+    ${TOKEN_TOTALS.map((c) => `${c} = ${ROLLUP}.${c} + excluded.${c}`).join(",\n    ")},
+    costs = CASE WHEN excluded.costs::text = '{}' THEN ${ROLLUP}.costs ELSE (
+      SELECT json_object_agg(key, total) FROM (
+        SELECT key, sum(value::numeric) AS total FROM (
+          SELECT * FROM json_each_text(${ROLLUP}.costs)
+          UNION ALL SELECT * FROM json_each_text(excluded.costs)
+        ) AS c GROUP BY key
+      ) AS s
+    ) END`;
+
+/** A range of one grain as one JSON value: one field for the driver to parse, not a dozen a row. */
+const SELECT_ROLLUP = `SELECT json_agg(json_build_array(${iso("bucket")}, dims::json, requests,
+    ${TOKEN_TOTALS.join(", ")}, costs) ORDER BY bucket, dims) AS rows
+  FROM ${ROLLUP} WHERE grain = $1 AND bucket >= $2 AND bucket < $3`;
+
+/**
+ * The backfill's sums of a range of records per minute and distinct dimension columns, costs
+ * summed key by key; their dims keys are made in JS (usage-rollup.ts), as the writes make them.
+ */
+const BACKFILL_MINUTES = `SELECT ${iso("date_trunc('minute', time AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'")} AS bucket,
+    consumer, attributes::text AS attributes, route, original_model, request_model, response_model,
+    backend, status, count(*)::bigint AS requests,
+    ${TOKEN_TOTALS.map((column) => `sum(${column})::bigint AS ${column}`).join(", ")},
+    (SELECT coalesce(json_object_agg(key, total), '{}') FROM (
+      SELECT key, sum(value::numeric) AS total FROM unnest(array_agg(costs)) AS c(costs),
+        json_each_text(c.costs) GROUP BY key) AS s) AS costs
+  FROM ${LEDGER_TABLE} WHERE time >= $1 AND time < $2
+  GROUP BY 1, consumer, attributes::text, route, original_model, request_model, response_model, backend, status`;
+
+/** The span the backfill sums in one statement, bounding its memory. */
+const BACKFILL_SPAN_MS = 86_400_000;
 
 const SELECT_COLUMNS = LEDGER_COLUMNS.map((column) => {
   if (column === "id") return "id::text AS id";
@@ -149,7 +210,7 @@ export class PostgresLedgerStore implements LedgerStore {
       if (!isDataError(err)) throw err;
     }
     try {
-      await this.pool.query(INSERT, [rowsJson(rows)]);
+      await this.insertSkipping(rows);
     } catch (err) {
       if (!isDataError(err)) throw err;
       // The database refused a value, not the connection: retrying the batch would refuse it
@@ -177,18 +238,54 @@ export class PostgresLedgerStore implements LedgerStore {
     return result.rows;
   }
 
+  async rollup(query: RollupQuery): Promise<RollupRow[]> {
+    await this.ensureSchema();
+    const result = await this.pool.query<{ rows: unknown[][] | null }>(SELECT_ROLLUP, [
+      query.grain,
+      query.from,
+      query.to,
+    ]);
+    return (result.rows[0]?.rows ?? []).map(fromStored);
+  }
+
   close(): Promise<void> {
     return this.pool.end();
   }
 
-  private async copy(rows: readonly LedgerRow[]): Promise<void> {
+  /** The batch by COPY and its rollups, in one transaction. */
+  private copy(rows: readonly LedgerRow[]): Promise<void> {
+    return this.inTransaction(async (client) => {
+      await copyInto(client, this.copyFrom(COPY), copyText(rows));
+      await upsertRollups(client, rollupEntries(rows));
+    });
+  }
+
+  /**
+   * The rows not written yet (a retried batch's, or all of one COPY refused) and the rollups of
+   * exactly those, in one transaction.
+   */
+  private insertSkipping(rows: readonly LedgerRow[]): Promise<void> {
+    return this.inTransaction(async (client) => {
+      const inserted = await client.query<{ id: string }>(`${INSERT} RETURNING id::text AS id`, [
+        rowsJson(rows),
+      ]);
+      if (inserted.rows.length === 0) return;
+      const ids = new Set(inserted.rows.map((row) => row.id));
+      await upsertRollups(client, rollupEntries(rows.filter((row) => ids.has(row.id.toLowerCase()))));
+    });
+  }
+
+  private async inTransaction(body: (client: PoolClient) => Promise<void>): Promise<void> {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await copyInto(client, this.copyFrom(COPY), copyText(rows));
+      await client.query("BEGIN");
+      await body(client);
+      await client.query("COMMIT");
     } catch (err) {
       // A refused value leaves the connection usable; anything else (a timeout, a reset) may not.
       broken = !isDataError(err);
+      if (!broken) await client.query("ROLLBACK").catch(() => undefined);
       throw err;
     } finally {
       client.release(broken);
@@ -222,7 +319,11 @@ export class PostgresLedgerStore implements LedgerStore {
         );
       }
       const from = version;
-      for (; version < MIGRATIONS.length; version++) await client.query(MIGRATIONS[version]!);
+      for (; version < MIGRATIONS.length; version++) {
+        const migration = MIGRATIONS[version]!;
+        if (typeof migration === "string") await client.query(migration);
+        else await migration(client);
+      }
       if (version !== from) {
         await client.query(`DELETE FROM ${SCHEMA_TABLE}`);
         await client.query(`INSERT INTO ${SCHEMA_TABLE} (version) VALUES ($1)`, [version]);
@@ -239,7 +340,7 @@ export class PostgresLedgerStore implements LedgerStore {
   private async insertOneByOne(rows: readonly LedgerRow[]): Promise<void> {
     for (const row of rows) {
       try {
-        await this.pool.query(INSERT, [rowsJson([row])]);
+        await this.insertSkipping([row]);
       } catch (err) {
         if (!isDataError(err)) throw err;
         this.log(
@@ -247,6 +348,120 @@ export class PostgresLedgerStore implements LedgerStore {
         );
       }
     }
+  }
+}
+
+/**
+ * The rollup entries of records as PostgreSQL stores them: text it cannot hold becomes U+FFFD in
+ * the record, so in its dimensions too, or a backfill would key the record apart.
+ */
+function rollupEntries(rows: readonly LedgerRow[]): RollupEntry[] {
+  const accumulator = new RollupAccumulator();
+  for (const row of rows) accumulator.addRecord(storableDimensions(row));
+  return accumulator.take();
+}
+
+const TEXT_DIMENSIONS = [
+  "consumer",
+  "route",
+  "original_model",
+  "request_model",
+  "response_model",
+  "backend",
+] as const;
+
+function storableDimensions(row: LedgerRow): LedgerRow {
+  if (!TEXT_DIMENSIONS.some((column) => hasUnstorable(row[column]))) return row;
+  const copy: Record<string, unknown> = { ...row };
+  for (const column of TEXT_DIMENSIONS)
+    copy[column] = row[column]?.replace(UNSTORABLE_TEXT, "\uFFFD") ?? null;
+  return copy as unknown as LedgerRow;
+}
+
+function hasUnstorable(text: string | null): boolean {
+  if (text === null) return false;
+  UNSTORABLE_TEXT.lastIndex = 0;
+  return UNSTORABLE_TEXT.test(text);
+}
+
+async function upsertRollups(client: PoolClient, entries: readonly RollupEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const json = JSON.stringify(
+    entries.map(({ grain, dims, row }) => ({
+      grain,
+      bucket: row.bucket,
+      dims,
+      requests: row.requests,
+      input_tokens: row.input_tokens,
+      cached_input_tokens: row.cached_input_tokens,
+      cache_creation_input_tokens: row.cache_creation_input_tokens,
+      output_tokens: row.output_tokens,
+      reasoning_tokens: row.reasoning_tokens,
+      total_tokens: row.total_tokens,
+      costs: row.costs,
+    })),
+  );
+  await client.query(UPSERT_ROLLUP, [json]);
+}
+
+/** A rollup row as SELECT_ROLLUP gives it: bucket, dims, requests, the token totals, costs. */
+function fromStored(stored: unknown[]): RollupRow {
+  const [bucket, dims, requests, input, cached, creation, output, reasoning, total, costs] = stored as [
+    string,
+    Parameters<typeof rollupRowFrom>[1],
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    Record<string, number>,
+  ];
+  return rollupRowFrom(bucket, dims, {
+    requests,
+    input_tokens: input,
+    cached_input_tokens: cached,
+    cache_creation_input_tokens: creation,
+    output_tokens: output,
+    reasoning_tokens: reasoning,
+    total_tokens: total,
+    costs,
+  });
+}
+
+/**
+ * Schema version 2: the rollup table, and the rollups of the records already there, summed by
+ * PostgreSQL a day at a time per minute and dimension columns, keyed and rolled up to hours in JS.
+ */
+async function createRollups(client: PoolClient): Promise<void> {
+  await client.query(`CREATE TABLE ${ROLLUP} (
+    grain text NOT NULL,
+    bucket timestamptz NOT NULL,
+    dims text NOT NULL,
+    requests bigint NOT NULL,
+    ${TOKEN_TOTALS.map((column) => `${column} bigint NOT NULL`).join(",\n    ")},
+    costs json NOT NULL,
+    PRIMARY KEY (grain, bucket, dims)
+  )`);
+  const span = await client.query<{ first: Date | null; last: Date | null }>(
+    `SELECT min(time) AS first, max(time) AS last FROM ${LEDGER_TABLE}`,
+  );
+  const { first, last } = span.rows[0] ?? { first: null, last: null };
+  if (!first || !last) return;
+  for (let from = first.getTime(); from <= last.getTime(); from += BACKFILL_SPAN_MS) {
+    const minutes = await client.query<Omit<RollupRow, "attributes"> & { attributes: string | null }>(
+      BACKFILL_MINUTES,
+      [new Date(from), new Date(from + BACKFILL_SPAN_MS)],
+    );
+    const accumulator = new RollupAccumulator();
+    for (const row of minutes.rows) {
+      accumulator.addRollup({
+        ...row,
+        attributes: row.attributes === null ? null : JSON.parse(row.attributes),
+      });
+    }
+    await upsertRollups(client, accumulator.take());
   }
 }
 

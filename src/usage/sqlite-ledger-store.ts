@@ -12,9 +12,50 @@ import {
 } from "./ledger-store.js";
 import { acquirePidLock } from "./pid-lock-file.js";
 import { decodeBatch, type EncodedBatch, encodeBatch } from "./sqlite-ledger-batch.js";
+import {
+  RollupAccumulator,
+  type RollupEntry,
+  type RollupQuery,
+  type RollupRow,
+  rollupRowFrom,
+} from "./usage-rollup.js";
+import { TOKEN_TOTALS } from "./usage-totals.js";
 
 /** The table of batches (schema version 2 on). */
 const BATCHES = `${LEDGER_TABLE}_batches`;
+
+/** The rollups (schema version 3 on): the sums per grain, bucket and dimensions (usage-rollup.ts). */
+const ROLLUP = `${LEDGER_TABLE}_rollup`;
+
+/**
+ * Adds rollup entries, given as one JSON array of [grain, bucket, dims, requests, ...tokens, costs]
+ * (one bound value: the binding's cost is per value bound). Costs are merged key by key.
+ */
+const UPSERT_ROLLUP = `INSERT INTO ${ROLLUP} (grain, bucket, dims, requests, ${TOKEN_TOTALS.join(", ")}, costs)
+  SELECT ${["grain", "bucket", "dims", "requests", ...TOKEN_TOTALS, "costs"].map((_, i) => `e.value ->> ${i}`).join(", ")}
+  FROM json_each(CAST(? AS TEXT)) AS e WHERE true
+  ON CONFLICT (grain, bucket, dims) DO UPDATE SET
+    requests = requests + excluded.requests,
+    ${TOKEN_TOTALS.map((c) => `${c} = ${c} + excluded.${c}`).join(",\n    ")},
+    costs = CASE WHEN excluded.costs = '{}' THEN costs ELSE (
+      SELECT json_group_object(key, total) FROM (
+        SELECT key, sum(value) AS total FROM (
+          SELECT key, value FROM json_each(${ROLLUP}.costs)
+          UNION ALL SELECT key, value FROM json_each(excluded.costs)
+        ) GROUP BY key
+      )
+    ) END`;
+
+/**
+ * A range of one grain as one JSON text (a blob: the binding turns text into a string character by
+ * character): reading 30 days of hours row by row would cost the binding's per-value price tens of
+ * thousands of times over.
+ */
+const SELECT_ROLLUP = `SELECT CAST(json_group_array(json_array(bucket, json(dims), requests, ${TOKEN_TOTALS.join(", ")}, json(costs))) AS BLOB) AS rows
+  FROM (SELECT * FROM ${ROLLUP} WHERE grain = ? AND bucket >= ? AND bucket < ? ORDER BY bucket, dims)`;
+
+/** Entries written in one statement by the backfill, bounding its memory. */
+const BACKFILL_CHUNK = 20_000;
 
 /** `rows ->> i AS column` for the view: the records as the rows version 1 had. */
 const VIEW_COLUMNS = LEDGER_COLUMNS.map((column, i) => `r.value ->> ${i} AS ${column}`).join(", ");
@@ -27,8 +68,10 @@ const VIEW_COLUMNS = LEDGER_COLUMNS.map((column, i) => `r.value ->> ${i} AS ${co
  * the ledger. Version 2 keeps a table row per batch (sqlite-ledger-batch.ts): one insert of one
  * blob per 500 records, whose cost is the bytes. The records stay readable with SQL through the
  * view `aigw_ledger`, with version 1's columns; version 1's rows move into batches of a minute.
+ *
+ * Version 3 adds the rollups (docs/ledger.md, "Rollups"), summed from the batches already there.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   `CREATE TABLE ${LEDGER_TABLE} (
     id TEXT NOT NULL,
     time TEXT NOT NULL,
@@ -73,6 +116,7 @@ const MIGRATIONS: readonly string[] = [
   DROP TABLE ${LEDGER_TABLE};
   CREATE VIEW ${LEDGER_TABLE} AS SELECT ${VIEW_COLUMNS}
     FROM ${BATCHES} AS b, json_each(CAST(b.rows AS TEXT)) AS r;`,
+  createRollups,
 ];
 
 /** How many batches a page query reads from SQLite at a time. */
@@ -111,6 +155,8 @@ export class SqliteLedgerStore implements LedgerStore {
   /** The newest batches that can hold records of a page: first read, and each read after. */
   private readonly firstBatches: Statement;
   private readonly nextBatches: Statement;
+  private readonly upsertRollup: Statement;
+  private readonly selectRollup: Statement;
   private closed = false;
 
   private constructor(
@@ -127,6 +173,8 @@ export class SqliteLedgerStore implements LedgerStore {
     const order = `ORDER BY max_time DESC, key DESC LIMIT ${BATCHES_PER_READ}`;
     this.firstBatches = db.prepare(`${candidates} ${order}`);
     this.nextBatches = db.prepare(`${candidates} AND (max_time < ? OR (max_time = ? AND key < ?)) ${order}`);
+    this.upsertRollup = db.prepare(UPSERT_ROLLUP);
+    this.selectRollup = db.prepare(SELECT_ROLLUP);
   }
 
   /** Opens (creating the file and its directory) and migrates; throws LedgerUnavailableError. */
@@ -198,26 +246,61 @@ export class SqliteLedgerStore implements LedgerStore {
     }
   }
 
+  /** The rollup rows of a range, ordered by bucket and dimensions. */
+  rollup(query: RollupQuery): Promise<RollupRow[]> {
+    try {
+      const found = this.selectRollup.get([query.grain, query.from, query.to]) as { rows: Uint8Array };
+      const rows = JSON.parse(blobText(found.rows)) as unknown[][];
+      return Promise.resolve(rows.map(fromStored));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     // The binding frees neither on garbage collection: every statement, then the database.
-    for (const statement of [this.insertBatchRow, this.batchByKey, this.firstBatches, this.nextBatches])
-      statement.finalize();
+    const statements = [
+      this.insertBatchRow,
+      this.batchByKey,
+      this.firstBatches,
+      this.nextBatches,
+      this.upsertRollup,
+      this.selectRollup,
+    ];
+    for (const statement of statements) statement.finalize();
     this.db.close();
     this.releaseLock();
     return Promise.resolve();
   }
 
+  /** The batch's new records and their rollups, in one transaction: the rollups count each record once. */
   private writeBatch(batch: EncodedBatch): void {
+    this.db.exec("BEGIN");
+    try {
+      this.writeRecords(batch);
+      this.db.exec("COMMIT");
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  private writeRecords(batch: EncodedBatch): void {
     // A blob, not text: the binding copies a Buffer into WebAssembly at once, where it would encode
     // a string to UTF-8 in JavaScript, character by character.
     const values = [batch.key, batch.minTime, batch.maxTime, batch.count, Buffer.from(batch.json)];
-    if (this.insertBatchRow.run(values).changes === 1) return;
+    if (this.insertBatchRow.run(values).changes === 1) {
+      const accumulator = new RollupAccumulator();
+      for (const row of decodeBatch(batch.json)) accumulator.addRecord(row);
+      writeRollups(this.upsertRollup, accumulator.take());
+      return;
+    }
     const stored = this.batchByKey.get([batch.key]) as { rows: Uint8Array } | null;
     const written = new Set(stored ? decodeBatch(blobText(stored.rows)).map((row) => row.id) : []);
     const missing = decodeBatch(batch.json).filter((row) => !written.has(row.id));
-    if (missing.length > 0) this.writeBatch(encodeBatch(missing));
+    if (missing.length > 0) this.writeRecords(encodeBatch(missing));
   }
 
   private readPage(query: LedgerPageQuery): LedgerRow[] {
@@ -254,6 +337,74 @@ export class SqliteLedgerStore implements LedgerStore {
       batches = this.nextBatches.all([from, upper, last.max_time, last.max_time, last.key]) as typeof batches;
     }
     return found.sort(newestFirst).slice(0, limit);
+  }
+}
+
+/** A rollup row as SELECT_ROLLUP gives it: bucket, dims, requests, the token totals, costs. */
+function fromStored(stored: unknown[]): RollupRow {
+  const [bucket, dims, requests, input, cached, creation, output, reasoning, total, costs] = stored as [
+    string,
+    Parameters<typeof rollupRowFrom>[1],
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    Record<string, number>,
+  ];
+  return rollupRowFrom(bucket, dims, {
+    requests,
+    input_tokens: input,
+    cached_input_tokens: cached,
+    cache_creation_input_tokens: creation,
+    output_tokens: output,
+    reasoning_tokens: reasoning,
+    total_tokens: total,
+    costs,
+  });
+}
+
+/** Adds the entries (in their order, by key) to the rollups. */
+function writeRollups(upsert: Statement, entries: readonly RollupEntry[]): void {
+  if (entries.length === 0) return;
+  const json = JSON.stringify(
+    entries.map(({ grain, dims, row }) => [
+      grain,
+      row.bucket,
+      dims,
+      row.requests,
+      ...TOKEN_TOTALS.map((column) => row[column]),
+      row.costs,
+    ]),
+  );
+  upsert.run([Buffer.from(json)]);
+}
+
+/** Schema version 3: the rollup table, and the rollups of the records already in the file. */
+function createRollups(db: Database): void {
+  db.exec(`CREATE TABLE ${ROLLUP} (
+    grain TEXT NOT NULL,
+    bucket TEXT NOT NULL,
+    dims TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    ${TOKEN_TOTALS.map((column) => `${column} INTEGER NOT NULL`).join(",\n    ")},
+    costs TEXT NOT NULL,
+    PRIMARY KEY (grain, bucket, dims)
+  ) WITHOUT ROWID`);
+  const upsert = db.prepare(UPSERT_ROLLUP);
+  const batches = db.prepare(`SELECT rows FROM ${BATCHES}`);
+  try {
+    const accumulator = new RollupAccumulator();
+    for (const batch of batches.iterate() as Iterable<{ rows: Uint8Array }>) {
+      for (const row of decodeBatch(blobText(batch.rows))) accumulator.addRecord(row);
+      if (accumulator.size >= BACKFILL_CHUNK) writeRollups(upsert, accumulator.take());
+    }
+    writeRollups(upsert, accumulator.take());
+  } finally {
+    batches.finalize();
+    upsert.finalize();
   }
 }
 
@@ -305,7 +456,9 @@ function migrate(db: Database, path: string): void {
   while (version < MIGRATIONS.length) {
     db.exec("BEGIN");
     try {
-      db.exec(MIGRATIONS[version]!);
+      const migration = MIGRATIONS[version]!;
+      if (typeof migration === "string") db.exec(migration);
+      else migration(db);
       version += 1;
       db.exec(`DELETE FROM ${SCHEMA_TABLE}`);
       db.run(`INSERT INTO ${SCHEMA_TABLE} (version) VALUES (?)`, version);
