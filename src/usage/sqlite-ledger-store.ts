@@ -12,47 +12,11 @@ import {
 } from "./ledger-store.js";
 import { acquirePidLock } from "./pid-lock-file.js";
 import { decodeBatch, type EncodedBatch, encodeBatch } from "./sqlite-ledger-batch.js";
-import {
-  RollupAccumulator,
-  type RollupEntry,
-  type RollupQuery,
-  type RollupRow,
-  rollupRowFrom,
-} from "./usage-rollup.js";
-import { TOKEN_TOTALS } from "./usage-totals.js";
+import { blobText, CREATE_ROLLUP_TABLES, SqliteRollups } from "./sqlite-ledger-rollups.js";
+import { RollupAccumulator, type RollupQuery, type RollupRow } from "./usage-rollup.js";
 
 /** The table of batches (schema version 2 on). */
 const BATCHES = `${LEDGER_TABLE}_batches`;
-
-/** The rollups (schema version 3 on): the sums per grain, bucket and dimensions (usage-rollup.ts). */
-const ROLLUP = `${LEDGER_TABLE}_rollup`;
-
-/**
- * Adds rollup entries, given as one JSON array of [grain, bucket, dims, requests, ...tokens, costs]
- * (one bound value: the binding's cost is per value bound). Costs are merged key by key.
- */
-const UPSERT_ROLLUP = `INSERT INTO ${ROLLUP} (grain, bucket, dims, requests, ${TOKEN_TOTALS.join(", ")}, costs)
-  SELECT ${["grain", "bucket", "dims", "requests", ...TOKEN_TOTALS, "costs"].map((_, i) => `e.value ->> ${i}`).join(", ")}
-  FROM json_each(CAST(? AS TEXT)) AS e WHERE true
-  ON CONFLICT (grain, bucket, dims) DO UPDATE SET
-    requests = requests + excluded.requests,
-    ${TOKEN_TOTALS.map((c) => `${c} = ${c} + excluded.${c}`).join(",\n    ")},
-    costs = CASE WHEN excluded.costs = '{}' THEN costs ELSE (
-      SELECT json_group_object(key, total) FROM (
-        SELECT key, sum(value) AS total FROM (
-          SELECT key, value FROM json_each(${ROLLUP}.costs)
-          UNION ALL SELECT key, value FROM json_each(excluded.costs)
-        ) GROUP BY key
-      )
-    ) END`;
-
-/**
- * A range of one grain as one JSON text (a blob: the binding turns text into a string character by
- * character): reading 30 days of hours row by row would cost the binding's per-value price tens of
- * thousands of times over.
- */
-const SELECT_ROLLUP = `SELECT CAST(json_group_array(json_array(bucket, json(dims), requests, ${TOKEN_TOTALS.join(", ")}, json(costs))) AS BLOB) AS rows
-  FROM (SELECT * FROM ${ROLLUP} WHERE grain = ? AND bucket >= ? AND bucket < ? ORDER BY bucket, dims)`;
 
 /** Entries written in one statement by the backfill, bounding its memory. */
 const BACKFILL_CHUNK = 20_000;
@@ -155,8 +119,7 @@ export class SqliteLedgerStore implements LedgerStore {
   /** The newest batches that can hold records of a page: first read, and each read after. */
   private readonly firstBatches: Statement;
   private readonly nextBatches: Statement;
-  private readonly upsertRollup: Statement;
-  private readonly selectRollup: Statement;
+  private readonly rollups: SqliteRollups;
   private closed = false;
 
   private constructor(
@@ -173,8 +136,7 @@ export class SqliteLedgerStore implements LedgerStore {
     const order = `ORDER BY max_time DESC, key DESC LIMIT ${BATCHES_PER_READ}`;
     this.firstBatches = db.prepare(`${candidates} ${order}`);
     this.nextBatches = db.prepare(`${candidates} AND (max_time < ? OR (max_time = ? AND key < ?)) ${order}`);
-    this.upsertRollup = db.prepare(UPSERT_ROLLUP);
-    this.selectRollup = db.prepare(SELECT_ROLLUP);
+    this.rollups = new SqliteRollups(db);
   }
 
   /** Opens (creating the file and its directory) and migrates; throws LedgerUnavailableError. */
@@ -249,9 +211,7 @@ export class SqliteLedgerStore implements LedgerStore {
   /** The rollup rows of a range, ordered by bucket and dimensions. */
   rollup(query: RollupQuery): Promise<RollupRow[]> {
     try {
-      const found = this.selectRollup.get([query.grain, query.from, query.to]) as { rows: Uint8Array };
-      const rows = JSON.parse(blobText(found.rows)) as unknown[][];
-      return Promise.resolve(rows.map(fromStored));
+      return Promise.resolve(this.rollups.read(query));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -261,15 +221,9 @@ export class SqliteLedgerStore implements LedgerStore {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     // The binding frees neither on garbage collection: every statement, then the database.
-    const statements = [
-      this.insertBatchRow,
-      this.batchByKey,
-      this.firstBatches,
-      this.nextBatches,
-      this.upsertRollup,
-      this.selectRollup,
-    ];
-    for (const statement of statements) statement.finalize();
+    for (const statement of [this.insertBatchRow, this.batchByKey, this.firstBatches, this.nextBatches])
+      statement.finalize();
+    this.rollups.close();
     this.db.close();
     this.releaseLock();
     return Promise.resolve();
@@ -283,6 +237,7 @@ export class SqliteLedgerStore implements LedgerStore {
       this.db.exec("COMMIT");
     } catch (err) {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      this.rollups.forgetUncommitted();
       throw err;
     }
   }
@@ -294,10 +249,11 @@ export class SqliteLedgerStore implements LedgerStore {
     if (this.insertBatchRow.run(values).changes === 1) {
       const accumulator = new RollupAccumulator();
       for (const row of decodeBatch(batch.json)) accumulator.addRecord(row);
-      writeRollups(this.upsertRollup, accumulator.take());
+      this.rollups.write(accumulator.take());
       return;
     }
-    const stored = this.batchByKey.get([batch.key]) as { rows: Uint8Array } | null;
+    // all(), not get(): a statement stepped once stays in progress, and the transaction could not commit.
+    const [stored] = this.batchByKey.all([batch.key]) as { rows: Uint8Array }[];
     const written = new Set(stored ? decodeBatch(blobText(stored.rows)).map((row) => row.id) : []);
     const missing = decodeBatch(batch.json).filter((row) => !written.has(row.id));
     if (missing.length > 0) this.writeRecords(encodeBatch(missing));
@@ -340,71 +296,21 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 }
 
-/** A rollup row as SELECT_ROLLUP gives it: bucket, dims, requests, the token totals, costs. */
-function fromStored(stored: unknown[]): RollupRow {
-  const [bucket, dims, requests, input, cached, creation, output, reasoning, total, costs] = stored as [
-    string,
-    Parameters<typeof rollupRowFrom>[1],
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    Record<string, number>,
-  ];
-  return rollupRowFrom(bucket, dims, {
-    requests,
-    input_tokens: input,
-    cached_input_tokens: cached,
-    cache_creation_input_tokens: creation,
-    output_tokens: output,
-    reasoning_tokens: reasoning,
-    total_tokens: total,
-    costs,
-  });
-}
-
-/** Adds the entries (in their order, by key) to the rollups. */
-function writeRollups(upsert: Statement, entries: readonly RollupEntry[]): void {
-  if (entries.length === 0) return;
-  const json = JSON.stringify(
-    entries.map(({ grain, dims, row }) => [
-      grain,
-      row.bucket,
-      dims,
-      row.requests,
-      ...TOKEN_TOTALS.map((column) => row[column]),
-      row.costs,
-    ]),
-  );
-  upsert.run([Buffer.from(json)]);
-}
-
-/** Schema version 3: the rollup table, and the rollups of the records already in the file. */
+/** Schema version 3: the rollup tables, and the rollups of the records already in the file. */
 function createRollups(db: Database): void {
-  db.exec(`CREATE TABLE ${ROLLUP} (
-    grain TEXT NOT NULL,
-    bucket TEXT NOT NULL,
-    dims TEXT NOT NULL,
-    requests INTEGER NOT NULL,
-    ${TOKEN_TOTALS.map((column) => `${column} INTEGER NOT NULL`).join(",\n    ")},
-    costs TEXT NOT NULL,
-    PRIMARY KEY (grain, bucket, dims)
-  ) WITHOUT ROWID`);
-  const upsert = db.prepare(UPSERT_ROLLUP);
+  db.exec(CREATE_ROLLUP_TABLES);
+  const rollups = new SqliteRollups(db);
   const batches = db.prepare(`SELECT rows FROM ${BATCHES}`);
   try {
     const accumulator = new RollupAccumulator();
     for (const batch of batches.iterate() as Iterable<{ rows: Uint8Array }>) {
       for (const row of decodeBatch(blobText(batch.rows))) accumulator.addRecord(row);
-      if (accumulator.size >= BACKFILL_CHUNK) writeRollups(upsert, accumulator.take());
+      if (accumulator.size >= BACKFILL_CHUNK) rollups.write(accumulator.take());
     }
-    writeRollups(upsert, accumulator.take());
+    rollups.write(accumulator.take());
   } finally {
     batches.finalize();
-    upsert.finalize();
+    rollups.close();
   }
 }
 
@@ -412,10 +318,6 @@ function createRollups(db: Database): void {
 function newestFirst(a: LedgerRow, b: LedgerRow): number {
   if (a.time !== b.time) return a.time < b.time ? 1 : -1;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
-}
-
-function blobText(blob: Uint8Array): string {
-  return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString("utf8");
 }
 
 /**

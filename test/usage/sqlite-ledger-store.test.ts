@@ -267,7 +267,9 @@ test("sqlite: a file of schema version 2 gets the rollups of the records it hold
   await store.close();
   // Version 2 as it was: the batches, no rollups.
   const db = await openDirectly(file);
-  db.exec("DROP TABLE aigw_ledger_rollup; UPDATE aigw_ledger_schema SET version = 2");
+  db.exec(
+    "DROP TABLE aigw_ledger_rollup_dims; DROP TABLE aigw_ledger_rollup_minute; DROP TABLE aigw_ledger_rollup_hour; UPDATE aigw_ledger_schema SET version = 2",
+  );
   db.close();
   const migrated = await SqliteLedgerStore.open(file);
   await assertRollupsExact(migrated, "backfilled");
