@@ -130,7 +130,10 @@ function overview(rows: readonly RollupRow[]): Overview {
   for (const row of rows) {
     addTo(totals, row);
     let hour = series.get(row.bucket);
-    if (!hour) series.set(row.bucket, (hour = zero()));
+    if (!hour) {
+      hour = zero();
+      series.set(row.bucket, hour);
+    }
     addTo(hour, row);
     for (const [dimension, read] of Object.entries(TOP_DIMENSIONS)) {
       const value = read(row) ?? "(none)";

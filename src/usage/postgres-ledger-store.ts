@@ -9,20 +9,9 @@ import {
   SCHEMA_TABLE,
 } from "./ledger-store.js";
 import { copyText } from "./postgres-copy-text.js";
-import {
-  RollupAccumulator,
-  type RollupEntry,
-  type RollupQuery,
-  type RollupRow,
-  rollupRowFrom,
-} from "./usage-rollup.js";
-import { TOKEN_TOTALS } from "./usage-totals.js";
-
-/** The rollups (schema version 2 on): the sums per grain, bucket and dimensions (usage-rollup.ts). */
-const ROLLUP = `${LEDGER_TABLE}_rollup`;
-
-/** RFC 3339 UTC to the millisecond, as the ledger's rows carry their times. */
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+import { createRollups, PostgresRollups } from "./postgres-ledger-rollups.js";
+import { storableText } from "./postgres-unstorable-text.js";
+import type { RollupQuery, RollupRow } from "./usage-rollup.js";
 
 /**
  * Schema migrations, in order: entry i brings the schema from version i to i + 1. Token counts are
@@ -89,50 +78,6 @@ const INSERT = `INSERT INTO ${LEDGER_TABLE} (${LEDGER_COLUMNS.join(", ")})
   SELECT ${LEDGER_COLUMNS.join(", ")} FROM json_to_recordset($1::json) AS ${RECORD_TYPE}
   ON CONFLICT (time, id) DO NOTHING`;
 
-/**
- * Adds rollup entries, given as one JSON array, in the order of their key: two replicas adding to
- * the same rows lock them in the same order, so neither waits for the other in a cycle. Costs are
- * merged key by key on the row as it stands once locked, so concurrent writers' sums all count.
- */
-const UPSERT_ROLLUP = `INSERT INTO ${ROLLUP} (grain, bucket, dims, requests, ${TOKEN_TOTALS.join(", ")}, costs)
-  SELECT grain, bucket, dims, requests, ${TOKEN_TOTALS.join(", ")}, costs
-  FROM json_to_recordset($1::json) AS e(grain text, bucket timestamptz, dims text, requests bigint,
-    ${TOKEN_TOTALS.map((column) => `${column} bigint`).join(", ")}, costs json)
-  ORDER BY grain, bucket, dims
-  ON CONFLICT (grain, bucket, dims) DO UPDATE SET
-    requests = ${ROLLUP}.requests + excluded.requests,
-    ${TOKEN_TOTALS.map((c) => `${c} = ${ROLLUP}.${c} + excluded.${c}`).join(",\n    ")},
-    costs = CASE WHEN excluded.costs::text = '{}' THEN ${ROLLUP}.costs ELSE (
-      SELECT json_object_agg(key, total) FROM (
-        SELECT key, sum(value::numeric) AS total FROM (
-          SELECT * FROM json_each_text(${ROLLUP}.costs)
-          UNION ALL SELECT * FROM json_each_text(excluded.costs)
-        ) AS c GROUP BY key
-      ) AS s
-    ) END`;
-
-/** A range of one grain as one JSON value: one field for the driver to parse, not a dozen a row. */
-const SELECT_ROLLUP = `SELECT json_agg(json_build_array(${iso("bucket")}, dims::json, requests,
-    ${TOKEN_TOTALS.join(", ")}, costs) ORDER BY bucket, dims) AS rows
-  FROM ${ROLLUP} WHERE grain = $1 AND bucket >= $2 AND bucket < $3`;
-
-/**
- * The backfill's sums of a range of records per minute and distinct dimension columns, costs
- * summed key by key; their dims keys are made in JS (usage-rollup.ts), as the writes make them.
- */
-const BACKFILL_MINUTES = `SELECT ${iso("date_trunc('minute', time AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'")} AS bucket,
-    consumer, attributes::text AS attributes, route, original_model, request_model, response_model,
-    backend, status, count(*)::bigint AS requests,
-    ${TOKEN_TOTALS.map((column) => `sum(${column})::bigint AS ${column}`).join(", ")},
-    (SELECT coalesce(json_object_agg(key, total), '{}') FROM (
-      SELECT key, sum(value::numeric) AS total FROM unnest(array_agg(costs)) AS c(costs),
-        json_each_text(c.costs) GROUP BY key) AS s) AS costs
-  FROM ${LEDGER_TABLE} WHERE time >= $1 AND time < $2
-  GROUP BY 1, consumer, attributes::text, route, original_model, request_model, response_model, backend, status`;
-
-/** The span the backfill sums in one statement, bounding its memory. */
-const BACKFILL_SPAN_MS = 86_400_000;
-
 const SELECT_COLUMNS = LEDGER_COLUMNS.map((column) => {
   if (column === "id") return "id::text AS id";
   if (column === "time") return `to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time`;
@@ -141,9 +86,6 @@ const SELECT_COLUMNS = LEDGER_COLUMNS.map((column) => {
 
 /** JSON text PostgreSQL cannot turn into text: NUL, and UTF-16 surrogates JSON.stringify escaped alone. */
 const UNSTORABLE_ESCAPE = /\\u(0000|d[89a-f][0-9a-f]{2})/i;
-
-/** NUL, and a surrogate without its pair. */
-const UNSTORABLE_TEXT = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** PostgreSQL int8 (bigint) type id: parsed as a JavaScript number (token counts stay far below 2^53). */
 const INT8_OID = 20;
@@ -158,6 +100,7 @@ export class PostgresLedgerStore implements LedgerStore {
   readonly name: string;
   private schema: Promise<void> | undefined;
   private migrated = false;
+  private readonly rollups = new PostgresRollups();
 
   private constructor(
     private readonly pool: Pool,
@@ -240,12 +183,7 @@ export class PostgresLedgerStore implements LedgerStore {
 
   async rollup(query: RollupQuery): Promise<RollupRow[]> {
     await this.ensureSchema();
-    const result = await this.pool.query<{ rows: unknown[][] | null }>(SELECT_ROLLUP, [
-      query.grain,
-      query.from,
-      query.to,
-    ]);
-    return (result.rows[0]?.rows ?? []).map(fromStored);
+    return this.rollups.read(this.pool, query);
   }
 
   close(): Promise<void> {
@@ -256,7 +194,7 @@ export class PostgresLedgerStore implements LedgerStore {
   private copy(rows: readonly LedgerRow[]): Promise<void> {
     return this.inTransaction(async (client) => {
       await copyInto(client, this.copyFrom(COPY), copyText(rows));
-      await upsertRollups(client, rollupEntries(rows));
+      await this.rollups.add(client, rows);
     });
   }
 
@@ -271,7 +209,10 @@ export class PostgresLedgerStore implements LedgerStore {
       ]);
       if (inserted.rows.length === 0) return;
       const ids = new Set(inserted.rows.map((row) => row.id));
-      await upsertRollups(client, rollupEntries(rows.filter((row) => ids.has(row.id.toLowerCase()))));
+      await this.rollups.add(
+        client,
+        rows.filter((row) => ids.has(row.id.toLowerCase())),
+      );
     });
   }
 
@@ -286,6 +227,7 @@ export class PostgresLedgerStore implements LedgerStore {
       // A refused value leaves the connection usable; anything else (a timeout, a reset) may not.
       broken = !isDataError(err);
       if (!broken) await client.query("ROLLBACK").catch(() => undefined);
+      this.rollups.forgetUncommitted();
       throw err;
     } finally {
       client.release(broken);
@@ -352,120 +294,6 @@ export class PostgresLedgerStore implements LedgerStore {
 }
 
 /**
- * The rollup entries of records as PostgreSQL stores them: text it cannot hold becomes U+FFFD in
- * the record, so in its dimensions too, or a backfill would key the record apart.
- */
-function rollupEntries(rows: readonly LedgerRow[]): RollupEntry[] {
-  const accumulator = new RollupAccumulator();
-  for (const row of rows) accumulator.addRecord(storableDimensions(row));
-  return accumulator.take();
-}
-
-const TEXT_DIMENSIONS = [
-  "consumer",
-  "route",
-  "original_model",
-  "request_model",
-  "response_model",
-  "backend",
-] as const;
-
-function storableDimensions(row: LedgerRow): LedgerRow {
-  if (!TEXT_DIMENSIONS.some((column) => hasUnstorable(row[column]))) return row;
-  const copy: Record<string, unknown> = { ...row };
-  for (const column of TEXT_DIMENSIONS)
-    copy[column] = row[column]?.replace(UNSTORABLE_TEXT, "\uFFFD") ?? null;
-  return copy as unknown as LedgerRow;
-}
-
-function hasUnstorable(text: string | null): boolean {
-  if (text === null) return false;
-  UNSTORABLE_TEXT.lastIndex = 0;
-  return UNSTORABLE_TEXT.test(text);
-}
-
-async function upsertRollups(client: PoolClient, entries: readonly RollupEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  const json = JSON.stringify(
-    entries.map(({ grain, dims, row }) => ({
-      grain,
-      bucket: row.bucket,
-      dims,
-      requests: row.requests,
-      input_tokens: row.input_tokens,
-      cached_input_tokens: row.cached_input_tokens,
-      cache_creation_input_tokens: row.cache_creation_input_tokens,
-      output_tokens: row.output_tokens,
-      reasoning_tokens: row.reasoning_tokens,
-      total_tokens: row.total_tokens,
-      costs: row.costs,
-    })),
-  );
-  await client.query(UPSERT_ROLLUP, [json]);
-}
-
-/** A rollup row as SELECT_ROLLUP gives it: bucket, dims, requests, the token totals, costs. */
-function fromStored(stored: unknown[]): RollupRow {
-  const [bucket, dims, requests, input, cached, creation, output, reasoning, total, costs] = stored as [
-    string,
-    Parameters<typeof rollupRowFrom>[1],
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    Record<string, number>,
-  ];
-  return rollupRowFrom(bucket, dims, {
-    requests,
-    input_tokens: input,
-    cached_input_tokens: cached,
-    cache_creation_input_tokens: creation,
-    output_tokens: output,
-    reasoning_tokens: reasoning,
-    total_tokens: total,
-    costs,
-  });
-}
-
-/**
- * Schema version 2: the rollup table, and the rollups of the records already there, summed by
- * PostgreSQL a day at a time per minute and dimension columns, keyed and rolled up to hours in JS.
- */
-async function createRollups(client: PoolClient): Promise<void> {
-  await client.query(`CREATE TABLE ${ROLLUP} (
-    grain text NOT NULL,
-    bucket timestamptz NOT NULL,
-    dims text NOT NULL,
-    requests bigint NOT NULL,
-    ${TOKEN_TOTALS.map((column) => `${column} bigint NOT NULL`).join(",\n    ")},
-    costs json NOT NULL,
-    PRIMARY KEY (grain, bucket, dims)
-  )`);
-  const span = await client.query<{ first: Date | null; last: Date | null }>(
-    `SELECT min(time) AS first, max(time) AS last FROM ${LEDGER_TABLE}`,
-  );
-  const { first, last } = span.rows[0] ?? { first: null, last: null };
-  if (!first || !last) return;
-  for (let from = first.getTime(); from <= last.getTime(); from += BACKFILL_SPAN_MS) {
-    const minutes = await client.query<Omit<RollupRow, "attributes"> & { attributes: string | null }>(
-      BACKFILL_MINUTES,
-      [new Date(from), new Date(from + BACKFILL_SPAN_MS)],
-    );
-    const accumulator = new RollupAccumulator();
-    for (const row of minutes.rows) {
-      accumulator.addRollup({
-        ...row,
-        attributes: row.attributes === null ? null : JSON.parse(row.attributes),
-      });
-    }
-    await upsertRollups(client, accumulator.take());
-  }
-}
-
-/**
  * The rows as the JSON array the insert reads. Text PostgreSQL cannot hold (NUL, a lone surrogate
  * from a client's model name) is replaced by U+FFFD; the scan for it is one regular expression over
  * the batch, and only a batch that has some is serialised again.
@@ -474,7 +302,7 @@ function rowsJson(rows: readonly LedgerRow[]): string {
   const json = JSON.stringify(rows);
   if (!UNSTORABLE_ESCAPE.test(json)) return json;
   return JSON.stringify(rows, (_key, value: unknown) =>
-    typeof value === "string" ? value.replace(UNSTORABLE_TEXT, "\uFFFD") : value,
+    typeof value === "string" ? storableText(value) : value,
   );
 }
 

@@ -9,7 +9,12 @@ import { type LedgerRow, toLedgerRow } from "../../src/usage/ledger-row.js";
 import { LedgerSpill } from "../../src/usage/ledger-spill.js";
 import type { LedgerStore } from "../../src/usage/ledger-store.js";
 import { answerUsageRequest } from "../../src/usage/usage-api.js";
-import { aggregateRollup, type RollupGrain, type RollupRow } from "../../src/usage/usage-rollup.js";
+import {
+  aggregateRollup,
+  type RollupGrain,
+  type RollupRow,
+  rollupDims,
+} from "../../src/usage/usage-rollup.js";
 import { requestRecord } from "../support/request-record.js";
 
 /** Makes a store on an empty ledger; the contract closes it. */
@@ -436,8 +441,7 @@ const EVERYTHING = { from: "2000-01-01T00:00:00.000Z", to: "2100-01-01T00:00:00.
 
 /** Rollup rows in one order whatever the store's collation: by bucket, then dimensions as JSON. */
 export function sortedRollup(rows: readonly RollupRow[]): RollupRow[] {
-  const key = (r: RollupRow) =>
-    `${r.bucket} ${JSON.stringify([r.consumer, r.attributes, r.route, r.status])}`;
+  const key = (r: RollupRow) => `${r.bucket} ${rollupDims(r)}`;
   return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 

@@ -26,7 +26,9 @@ const open = async () => {
 
 ledgerStoreContract("postgres", async () => {
   const store = await open();
-  await db.query("TRUNCATE aigw_ledger, aigw_ledger_rollup");
+  await db.query(
+    "TRUNCATE aigw_ledger, aigw_ledger_rollup_dims, aigw_ledger_rollup_minute, aigw_ledger_rollup_hour",
+  );
   return store;
 });
 
@@ -156,7 +158,9 @@ function spread(count: number, start: number, step: number) {
 
 test("postgres: overlapping batches that start with other records are rolled up once too (RETURNING)", async () => {
   const store = await open();
-  await db.query("TRUNCATE aigw_ledger, aigw_ledger_rollup");
+  await db.query(
+    "TRUNCATE aigw_ledger, aigw_ledger_rollup_dims, aigw_ledger_rollup_minute, aigw_ledger_rollup_hour",
+  );
   const rows = spread(90, Date.UTC(2026, 11, 1, 9), 61_000);
   await store.insert(rows.slice(0, 50));
   await store.insert(rows.slice(30, 70));
@@ -167,7 +171,9 @@ test("postgres: overlapping batches that start with other records are rolled up 
 
 test("postgres: a batch with a value the database refuses rolls up the records it keeps", async () => {
   const store = await open();
-  await db.query("TRUNCATE aigw_ledger, aigw_ledger_rollup");
+  await db.query(
+    "TRUNCATE aigw_ledger, aigw_ledger_rollup_dims, aigw_ledger_rollup_minute, aigw_ledger_rollup_hour",
+  );
   const rows = spread(20, Date.UTC(2026, 11, 1, 9), 7_000);
   rows[5] = { ...rows[5]!, input_tokens: 1.5 };
   rows[6] = { ...rows[6]!, original_model: "nul\u0000here", consumer: "lone\uD800" };
@@ -195,7 +201,9 @@ test("postgres: a database of schema version 1 gets the rollups of its records, 
     for (let i = 0; i < 300; i += 100) await first.insert(rows.slice(i, i + 100));
     await first.close();
     // Version 1 as it was: the records, no rollups.
-    await other.query("DROP TABLE aigw_ledger_rollup");
+    await other.query(
+      "DROP TABLE aigw_ledger_rollup_dims, aigw_ledger_rollup_minute, aigw_ledger_rollup_hour",
+    );
     await other.query("UPDATE aigw_ledger_schema SET version = 1");
     const migrated = await PostgresLedgerStore.create(other.url, () => undefined);
     await migrated.open();
