@@ -27,6 +27,45 @@ export const CREATE_ROLLUP_TABLES = [
   ),
 ].join(";\n");
 
+/** A range of one grain as stored: each bucket's JSON text, and the dimensions by number. */
+export interface StoredRollup {
+  readonly buckets: readonly (readonly [string, string])[];
+  readonly dims: readonly (readonly [number, RollupDims])[];
+}
+
+/** The rollup rows of a stored range, ordered by bucket. */
+export function rollupRows(stored: StoredRollup): RollupRow[] {
+  const texts = new Map(stored.dims);
+  const parsed = new Map<number, Parameters<typeof rollupRowFrom>[1]>();
+  const rows: RollupRow[] = [];
+  for (const [bucket, json] of stored.buckets) {
+    for (const s of JSON.parse(json) as StoredSums[]) {
+      const id = s[0];
+      let dims = parsed.get(id);
+      if (!dims) {
+        const text = texts.get(id);
+        if (text === undefined)
+          throw new Error(`the ledger's rollups name dimensions ${id}, which are not stored`);
+        dims = JSON.parse(text) as Parameters<typeof rollupRowFrom>[1];
+        parsed.set(id, dims);
+      }
+      rows.push(
+        rollupRowFrom(bucket, dims, {
+          requests: s[1]!,
+          input_tokens: s[2]!,
+          cached_input_tokens: s[3]!,
+          cache_creation_input_tokens: s[4]!,
+          output_tokens: s[5]!,
+          reasoning_tokens: s[6]!,
+          total_tokens: s[7]!,
+          costs: s[8] as unknown as Record<string, number>,
+        }),
+      );
+    }
+  }
+  return rows;
+}
+
 /** A bucket's sums of one set of dimensions, as stored: [dims id, requests, ...tokens, costs]. */
 type StoredSums = [number, ...number[]];
 
@@ -47,6 +86,8 @@ export class SqliteRollups {
   private readonly allDims: Statement;
   private readonly ids = new Map<RollupDims, number>();
   private readonly dimsOf = new Map<number, RollupDims>();
+  /** Whether dimsOf holds every stored dimensions (read once, then kept up by idOf). */
+  private complete = false;
 
   constructor(db: Database) {
     const each = (sql: (table: string) => string): Record<RollupGrain, Statement> => ({
@@ -102,38 +143,20 @@ export class SqliteRollups {
   forgetUncommitted(): void {
     this.ids.clear();
     this.dimsOf.clear();
+    this.complete = false;
   }
 
-  read(query: RollupQuery): RollupRow[] {
-    const buckets = this.range[query.grain].all([query.from, query.to]) as {
+  /** A range as stored: what rollupRows makes rows of (in the worker's caller: text crosses threads cheaply). */
+  readStored(query: RollupQuery): StoredRollup {
+    const found = this.range[query.grain].all([query.from, query.to]) as {
       bucket: string;
       rows: Uint8Array;
     }[];
-    const parsed = new Map<number, Parameters<typeof rollupRowFrom>[1]>();
-    const rows: RollupRow[] = [];
-    for (const { bucket, rows: blob } of buckets) {
-      for (const s of JSON.parse(blobText(blob)) as StoredSums[]) {
-        const id = s[0];
-        let dims = parsed.get(id);
-        if (!dims) {
-          dims = JSON.parse(this.textOf(id)) as Parameters<typeof rollupRowFrom>[1];
-          parsed.set(id, dims);
-        }
-        rows.push(
-          rollupRowFrom(bucket, dims, {
-            requests: s[1]!,
-            input_tokens: s[2]!,
-            cached_input_tokens: s[3]!,
-            cache_creation_input_tokens: s[4]!,
-            output_tokens: s[5]!,
-            reasoning_tokens: s[6]!,
-            total_tokens: s[7]!,
-            costs: s[8] as unknown as Record<string, number>,
-          }),
-        );
-      }
+    if (!this.complete) {
+      for (const row of this.allDims.all() as { id: number; dims: string }[]) this.remember(row.id, row.dims);
+      this.complete = true;
     }
-    return rows;
+    return { buckets: found.map((b) => [b.bucket, blobText(b.rows)]), dims: [...this.dimsOf] };
   }
 
   close(): void {
@@ -154,23 +177,14 @@ export class SqliteRollups {
       // all(), not get(): a statement stepped once stays in progress, and the transaction could not commit.
       const [row] = this.dimsId.all([dims]) as { id: number }[];
       id = row?.id ?? (this.insertDims.all([dims]) as { id: number }[])[0]!.id;
-      this.ids.set(dims, id);
-      this.dimsOf.set(id, dims);
+      this.remember(id, dims);
     }
     return id;
   }
 
-  private textOf(id: number): RollupDims {
-    if (!this.dimsOf.has(id)) {
-      for (const row of this.allDims.all() as { id: number; dims: string }[]) {
-        this.dimsOf.set(row.id, row.dims);
-        this.ids.set(row.dims, row.id);
-      }
-    }
-    const dims = this.dimsOf.get(id);
-    if (dims === undefined)
-      throw new Error(`the ledger's rollups name dimensions ${id}, which are not stored`);
-    return dims;
+  private remember(id: number, dims: RollupDims): void {
+    this.ids.set(dims, id);
+    this.dimsOf.set(id, dims);
   }
 }
 

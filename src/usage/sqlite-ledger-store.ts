@@ -12,7 +12,13 @@ import {
 } from "./ledger-store.js";
 import { acquirePidLock } from "./pid-lock-file.js";
 import { decodeBatch, type EncodedBatch, encodeBatch } from "./sqlite-ledger-batch.js";
-import { blobText, CREATE_ROLLUP_TABLES, SqliteRollups } from "./sqlite-ledger-rollups.js";
+import {
+  blobText,
+  CREATE_ROLLUP_TABLES,
+  rollupRows,
+  SqliteRollups,
+  type StoredRollup,
+} from "./sqlite-ledger-rollups.js";
 import { RollupAccumulator, type RollupQuery, type RollupRow } from "./usage-rollup.js";
 
 /** The table of batches (schema version 2 on). */
@@ -208,10 +214,19 @@ export class SqliteLedgerStore implements LedgerStore {
     }
   }
 
-  /** The rollup rows of a range, ordered by bucket and dimensions. */
+  /** A range of rollups as stored, which rollupRows turns into rows: what the worker hands over. */
+  rollupStored(query: RollupQuery): Promise<StoredRollup> {
+    try {
+      return Promise.resolve(this.rollups.readStored(query));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** The rollup rows of a range, ordered by bucket. */
   rollup(query: RollupQuery): Promise<RollupRow[]> {
     try {
-      return Promise.resolve(this.rollups.read(query));
+      return Promise.resolve(rollupRows(this.rollups.readStored(query)));
     } catch (err) {
       return Promise.reject(err);
     }

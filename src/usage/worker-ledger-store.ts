@@ -5,6 +5,7 @@ import type { LedgerPageQuery, LedgerStore } from "./ledger-store.js";
 import { LedgerUnavailableError } from "./ledger-store.js";
 import type { WorkerError, WorkerMessage, WorkerRequest } from "./ledger-store-worker.js";
 import { encodeBatch } from "./sqlite-ledger-batch.js";
+import { rollupRows, type StoredRollup } from "./sqlite-ledger-rollups.js";
 import { claimInProcess } from "./sqlite-ledger-store.js";
 import type { RollupQuery, RollupRow } from "./usage-rollup.js";
 
@@ -71,7 +72,7 @@ export class WorkerLedgerStore implements LedgerStore {
   }
 
   rollup(query: RollupQuery): Promise<RollupRow[]> {
-    return this.request("rollup", query) as Promise<RollupRow[]>;
+    return (this.request("rollup", query) as Promise<StoredRollup>).then(rollupRows);
   }
 
   async close(): Promise<void> {
