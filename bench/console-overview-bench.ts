@@ -21,12 +21,12 @@ import { uuidV7 } from "../src/util/uuid-v7.js";
  * times: p50 and p95, against the 300 ms budget.
  *
  * `--writer` instead times only the writes: `--writer-records` records in batches of 500 into a
- * fresh store, per store, with the store modules of `--build` (a `dist/` directory, default this
+ * fresh store, `--writer-rate` of them a second of record time (a batch spans half a second), per store, with the store modules of `--build` (a `dist/` directory, default this
  * build's): run it with an earlier build's `dist/` for the cost of keeping rollups.
  *
  * Usage: node dist/bench/console-overview-bench.js [--records 1000000] [--runs 20]
  *   [--stores sqlite,postgres] [--postgres postgres://postgres@127.0.0.1:5432/test]
- *   [--writer [--writer-records 100000] [--build ../other/dist]]
+ *   [--writer [--writer-records 100000] [--writer-rate 1000] [--build ../other/dist]]
  * Progress goes to stderr, the results as one JSON line to stdout.
  */
 const { values } = parseArgs({
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     postgres: { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
     writer: { type: "boolean", default: false },
     "writer-records": { type: "string", default: "100000" },
+    "writer-rate": { type: "string", default: "1000" },
     build: { type: "string", default: resolve(import.meta.dirname, "..") },
   },
 });
@@ -50,9 +51,9 @@ const MODELS = ["gpt-4o-mini", "claude-sonnet"];
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Record i of `count` spread evenly over the 30 days before `end`. */
-function record(i: number, count: number, end: number): LedgerRow {
-  const time = end - 30 * DAY_MS + Math.floor((i * 30 * DAY_MS) / count);
+/** Record i of `count` spread evenly over the `spanMs` before `end`. */
+function record(i: number, count: number, end: number, spanMs: number): LedgerRow {
+  const time = end - spanMs + Math.floor((i * spanMs) / count);
   const tenant = i % 3;
   const model = MODELS[(i >> 2) % 2]!;
   const roll = (i * 7919) % 100;
@@ -187,12 +188,12 @@ async function administer(sql: string): Promise<void> {
   }
 }
 
-/** Inserts `count` records spread over 30 days, a batch of 500 at a time; returns the seconds taken. */
-async function fill(store: LedgerStore, count: number, end: number): Promise<number> {
+/** Inserts `count` records spread over `spanMs`, a batch of 500 at a time; returns the seconds taken. */
+async function fill(store: LedgerStore, count: number, end: number, spanMs: number): Promise<number> {
   const started = performance.now();
   for (let i = 0; i < count; i += BATCH) {
     const batch: LedgerRow[] = [];
-    for (let j = i; j < Math.min(count, i + BATCH); j++) batch.push(record(j, count, end));
+    for (let j = i; j < Math.min(count, i + BATCH); j++) batch.push(record(j, count, end, spanMs));
     await store.insert(batch);
   }
   return (performance.now() - started) / 1000;
@@ -204,7 +205,7 @@ async function overviewRuns(kind: string): Promise<Record<string, unknown>> {
   const { store, drop } = await freshStore(kind, values.build);
   try {
     say(`${kind}: filling ${count} records over 30 days ...`);
-    const fillSeconds = await fill(store, count, end);
+    const fillSeconds = await fill(store, count, end, 30 * DAY_MS);
     say(`${kind}: filled in ${fillSeconds.toFixed(1)} s`);
     const hourOf = (ms: number) => `${isoTimestamp(ms).slice(0, 13)}:00:00.000Z`;
     const query = { grain: "hour" as const, from: hourOf(end - 30 * DAY_MS), to: hourOf(end + 3_600_000) };
@@ -249,10 +250,12 @@ async function writerRun(kind: string): Promise<Record<string, unknown>> {
   const count = Number(values["writer-records"]);
   const { store, drop } = await freshStore(kind, values.build);
   try {
-    // A first fill warms the JIT and the file or tables; the second, measured, adds to them.
-    await fill(store, count, Date.now() - DAY_MS);
+    // As a busy gateway writes: `--writer-rate` records a second, so a batch spans a minute or two
+    // of each grain. A first fill warms the JIT and the file or tables; the second is measured.
+    const spanMs = (count / Number(values["writer-rate"])) * 1000;
+    await fill(store, count, Date.now() - DAY_MS, spanMs);
     const cpu = process.cpuUsage();
-    const seconds = await fill(store, count, Date.now());
+    const seconds = await fill(store, count, Date.now(), spanMs);
     const used = process.cpuUsage(cpu);
     const perRecordUs = (seconds * 1e6) / count;
     const cpuPerRecordUs = (used.user + used.system) / count;
