@@ -45,13 +45,15 @@ function upsertSql(grain: RollupGrain): string {
 }
 
 /**
- * A range as one JSON value of number arrays: one field for the driver to parse, not a dozen a
- * row, and buckets as epoch milliseconds (to_char per row cost more than the rest of the query).
+ * A range as one text, the rows' JSON arrays joined by commas: one field for the driver, not a
+ * dozen a row; put together by concatenation, which PostgreSQL does in ~35 ms for 25,000 rows
+ * where json_agg(json_build_array(...)) took ~65 ms; buckets as epoch milliseconds (date_part is a
+ * double, extract a numeric, and to_char per row cost more than the rest).
  */
 function selectSql(grain: RollupGrain): string {
-  return `SELECT json_agg(json_build_array((extract(epoch FROM bucket) * 1000)::bigint, dims,
-    ${SUMS.join(", ")}, costs) ORDER BY bucket, dims) AS rows
-  FROM ${table(grain)} WHERE bucket >= $1 AND bucket < $2`;
+  const fields = [`(date_part('epoch', bucket) * 1000)::bigint`, "dims", ...SUMS, "costs::text"];
+  return `SELECT string_agg('[' || ${fields.join(" || ',' || ")} || ']', ',') AS rows
+  FROM (SELECT * FROM ${table(grain)} WHERE bucket >= $1 AND bucket < $2 ORDER BY bucket, dims) AS r`;
 }
 
 /**
@@ -122,11 +124,9 @@ export class PostgresRollups {
   }
 
   async read(pool: Pool, query: RollupQuery): Promise<RollupRow[]> {
-    const result = await pool.query<{ rows: unknown[][] | null }>(selectSql(query.grain), [
-      query.from,
-      query.to,
-    ]);
-    const stored = result.rows[0]?.rows ?? [];
+    const result = await pool.query<{ rows: string | null }>(selectSql(query.grain), [query.from, query.to]);
+    const text = result.rows[0]?.rows ?? null;
+    const stored = text === null ? [] : (JSON.parse(`[${text}]`) as unknown[][]);
     const unknown = [...new Set(stored.map((s) => s[1] as number))].filter((id) => !this.dimsOf.has(id));
     if (unknown.length > 0) {
       const found = await pool.query<{ id: number; dims: string }>(
