@@ -25,11 +25,11 @@ const SUMS = ["requests", ...TOKEN_TOTALS] as const;
  * rows lock them in the same order, so neither waits for the other in a cycle. Costs are merged
  * key by key on the row as it stands once locked, so every writer's sums count.
  */
-function upsertSql(grain: RollupGrain): string {
+function upsertSql(grain: RollupGrain, rowsLiteral: string): string {
   const target = table(grain);
   return `INSERT INTO ${target} (bucket, dims, ${SUMS.join(", ")}, costs)
   SELECT bucket, dims, ${SUMS.join(", ")}, costs
-  FROM json_to_recordset($1::json) AS e(bucket timestamptz, dims integer,
+  FROM json_to_recordset(${rowsLiteral}::json) AS e(bucket timestamptz, dims integer,
     ${SUMS.map((column) => `${column} bigint`).join(", ")}, costs json)
   ORDER BY bucket, dims
   ON CONFLICT (bucket, dims) DO UPDATE SET
@@ -90,17 +90,29 @@ export class PostgresRollups {
   private readonly ids = new Map<RollupDims, number>();
   private readonly dimsOf = new Map<number, RollupDims>();
 
-  /** Adds the rollups of records just written, within the caller's transaction. */
-  async add(client: PoolClient, rows: readonly LedgerRow[]): Promise<void> {
+  /**
+   * The statements that add the rollups of records just written, for the caller to send in its
+   * transaction with its COMMIT ("...; COMMIT"): one round trip for both grains and the commit.
+   * A round trip cost the gateway's thread about as much as summing the batch, in the driver and
+   * the socket. Dimensions not numbered yet are numbered first, in the caller's transaction.
+   */
+  async statements(client: PoolClient, rows: readonly LedgerRow[]): Promise<string> {
     const accumulator = new RollupAccumulator();
     for (const row of rows) accumulator.addRecord(storableDimensions(row));
-    await this.write(client, accumulator.take());
+    return this.upserts(client, accumulator.take());
   }
 
   /** Adds entries (ordered by grain, bucket and dims), within the caller's transaction. */
   async write(client: PoolClient, entries: readonly RollupEntry[]): Promise<void> {
-    if (entries.length === 0) return;
+    const sql = await this.upserts(client, entries);
+    if (sql !== "") await client.query(sql);
+  }
+
+  /** The upserts of entries, ordered by grain, bucket and dims, with their rows as literals. */
+  private async upserts(client: PoolClient, entries: readonly RollupEntry[]): Promise<string> {
+    if (entries.length === 0) return "";
     await this.number(client, entries);
+    let sql = "";
     for (const grain of ROLLUP_GRAINS) {
       const rows = entries
         .filter((entry) => entry.grain === grain)
@@ -113,8 +125,10 @@ export class PostgresRollups {
           for (const column of SUMS) stored[column] = row[column];
           return stored;
         });
-      if (rows.length > 0) await client.query(upsertSql(grain), [JSON.stringify(rows)]);
+      // A literal, not a parameter: statements with parameters go one per round trip.
+      if (rows.length > 0) sql += `${upsertSql(grain, literal(client, JSON.stringify(rows)))};\n`;
     }
+    return sql;
   }
 
   /** A transaction that wrote was rolled back: numbers it gave new dimensions may be gone with it. */
@@ -191,6 +205,15 @@ export class PostgresRollups {
     this.ids.set(dims, id);
     this.dimsOf.set(id, dims);
   }
+}
+
+/**
+ * `text` as an SQL literal: dollar-quoted, which needs no escaping (escapeLiteral walks the text a
+ * character at a time in JS), unless the text holds the quote itself, which a client could put in
+ * a consumer or model name.
+ */
+function literal(client: PoolClient, text: string): string {
+  return text.includes("$aigw$") ? client.escapeLiteral(text) : `$aigw$${text}$aigw$`;
 }
 
 /**

@@ -194,7 +194,7 @@ export class PostgresLedgerStore implements LedgerStore {
   private copy(rows: readonly LedgerRow[]): Promise<void> {
     return this.inTransaction(async (client) => {
       await copyInto(client, this.copyFrom(COPY), copyText(rows));
-      await this.rollups.add(client, rows);
+      return this.rollups.statements(client, rows);
     });
   }
 
@@ -207,22 +207,23 @@ export class PostgresLedgerStore implements LedgerStore {
       const inserted = await client.query<{ id: string }>(`${INSERT} RETURNING id::text AS id`, [
         rowsJson(rows),
       ]);
-      if (inserted.rows.length === 0) return;
+      if (inserted.rows.length === 0) return "";
       const ids = new Set(inserted.rows.map((row) => row.id));
-      await this.rollups.add(
+      return this.rollups.statements(
         client,
         rows.filter((row) => ids.has(row.id.toLowerCase())),
       );
     });
   }
 
-  private async inTransaction(body: (client: PoolClient) => Promise<void>): Promise<void> {
+  /** Runs `body` in a transaction; the statements it returns go with the COMMIT, in one round trip. */
+  private async inTransaction(body: (client: PoolClient) => Promise<string>): Promise<void> {
     const client = await this.pool.connect();
     let broken = false;
     try {
       await client.query("BEGIN");
-      await body(client);
-      await client.query("COMMIT");
+      const last = await body(client);
+      await client.query(`${last}COMMIT`);
     } catch (err) {
       // A refused value leaves the connection usable; anything else (a timeout, a reset) may not.
       broken = !isDataError(err);

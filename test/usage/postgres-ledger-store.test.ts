@@ -252,3 +252,23 @@ test("postgres: replicas writing the same rollup rows at once sum exactly, costs
     await other.drop();
   }
 });
+
+test("postgres: dimensions holding the rollup statements' own quote ($aigw$) or quotes are rolled up as written", async () => {
+  const store = await open();
+  await db.query(
+    "TRUNCATE aigw_ledger, aigw_ledger_rollup_dims, aigw_ledger_rollup_minute, aigw_ledger_rollup_hour",
+  );
+  const rows = spread(10, Date.UTC(2026, 11, 1, 9), 1_000).map((row, i) => ({
+    ...row,
+    consumer: i % 2 ? "x$aigw$; DROP TABLE aigw_ledger; --" : 'it\'s \\ "quoted"',
+  }));
+  await store.insert(rows);
+  await assertRollupsExact(store, "of quote-like text");
+  const [hour] = await store.rollup({
+    grain: "hour",
+    from: "2026-12-01T09:00:00.000Z",
+    to: "2026-12-01T10:00:00.000Z",
+  });
+  assert.ok(hour, "the ledger table is still there, and rolled up");
+  await store.close();
+});
