@@ -81,7 +81,7 @@ export function bucketOf(time: string, grain: RollupGrain): string {
 }
 
 /** Attributes with their keys sorted, so that equal sets are one dimension value. */
-export function canonicalAttributes(
+function canonicalAttributes(
   attributes: Readonly<Record<string, string>> | null,
 ): Readonly<Record<string, string>> | null {
   if (attributes === null) return null;
