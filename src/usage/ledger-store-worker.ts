@@ -4,6 +4,7 @@ import type { LedgerPageQuery } from "./ledger-store.js";
 import { LedgerUnavailableError } from "./ledger-store.js";
 import type { EncodedBatch } from "./sqlite-ledger-batch.js";
 import { SqliteLedgerStore } from "./sqlite-ledger-store.js";
+import type { RollupQuery } from "./usage-rollup.js";
 
 /**
  * The worker thread a WorkerLedgerStore runs the SQLite store in (worker-ledger-store.ts has the
@@ -14,9 +15,9 @@ import { SqliteLedgerStore } from "./sqlite-ledger-store.js";
 /** A request from the gateway's thread: a store method and its argument. */
 export interface WorkerRequest {
   readonly id: number;
-  readonly op: "open" | "insert" | "page" | "close";
-  /** insert: the batch encoded on the gateway's thread; page: the query. */
-  readonly arg?: EncodedBatch | LedgerPageQuery;
+  readonly op: "open" | "insert" | "page" | "rollup" | "close";
+  /** insert: the batch encoded on the gateway's thread; page, rollup: the query. */
+  readonly arg?: EncodedBatch | LedgerPageQuery | RollupQuery;
 }
 
 /** What the worker posts: its start, or a request's answer. */
@@ -47,6 +48,9 @@ function answer(store: SqliteLedgerStore, request: WorkerRequest): Promise<unkno
       return store.insertEncoded(request.arg as EncodedBatch);
     case "page":
       return store.page(request.arg as LedgerPageQuery);
+    case "rollup":
+      // As stored, not as rows: tens of thousands of objects cost more to clone across than to make.
+      return store.rollupStored(request.arg as RollupQuery);
     case "close":
       return store.close();
   }

@@ -1,4 +1,5 @@
 import type { LedgerRow } from "./ledger-row.js";
+import type { RollupQuery, RollupRow } from "./usage-rollup.js";
 
 /** A position in the ledger's order (time, then id): a page holds what comes before it. */
 export interface LedgerPosition {
@@ -22,7 +23,8 @@ export interface LedgerPageQuery {
  * Where ledger rows are written and read: the SQLite file (sqlite-ledger-store.ts) or PostgreSQL
  * (postgres-ledger-store.ts). Writes are batches, idempotent by id: a batch retried after a failure
  * that did reach the database writes nothing twice. Reads are keyset pages on (time, id), the one
- * primitive both the record listing and the usage totals are built on.
+ * primitive both the record listing and the usage totals are built on, and rollups, the sums per
+ * bucket and dimensions that the console's overview reads.
  */
 export interface LedgerStore {
   /** For log lines: "sqlite /path/ledger.sqlite", "postgres db.internal:5432/aigw". */
@@ -34,6 +36,11 @@ export interface LedgerStore {
   open(): Promise<void>;
   insert(rows: readonly LedgerRow[]): Promise<void>;
   page(query: LedgerPageQuery): Promise<LedgerRow[]>;
+  /**
+   * The rollup rows of a range of buckets (docs/ledger.md, "Rollups"), ordered by bucket: sums kept
+   * in the transaction that writes their records, so they count each record the store holds once.
+   */
+  rollup(query: RollupQuery): Promise<RollupRow[]>;
   /** Releases the connection or the file (and its lock). */
   close(): Promise<void>;
 }

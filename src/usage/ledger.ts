@@ -3,6 +3,7 @@ import type { RequestRecord } from "../gateway/request-record.js";
 import { belongsInLedger, type LedgerRow, toLedgerRow } from "./ledger-row.js";
 import type { LedgerSpill } from "./ledger-spill.js";
 import type { LedgerPageQuery, LedgerStore } from "./ledger-store.js";
+import type { RollupQuery, RollupRow } from "./usage-rollup.js";
 
 export interface LedgerSettings {
   /** Rows written together, in one transaction; a full batch is written at once (default 500). */
@@ -111,6 +112,14 @@ export class Ledger {
   /** One page of records, newest first (see LedgerStore.page). */
   page(query: LedgerPageQuery): Promise<LedgerRow[]> {
     return this.store.page(query);
+  }
+
+  /**
+   * The rollup rows of a range (see LedgerStore.rollup). No flush first, unlike the usage API: the
+   * ledger writes within its flush interval by itself, and a console that polls sees them then.
+   */
+  rollup(query: RollupQuery): Promise<RollupRow[]> {
+    return this.store.rollup(query);
   }
 
   /**

@@ -9,6 +9,9 @@ import {
   SCHEMA_TABLE,
 } from "./ledger-store.js";
 import { copyText } from "./postgres-copy-text.js";
+import { createRollups, PostgresRollups } from "./postgres-ledger-rollups.js";
+import { storableText } from "./postgres-unstorable-text.js";
+import type { RollupQuery, RollupRow } from "./usage-rollup.js";
 
 /**
  * Schema migrations, in order: entry i brings the schema from version i to i + 1. Token counts are
@@ -19,8 +22,10 @@ import { copyText } from "./postgres-copy-text.js";
  * idempotent. Each further index costs the server a b-tree insert per record, which is most of what
  * PostgreSQL spends on the ledger; the attributes and costs are json, not jsonb, for the same
  * reason (aigw reads them back whole and sums in JS).
+ *
+ * Version 2 adds the rollups (docs/ledger.md, "Rollups"), summed from the records already there.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly (string | ((client: PoolClient) => Promise<void>))[] = [
   `CREATE TABLE ${LEDGER_TABLE} (
     id uuid NOT NULL,
     time timestamptz NOT NULL,
@@ -47,6 +52,7 @@ const MIGRATIONS: readonly string[] = [
     error text,
     PRIMARY KEY (time, id)
   );`,
+  createRollups,
 ];
 
 /** Serialises the migrations of replicas starting at once (an advisory lock held by the transaction). */
@@ -81,9 +87,6 @@ const SELECT_COLUMNS = LEDGER_COLUMNS.map((column) => {
 /** JSON text PostgreSQL cannot turn into text: NUL, and UTF-16 surrogates JSON.stringify escaped alone. */
 const UNSTORABLE_ESCAPE = /\\u(0000|d[89a-f][0-9a-f]{2})/i;
 
-/** NUL, and a surrogate without its pair. */
-const UNSTORABLE_TEXT = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
 /** PostgreSQL int8 (bigint) type id: parsed as a JavaScript number (token counts stay far below 2^53). */
 const INT8_OID = 20;
 
@@ -97,6 +100,7 @@ export class PostgresLedgerStore implements LedgerStore {
   readonly name: string;
   private schema: Promise<void> | undefined;
   private migrated = false;
+  private readonly rollups = new PostgresRollups();
 
   private constructor(
     private readonly pool: Pool,
@@ -149,7 +153,7 @@ export class PostgresLedgerStore implements LedgerStore {
       if (!isDataError(err)) throw err;
     }
     try {
-      await this.pool.query(INSERT, [rowsJson(rows)]);
+      await this.insertSkipping(rows);
     } catch (err) {
       if (!isDataError(err)) throw err;
       // The database refused a value, not the connection: retrying the batch would refuse it
@@ -177,18 +181,54 @@ export class PostgresLedgerStore implements LedgerStore {
     return result.rows;
   }
 
+  async rollup(query: RollupQuery): Promise<RollupRow[]> {
+    await this.ensureSchema();
+    return this.rollups.read(this.pool, query);
+  }
+
   close(): Promise<void> {
     return this.pool.end();
   }
 
-  private async copy(rows: readonly LedgerRow[]): Promise<void> {
+  /** The batch by COPY and its rollups, in one transaction. */
+  private copy(rows: readonly LedgerRow[]): Promise<void> {
+    return this.inTransaction(async (client) => {
+      await copyInto(client, this.copyFrom(COPY), copyText(rows));
+      return this.rollups.statements(client, rows);
+    });
+  }
+
+  /**
+   * The rows not written yet (a retried batch's, or all of one COPY refused) and the rollups of
+   * exactly those, in one transaction.
+   */
+  private insertSkipping(rows: readonly LedgerRow[]): Promise<void> {
+    return this.inTransaction(async (client) => {
+      const inserted = await client.query<{ id: string }>(`${INSERT} RETURNING id::text AS id`, [
+        rowsJson(rows),
+      ]);
+      if (inserted.rows.length === 0) return "";
+      const ids = new Set(inserted.rows.map((row) => row.id));
+      return this.rollups.statements(
+        client,
+        rows.filter((row) => ids.has(row.id.toLowerCase())),
+      );
+    });
+  }
+
+  /** Runs `body` in a transaction; the statements it returns go with the COMMIT, in one round trip. */
+  private async inTransaction(body: (client: PoolClient) => Promise<string>): Promise<void> {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await copyInto(client, this.copyFrom(COPY), copyText(rows));
+      await client.query("BEGIN");
+      const last = await body(client);
+      await client.query(`${last}COMMIT`);
     } catch (err) {
       // A refused value leaves the connection usable; anything else (a timeout, a reset) may not.
       broken = !isDataError(err);
+      if (!broken) await client.query("ROLLBACK").catch(() => undefined);
+      this.rollups.forgetUncommitted();
       throw err;
     } finally {
       client.release(broken);
@@ -222,7 +262,11 @@ export class PostgresLedgerStore implements LedgerStore {
         );
       }
       const from = version;
-      for (; version < MIGRATIONS.length; version++) await client.query(MIGRATIONS[version]!);
+      for (; version < MIGRATIONS.length; version++) {
+        const migration = MIGRATIONS[version]!;
+        if (typeof migration === "string") await client.query(migration);
+        else await migration(client);
+      }
       if (version !== from) {
         await client.query(`DELETE FROM ${SCHEMA_TABLE}`);
         await client.query(`INSERT INTO ${SCHEMA_TABLE} (version) VALUES ($1)`, [version]);
@@ -239,7 +283,7 @@ export class PostgresLedgerStore implements LedgerStore {
   private async insertOneByOne(rows: readonly LedgerRow[]): Promise<void> {
     for (const row of rows) {
       try {
-        await this.pool.query(INSERT, [rowsJson([row])]);
+        await this.insertSkipping([row]);
       } catch (err) {
         if (!isDataError(err)) throw err;
         this.log(
@@ -259,7 +303,7 @@ function rowsJson(rows: readonly LedgerRow[]): string {
   const json = JSON.stringify(rows);
   if (!UNSTORABLE_ESCAPE.test(json)) return json;
   return JSON.stringify(rows, (_key, value: unknown) =>
-    typeof value === "string" ? value.replace(UNSTORABLE_TEXT, "\uFFFD") : value,
+    typeof value === "string" ? storableText(value) : value,
   );
 }
 

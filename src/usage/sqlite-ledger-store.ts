@@ -12,9 +12,20 @@ import {
 } from "./ledger-store.js";
 import { acquirePidLock } from "./pid-lock-file.js";
 import { decodeBatch, type EncodedBatch, encodeBatch } from "./sqlite-ledger-batch.js";
+import {
+  blobText,
+  CREATE_ROLLUP_TABLES,
+  rollupRows,
+  SqliteRollups,
+  type StoredRollup,
+} from "./sqlite-ledger-rollups.js";
+import { RollupAccumulator, type RollupQuery, type RollupRow } from "./usage-rollup.js";
 
 /** The table of batches (schema version 2 on). */
 const BATCHES = `${LEDGER_TABLE}_batches`;
+
+/** Entries written in one statement by the backfill, bounding its memory. */
+const BACKFILL_CHUNK = 20_000;
 
 /** `rows ->> i AS column` for the view: the records as the rows version 1 had. */
 const VIEW_COLUMNS = LEDGER_COLUMNS.map((column, i) => `r.value ->> ${i} AS ${column}`).join(", ");
@@ -27,8 +38,10 @@ const VIEW_COLUMNS = LEDGER_COLUMNS.map((column, i) => `r.value ->> ${i} AS ${co
  * the ledger. Version 2 keeps a table row per batch (sqlite-ledger-batch.ts): one insert of one
  * blob per 500 records, whose cost is the bytes. The records stay readable with SQL through the
  * view `aigw_ledger`, with version 1's columns; version 1's rows move into batches of a minute.
+ *
+ * Version 3 adds the rollups (docs/ledger.md, "Rollups"), summed from the batches already there.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   `CREATE TABLE ${LEDGER_TABLE} (
     id TEXT NOT NULL,
     time TEXT NOT NULL,
@@ -73,6 +86,7 @@ const MIGRATIONS: readonly string[] = [
   DROP TABLE ${LEDGER_TABLE};
   CREATE VIEW ${LEDGER_TABLE} AS SELECT ${VIEW_COLUMNS}
     FROM ${BATCHES} AS b, json_each(CAST(b.rows AS TEXT)) AS r;`,
+  createRollups,
 ];
 
 /** How many batches a page query reads from SQLite at a time. */
@@ -111,6 +125,7 @@ export class SqliteLedgerStore implements LedgerStore {
   /** The newest batches that can hold records of a page: first read, and each read after. */
   private readonly firstBatches: Statement;
   private readonly nextBatches: Statement;
+  private readonly rollups: SqliteRollups;
   private closed = false;
 
   private constructor(
@@ -127,6 +142,7 @@ export class SqliteLedgerStore implements LedgerStore {
     const order = `ORDER BY max_time DESC, key DESC LIMIT ${BATCHES_PER_READ}`;
     this.firstBatches = db.prepare(`${candidates} ${order}`);
     this.nextBatches = db.prepare(`${candidates} AND (max_time < ? OR (max_time = ? AND key < ?)) ${order}`);
+    this.rollups = new SqliteRollups(db);
   }
 
   /** Opens (creating the file and its directory) and migrates; throws LedgerUnavailableError. */
@@ -198,26 +214,64 @@ export class SqliteLedgerStore implements LedgerStore {
     }
   }
 
+  /** A range of rollups as stored, which rollupRows turns into rows: what the worker hands over. */
+  rollupStored(query: RollupQuery): Promise<StoredRollup> {
+    try {
+      return Promise.resolve(this.rollups.readStored(query));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** The rollup rows of a range, ordered by bucket. */
+  rollup(query: RollupQuery): Promise<RollupRow[]> {
+    try {
+      return Promise.resolve(rollupRows(this.rollups.readStored(query)));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     // The binding frees neither on garbage collection: every statement, then the database.
     for (const statement of [this.insertBatchRow, this.batchByKey, this.firstBatches, this.nextBatches])
       statement.finalize();
+    this.rollups.close();
     this.db.close();
     this.releaseLock();
     return Promise.resolve();
   }
 
+  /** The batch's new records and their rollups, in one transaction: the rollups count each record once. */
   private writeBatch(batch: EncodedBatch): void {
+    this.db.exec("BEGIN");
+    try {
+      this.writeRecords(batch);
+      this.db.exec("COMMIT");
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      this.rollups.forgetUncommitted();
+      throw err;
+    }
+  }
+
+  private writeRecords(batch: EncodedBatch): void {
     // A blob, not text: the binding copies a Buffer into WebAssembly at once, where it would encode
     // a string to UTF-8 in JavaScript, character by character.
     const values = [batch.key, batch.minTime, batch.maxTime, batch.count, Buffer.from(batch.json)];
-    if (this.insertBatchRow.run(values).changes === 1) return;
-    const stored = this.batchByKey.get([batch.key]) as { rows: Uint8Array } | null;
+    if (this.insertBatchRow.run(values).changes === 1) {
+      const accumulator = new RollupAccumulator();
+      for (const row of decodeBatch(batch.json)) accumulator.addRecord(row);
+      this.rollups.write(accumulator.take());
+      return;
+    }
+    // all(), not get(): a statement stepped once stays in progress, and the transaction could not commit.
+    const [stored] = this.batchByKey.all([batch.key]) as { rows: Uint8Array }[];
     const written = new Set(stored ? decodeBatch(blobText(stored.rows)).map((row) => row.id) : []);
     const missing = decodeBatch(batch.json).filter((row) => !written.has(row.id));
-    if (missing.length > 0) this.writeBatch(encodeBatch(missing));
+    if (missing.length > 0) this.writeRecords(encodeBatch(missing));
   }
 
   private readPage(query: LedgerPageQuery): LedgerRow[] {
@@ -257,14 +311,28 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 }
 
+/** Schema version 3: the rollup tables, and the rollups of the records already in the file. */
+function createRollups(db: Database): void {
+  db.exec(CREATE_ROLLUP_TABLES);
+  const rollups = new SqliteRollups(db);
+  const batches = db.prepare(`SELECT rows FROM ${BATCHES}`);
+  try {
+    const accumulator = new RollupAccumulator();
+    for (const batch of batches.iterate() as Iterable<{ rows: Uint8Array }>) {
+      for (const row of decodeBatch(blobText(batch.rows))) accumulator.addRecord(row);
+      if (accumulator.size >= BACKFILL_CHUNK) rollups.write(accumulator.take());
+    }
+    rollups.write(accumulator.take());
+  } finally {
+    batches.finalize();
+    rollups.close();
+  }
+}
+
 /** The ledger's order: newest first, by time and then id. */
 function newestFirst(a: LedgerRow, b: LedgerRow): number {
   if (a.time !== b.time) return a.time < b.time ? 1 : -1;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
-}
-
-function blobText(blob: Uint8Array): string {
-  return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString("utf8");
 }
 
 /**
@@ -305,7 +373,9 @@ function migrate(db: Database, path: string): void {
   while (version < MIGRATIONS.length) {
     db.exec("BEGIN");
     try {
-      db.exec(MIGRATIONS[version]!);
+      const migration = MIGRATIONS[version]!;
+      if (typeof migration === "string") db.exec(migration);
+      else migration(db);
       version += 1;
       db.exec(`DELETE FROM ${SCHEMA_TABLE}`);
       db.run(`INSERT INTO ${SCHEMA_TABLE} (version) VALUES (?)`, version);

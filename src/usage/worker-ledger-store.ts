@@ -5,7 +5,9 @@ import type { LedgerPageQuery, LedgerStore } from "./ledger-store.js";
 import { LedgerUnavailableError } from "./ledger-store.js";
 import type { WorkerError, WorkerMessage, WorkerRequest } from "./ledger-store-worker.js";
 import { encodeBatch } from "./sqlite-ledger-batch.js";
+import { rollupRows, type StoredRollup } from "./sqlite-ledger-rollups.js";
 import { claimInProcess } from "./sqlite-ledger-store.js";
+import type { RollupQuery, RollupRow } from "./usage-rollup.js";
 
 const WORKER_URL = new URL("./ledger-store-worker.js", import.meta.url);
 
@@ -67,6 +69,10 @@ export class WorkerLedgerStore implements LedgerStore {
 
   page(query: LedgerPageQuery): Promise<LedgerRow[]> {
     return this.request("page", query) as Promise<LedgerRow[]>;
+  }
+
+  rollup(query: RollupQuery): Promise<RollupRow[]> {
+    return (this.request("rollup", query) as Promise<StoredRollup>).then(rollupRows);
   }
 
   async close(): Promise<void> {

@@ -112,7 +112,7 @@ test("replicas start while PostgreSQL is unreachable, create the schema when it 
   const tags = ["a1", "a2", "b1", "b2"];
   await waitForTags(a, tags, 15_000);
   await waitForTags(b, tags, 5_000);
-  assert.deepEqual(await db.query("SELECT version FROM aigw_ledger_schema"), [{ version: 1 }]);
+  assert.deepEqual(await db.query("SELECT version FROM aigw_ledger_schema"), [{ version: 2 }]);
   const totals = await sendRaw(`${b.adminUrl}/v1/usage`, { headers: { authorization: `Bearer ${TOKEN}` } });
   const [row] = (JSON.parse(totals.text) as { rows: Record<string, number>[] }).rows;
   assert.equal(row?.requests, 4);

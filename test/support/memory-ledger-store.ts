@@ -1,5 +1,6 @@
 import type { LedgerRow } from "../../src/usage/ledger-row.js";
 import type { LedgerPageQuery, LedgerStore } from "../../src/usage/ledger-store.js";
+import { aggregateRollup, bucketOf, type RollupQuery, type RollupRow } from "../../src/usage/usage-rollup.js";
 
 /**
  * A LedgerStore in memory whose outages a test controls. Like the real stores it is idempotent by
@@ -46,6 +47,16 @@ export class MemoryLedgerStore implements LedgerStore {
       )
       .sort((a, b) => (a.time === b.time ? (a.id < b.id ? 1 : -1) : a.time < b.time ? 1 : -1));
     return Promise.resolve(rows.slice(0, query.limit));
+  }
+
+  /** Summed from the rows on each call: the stores' own rollups are tested against their pages. */
+  rollup(query: RollupQuery): Promise<RollupRow[]> {
+    if (this.down) return Promise.reject(new Error("connect ECONNREFUSED"));
+    const inRange = [...this.rows.values()].filter((row) => {
+      const bucket = bucketOf(row.time, query.grain);
+      return bucket >= query.from && bucket < query.to;
+    });
+    return Promise.resolve(aggregateRollup(inRange, query.grain));
   }
 
   close(): Promise<void> {

@@ -9,6 +9,12 @@ import { type LedgerRow, toLedgerRow } from "../../src/usage/ledger-row.js";
 import { LedgerSpill } from "../../src/usage/ledger-spill.js";
 import type { LedgerStore } from "../../src/usage/ledger-store.js";
 import { answerUsageRequest } from "../../src/usage/usage-api.js";
+import {
+  aggregateRollup,
+  type RollupGrain,
+  type RollupRow,
+  rollupDims,
+} from "../../src/usage/usage-rollup.js";
 import { requestRecord } from "../support/request-record.js";
 
 /** Makes a store on an empty ledger; the contract closes it. */
@@ -309,6 +315,86 @@ export function ledgerStoreContract(name: string, fresh: FreshStore): void {
   });
 
   withStore(
+    "rollups are the sums of the records, per minute and per hour, over any range of buckets",
+    async (store) => {
+      const rows = variedRows();
+      for (let i = 0; i < rows.length; i += 7) await store.insert(rows.slice(i, i + 7));
+      await assertRollupsExact(store, "of batches");
+      const hours = await store.rollup({ grain: "hour", ...EVERYTHING });
+      assert.deepEqual(
+        hours.map((r) => r.bucket),
+        [...hours.map((r) => r.bucket)].sort(),
+        "ordered by bucket",
+      );
+      assert.equal(
+        hours.reduce((n, r) => n + r.requests, 0),
+        rows.length,
+      );
+      // from inclusive, to exclusive, as bucket starts.
+      const range = {
+        grain: "hour" as const,
+        from: "2026-12-01T00:00:00.000Z",
+        to: "2026-12-01T05:00:00.000Z",
+      };
+      const inRange = await store.rollup(range);
+      const expected = (await rollupOfRecords(store, "hour")).filter(
+        (r) => r.bucket >= range.from && r.bucket < range.to,
+      );
+      assert.ok(expected.some((r) => r.bucket === range.from));
+      assert.deepEqual(sortedRollup(inRange), expected);
+      assert.deepEqual(
+        await store.rollup({
+          grain: "minute",
+          from: "2027-01-01T00:00:00.000Z",
+          to: "2027-02-01T00:00:00.000Z",
+        }),
+        [],
+      );
+    },
+  );
+
+  // A retry has the batch's first record first (the ledger puts a failed batch back at the front of
+  // its queue, and spill files start with it), more records behind it if it grew meanwhile.
+  withStore("a batch written again (a retry, one that grew) is rolled up once", async (store) => {
+    const rows = variedRows();
+    await store.insert(rows.slice(0, 40));
+    await store.insert(rows.slice(0, 40));
+    await store.insert(rows.slice(0, 50));
+    await store.insert(rows.slice(50));
+    await store.insert(rows.slice(50));
+    await assertRollupsExact(store, "after retries");
+    const total = await store.rollup({ grain: "hour", ...EVERYTHING });
+    assert.equal(
+      total.reduce((n, r) => n + r.requests, 0),
+      rows.length,
+    );
+  });
+
+  withStore(
+    "rollups: attributes in any key order are one value; nulls are values of their own",
+    async (store) => {
+      const at = (ms: number, overrides: Partial<RequestRecord>) =>
+        toLedgerRow(usageRecord(10, { consumer: undefined, responseModel: undefined, ...overrides }), ms);
+      await store.insert([
+        at(T0, { attributes: { "tenant.id": "a", department: "x" } }),
+        at(T0 + 1, { attributes: { department: "x", "tenant.id": "a" } }),
+        at(T0 + 2, { attributes: undefined }),
+        at(T0 + 3, { consumer: "" }),
+      ]);
+      const [minute] = await store.rollup({ grain: "minute", ...EVERYTHING }).then((r) => [sortedRollup(r)]);
+      assert.deepEqual(
+        minute!.map((r) => [r.consumer, r.attributes, r.response_model, r.requests]),
+        [
+          ["", null, null, 1],
+          [null, null, null, 1],
+          [null, { department: "x", "tenant.id": "a" }, null, 2],
+        ],
+      );
+      await assertRollupsExact(store, "of nulls");
+    },
+  );
+
+  withStore(
     "CSV carries the same totals as JSON, text with commas, quotes and line breaks intact",
     async (store) => {
       const awkward = ["acme, inc.", 'say "hi"', "two\nlines", "plain", "ünïcødé"];
@@ -349,6 +435,36 @@ export function ledgerStoreContract(name: string, fresh: FreshStore): void {
       assert.deepEqual(fromCsv.map((r) => r["tenant.id"]).sort(), [...awkward].sort());
     },
   );
+}
+
+const EVERYTHING = { from: "2000-01-01T00:00:00.000Z", to: "2100-01-01T00:00:00.000Z" };
+
+/** Rollup rows in one order whatever the store's collation: by bucket, then dimensions as JSON. */
+export function sortedRollup(rows: readonly RollupRow[]): RollupRow[] {
+  const key = (r: RollupRow) => `${r.bucket} ${rollupDims(r)}`;
+  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** The rollup the store's own records make, summed here from its pages. */
+export async function rollupOfRecords(store: LedgerStore, grain: RollupGrain): Promise<RollupRow[]> {
+  const rows: LedgerRow[] = [];
+  let before: { time: string; id: string } | undefined;
+  for (;;) {
+    const page = await store.page({ ...EVERYTHING, limit: 1000, before });
+    rows.push(...page);
+    if (page.length < 1000) break;
+    before = { time: page.at(-1)!.time, id: page.at(-1)!.id };
+  }
+  return sortedRollup(aggregateRollup(rows, grain));
+}
+
+/** Asserts that the store's rollups of both grains are the sums of its records. */
+export async function assertRollupsExact(store: LedgerStore, what = ""): Promise<void> {
+  for (const grain of ["minute", "hour"] as const) {
+    const rolled = await store.rollup({ grain, ...EVERYTHING });
+    assert.ok(rolled.length > 0, `${grain} rollup of ${what}`);
+    assert.deepEqual(sortedRollup(rolled), await rollupOfRecords(store, grain), `${grain} rollup ${what}`);
+  }
 }
 
 /** RFC 4180, as a spreadsheet reads it: quoted fields may hold commas, doubled quotes and line breaks. */

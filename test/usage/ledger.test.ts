@@ -193,3 +193,17 @@ test("an unreachable database at start is retried until it answers, then spilled
   await waitFor("the recovery", () => logs.some((l) => /reachable again/.test(l)));
   await ledger.close(1000);
 });
+
+test("rollup reads the store's rollups without writing what is queued first (the ledger writes it within its interval)", async () => {
+  const { ledger, store } = setup({ batchSize: 100, flushIntervalMs: 60 });
+  recordN(ledger, 2);
+  const hour = { grain: "hour" as const, from: "2000-01-01T00:00:00.000Z", to: "2100-01-01T00:00:00.000Z" };
+  assert.deepEqual(await ledger.rollup(hour), [], "queued records are not flushed by a rollup");
+  await waitFor("the batch", () => store.rows.size === 2);
+  const rolled = await ledger.rollup(hour);
+  assert.equal(
+    rolled.reduce((n, r) => n + r.requests, 0),
+    2,
+  );
+  await ledger.close(1000);
+});

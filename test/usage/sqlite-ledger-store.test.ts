@@ -10,7 +10,7 @@ import { LEDGER_COLUMNS, LedgerUnavailableError } from "../../src/usage/ledger-s
 import { SqliteLedgerStore } from "../../src/usage/sqlite-ledger-store.js";
 import { isoTimestamp } from "../../src/util/iso-timestamp.js";
 import { requestRecord } from "../support/request-record.js";
-import { ledgerStoreContract } from "./ledger-store-contract.js";
+import { assertRollupsExact, ledgerStoreContract } from "./ledger-store-contract.js";
 
 const newFile = () => join(mkdtempSync(join(tmpdir(), "aigw-sqlite-")), "nested", "ledger.sqlite");
 const ALL = { from: "2000-01-01T00:00:00.000Z", to: "2100-01-01T00:00:00.000Z", limit: 1000 };
@@ -97,10 +97,10 @@ test("sqlite: the schema version is recorded, and a file from a newer aigw is re
   const db = new sqlite.Database(file);
   // The file is in WAL mode, which this binding reads only holding the lock for the whole session.
   db.exec("PRAGMA locking_mode = EXCLUSIVE");
-  assert.deepEqual(db.all("SELECT version FROM aigw_ledger_schema"), [{ version: 2 }]);
+  assert.deepEqual(db.all("SELECT version FROM aigw_ledger_schema"), [{ version: 3 }]);
   db.run("UPDATE aigw_ledger_schema SET version = 99");
   db.close();
-  await assert.rejects(SqliteLedgerStore.open(file), /schema version 99, newer than this aigw knows \(2\)/);
+  await assert.rejects(SqliteLedgerStore.open(file), /schema version 99, newer than this aigw knows \(3\)/);
   assert.equal(existsSync(`${file}.pid`), false, "a refused open leaves no lock");
 });
 
@@ -194,9 +194,10 @@ test("sqlite: a file of schema version 1 (a row per record) is migrated, every r
     a.time === b.time ? (a.id < b.id ? 1 : -1) : a.time < b.time ? 1 : -1,
   );
   assert.deepEqual(await store.page(ALL), expected);
+  await assertRollupsExact(store, "of a version 1 file");
   await store.close();
   const after = await openDirectly(file);
-  assert.deepEqual(after.all("SELECT version FROM aigw_ledger_schema"), [{ version: 2 }]);
+  assert.deepEqual(after.all("SELECT version FROM aigw_ledger_schema"), [{ version: 3 }]);
   assert.deepEqual(after.all("SELECT count(*) AS n, count(DISTINCT id) AS ids FROM aigw_ledger"), [
     { n: 30, ids: 30 },
   ]);
@@ -246,4 +247,42 @@ test("sqlite: pages are exact when batches overlap in time (a long request lands
     ["b5"],
   );
   await store.close();
+});
+
+test("sqlite: a file of schema version 2 gets the rollups of the records it holds, then keeps them up", async () => {
+  const file = newFile();
+  const store = await SqliteLedgerStore.open(file);
+  const at = (i: number) =>
+    toLedgerRow(
+      requestRecord({
+        consumer: i % 3 === 0 ? undefined : `c${i % 2}`,
+        attributes: i % 4 === 0 ? undefined : i % 2 ? { a: "1", b: `${i % 3}` } : { b: `${i % 3}`, a: "1" },
+        status: i % 7 === 0 ? 502 : 200,
+        costs: i % 7 === 0 ? {} : { spend: i / 8, tokens: i },
+      }),
+      T + i * 13_000,
+    );
+  const rows = Array.from({ length: 700 }, (_, i) => at(i));
+  for (let i = 0; i < 600; i += 100) await store.insert(rows.slice(i, i + 100));
+  await store.close();
+  // Version 2 as it was: the batches, no rollups.
+  const db = await openDirectly(file);
+  db.exec(
+    "DROP TABLE aigw_ledger_rollup_dims; DROP TABLE aigw_ledger_rollup_minute; DROP TABLE aigw_ledger_rollup_hour; UPDATE aigw_ledger_schema SET version = 2",
+  );
+  db.close();
+  const migrated = await SqliteLedgerStore.open(file);
+  await assertRollupsExact(migrated, "backfilled");
+  await migrated.insert(rows.slice(600));
+  await migrated.insert(rows.slice(500, 650));
+  await assertRollupsExact(migrated, "backfilled and written to");
+  const hours = await migrated.rollup({ grain: "hour", from: ALL.from, to: ALL.to });
+  assert.equal(
+    hours.reduce((n, r) => n + r.requests, 0),
+    700,
+  );
+  await migrated.close();
+  const after = await openDirectly(file);
+  assert.deepEqual(after.all("SELECT version FROM aigw_ledger_schema"), [{ version: 3 }]);
+  after.close();
 });
