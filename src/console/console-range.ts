@@ -1,6 +1,6 @@
 import { parseTimeRange, single, UsageParameterError } from "../usage/usage-parameters.js";
+import type { RollupGrain, RollupQuery } from "../usage/usage-rollup.js";
 import { isoTimestamp } from "../util/iso-timestamp.js";
-import type { RollupGrain, RollupQuery } from "./rollup-source.js";
 
 /** A console answer's range, aligned to the rollups' buckets. */
 export interface ConsoleRange {

@@ -12,9 +12,11 @@ import type { ConsoleHandler } from "./console-handler.js";
 import { limitsHandler } from "./limits-handler.js";
 import { LimitsView } from "./limits-view.js";
 import { OverheadSeries } from "./overhead-series.js";
+import { overviewHandler } from "./overview-handler.js";
 import { RecentRequests } from "./recent-requests.js";
 import { requestsHandler } from "./requests-handler.js";
 import { servedLimitRules } from "./served-limit-rules.js";
+import { usageHandler } from "./usage-handler.js";
 
 /** What the console's endpoints read besides the aggregates: the gateway's live parts. */
 export interface ConsoleSources {
@@ -38,7 +40,7 @@ export interface ConsoleSources {
 export class ConsoleViews {
   private readonly recent = new RecentRequests();
   private readonly backends = new BackendStats();
-  readonly overhead = new OverheadSeries();
+  private readonly overhead = new OverheadSeries();
   private readonly limits = new LimitsView();
 
   observe(record: RequestRecord, endEpochMs: number): void {
@@ -57,6 +59,15 @@ export class ConsoleViews {
   handlers(sources: ConsoleSources): Map<string, ConsoleHandler> {
     return new Map<string, ConsoleHandler>([
       ["config", configHandler(sources.config)],
+      [
+        "overview",
+        overviewHandler({
+          ledger: sources.ledger,
+          attributeNames: sources.attributeNames,
+          overhead: this.overhead,
+        }),
+      ],
+      ["usage", usageHandler({ ledger: sources.ledger, attributeNames: sources.attributeNames })],
       ["requests", requestsHandler(this.recent)],
       [
         "backends",

@@ -1,5 +1,6 @@
 import { JSON_TYPE } from "../gateway/send-response.js";
 import { refuseUnknown } from "../usage/usage-parameters.js";
+import type { RollupRow } from "../usage/usage-rollup.js";
 import { compareValues, type GroupValue } from "../usage/usage-totals.js";
 import type { ConsoleHandler } from "./console-handler.js";
 import {
@@ -11,7 +12,7 @@ import {
 } from "./console-range.js";
 import { answerFromLedger } from "./ledger-answer.js";
 import type { OverheadSource } from "./overhead-source.js";
-import type { RollupRow, RollupSource } from "./rollup-source.js";
+import type { RollupSource } from "./rollup-source.js";
 
 export interface OverviewDeps {
   /** Undefined with `--ledger off`. */

@@ -1,5 +1,6 @@
-import type { RollupGrain, RollupQuery, RollupRow, RollupSource } from "../../src/console/rollup-source.js";
+import type { RollupSource } from "../../src/console/rollup-source.js";
 import type { LedgerRow } from "../../src/usage/ledger-row.js";
+import type { RollupGrain, RollupQuery, RollupRow } from "../../src/usage/usage-rollup.js";
 import { TOKEN_TOTALS } from "../../src/usage/usage-totals.js";
 import { isoTimestamp } from "../../src/util/iso-timestamp.js";
 
