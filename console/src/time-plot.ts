@@ -68,7 +68,12 @@ export class TimePlot {
     private readonly name: string,
     title: string,
     private readonly lines: PlotLine[],
-    private readonly options: { stacked?: boolean; format?: (value: number) => string } = {},
+    private readonly options: {
+      stacked?: boolean;
+      format?: (value: number) => string;
+      /** Values with gaps (null where nothing was served): a lone value is drawn as a point. */
+      gappy?: boolean;
+    } = {},
   ) {
     this.holder = h("div", { class: "plot-canvas" });
     this.element = h(
@@ -135,7 +140,7 @@ export class TimePlot {
         stroke: color,
         width: 2,
         fill: stacked ? translucent(color) : undefined,
-        points: { show: false },
+        points: this.options.gappy ? { show: true, size: 5 } : { show: false },
         // The legend shows each line's own value, not the stacked sum drawn.
         value: (_self, _raw, _series, at) => {
           const value = at === null ? null : this.data.values[index]?.[at];

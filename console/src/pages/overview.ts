@@ -55,7 +55,7 @@ export function overviewPage(): Page {
         { label: "p50", color: "--plot-4" },
         { label: "p99", color: "--plot-5" },
       ],
-      { format: msNumber },
+      { format: msNumber, gappy: true },
     ),
   ];
   const topBox = h("div", { class: "tops" });
