@@ -153,6 +153,49 @@ export async function runForJson<T>(args: string[], cpus: string | undefined): P
   return JSON.parse(stdout) as T;
 }
 
+/** A process started by startUntilStopped: it works until stop(), which returns what it printed. */
+export interface RunningProcess<T> {
+  readonly pid: number;
+  /** SIGTERM, then the one JSON document it prints on its way out. */
+  stop(): Promise<T>;
+}
+
+/**
+ * Starts `node <args>` (pinned) that works until it is stopped; resolves once it printed its first
+ * line (it is at work), rejects with its stderr tail when it exits before that.
+ */
+export async function startUntilStopped<T>(
+  args: string[],
+  cpus: string | undefined,
+): Promise<RunningProcess<T>> {
+  const child = spawnNode(args, cpus, process.env, "pipe");
+  let stdout = "";
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = once(child, "exit");
+  const script = args.find((arg) => arg.endsWith(".js"));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes("\n")) resolve();
+    });
+    void exited.then(([code]) =>
+      reject(new Error(`${script} exited (${code}) before it started:\n${stderr}`)),
+    );
+  });
+  return {
+    pid: child.pid!,
+    async stop() {
+      child.kill("SIGTERM");
+      const [code] = await exited;
+      if (code !== 0) throw new Error(`${script} failed (${code}):\n${stderr}`);
+      return JSON.parse(stdout.slice(stdout.indexOf("\n") + 1)) as T;
+    },
+  };
+}
+
 /** A port that was free a moment ago (the child binds it next; loopback races are rare enough). */
 export async function freePort(): Promise<number> {
   const server = createServer();

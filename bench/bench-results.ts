@@ -1,3 +1,4 @@
+import type { PollerStats } from "./console-poller.js";
 import type { LoadResult } from "./load-job.js";
 import type { MachineInfo } from "./machine-info.js";
 import type { LatencySummary } from "./percentiles.js";
@@ -23,6 +24,7 @@ export type TargetName =
   | "gateway + API keys"
   | "gateway + JWT"
   | "gateway + ledger"
+  | "gateway + ledger, console open"
   | "gateway + ledger, Postgres"
   | "gateway → Bedrock"
   | "gateway → Bedrock unsigned"
@@ -35,6 +37,8 @@ export interface TargetRun {
   result: LoadResult;
   /** CPU seconds / wall seconds per process ("simulator", the target, "client"); 1 = one full core. */
   cpu: Record<string, number>;
+  /** What the open console's poller got during the run ("gateway + ledger, console open" only). */
+  consolePoller?: PollerStats;
 }
 
 /** What one response translator costs per chunk of a realistic stream (translator-chunk-cost.ts). */

@@ -3,10 +3,13 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import pg from "pg";
 import { request } from "undici";
+import { BENCH_DIST, CLIENT_CPUS, startUntilStopped } from "./bench-processes.js";
 import type { TargetName } from "./bench-results.js";
+import type { ConsolePollerJob, PollerStats } from "./console-poller.js";
 import { cpuSeconds } from "./process-stats.js";
 
 /**
@@ -42,6 +45,11 @@ export interface FeatureGateway {
   confirm(origin: string, adminOrigin: string): Promise<string | undefined>;
   /** A process the feature works with (Redis, PostgreSQL) whose CPU counts with the target's. */
   readonly alsoWatched?: { name: string; cpuSeconds(): Promise<number> };
+  /**
+   * Work beside every measured load (an open console): started before the load, stopped after it,
+   * and what it saw kept with the run.
+   */
+  readonly during?: (adminOrigin: string) => Promise<() => Promise<PollerStats>>;
 }
 
 /** The telemetry-off gateway has no /metrics (its access log goes nowhere either: `--no-access-log`). */
@@ -117,6 +125,34 @@ async function ledgerRecorded(_origin: string, adminOrigin: string): Promise<str
   const rows = (JSON.parse(text) as { rows: { requests: number }[] }).rows;
   const requests = rows.reduce((sum, row) => sum + row.requests, 0);
   return requests > 0 ? undefined : "the ledger recorded none of the warm-up's requests";
+}
+
+/** The console poller (console-poller.ts) against the admin listener, a client on the client's core. */
+async function openConsole(adminOrigin: string): Promise<() => Promise<PollerStats>> {
+  const job: ConsolePollerJob = { adminOrigin, adminToken: BENCH_ADMIN_TOKEN };
+  const poller = await startUntilStopped<PollerStats>(
+    [`${BENCH_DIST}console-poller.js`, JSON.stringify(job)],
+    CLIENT_CPUS,
+  );
+  return () => poller.stop();
+}
+
+/**
+ * The console gateway records to its ledger and its poller gets 200s from every endpoint: 1.5 s of
+ * polling asks each once and requests twice (the second time with `after`).
+ */
+async function consoleAnswered(origin: string, adminOrigin: string): Promise<string | undefined> {
+  const ledger = await ledgerRecorded(origin, adminOrigin);
+  if (ledger) return ledger;
+  const stop = await openConsole(adminOrigin);
+  await sleep(1_500);
+  const stats = await stop();
+  for (const [path, endpoint] of Object.entries(stats.endpoints)) {
+    const refusal = endpoint.firstRefusal;
+    if (refusal)
+      return `GET /console/api/${path} ${refusal.status === 0 ? "failed" : `answered ${refusal.status}`}: ${refusal.body.slice(0, 200)}`;
+  }
+  return undefined;
 }
 
 async function post(origin: string, headers: Record<string, string>) {
@@ -300,6 +336,23 @@ export async function featureGateways(
     env: { AIGW_ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
     headers: {},
     confirm: ledgerRecorded,
+  });
+  // The same gateway again, with a file of its own (the SQLite ledger serves one process).
+  const consoleDir = mkdtempSync(join(tmpdir(), "aigw-bench-ledger-"));
+  features.push({
+    name: "gateway + ledger, console open",
+    budget: "Max throughput with the ledger and an open console",
+    ratio: 0.9,
+    description:
+      `serves \`gateway.yaml\` with \`--ledger sqlite://${join(consoleDir, "ledger.sqlite")}\`, as "gateway + ledger" does, while \`bench/console-poller.ts\` ` +
+      "(its own process on the client's core) polls the admin listener for the whole of every measurement as an open console tab would: " +
+      "`overview?range=30d` every 2 s, `requests?after=<last_seq>` every second, `backends`, `limits` and `config` every 5 s, each with the admin token and never overlapping with itself",
+    configFiles: [],
+    args: ["--ledger", `sqlite://${join(consoleDir, "ledger.sqlite")}`],
+    env: { AIGW_ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
+    headers: {},
+    confirm: consoleAnswered,
+    during: openConsole,
   });
   const postgresPending = await freshDatabase(setup.postgresUrl);
   if (postgresPending) {

@@ -35,6 +35,9 @@ const BEDROCK: TargetName = "gateway → Bedrock";
 const BEDROCK_UNSIGNED: TargetName = "gateway → Bedrock unsigned";
 const GEMINI: TargetName = "gateway → Gemini";
 const AZURE: TargetName = "gateway → Azure";
+/** The open console's gateway and the same gateway without it, measured in the same rounds. */
+const CONSOLE_OPEN: TargetName = "gateway + ledger, console open";
+const LEDGER: TargetName = "gateway + ledger";
 /** The translated targets: one gateway process (recorded under BEDROCK), talking to the fake providers. */
 const TRANSLATED: readonly TargetName[] = [BEDROCK, BEDROCK_UNSIGNED, GEMINI, AZURE];
 
@@ -177,6 +180,9 @@ export function renderReport(results: BenchResults): string {
         verdict(featureRatio, (v) => v >= feature.ratio),
       ),
     );
+    if (feature.name === CONSOLE_OPEN && runsOf(results.maxThroughput, CONSOLE_OPEN).length > 0) {
+      out.push(consoleAgainstLedgerRow(results.maxThroughput));
+    }
   }
   if (runsOf(results.maxThroughput, BEDROCK).length > 0 || results.bedrockPending) {
     const bedrockRatio = rps(BEDROCK) / rps("gateway");
@@ -283,6 +289,10 @@ export function renderReport(results: BenchResults): string {
       `${BEDROCK_UNSIGNED}: the same process, translation and fake, model \`bench-bedrock-unsigned\` routed to a backend without a BackendSecurityPolicy, so nothing is signed.`,
     );
   }
+  // After the notes on the max-throughput table, which a section of its own would cut off from it.
+  if (runsOf(results.maxThroughput, CONSOLE_OPEN).some((run) => run.consolePoller)) {
+    consolePollerTable(out, results.maxThroughput);
+  }
   out.push("");
   latencyTable(
     out,
@@ -318,6 +328,92 @@ export function renderReport(results: BenchResults): string {
   if (results.pickerCost) pickerCostTable(out, results.pickerCost);
   if (results.mcp) mcpTable(out, results.mcp);
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * Not a budget of its own: the claim is that an open console costs the request path nothing
+ * measurable, so the console gateway against the same ledger gateway closed, in the same rounds
+ * (per round too, which shows what the noise alone moves).
+ */
+function consoleAgainstLedgerRow(rounds: TargetRun[][]): string {
+  const rps = (name: TargetName) => medianOf(rounds, name, (run) => run.result.requestsPerSecond);
+  const perRound = rounds.map((runs) => {
+    const open = runs.find((run) => run.target === CONSOLE_OPEN);
+    const closed = runs.find((run) => run.target === LEDGER);
+    return open && closed ? open.result.requestsPerSecond / closed.result.requestsPerSecond : Number.NaN;
+  });
+  return row(
+    "The same against the ledger alone (console closed)",
+    "no measurable difference",
+    `${fmt(rps(CONSOLE_OPEN) / rps(LEDGER), 2)} × (${fmt(rps(CONSOLE_OPEN), 0)} vs ${fmt(rps(LEDGER), 0)} req/s; per round ${perRound.map((ratio) => fmt(ratio, 2)).join(", ")})`,
+    "reference",
+  );
+}
+
+/** What the open console's poller got while the console gateway was measured, by endpoint. */
+function consolePollerTable(out: string[], rounds: TargetRun[][]): void {
+  const runs = runsOf(rounds, CONSOLE_OPEN);
+  const polled = runs.flatMap((run) => (run.consolePoller ? [run.consolePoller] : []));
+  out.push(
+    "",
+    `### Open console: what its poller got while "${CONSOLE_OPEN}" was measured`,
+    "",
+    "| Endpoint (under /console/api/) | every | answers | p50 | p99 | max | bytes per answer |",
+    "|---|---|---|---|---|---|---|",
+  );
+  for (const [path, first] of Object.entries(polled[0]?.endpoints ?? {})) {
+    const stats = polled.flatMap((poller) => poller.endpoints[path] ?? []);
+    const pick = (f: (l: LatencySummary) => number) => median(stats.map((endpoint) => f(endpoint.latency)));
+    const answers: Record<string, number> = {};
+    for (const endpoint of stats) {
+      for (const [status, count] of Object.entries(endpoint.answers))
+        answers[status] = (answers[status] ?? 0) + count;
+    }
+    const count = Object.values(answers).reduce((sum, n) => sum + n, 0);
+    const bytes = stats.reduce((sum, endpoint) => sum + endpoint.bytes, 0);
+    const shown = Object.entries(answers)
+      .map(([status, n]) => `${n} × ${status === "0" ? "error" : status}`)
+      .join(", ");
+    out.push(
+      `| \`${path}\` | ${first.intervalSeconds} s | ${shown} | ${ms(pick((l) => l.p50))} | ${ms(pick((l) => l.p99))} | ${ms(pick((l) => l.max))} | ${fmt(bytes / count, 0)} |`,
+    );
+  }
+  const refusals = polled.flatMap((poller, i) =>
+    Object.entries(poller.endpoints).flatMap(([path, endpoint]) =>
+      endpoint.firstRefusal
+        ? [`measurement ${i + 1}, ${path}: ${endpoint.firstRefusal.status} ${endpoint.firstRefusal.body}`]
+        : [],
+    ),
+  );
+  const records = polled.reduce((sum, poller) => sum + poller.records, 0);
+  out.push(
+    "",
+    `Answers summed over ${polled.length} measurement(s), percentiles (send to last body byte) medians over them; ` +
+      `the requests polls returned ${records} decision record(s) in all. ` +
+      `The poller used ${pct(median(runs.map((run) => run.cpu["console poller"] ?? Number.NaN)))} of a core. ` +
+      `Max throughput with the console open ${throughputOf(rounds, CONSOLE_OPEN)}, with it closed ("${LEDGER}") ${throughputOf(rounds, LEDGER)}; each the round of median req/s.`,
+  );
+  if (refusals.length > 0) {
+    out.push(
+      "",
+      "The first answer other than 200 of each endpoint that had one:",
+      "",
+      "```",
+      ...refusals,
+      "```",
+    );
+  }
+}
+
+/** A target's max-throughput round of median req/s: its req/s, latency and gateway CPU. */
+function throughputOf(rounds: TargetRun[][], name: TargetName): string {
+  const runs = runsOf(rounds, name);
+  if (runs.length === 0) return "— (not measured)";
+  const run = medianRun(runs, (r) => r.result.requestsPerSecond);
+  return (
+    `${fmt(run.result.requestsPerSecond, 0)} req/s (latency p50 ${ms(run.result.latency.p50)}, p99 ${ms(run.result.latency.p99)}, ` +
+    `gateway CPU ${pct(run.cpu[name] ?? Number.NaN)} of a core)`
+  );
 }
 
 /** The two budget rows of issue 13's pool benchmark; "pending" (with "—") without results. */

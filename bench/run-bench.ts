@@ -29,6 +29,7 @@ import type {
   TargetName,
   TargetRun,
 } from "./bench-results.js";
+import type { PollerStats } from "./console-poller.js";
 import { type FeatureGateway, featureGateways, startSpanSink } from "./feature-gateways.js";
 import type { LoadJob } from "./load-job.js";
 import { loadAverage, machineInfo } from "./machine-info.js";
@@ -46,8 +47,9 @@ import type { ChunkCostJob, ChunkCostOutput } from "./translator-chunk-cost.js";
  * core 1 to themselves and the client shares core 0 with the simulator (and the fake providers,
  * which the translated paths "gateway → Bedrock", "→ Gemini" and "→ Azure" talk to). More gateway
  * processes each switch one feature on (feature-gateways.ts): token limits in memory and in the
- * Redis at --redis-url, API-key and JWT authentication, the usage ledger in SQLite and in the
- * PostgreSQL at --postgres-url (neither server started by the benchmark). At the end the per-chunk
+ * Redis at --redis-url, API-key and JWT authentication, the usage ledger in SQLite (also with an
+ * open console: console-poller.ts polling its admin listener) and in the PostgreSQL at
+ * --postgres-url (neither server started by the benchmark). At the end the per-chunk
  * cost of translated streams is measured in-process on core 1, then the built-in endpoint picker
  * against round-robin over simulated replicas of an InferencePool (inference-pool-bench.ts, its
  * gateways on core 1) and the cost of one pick in-process on core 1.
@@ -287,7 +289,7 @@ async function connectRedis(url: string): Promise<{ redis?: Redis; pending?: str
  */
 async function startFeatureGateway(
   feature: FeatureGateway,
-): Promise<{ server?: ServerProcess; pending?: string }> {
+): Promise<{ server?: ServerProcess; adminOrigin?: string; pending?: string }> {
   const started = await startGateway(
     feature.name,
     [...feature.configFiles, "gateway.yaml"],
@@ -312,10 +314,10 @@ const { features, pending: featurePending } = await featureGateways({
 });
 for (const [name, reason] of Object.entries(featurePending)) log(`${name} not runnable: ${reason}`);
 /** Each feature in its own gateway process, so the passthrough gateway stays feature-free. */
-const featureServers: { feature: FeatureGateway; server: ServerProcess }[] = [];
+const featureServers: { feature: FeatureGateway; server: ServerProcess; adminOrigin: string }[] = [];
 for (const feature of features) {
-  const { server, pending } = await startFeatureGateway(feature);
-  if (server) featureServers.push({ feature, server });
+  const { server, adminOrigin, pending } = await startFeatureGateway(feature);
+  if (server && adminOrigin) featureServers.push({ feature, server, adminOrigin });
   else featurePending[feature.name] = pending ?? "did not start";
 }
 
@@ -330,6 +332,8 @@ interface Target {
   alsoWatched?: FeatureGateway["alsoWatched"];
   /** Headers every request to it carries (credentials). */
   headers?: Readonly<Record<string, string>>;
+  /** The feature's work beside every measured load (an open console), bound to its admin listener. */
+  during?: () => Promise<() => Promise<PollerStats>>;
 }
 const targets: Target[] = [
   { name: "direct", server: undefined, upstream: simulator, origin: simulator.origin },
@@ -349,14 +353,18 @@ const unsignedBedrockTarget: Target | undefined = bedrockTarget && {
 const geminiTarget: Target | undefined = bedrockTarget && { ...bedrockTarget, name: "gateway → Gemini" };
 const azureTarget: Target | undefined = bedrockTarget && { ...bedrockTarget, name: "gateway → Azure" };
 /** Measured for throughput only, with CHAT_BODY, right after the passthrough gateway in each round. */
-const featureTargets: Target[] = featureServers.map(({ feature, server }) => ({
-  name: feature.name,
-  server,
-  upstream: simulator,
-  origin: server.origin,
-  headers: feature.headers,
-  ...(feature.alsoWatched ? { alsoWatched: feature.alsoWatched } : {}),
-}));
+const featureTargets: Target[] = featureServers.map(({ feature, server, adminOrigin }) => {
+  const during = feature.during;
+  return {
+    name: feature.name,
+    server,
+    upstream: simulator,
+    origin: server.origin,
+    headers: feature.headers,
+    ...(feature.alsoWatched ? { alsoWatched: feature.alsoWatched } : {}),
+    ...(during ? { during: () => during(adminOrigin) } : {}),
+  };
+});
 
 function job(
   mode: LoadJob["mode"],
@@ -378,17 +386,27 @@ function job(
   };
 }
 
-/** Runs the job and measures the CPU share of the upstream and the target while it ran. */
+/**
+ * Runs the job and measures the CPU share of the upstream and the target while it ran. A target's
+ * `during` (the console poller) is at work before the load starts and stopped after it ended; its
+ * own CPU counts as ours, beside the client's.
+ */
 async function measure(target: Target, load: LoadJob): Promise<TargetRun> {
   const watched = [target.upstream, ...(target.server ? [target.server] : [])];
+  const stopDuring = await target.during?.();
   const alsoBefore = await target.alsoWatched?.cpuSeconds();
   const before = watched.map((server) => cpuSeconds(server.pid));
   const machineBefore = machineBusySeconds();
   const start = process.hrtime.bigint();
   const result = await runLoad(load, CLIENT_CPUS);
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  const consolePoller = await stopDuring?.();
   let ours = result.clientCpuSeconds;
   const cpu: Record<string, number> = { client: result.clientCpuSeconds / wall };
+  if (consolePoller) {
+    ours += consolePoller.cpuSeconds;
+    cpu["console poller"] = consolePoller.cpuSeconds / wall;
+  }
   watched.forEach((server, i) => {
     const used = cpuSeconds(server.pid) - before[i]!;
     ours += used;
@@ -401,7 +419,7 @@ async function measure(target: Target, load: LoadJob): Promise<TargetRun> {
   }
   // Everything else that ran meanwhile: other users of a shared machine, this orchestrator, the kernel.
   cpu["other"] = Math.max(0, machineBusySeconds() - machineBefore - ours) / wall;
-  return { target: target.name, result, cpu };
+  return { target: target.name, result, cpu, ...(consolePoller ? { consolePoller } : {}) };
 }
 
 /**
@@ -614,7 +632,7 @@ const results: BenchResults = {
   date: new Date().toISOString(),
   machine,
   pinning: PINNED
-    ? "taskset: load generator, simulator and fake providers on core 0, minimal proxy / gateways on core 1"
+    ? "taskset: load generator, console poller, simulator and fake providers on core 0, minimal proxy / gateways on core 1"
     : "none (taskset unavailable or a single core): all processes share every core",
   loadAverageStart,
   loadAverageEnd: loadAverage(),
