@@ -96,6 +96,18 @@ export interface PickerCostResults {
   output: PickerCostOutput;
 }
 
+/** One store's line of console-overview-bench.ts. */
+export interface ConsoleOverviewResult {
+  store: string;
+  records: number;
+  fillSeconds: number;
+  buckets: number;
+  answerBytes: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+}
+
 /** The MCP phase (mcp-bench.ts): one gateway over three MCP upstreams, each measured directly too. */
 export interface McpBenchResults {
   /** tools/call of `echo` on upstream a, direct and as `a__echo` through the gateway, alternated. */
@@ -209,6 +221,10 @@ export interface BenchResults {
   pickerCost?: PickerCostResults;
   /** Why pickerCost is missing when it is. */
   pickerCostPending?: string;
+  /** The console's 30-day overview over a million ledger records, per store (absent before it). */
+  consoleOverview?: ConsoleOverviewResult[];
+  /** Why consoleOverview is missing when it is. */
+  consoleOverviewPending?: string;
   /** tools/call and initialize through the MCP gateway against its upstreams directly. */
   mcp?: McpBenchResults;
   /** Why the MCP rows are missing, when they are. */

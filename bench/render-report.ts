@@ -1,6 +1,7 @@
 import type {
   BenchResults,
   ChunkCostResults,
+  ConsoleOverviewResult,
   FeatureBudget,
   InferencePoolResults,
   McpBenchResults,
@@ -25,6 +26,8 @@ const BUDGET = {
   poolP90TtftRatio: 0.5,
   poolTokensPerSecondRatio: 1.3,
   pickP50Us: 100,
+  /** Issue 15: the console's overview of 30 days of a million ledger records, on each store. */
+  consoleOverviewMs: 300,
   /** Issue 14 (MCP gateway): tools/call through the gateway against direct, and initialize over three backends. */
   mcpAddedP50Ms: 1,
   mcpAddedP99Ms: 3,
@@ -106,6 +109,9 @@ export function renderReport(results: BenchResults): string {
   }
   if (results.inferencePoolPending) {
     pendingBlock(out, "Inference pool rows are **pending**:", results.inferencePoolPending);
+  }
+  if (results.consoleOverviewPending) {
+    pendingBlock(out, "Console overview rows are **pending**:", results.consoleOverviewPending);
   }
   if (results.pickerCostPending) {
     pendingBlock(out, "Endpoint picker cost rows are **pending**:", results.pickerCostPending);
@@ -239,6 +245,16 @@ export function renderReport(results: BenchResults): string {
   if (results.inferencePool || results.inferencePoolPending)
     out.push(...poolBudgetRows(results.inferencePool));
   if (results.pickerCost || results.pickerCostPending) out.push(pickerCostBudgetRow(results.pickerCost));
+  if (results.consoleOverview || results.consoleOverviewPending) {
+    for (const store of ["sqlite", "postgres"]) {
+      out.push(
+        consoleOverviewBudgetRow(
+          store,
+          results.consoleOverview?.find((r) => r.store === store),
+        ),
+      );
+    }
+  }
   if (results.mcp || results.mcpPending) mcpBudgetRows(out, results.mcp);
   out.push(
     "",
@@ -326,6 +342,7 @@ export function renderReport(results: BenchResults): string {
   if (results.chunkCost) chunkCostTable(out, results.chunkCost);
   if (results.inferencePool) inferencePoolTable(out, results.inferencePool);
   if (results.pickerCost) pickerCostTable(out, results.pickerCost);
+  if (results.consoleOverview) consoleOverviewTable(out, results.consoleOverview);
   if (results.mcp) mcpTable(out, results.mcp);
   return `${out.join("\n")}\n`;
 }
@@ -445,6 +462,36 @@ function pickerCostBudgetRow(cost: PickerCostResults | undefined): string {
     `< ${BUDGET.pickP50Us} µs`,
     perPick ? `${us(perPick.p50 / 1000)} (p99 ${us(perPick.p99 / 1000)})` : "—",
     verdict(perPick?.p50 ?? Number.NaN, (v) => v < BUDGET.pickP50Us),
+  );
+}
+
+function consoleOverviewBudgetRow(store: string, result: ConsoleOverviewResult | undefined): string {
+  const name = store === "sqlite" ? "SQLite" : "PostgreSQL";
+  return row(
+    `Console overview of 30 days of ${result ? result.records.toLocaleString("en-US") : "1,000,000"} ledger records, ${name} (p95)`,
+    `<= ${BUDGET.consoleOverviewMs} ms`,
+    result ? `${ms(result.p95Ms)} (p50 ${ms(result.p50Ms)})` : "—",
+    verdict(result?.p95Ms ?? Number.NaN, (v) => v <= BUDGET.consoleOverviewMs),
+  );
+}
+
+function consoleOverviewTable(out: string[], results: ConsoleOverviewResult[]): void {
+  out.push("### Console overview over the ledger", "");
+  out.push(
+    "| store | records | fill | hourly buckets | answer | p50 | p95 | max |",
+    "|---|---|---|---|---|---|---|---|",
+  );
+  for (const r of results) {
+    out.push(
+      `| ${r.store} | ${r.records} | ${fmt(r.fillSeconds, 1)} s | ${r.buckets} | ${fmt(r.answerBytes / 1024, 0)} KiB | ${ms(r.p50Ms)} | ${ms(r.p95Ms)} | ${ms(r.maxMs)} |`,
+    );
+  }
+  out.push(
+    "",
+    "`bench/console-overview-bench.ts`: a fresh SQLite file (through the ledger's worker thread) and a fresh PostgreSQL database filled with the records " +
+      "spread over 30 days (3 tenants, 2 models, 6 consumers, some 429/5xx, a cost key) by the stores' own batched insert, then the console's overview endpoint " +
+      "(`range=30d`, from the hourly rollups to its JSON answer) timed 20 times, in one process on the client's core.",
+    "",
   );
 }
 

@@ -22,6 +22,7 @@ import {
 import type {
   BenchResults,
   ChunkCostResults,
+  ConsoleOverviewResult,
   InferencePoolResults,
   McpBenchResults,
   MemorySample,
@@ -53,8 +54,9 @@ import type { ChunkCostJob, ChunkCostOutput } from "./translator-chunk-cost.js";
  * cost of translated streams is measured in-process on core 1, then the built-in endpoint picker
  * against round-robin over simulated replicas of an InferencePool (inference-pool-bench.ts, its
  * gateways on core 1) and the cost of one pick in-process on core 1.
- * cost of translated streams is measured in-process on core 1. Last, the MCP gateway: tools/call and
- * initialize through it against its three MCP upstreams directly (mcp-bench.ts).
+ * Then the console's 30-day overview over a million ledger records in SQLite and in PostgreSQL
+ * (console-overview-bench.ts). Last, the MCP gateway: tools/call and initialize through it against
+ * its three MCP upstreams directly (mcp-bench.ts).
  */
 const { values } = parseArgs({
   options: {
@@ -625,6 +627,21 @@ const pickerCost = await orPending("picker cost", async (): Promise<PickerCostRe
   );
   return { job: pickerCostJob, nodeFlags, output };
 });
+log("console: the overview of 30 days of ledger records, SQLite and PostgreSQL");
+const consoleOverview = await orPending("console overview", () =>
+  runForJson<ConsoleOverviewResult[]>(
+    [
+      `${BENCH_DIST}console-overview-bench.js`,
+      "--records",
+      quick ? "100000" : "1000000",
+      "--runs",
+      quick ? "5" : "20",
+      "--postgres",
+      values["postgres-url"],
+    ],
+    CLIENT_CPUS,
+  ),
+);
 log("MCP: tools/call and initialize, direct and through the gateway");
 const { mcp, pending: mcpPending } = await quietest(measureMcp, (run) => run.mcp?.cpu.other ?? 0);
 
@@ -658,6 +675,8 @@ const results: BenchResults = {
   inferencePoolPending: inferencePool.pending,
   pickerCost: pickerCost.result,
   pickerCostPending: pickerCost.pending,
+  consoleOverview: consoleOverview.result,
+  consoleOverviewPending: consoleOverview.pending,
   mcp,
   mcpPending,
 };
