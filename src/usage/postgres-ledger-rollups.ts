@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from "pg";
+import type { Pool, PoolClient, QueryConfig } from "pg";
 import { isoTimestamp } from "../util/iso-timestamp.js";
 import type { LedgerRow } from "./ledger-row.js";
 import { LEDGER_TABLE } from "./ledger-store.js";
@@ -52,8 +52,8 @@ function upsertSql(grain: RollupGrain, rowsLiteral: string): string {
  */
 function selectSql(grain: RollupGrain): string {
   const fields = [`(date_part('epoch', bucket) * 1000)::bigint`, "dims", ...SUMS, "costs::text"];
-  return `SELECT string_agg('[' || ${fields.join(" || ',' || ")} || ']', ',') AS rows
-  FROM (SELECT * FROM ${table(grain)} WHERE bucket >= $1 AND bucket < $2 ORDER BY bucket, dims) AS r`;
+  return `SELECT string_agg('[' || ${fields.join(" || ',' || ")} || ']', ',' ORDER BY bucket, dims) AS rows
+  FROM ${table(grain)} WHERE bucket >= $1 AND bucket < $2`;
 }
 
 /**
@@ -71,6 +71,8 @@ const BACKFILL_MINUTES = `SELECT to_char(date_trunc('minute', time AT TIME ZONE 
 
 /** The span the backfill sums in one statement, bounding its memory. */
 const BACKFILL_SPAN_MS = 86_400_000;
+/** How long one day of the backfill may take to sum. */
+const BACKFILL_TIMEOUT_MS = 30 * 60_000;
 
 const TEXT_DIMENSIONS = [
   "consumer",
@@ -86,6 +88,9 @@ const TEXT_DIMENSIONS = [
  * and numbered dimensions, added to in the transaction that writes the records. Replicas share
  * the numbers (a unique dims text, a number each); this one caches those it has seen.
  */
+/** Dimension numbers a transaction gave or found, not yet committed by it. */
+export type Learned = Map<RollupDims, number>;
+
 export class PostgresRollups {
   private readonly ids = new Map<RollupDims, number>();
   private readonly dimsOf = new Map<number, RollupDims>();
@@ -94,24 +99,36 @@ export class PostgresRollups {
    * The statements that add the rollups of records just written, for the caller to send in its
    * transaction with its COMMIT ("...; COMMIT"): one round trip for both grains and the commit.
    * A round trip cost the gateway's thread about as much as summing the batch, in the driver and
-   * the socket. Dimensions not numbered yet are numbered first, in the caller's transaction.
+   * the socket. Dimensions not numbered yet are numbered first, in the caller's transaction; the
+   * numbers it gives go into `learned`, which the caller hands to `committed` once its COMMIT
+   * succeeded. Until then they are its own: another transaction of this process that used them
+   * could commit rollups naming a number the first one's rollback takes away.
    */
-  async statements(client: PoolClient, rows: readonly LedgerRow[]): Promise<string> {
+  async statements(client: PoolClient, rows: readonly LedgerRow[], learned: Learned): Promise<string> {
     const accumulator = new RollupAccumulator();
     for (const row of rows) accumulator.addRecord(storableDimensions(row));
-    return this.upserts(client, accumulator.take());
+    return this.upserts(client, accumulator.take(), learned);
   }
 
   /** Adds entries (ordered by grain, bucket and dims), within the caller's transaction. */
-  async write(client: PoolClient, entries: readonly RollupEntry[]): Promise<void> {
-    const sql = await this.upserts(client, entries);
+  async write(client: PoolClient, entries: readonly RollupEntry[], learned: Learned): Promise<void> {
+    const sql = await this.upserts(client, entries, learned);
     if (sql !== "") await client.query(sql);
   }
 
+  /** The numbers a transaction learned are everyone's once it committed. */
+  committed(learned: Learned): void {
+    for (const [dims, id] of learned) this.remember(id, dims);
+  }
+
   /** The upserts of entries, ordered by grain, bucket and dims, with their rows as literals. */
-  private async upserts(client: PoolClient, entries: readonly RollupEntry[]): Promise<string> {
+  private async upserts(
+    client: PoolClient,
+    entries: readonly RollupEntry[],
+    learned: Learned,
+  ): Promise<string> {
     if (entries.length === 0) return "";
-    await this.number(client, entries);
+    await this.number(client, entries, learned);
     let sql = "";
     for (const grain of ROLLUP_GRAINS) {
       const rows = entries
@@ -119,7 +136,7 @@ export class PostgresRollups {
         .map(({ dims, row }) => {
           const stored: Record<string, unknown> = {
             bucket: row.bucket,
-            dims: this.ids.get(dims),
+            dims: this.ids.get(dims) ?? learned.get(dims),
             costs: row.costs,
           };
           for (const column of SUMS) stored[column] = row[column];
@@ -129,12 +146,6 @@ export class PostgresRollups {
       if (rows.length > 0) sql += `${upsertSql(grain, literal(client, JSON.stringify(rows)))};\n`;
     }
     return sql;
-  }
-
-  /** A transaction that wrote was rolled back: numbers it gave new dimensions may be gone with it. */
-  forgetUncommitted(): void {
-    this.ids.clear();
-    this.dimsOf.clear();
   }
 
   async read(pool: Pool, query: RollupQuery): Promise<RollupRow[]> {
@@ -185,9 +196,9 @@ export class PostgresRollups {
    * the upserts), then read back in a statement of its own, which sees another replica's number
    * committed meanwhile.
    */
-  private async number(client: PoolClient, entries: readonly RollupEntry[]): Promise<void> {
+  private async number(client: PoolClient, entries: readonly RollupEntry[], learned: Learned): Promise<void> {
     const missing = [...new Set(entries.map((entry) => entry.dims))]
-      .filter((dims) => !this.ids.has(dims))
+      .filter((dims) => !this.ids.has(dims) && !learned.has(dims))
       .sort();
     if (missing.length === 0) return;
     await client.query(
@@ -198,7 +209,7 @@ export class PostgresRollups {
       `SELECT id, dims FROM ${DIMS} WHERE dims = ANY($1::text[])`,
       [missing],
     );
-    for (const { id, dims } of found.rows) this.remember(id, dims);
+    for (const { id, dims } of found.rows) learned.set(dims, id);
   }
 
   private remember(id: number, dims: RollupDims): void {
@@ -239,12 +250,19 @@ export async function createRollups(client: PoolClient): Promise<void> {
   );
   const { first, last } = span.rows[0] ?? { first: null, last: null };
   if (!first || !last) return;
+  // The migration's own numbers: its transaction ends with the migration, and the store reads them anew.
   const rollups = new PostgresRollups();
+  const learned: Learned = new Map();
   for (let from = first.getTime(); from <= last.getTime(); from += BACKFILL_SPAN_MS) {
-    const minutes = await client.query<Omit<RollupRow, "attributes"> & { attributes: string | null }>(
-      BACKFILL_MINUTES,
-      [new Date(from), new Date(from + BACKFILL_SPAN_MS)],
-    );
+    // Not the pool's 15 s: a busy day of a large ledger takes longer to sum, and a migration that
+    // timed out would be retried from the start at every write, for ever. (node-postgres reads a
+    // query's own query_timeout; its types do not list it.)
+    const day: QueryConfig & { query_timeout: number } = {
+      text: BACKFILL_MINUTES,
+      values: [new Date(from), new Date(from + BACKFILL_SPAN_MS)],
+      query_timeout: BACKFILL_TIMEOUT_MS,
+    };
+    const minutes = await client.query<Omit<RollupRow, "attributes"> & { attributes: string | null }>(day);
     const accumulator = new RollupAccumulator();
     for (const row of minutes.rows) {
       accumulator.addRollup({
@@ -252,7 +270,7 @@ export async function createRollups(client: PoolClient): Promise<void> {
         attributes: row.attributes === null ? null : JSON.parse(row.attributes),
       });
     }
-    await rollups.write(client, accumulator.take());
+    await rollups.write(client, accumulator.take(), learned);
   }
 }
 

@@ -9,7 +9,7 @@ import {
   SCHEMA_TABLE,
 } from "./ledger-store.js";
 import { copyText } from "./postgres-copy-text.js";
-import { createRollups, PostgresRollups } from "./postgres-ledger-rollups.js";
+import { createRollups, type Learned, PostgresRollups } from "./postgres-ledger-rollups.js";
 import { storableText } from "./postgres-unstorable-text.js";
 import type { RollupQuery, RollupRow } from "./usage-rollup.js";
 
@@ -192,9 +192,9 @@ export class PostgresLedgerStore implements LedgerStore {
 
   /** The batch by COPY and its rollups, in one transaction. */
   private copy(rows: readonly LedgerRow[]): Promise<void> {
-    return this.inTransaction(async (client) => {
+    return this.inTransaction(async (client, learned) => {
       await copyInto(client, this.copyFrom(COPY), copyText(rows));
-      return this.rollups.statements(client, rows);
+      return this.rollups.statements(client, rows, learned);
     });
   }
 
@@ -203,7 +203,7 @@ export class PostgresLedgerStore implements LedgerStore {
    * exactly those, in one transaction.
    */
   private insertSkipping(rows: readonly LedgerRow[]): Promise<void> {
-    return this.inTransaction(async (client) => {
+    return this.inTransaction(async (client, learned) => {
       const inserted = await client.query<{ id: string }>(`${INSERT} RETURNING id::text AS id`, [
         rowsJson(rows),
       ]);
@@ -212,23 +212,27 @@ export class PostgresLedgerStore implements LedgerStore {
       return this.rollups.statements(
         client,
         rows.filter((row) => ids.has(row.id.toLowerCase())),
+        learned,
       );
     });
   }
 
   /** Runs `body` in a transaction; the statements it returns go with the COMMIT, in one round trip. */
-  private async inTransaction(body: (client: PoolClient) => Promise<string>): Promise<void> {
+  private async inTransaction(
+    body: (client: PoolClient, learned: Learned) => Promise<string>,
+  ): Promise<void> {
     const client = await this.pool.connect();
+    const learned: Learned = new Map();
     let broken = false;
     try {
       await client.query("BEGIN");
-      const last = await body(client);
+      const last = await body(client, learned);
       await client.query(`${last}COMMIT`);
+      this.rollups.committed(learned);
     } catch (err) {
       // A refused value leaves the connection usable; anything else (a timeout, a reset) may not.
       broken = !isDataError(err);
       if (!broken) await client.query("ROLLBACK").catch(() => undefined);
-      this.rollups.forgetUncommitted();
       throw err;
     } finally {
       client.release(broken);
