@@ -30,6 +30,8 @@ export interface BackendsHandlerDeps {
 export function backendsHandler(deps: BackendsHandlerDeps): ConsoleHandler {
   const monotonicNow = deps.monotonicNow ?? (() => performance.now());
   return (request) => {
+    if (request.subpath !== "")
+      return errorAnswer(404, "not_found", `no console endpoint backends/${request.subpath}`);
     try {
       refuseUnknown(request.query, []);
     } catch (err) {

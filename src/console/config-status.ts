@@ -41,7 +41,9 @@ export class ConfigStatus {
       appliedAt,
       resources: snapshot.resources,
       ignored: snapshot.ignored,
-      warnings,
+      // A copy: the load's warn stays with the compiled policies (a JWKS that fails later warns
+      // again), and those runtime lines are the log's, not this load's.
+      warnings: [...warnings],
     };
     if (reload) this.#lastReload = { time: appliedAt, outcome: "applied", errors: null };
   }

@@ -30,6 +30,8 @@ interface ApiAnswer {
 }
 
 const NO_CONTENT: AdminAnswer = { status: 204, contentType: JSON_TYPE, body: "" };
+/** The session endpoint's answer to a caller not signed in (a 401 would be logged by the browser). */
+const SIGNED_OUT: AdminAnswer = { status: 200, contentType: JSON_TYPE, body: '{"authenticated":false}' };
 
 /**
  * The router of `/console/api/<name>[/<subpath>]`. Callers authenticate with the session cookie of
@@ -40,14 +42,16 @@ const NO_CONTENT: AdminAnswer = { status: 204, contentType: JSON_TYPE, body: "" 
 export function consoleApi(
   options: ConsoleApiOptions,
 ): (req: IncomingMessage, res: ServerResponse, path: string, query: string) => void {
-  const token = options.token === undefined ? undefined : new AdminToken(options.token);
-  const sessions = options.token === undefined ? undefined : new ConsoleSessions(options.token);
+  // An empty token is none: it would let an empty password in.
+  const token = options.token ? new AdminToken(options.token) : undefined;
+  const sessions = options.token ? new ConsoleSessions(options.token) : undefined;
   const answer = async (req: IncomingMessage, path: string, query: string): Promise<ApiAnswer> => {
     const rest = path.slice(CONSOLE_API_PREFIX.length);
     const slash = rest.indexOf("/");
     const name = slash < 0 ? rest : rest.slice(0, slash);
     const subpath = slash < 0 ? "" : rest.slice(slash + 1);
     if (!token || !sessions) {
+      if (name === "session" && subpath === "" && req.method === "GET") return { answer: SIGNED_OUT };
       return {
         answer: errorAnswer(401, "unauthorized", "the console needs an admin token: set AIGW_ADMIN_TOKEN"),
       };
@@ -66,7 +70,7 @@ export function consoleApi(
     const caller = authenticate(req, token, sessions, nowMs);
     // Asked at every load of the page: a 401 here would be logged in the browser's console each time.
     if (caller === undefined && name === "session" && subpath === "" && req.method === "GET") {
-      return { answer: { status: 200, contentType: JSON_TYPE, body: '{"authenticated":false}' } };
+      return { answer: SIGNED_OUT };
     }
     if (caller === undefined) {
       return {
@@ -139,7 +143,10 @@ async function login(
   try {
     body = await readRequestBody(req, LOGIN_BODY_LIMIT);
   } catch (err) {
-    if (!(err instanceof BodyTooLargeError)) throw err;
+    // The client went away mid-body (a reset, an abort): nobody reads the answer, nothing to log.
+    if (!(err instanceof BodyTooLargeError)) {
+      return { answer: errorAnswer(400, "invalid_body", "the login body did not arrive whole") };
+    }
     await discardRemainingBody(req, { maxBytes: LOGIN_BODY_LIMIT });
     return { answer: errorAnswer(413, "body_too_large", err.message) };
   }

@@ -50,7 +50,9 @@ export function parseConsoleRange(params: URLSearchParams, nowMs: number): Conso
     if (params.has("from") || params.has("to")) {
       throw new UsageParameterError("range", "give either range or from and to, not both");
     }
-    const span = RANGES[rangeText ?? DEFAULT_RANGE];
+    const name = rangeText ?? DEFAULT_RANGE;
+    // Own keys only: "constructor" or "__proto__" are keys of every object.
+    const span = Object.hasOwn(RANGES, name) ? RANGES[name] : undefined;
     if (span === undefined) {
       throw new UsageParameterError("range", `expected 1h, 24h, 7d or 30d, got "${rangeText}"`);
     }

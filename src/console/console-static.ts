@@ -64,13 +64,14 @@ export function consoleStatic(
             res,
             503,
             PLAIN_TEXT,
-            `the console's front end is not built (no ${join(root, "index.html")}): run \`npm run build\`\n`,
+            "the console's front end is not built (no dist/console/index.html): run `npm run build`\n",
           );
         }
         // Node leaves the body out of an answer to HEAD, keeping its length.
         page(res, 200, file.contentType, file.body, { "cache-control": file.cacheControl });
       },
-      (err: unknown) => page(res, 500, PLAIN_TEXT, `cannot read the console: ${(err as Error).message}`),
+      // Not the error's text: it names the install's paths, and anyone may ask for these files.
+      () => page(res, 500, PLAIN_TEXT, "cannot read the console's files\n"),
     );
   };
 }
@@ -117,7 +118,8 @@ async function readIfFile(path: string): Promise<Buffer | undefined> {
     return await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR") return undefined;
+    // What a name no file has can also give: too long, or a loop of links.
+    if (["ENOENT", "EISDIR", "ENOTDIR", "ENAMETOOLONG", "ELOOP"].includes(code ?? "")) return undefined;
     throw err;
   }
 }

@@ -1,4 +1,5 @@
 import { JSON_TYPE } from "../gateway/send-response.js";
+import { errorAnswer } from "../usage/usage-api.js";
 import { refuseUnknown } from "../usage/usage-parameters.js";
 import type { RollupRow } from "../usage/usage-rollup.js";
 import { compareValues, type GroupValue } from "../usage/usage-totals.js";
@@ -36,22 +37,24 @@ const OVERVIEW_TOKENS = ["input_tokens", "output_tokens", "total_tokens"] as con
 export function overviewHandler(deps: OverviewDeps): ConsoleHandler {
   const readers = topReaders(deps.attributeNames);
   return (request) =>
-    answerFromLedger(deps.ledger, async (ledger) => {
-      refuseUnknown(request.query, ["range", "from", "to"]);
-      const range = parseConsoleRange(request.query, request.nowMs);
-      const rows = await ledger.rollup(rollupQuery(range));
-      const overhead = deps.overhead.series(range.fromMs, range.toMs, range.bucketMs);
-      const body = JSON.stringify({
-        from: range.from,
-        to: range.to,
-        bucket_seconds: range.bucketMs / 1000,
-        source: "ledger",
-        ...totalsAndSeries(range, rows),
-        overhead: { time: bucketTimes(range), p50_ms: overhead.p50_ms, p99_ms: overhead.p99_ms },
-        top: topLists(readers, rows),
-      });
-      return { status: 200, contentType: JSON_TYPE, body };
-    });
+    request.subpath !== ""
+      ? errorAnswer(404, "not_found", `no console endpoint overview/${request.subpath}`)
+      : answerFromLedger(deps.ledger, async (ledger) => {
+          refuseUnknown(request.query, ["range", "from", "to"]);
+          const range = parseConsoleRange(request.query, request.nowMs);
+          const rows = await ledger.rollup(rollupQuery(range));
+          const overhead = deps.overhead.series(range.fromMs, range.toMs, range.bucketMs);
+          const body = JSON.stringify({
+            from: range.from,
+            to: range.to,
+            bucket_seconds: range.bucketMs / 1000,
+            source: "ledger",
+            ...totalsAndSeries(range, rows),
+            overhead: { time: bucketTimes(range), p50_ms: overhead.p50_ms, p99_ms: overhead.p99_ms },
+            top: topLists(readers, rows),
+          });
+          return { status: 200, contentType: JSON_TYPE, body };
+        });
 }
 
 function totalsAndSeries(range: ConsoleRange, rows: readonly RollupRow[]) {

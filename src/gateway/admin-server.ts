@@ -37,7 +37,8 @@ export interface AdminServerOptions {
  * redirects there) are open, its JSON API under `/console/api/` needs the token or a session.
  */
 export function createAdminServer(options: AdminServerOptions): Server {
-  const expected = options.token === undefined ? undefined : new AdminToken(options.token);
+  // An empty token is none: it would let an empty password in.
+  const expected = options.token ? new AdminToken(options.token) : undefined;
   const consoleApiOf = consoleApi({
     token: options.token,
     handlers: options.consoleHandlers ?? new Map(),

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import type { Server } from "node:http";
+import { request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { LOGIN_BODY_LIMIT } from "../../src/console/console-api.js";
@@ -35,6 +36,7 @@ const logs: string[] = [];
 const servers: Server[] = [];
 let url: string;
 let withoutToken: string;
+let emptyToken: string;
 
 async function serve(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -58,6 +60,16 @@ before(async () => {
     createAdminServer({
       isReady: () => true,
       token: undefined,
+      usage,
+      metrics: undefined,
+      consoleHandlers: handlers,
+    }),
+  );
+  // An empty token is none: it must not let an empty password in.
+  emptyToken = await serve(
+    createAdminServer({
+      isReady: () => true,
+      token: "",
       usage,
       metrics: undefined,
       consoleHandlers: handlers,
@@ -269,7 +281,39 @@ test("without an admin token configured everything answers 401 saying to set AIG
     assert.equal(res.status, 401, name);
     assert.match(errorOf(res).message, /set AIGW_ADMIN_TOKEN/);
   }
-  const res = await sendRaw(`${withoutToken}/console/api/login`, { method: "POST", body: { token: "" } });
-  assert.equal(res.status, 401);
-  assert.equal(res.headers["set-cookie"], undefined);
+  for (const base of [withoutToken, emptyToken]) {
+    const res = await sendRaw(`${base}/console/api/login`, { method: "POST", body: { token: "" } });
+    assert.equal(res.status, 401);
+    assert.equal(res.headers["set-cookie"], undefined);
+    assert.equal((await api("echo", { authorization: "Bearer " }, base)).status, 401);
+    // Not signed in is still an answer the page reads without a 401 in the browser's console.
+    assert.deepEqual(JSON.parse((await api("session", {}, base)).text), { authenticated: false });
+  }
+  assert.equal(
+    (await sendRaw(`${emptyToken}/v1/usage`, { headers: { authorization: "Bearer " } })).status,
+    401,
+  );
+});
+
+test("a login whose body never arrives whole is answered without a log line", async () => {
+  const { hostname, port } = new URL(url);
+  await new Promise<void>((resolve) => {
+    const req = httpRequest({
+      hostname,
+      port,
+      method: "POST",
+      path: "/console/api/login",
+      headers: { "content-type": "application/json", "content-length": "100" },
+    });
+    req.on("error", () => resolve());
+    req.write('{"token":');
+    setTimeout(() => {
+      req.destroy();
+      setTimeout(resolve, 100);
+    }, 50);
+  });
+  assert.deepEqual(
+    logs.filter((line) => line.includes("login")),
+    [],
+  );
 });

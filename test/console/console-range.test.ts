@@ -144,6 +144,10 @@ test("bad ranges are refused naming the parameter", () => {
   const cases: [string, string][] = [
     ["range=2h", "range"],
     ["range=", "range"],
+    // Names every object has: not ranges.
+    ["range=constructor", "range"],
+    ["range=__proto__", "range"],
+    ["range=toString", "range"],
     ["range=24h&range=1h", "range"],
     ["range=24h&from=2026-12-01", "range"],
     ["range=1h&to=2026-12-01", "range"],

@@ -156,6 +156,15 @@ test("without the built front end the console answers 503 saying how to build it
   }
 });
 
+test("a name no file could have (too long) is the page, not a 500 naming the install's paths", async () => {
+  const res = await get(built, `/console/${"a".repeat(300)}`);
+  assert.equal(res.status, 200);
+  assert.equal(res.text, INDEX);
+  const asset = await get(built, `/console/assets/${"b".repeat(300)}.js`);
+  assert.equal(asset.status, 404);
+  assert.ok(!asset.text.includes(tmpdir()), "no path of the machine in the answer");
+});
+
 test("fileOf: the file under /console/ a path names, or undefined for any way out", () => {
   assert.equal(fileOf(""), "");
   assert.equal(fileOf("assets/app.js"), "assets/app.js");

@@ -221,6 +221,12 @@ for (const store of ["sqlite", "postgres"] as const) {
       for (const name of ["overview", "usage"]) {
         assert.equal((await getJson(`${admin}/console/api/${name}`, {})).status, 401, name);
       }
+      // Nothing below these names: a path under them is not the endpoint.
+      for (const name of ["overview/x", "usage/x", "backends/x", "limits/x", "config/x"]) {
+        const { status, json } = await getJson(`${admin}/console/api/${name}`);
+        assert.equal(status, 404, name);
+        assert.equal((json.error as { type: string }).type, "not_found", name);
+      }
     });
   });
 }
