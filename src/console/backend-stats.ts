@@ -76,6 +76,10 @@ export class BackendStats {
     if (attempts.length === 0) return;
     const minute = Math.floor(this.now() / MINUTE_MS);
     const last = attempts.length - 1;
+    // The time before the answering attempt (reading the body, limits, earlier attempts and the
+    // waits between them) is not its backend's: its TTFT is counted from its own start, about.
+    let beforeLast = 0;
+    for (let i = 0; i < last; i++) beforeLast += attempts[i]!.durationMs;
     for (let i = 0; i <= last; i++) {
       const attempt = attempts[i]!;
       const counters = this.countersOf(attempt.backend);
@@ -88,7 +92,7 @@ export class BackendStats {
       slot.latency.record(attempt.durationMs);
       // The answering attempt of a stream: the time its first byte reached the client.
       if (i === last && record.stream && record.timeToFirstByteMs !== undefined) {
-        slot.ttft.record(record.timeToFirstByteMs);
+        slot.ttft.record(Math.max(0, record.timeToFirstByteMs - beforeLast));
       }
     }
   }

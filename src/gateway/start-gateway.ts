@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { basename, dirname } from "node:path";
 import { type ConfigSource, loadSnapshot } from "../config/load-snapshot.js";
 import type { RuntimeSnapshot } from "../config/snapshot.js";
+import { backendKeysOf } from "../config/snapshot-backends.js";
 import { poolsOf } from "../config/snapshot-pools.js";
 import { ConfigStatus } from "../console/config-status.js";
 import { ConsoleViews } from "../console/console-views.js";
@@ -26,7 +27,7 @@ import { attributeLabelNames, GatewayMetrics } from "../telemetry/gateway-metric
 import { type MetricsExport, readMetricsExportConfig } from "../telemetry/metrics-export-config.js";
 import type { RequestTracer } from "../telemetry/request-tracer.js";
 import { readTracingConfig } from "../telemetry/tracing-config.js";
-import { ActiveHealthChecker, activeChecksOf, backendKeysOf } from "../upstream/active-health-checker.js";
+import { ActiveHealthChecker, activeChecksOf } from "../upstream/active-health-checker.js";
 import { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { DispatcherCache } from "../upstream/dispatcher-cache.js";
 import type { Ledger } from "../usage/ledger.js";
@@ -159,14 +160,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     options.onRequest?.(record);
     metrics?.observeRequest(record);
     const endEpochMs = Date.now();
-    consoleViews.observe(record, endEpochMs);
-    if (!accessLog && !ledger) return;
     const startEpochMs = endEpochMs - record.durationMs;
     if (accessLog) {
       const ledgered = ledger !== undefined && belongsInLedger(record);
       accessLog(formatAccessLog(record, startEpochMs, ledgered ? record.requestId : undefined));
     }
     ledger?.record(record, startEpochMs);
+    // Last: the access log and the ledger have the record whatever the console's views do.
+    consoleViews.observe(record, endEpochMs);
   };
   const health = new BackendHealthRegistry();
   const checker = new ActiveHealthChecker(health);

@@ -119,16 +119,3 @@ export function activeChecksOf(
   }
   return [...out.values()];
 }
-
-/** The AIServiceBackends the snapshot's routes use. */
-export function backendKeysOf(snapshot: RuntimeSnapshot): Set<string> {
-  const keys = new Set<string>();
-  for (const route of snapshot.routes) {
-    for (const rule of route.rules) {
-      for (const tier of rule.tiers) for (const ref of tier) keys.add(ref.backend.key);
-      // Pool endpoints are backends too: their ejections survive a reload that keeps them.
-      for (const endpoint of rule.pool?.endpoints ?? []) keys.add(endpoint.backend.key);
-    }
-  }
-  return keys;
-}

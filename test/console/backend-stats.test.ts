@@ -48,13 +48,14 @@ test("attempts, failed attempts (transport error, timeout, 5xx, 429) and failove
   assert.equal(stats.window("default/none").latency.quantile(0.5), undefined);
 });
 
-test("latency is the attempts' duration; time to first token that of the stream's answering attempt", () => {
+test("latency is the attempts' duration; time to first token that of the stream's answering attempt, from its own start", () => {
   const { stats } = clocked();
   for (let i = 1; i <= 100; i++) {
     stats.observe(
       requestRecord({
         stream: true,
-        timeToFirstByteMs: 100 + i,
+        // From the request's start: the failed attempt's second is not b's.
+        timeToFirstByteMs: 1000 + 100 + i,
         attempts: [attempt("default/a", 500, 1000), attempt("default/b", 200, i)],
       }),
     );
