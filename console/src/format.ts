@@ -2,6 +2,7 @@
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const small = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
 const percent = new Intl.NumberFormat("en-US", { style: "percent", maximumFractionDigits: 1 });
+const smallPercent = new Intl.NumberFormat("en-US", { style: "percent", maximumSignificantDigits: 2 });
 
 /** What a table shows for a value the API gave as null (no data). */
 export const NONE = "—";
@@ -16,8 +17,10 @@ export function formatMs(value: number | null | undefined): string {
   return `${value < 10 ? small.format(value) : integer.format(value)} ms`;
 }
 
+/** A share as a percentage; one error in thousands is not "0%": small shares keep two significant digits. */
 export function formatRate(value: number | null | undefined): string {
-  return value === null || value === undefined ? NONE : percent.format(value);
+  if (value === null || value === undefined) return NONE;
+  return value > 0 && value < 0.01 ? smallPercent.format(value) : percent.format(value);
 }
 
 /** A span of seconds as "12m 30s", "1h 5m", "2d 3h": the two largest units are enough to read a reset time. */

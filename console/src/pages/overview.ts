@@ -19,8 +19,8 @@ function total(label: string, testid: string): { element: HTMLElement; value: HT
 const msNumber = (value: number): string => formatMs(value).replace(/ ms$/, "");
 
 /**
- * The overview: the range's totals, plots of requests and errors, tokens and the gateway's overhead,
- * and the top values of each dimension. Live: it re-fetches every 2 s while the tab is visible and
+ * The overview: the range's totals, plots of requests and errors, tokens, the gateway's overhead and
+ * each cost key, and the top values of each dimension. Live: it re-fetches every 2 s while the tab is visible and
  * updates the numbers and plots in place.
  */
 export function overviewPage(): Page {
@@ -58,6 +58,14 @@ export function overviewPage(): Page {
       { format: msNumber, gappy: true },
     ),
   ];
+  const plotsBox = h(
+    "div",
+    { class: "plots" },
+    plots.map((plot) => plot.element),
+  );
+  // One line per cost key (llmRequestCosts): made once the keys are known, again if they change.
+  let costPlot: TimePlot | undefined;
+  let costKeys = "";
   const topBox = h("div", { class: "tops" });
   let range: Range;
   let lastTop = "";
@@ -94,6 +102,13 @@ export function overviewPage(): Page {
     totals.input.value.textContent = formatInteger(overview.totals.input_tokens);
     totals.output.value.textContent = formatInteger(overview.totals.output_tokens);
     totals.errors.value.textContent = formatInteger(overview.totals.errors);
+    // A cost key the new answer lacks (another range) must not keep showing its old number.
+    for (const [key, entry] of costTotals) {
+      if (!Object.hasOwn(overview.totals.costs, key)) {
+        entry.element.remove();
+        costTotals.delete(key);
+      }
+    }
     for (const [key, cost] of Object.entries(overview.totals.costs)) {
       let entry = costTotals.get(key);
       if (!entry) {
@@ -108,6 +123,22 @@ export function overviewPage(): Page {
     plots[0]!.setData({ time: series.time, values: [series.requests, series.errors] });
     plots[1]!.setData({ time: series.time, values: [series.input_tokens, series.output_tokens] });
     plots[2]!.setData({ time: overhead.time, values: [overhead.p50_ms, overhead.p99_ms] });
+    const keys = Object.keys(series.costs).sort();
+    if (keys.join("\n") !== costKeys) {
+      costKeys = keys.join("\n");
+      costPlot?.destroy();
+      costPlot?.element.remove();
+      costPlot =
+        keys.length === 0
+          ? undefined
+          : new TimePlot(
+              "costs",
+              "Cost",
+              keys.map((key, i) => ({ label: key, color: `--plot-${(i % 10) + 1}` })),
+            );
+      if (costPlot) plotsBox.append(costPlot.element);
+    }
+    costPlot?.setData({ time: series.time, values: keys.map((key) => series.costs[key] ?? []) });
     renderTop(overview.top);
   };
 
@@ -130,17 +161,7 @@ export function overviewPage(): Page {
     void load();
   });
   range = control.initial();
-  element.append(
-    control.element,
-    rangeNote,
-    totalsBox,
-    h(
-      "div",
-      { class: "plots" },
-      plots.map((plot) => plot.element),
-    ),
-    topBox,
-  );
+  element.append(control.element, rangeNote, totalsBox, plotsBox, topBox);
   const stop = startPolling(livePollMs, load);
   return {
     title: "Overview",
@@ -149,6 +170,7 @@ export function overviewPage(): Page {
       stop();
       controller.abort();
       for (const plot of plots) plot.destroy();
+      costPlot?.destroy();
     },
   };
 }

@@ -158,7 +158,11 @@ export function requestsPage(): Page {
     const query = new URLSearchParams();
     const q = filterInput.value.trim();
     if (q !== "") query.set("q", q);
-    if (lastSeq !== null) query.set("after", String(lastSeq));
+    if (lastSeq !== null) {
+      // As many as the gateway keeps: more than a page may have arrived since the last poll.
+      query.set("after", String(lastSeq));
+      query.set("limit", "1000");
+    }
     try {
       const answer = await getJson<Requests>("requests", query, controller.signal);
       if (call !== latest) return;

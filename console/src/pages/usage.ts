@@ -198,10 +198,19 @@ export function usagePage(): Page {
   let latest = 0;
   const load = async (): Promise<void> => {
     const call = ++latest;
-    exportLink.href = endpointUrl("usage", new URLSearchParams([...parameters(), ["format", "csv"]]));
     try {
       const answer = await getJson<Usage>("usage", parameters(), controller.signal);
       if (call !== latest) return;
+      // The export covers the range the table shows, not "the last day" as of the click.
+      exportLink.href = endpointUrl(
+        "usage",
+        new URLSearchParams([
+          ["from", answer.from],
+          ["to", answer.to],
+          ["group_by", groupBy],
+          ["format", "csv"],
+        ]),
+      );
       render(answer);
       clearError(status);
     } catch (error) {
