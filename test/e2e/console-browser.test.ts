@@ -7,7 +7,7 @@ import OpenAI from "openai";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { request } from "undici";
 import { browserSkip, launchChromium, watchedPage } from "../support/browser.js";
-import { startFakeOpenAI } from "../support/fake-openai-server.js";
+import { fakeOpenAIHandler } from "../support/fake-openai-server.js";
 import {
   configYaml,
   gatewayDocs,
@@ -17,7 +17,7 @@ import {
   routeDoc,
   tokenCost,
 } from "../support/gateway-yaml.js";
-import type { RecordingUpstream } from "../support/recording-upstream.js";
+import { type RecordingUpstream, startRecordingUpstream } from "../support/recording-upstream.js";
 import { startTestGateway, type TestGateway } from "../support/start-test-gateway.js";
 
 /**
@@ -38,10 +38,10 @@ const SENT: Record<(typeof TENANTS)[number], Record<(typeof MODELS)[number], num
   globex: { "gpt-4o": 2, "gpt-4o-mini": 3 },
   initech: { "gpt-4o": 1, "gpt-4o-mini": 2 },
 };
-const TOTAL_SENT = Object.values(SENT).reduce(
-  (n, byModel) => n + byModel["gpt-4o"] + byModel["gpt-4o-mini"],
-  0,
-);
+/** Failed requests (the upstream's 500) of globex on gpt-4o, besides the answered ones. */
+const FAILED = 2;
+const TOTAL_SENT =
+  Object.values(SENT).reduce((n, byModel) => n + byModel["gpt-4o"] + byModel["gpt-4o-mini"], 0) + FAILED;
 const SCREENSHOTS = process.env.AIGW_CONSOLE_SCREENSHOTS;
 const skip = browserSkip();
 
@@ -75,10 +75,24 @@ async function usageApi(groupBy: string): Promise<Record<string, unknown>[]> {
   return ((await body.json()) as { rows: Record<string, unknown>[] }).rows;
 }
 
-/** The digits of a number as the console shows it ("1,234" → 1234). */
+/** A number as the console shows it ("1,234" → 1234); anything else (a dash, "1.2k") fails. */
 function shown(text: string | null): number {
-  return Number((text ?? "").replace(/[^\d]/g, ""));
+  const digits = (text ?? "").trim();
+  assert.match(digits, /^\d{1,3}(,\d{3})*$/, `an exact integer with digit grouping, not "${digits}"`);
+  return Number(digits.replace(/,/g, ""));
 }
+
+/**
+ * Waits until the element shows exactly `text` (numbers are replaced as the page polls). A locator,
+ * not a function run in the page: the console's CSP refuses the eval that would take.
+ */
+async function showsExactly(page: Page, testid: string, text: string, timeout = 5_000): Promise<void> {
+  assert.match(text, /^[\d,]+$/, "a number as the console shows it");
+  const exactly = new RegExp(`^\\s*${text}\\s*$`);
+  await page.getByTestId(testid).filter({ hasText: exactly }).waitFor({ timeout });
+}
+
+const grouped = (n: number): string => n.toLocaleString("en-US");
 
 async function signIn(page: Page): Promise<void> {
   await page.goto(consoleUrl);
@@ -99,7 +113,12 @@ async function freshContext(): Promise<BrowserContext> {
 
 before(async () => {
   if (skip) return;
-  upstream = await startFakeOpenAI();
+  // The fake OpenAI upstream, except that a prompt "fail" is its 500: the errors shown are counted too.
+  upstream = await startRecordingUpstream((req, res) => {
+    if (!req.body.toString("utf8").includes('"fail"')) return fakeOpenAIHandler(req, res);
+    res.writeHead(500, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: { message: "the model crashed", type: "server_error", code: null } }));
+  });
   const dataHome = mkdtempSync(join(tmpdir(), "aigw-console-browser-"));
   gateway = await startTestGateway(
     configYaml(
@@ -136,6 +155,14 @@ before(async () => {
     for (const model of MODELS) {
       for (let i = 0; i < SENT[tenant][model]; i++) await chat(tenant, model);
     }
+  }
+  for (let i = 0; i < FAILED; i++) {
+    await assert.rejects(
+      client("globex").chat.completions.create({
+        model: "gpt-4o",
+        messages: [{ role: "user", content: "fail" }],
+      }),
+    );
   }
   await gateway.waitForRecords(TOTAL_SENT);
   browser = await launchChromium();
@@ -193,57 +220,124 @@ test("every page renders with no console error, and a reload stays signed in", {
   await context.close();
 });
 
-test("the overview's totals are the usage API's, and a new request shows without a reload", {
+test("the overview's totals, errors, cost and top lists are the usage API's; a new request shows live", {
   skip,
 }, async () => {
   const context = await freshContext();
   const { page, problems } = await watchedPage(context);
   await signIn(page);
   const [all] = await usageApi("");
-  assert.equal(all!.requests, TOTAL_SENT);
-  await page
-    .getByTestId("total-requests")
-    .filter({ hasText: String(TOTAL_SENT) })
-    .waitFor();
+  const before = all!.requests as number;
+  assert.ok(before >= TOTAL_SENT);
+  await showsExactly(page, "total-requests", grouped(before));
   assert.equal(shown(await page.getByTestId("total-input-tokens").textContent()), all!.input_tokens);
   assert.equal(shown(await page.getByTestId("total-output-tokens").textContent()), all!.output_tokens);
-  const id = await chat("acme", "gpt-4o");
-  const started = Date.now();
-  await page
-    .getByTestId("total-requests")
-    .filter({ hasText: String(TOTAL_SENT + 1) })
-    .waitFor({ timeout: 5_000 });
-  assert.ok(Date.now() - started < 5_000);
+  const costs = all!.costs as Record<string, number>;
+  assert.equal(
+    shown(await page.getByTestId("total-cost-llm_total_token").textContent()),
+    costs.llm_total_token,
+  );
+  const byStatus = (await usageApi("status")) as { status: number; requests: number }[];
+  const errors = byStatus
+    .filter((r) => r.status < 200 || r.status >= 300)
+    .reduce((n, r) => n + r.requests, 0);
+  assert.equal(errors, FAILED);
+  assert.equal(shown(await page.getByTestId("total-errors").textContent()), errors);
+  // The top tables: every model and tenant with the usage API's request count.
+  for (const [dimension, key] of [
+    ["model", "model"],
+    ["tenant.id", "tenant.id"],
+  ] as const) {
+    const expected = (await usageApi(key)) as Record<string, unknown>[];
+    const table = page.getByRole("region", { name: `Top ${dimension}` });
+    for (const row of expected) {
+      const cells = await table
+        .getByRole("row")
+        .filter({ hasText: String(row[key]) })
+        .locator("td")
+        .allTextContents();
+      assert.deepEqual(
+        [cells[0], shown(cells[1] ?? "")],
+        [row[key], row.requests],
+        `${dimension} ${row[key]}`,
+      );
+    }
+  }
+  // Live: a request answered now is counted on the open page within 5 s, without a reload.
+  await chat("acme", "gpt-4o");
+  await showsExactly(page, "total-requests", grouped(before + 1));
+  // And on the requests page, open before the request is sent.
   await page.getByRole("navigation").getByRole("link", { name: "Requests", exact: true }).click();
+  await page.getByTestId("request-row").first().waitFor();
+  const id = await chat("initech", "gpt-4o-mini");
   await page.locator(`[data-testid="request-row"][data-request-id="${id}"]`).waitFor({ timeout: 5_000 });
   assert.deepEqual(problems, []);
   await context.close();
 });
 
-test("the usage table grouped by tenant.id equals the usage API, and its filter narrows it", {
+test("the usage table grouped by tenant.id equals the usage API; filter, sort and CSV export", {
   skip,
 }, async () => {
   const context = await freshContext();
   const { page, problems } = await watchedPage(context);
   await signIn(page);
   await page.getByRole("navigation").getByRole("link", { name: "Usage", exact: true }).click();
-  await page.getByLabel("Group by").selectOption("tenant.id");
+  const groupBy = page.getByLabel("Group by");
+  const offered = await groupBy
+    .locator("option")
+    .evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+  for (const key of ["consumer", "model", "backend", "day", "tenant.id"])
+    assert.ok(offered.includes(key), key);
+  await groupBy.selectOption("tenant.id");
   const rows = page.getByTestId("usage-row");
-  await rows.first().waitFor();
+  await rows.filter({ hasText: "globex" }).waitFor();
   const expected = await usageApi("tenant.id");
+  assert.equal(expected.length, TENANTS.length);
   assert.equal(await rows.count(), expected.length);
   for (const row of expected) {
-    const shownRow = rows.filter({ hasText: String(row["tenant.id"]) });
-    const cells = await shownRow.locator("td").allTextContents();
-    const numbers = cells.slice(1).map(shown);
-    assert.deepEqual(numbers.slice(0, 4), [
-      row.requests,
-      row.input_tokens,
-      row.output_tokens,
-      row.total_tokens,
-    ]);
+    const cells = await rows
+      .filter({ hasText: String(row["tenant.id"]) })
+      .locator("td")
+      .allTextContents();
+    const costs = row.costs as Record<string, number>;
+    assert.deepEqual(
+      cells.slice(1).map(shown),
+      [row.requests, row.input_tokens, row.output_tokens, row.total_tokens, costs.llm_total_token],
+      String(row["tenant.id"]),
+    );
   }
-  assert.equal(expected.length, TENANTS.length);
+  // Sorting by a column orders the rows by it (largest first, then reversed).
+  const requestsOf = async (): Promise<number[]> =>
+    (
+      await rows.evaluateAll((trs) =>
+        trs.map((tr) => (tr as unknown as { cells: { textContent: string }[] }).cells[1]!.textContent),
+      )
+    ).map(shown);
+  const sortByRequests = page.locator("th").getByRole("button", { name: /^Requests/ });
+  await sortByRequests.click();
+  const sorted = expected.map((r) => r.requests as number).sort((a, b) => b - a);
+  await page.locator("th[aria-sort]").first().waitFor();
+  const once = await requestsOf();
+  assert.ok(
+    JSON.stringify(once) === JSON.stringify(sorted) ||
+      JSON.stringify(once) === JSON.stringify([...sorted].reverse()),
+    `sorted by requests: ${once}`,
+  );
+  await sortByRequests.click();
+  assert.deepEqual(await requestsOf(), [...once].reverse());
+  // The export is the usage API's CSV of the range shown.
+  const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+  const csvUrl = new URL(href!, consoleUrl);
+  const viaConsole = await request(csvUrl, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const range = `from=${csvUrl.searchParams.get("from")}&to=${encodeURIComponent(csvUrl.searchParams.get("to")!)}`;
+  const viaApi = await request(
+    `${gateway.gateway.adminUrl}/v1/usage?${range}&group_by=tenant.id&format=csv`,
+    {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    },
+  );
+  assert.equal(await viaConsole.body.text(), await viaApi.body.text());
+  // The filter hides what does not contain its text.
   await page.getByLabel("Filter").fill("glob");
   await rows.filter({ visible: true }).filter({ hasText: "globex" }).waitFor();
   assert.equal(await rows.filter({ visible: true }).count(), 1);
@@ -251,31 +345,58 @@ test("the usage table grouped by tenant.id equals the usage API, and its filter 
   await context.close();
 });
 
-test("the range selector changes the plotted data", { skip }, async () => {
+test("the range selector changes the plotted data, which is the overview's series", { skip }, async () => {
   const context = await freshContext();
   const { page, problems } = await watchedPage(context);
   await signIn(page);
-  const plot = page.getByTestId("plot-requests");
-  const points = async (): Promise<number> => Number(await plot.getAttribute("data-points"));
-  const plotted = (): Promise<number[][]> =>
-    page.evaluate("window.__aigwConsole.plots.requests.values") as Promise<number[][]>;
-  await page.getByRole("button", { name: "Last hour", exact: true }).click();
-  await page
-    .locator(
-      '[data-testid="plot-requests"][data-points="60"], [data-testid="plot-requests"][data-points="61"]',
-    )
-    .waitFor();
-  // Every request of the traffic was sent within the last hour: the hour's plot holds all of them.
-  const hourly = await plotted();
-  assert.equal(hourly[0]!.reduce((a, b) => a + (b ?? 0), 0) >= TOTAL_SENT, true);
-  await page.getByRole("button", { name: "Last 30 days", exact: true }).click();
-  await page.waitForFunction(
-    "Number(document.querySelector('[data-testid=plot-requests]').dataset.points) >= 720",
-  );
-  assert.ok((await points()) >= 720);
-  const monthly = await plotted();
-  assert.notEqual(monthly[0]!.length, hourly[0]!.length);
+  const plotted = async (): Promise<{ time: number[]; values: (number | null)[][] }> =>
+    (await page.evaluate("window.__aigwConsole.plots.requests")) as {
+      time: number[];
+      values: (number | null)[][];
+    };
+  const overviewApi = async (range: string) => {
+    const { body } = await request(`${gateway.gateway.adminUrl}/console/api/overview?range=${range}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    return (await body.json()) as { series: { time: number[]; requests: number[]; errors: number[] } };
+  };
+  for (const [button, range, buckets] of [
+    ["Last hour", "1h", [60, 61]],
+    ["Last 30 days", "30d", [720, 721]],
+  ] as const) {
+    await page.getByRole("button", { name: button, exact: true }).click();
+    await page
+      .locator(buckets.map((n) => `[data-testid="plot-requests"][data-points="${n}"]`).join(", "))
+      .waitFor();
+    // The page and this call may straddle a minute's end (the buckets move): compare again then.
+    let shownData = await plotted();
+    let api = await overviewApi(range);
+    for (let i = 0; i < 3 && shownData.time[0] !== api.series.time[0]; i++) {
+      await page.waitForTimeout(2_500);
+      [shownData, api] = [await plotted(), await overviewApi(range)];
+    }
+    assert.deepEqual(shownData.time, api.series.time, `${range}: the buckets the API gives`);
+    assert.deepEqual(
+      shownData.values,
+      [api.series.requests, api.series.errors],
+      `${range}: the API's counts`,
+    );
+    assert.ok((shownData.values[0] as number[]).reduce((a, b) => a + b, 0) >= TOTAL_SENT);
+  }
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a later 401 (the admin token changed, the session ended) returns to the sign-in form", {
+  skip,
+}, async () => {
+  const context = await freshContext();
+  const { page } = await watchedPage(context);
+  await signIn(page);
+  await page.getByTestId("total-requests").waitFor();
+  await context.clearCookies();
+  await page.getByLabel("Admin token", { exact: true }).waitFor({ timeout: 5_000 });
+  assert.equal(await page.getByRole("navigation").count(), 0);
   await context.close();
 });
 

@@ -107,6 +107,9 @@ function config(upstreamUrl: string): string {
 }
 
 before(async () => {
+  // Hourly windows: traffic that crossed an hour's end would be split between two of them.
+  const leftOfHour = 3_600_000 - (Date.now() % 3_600_000);
+  if (leftOfHour < 30_000) await new Promise((resolve) => setTimeout(resolve, leftOfHour + 100));
   redis = await startThrowawayRedis();
   upstream = await startFakeOpenAI();
   const text = config(upstream.url);
