@@ -28,6 +28,7 @@ import { uuidV7 } from "../src/util/uuid-v7.js";
  * Usage: node dist/bench/console-overview-bench.js [--records 1000000] [--runs 20]
  *   [--stores sqlite,postgres] [--postgres postgres://postgres@127.0.0.1:5432/test]
  *   [--writer [--writer-records 100000] [--writer-rate 1000] [--build ../other/dist]]
+ *   [--fill-sqlite PATH: only fill that SQLite ledger file with --records records, for a gateway to open]
  * Progress goes to stderr, the results as one JSON line to stdout.
  */
 const { values } = parseArgs({
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     "writer-records": { type: "string", default: "100000" },
     "writer-rate": { type: "string", default: "1000" },
     build: { type: "string", default: resolve(import.meta.dirname, "..") },
+    "fill-sqlite": { type: "string" },
   },
 });
 
@@ -226,7 +228,25 @@ async function writerRun(kind: string): Promise<Record<string, unknown>> {
   }
 }
 
+/** `--fill-sqlite PATH`: a ledger file a gateway then opens, 30 days of records up to now. */
+async function fillFile(path: string): Promise<Record<string, unknown>> {
+  const { WorkerLedgerStore } = await import(
+    pathToFileURL(join(values.build, "src/usage/worker-ledger-store.js")).href
+  );
+  const store: LedgerStore = await WorkerLedgerStore.open(path);
+  try {
+    const count = Number(values.records);
+    const seconds = await fill(store, count, Date.now(), 30 * DAY_MS);
+    say(`filled ${path} with ${count} records in ${seconds.toFixed(1)} s`);
+    return { path, records: count, fillSeconds: round(seconds) };
+  } finally {
+    await store.close();
+  }
+}
+
 const results: Record<string, unknown>[] = [];
-for (const kind of values.stores.split(","))
-  results.push(await (values.writer ? writerRun(kind) : overviewRuns(kind)));
+if (values["fill-sqlite"]) results.push(await fillFile(values["fill-sqlite"]));
+else
+  for (const kind of values.stores.split(","))
+    results.push(await (values.writer ? writerRun(kind) : overviewRuns(kind)));
 process.stdout.write(`${JSON.stringify(results)}\n`);

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import pg from "pg";
 import { request } from "undici";
-import { BENCH_DIST, CLIENT_CPUS, startUntilStopped } from "./bench-processes.js";
+import { BENCH_DIST, CLIENT_CPUS, runForJson, startUntilStopped } from "./bench-processes.js";
 import type { TargetName } from "./bench-results.js";
 import type { ConsolePollerJob, PollerStats } from "./console-poller.js";
 import { cpuSeconds } from "./process-stats.js";
@@ -230,6 +230,8 @@ export interface FeatureSetup {
   postgresUrl: string;
   /** Where the tracing gateway sends its spans. */
   spanSink: SpanSink;
+  /** Records the open-console gateway's ledger holds before it starts (30 days of them). */
+  consoleLedgerRecords: number;
 }
 
 /** The feature gateways in measuring order, or the reason one cannot run. */
@@ -337,14 +339,25 @@ export async function featureGateways(
     headers: {},
     confirm: ledgerRecorded,
   });
-  // The same gateway again, with a file of its own (the SQLite ledger serves one process).
+  // The same gateway again, with a file of its own (the SQLite ledger serves one process), holding
+  // 30 days of records before it starts: the overview it is asked for sums a month of rollups.
   const consoleDir = mkdtempSync(join(tmpdir(), "aigw-bench-ledger-"));
+  await runForJson(
+    [
+      `${BENCH_DIST}console-overview-bench.js`,
+      "--fill-sqlite",
+      join(consoleDir, "ledger.sqlite"),
+      "--records",
+      String(setup.consoleLedgerRecords),
+    ],
+    CLIENT_CPUS,
+  );
   features.push({
     name: "gateway + ledger, console open",
     budget: "Max throughput with the ledger and an open console",
     ratio: 0.9,
     description:
-      `serves \`gateway.yaml\` with \`--ledger sqlite://${join(consoleDir, "ledger.sqlite")}\`, as "gateway + ledger" does, while \`bench/console-poller.ts\` ` +
+      `serves \`gateway.yaml\` with \`--ledger sqlite://${join(consoleDir, "ledger.sqlite")}\`, as "gateway + ledger" does, but its file holds ${setup.consoleLedgerRecords.toLocaleString("en-US")} records of the last 30 days before it starts; \`bench/console-poller.ts\` ` +
       "(its own process on the client's core) polls the admin listener for the whole of every measurement as an open console tab would: " +
       "`overview?range=30d` every 2 s, `requests?after=<last_seq>` every second, `backends`, `limits` and `config` every 5 s, each with the admin token and never overlapping with itself",
     configFiles: [],

@@ -313,6 +313,7 @@ const { features, pending: featurePending } = await featureGateways({
   spanSink,
   ...(redis ? { redis: { url: settings.redisUrl, info: () => redis.info("cpu") } } : { redisPending }),
   postgresUrl: settings.postgresUrl,
+  consoleLedgerRecords: quick ? 100_000 : 1_000_000,
 });
 for (const [name, reason] of Object.entries(featurePending)) log(`${name} not runnable: ${reason}`);
 /** Each feature in its own gateway process, so the passthrough gateway stays feature-free. */
