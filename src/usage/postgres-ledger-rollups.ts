@@ -4,7 +4,9 @@ import type { LedgerRow } from "./ledger-row.js";
 import { LEDGER_TABLE } from "./ledger-store.js";
 import { isStorable, storableText } from "./postgres-unstorable-text.js";
 import {
+  ROLLUP_DIMS_TABLE,
   ROLLUP_GRAINS,
+  ROLLUP_SUMS,
   RollupAccumulator,
   type RollupDims,
   type RollupEntry,
@@ -12,13 +14,8 @@ import {
   type RollupQuery,
   type RollupRow,
   rollupRowFrom,
+  rollupTable,
 } from "./usage-rollup.js";
-import { TOKEN_TOTALS } from "./usage-totals.js";
-
-/** The distinct dimensions, each with the number the rollup rows carry instead of its text. */
-const DIMS = `${LEDGER_TABLE}_rollup_dims`;
-const table = (grain: RollupGrain) => `${LEDGER_TABLE}_rollup_${grain}`;
-const SUMS = ["requests", ...TOKEN_TOTALS] as const;
 
 /**
  * Adds rows given as one JSON array, in the order of their key: two replicas adding to the same
@@ -26,14 +23,14 @@ const SUMS = ["requests", ...TOKEN_TOTALS] as const;
  * key by key on the row as it stands once locked, so every writer's sums count.
  */
 function upsertSql(grain: RollupGrain, rowsLiteral: string): string {
-  const target = table(grain);
-  return `INSERT INTO ${target} (bucket, dims, ${SUMS.join(", ")}, costs)
-  SELECT bucket, dims, ${SUMS.join(", ")}, costs
+  const target = rollupTable(grain);
+  return `INSERT INTO ${target} (bucket, dims, ${ROLLUP_SUMS.join(", ")}, costs)
+  SELECT bucket, dims, ${ROLLUP_SUMS.join(", ")}, costs
   FROM json_to_recordset(${rowsLiteral}::json) AS e(bucket timestamptz, dims integer,
-    ${SUMS.map((column) => `${column} bigint`).join(", ")}, costs json)
+    ${ROLLUP_SUMS.map((column) => `${column} bigint`).join(", ")}, costs json)
   ORDER BY bucket, dims
   ON CONFLICT (bucket, dims) DO UPDATE SET
-    ${SUMS.map((c) => `${c} = ${target}.${c} + excluded.${c}`).join(",\n    ")},
+    ${ROLLUP_SUMS.map((c) => `${c} = ${target}.${c} + excluded.${c}`).join(",\n    ")},
     costs = CASE WHEN excluded.costs::text = '{}' THEN ${target}.costs ELSE (
       SELECT json_object_agg(key, total) FROM (
         SELECT key, sum(value::numeric) AS total FROM (
@@ -51,9 +48,9 @@ function upsertSql(grain: RollupGrain, rowsLiteral: string): string {
  * double, extract a numeric, and to_char per row cost more than the rest).
  */
 function selectSql(grain: RollupGrain): string {
-  const fields = [`(date_part('epoch', bucket) * 1000)::bigint`, "dims", ...SUMS, "costs::text"];
+  const fields = [`(date_part('epoch', bucket) * 1000)::bigint`, "dims", ...ROLLUP_SUMS, "costs::text"];
   return `SELECT string_agg('[' || ${fields.join(" || ',' || ")} || ']', ',' ORDER BY bucket, dims) AS rows
-  FROM ${table(grain)} WHERE bucket >= $1 AND bucket < $2`;
+  FROM ${rollupTable(grain)} WHERE bucket >= $1 AND bucket < $2`;
 }
 
 /**
@@ -62,7 +59,7 @@ function selectSql(grain: RollupGrain): string {
  */
 const BACKFILL_MINUTES = `SELECT to_char(date_trunc('minute', time AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS bucket,
     consumer, attributes::text AS attributes, route, original_model, request_model, response_model,
-    backend, status, ${SUMS.map((column) => `${column === "requests" ? "count(*)" : `sum(${column})`}::bigint AS ${column}`).join(", ")},
+    backend, status, ${ROLLUP_SUMS.map((column) => `${column === "requests" ? "count(*)" : `sum(${column})`}::bigint AS ${column}`).join(", ")},
     (SELECT coalesce(json_object_agg(key, total), '{}') FROM (
       SELECT key, sum(value::numeric) AS total FROM unnest(array_agg(costs)) AS c(costs),
         json_each_text(c.costs) GROUP BY key) AS s) AS costs
@@ -139,7 +136,7 @@ export class PostgresRollups {
             dims: this.ids.get(dims) ?? learned.get(dims),
             costs: row.costs,
           };
-          for (const column of SUMS) stored[column] = row[column];
+          for (const column of ROLLUP_SUMS) stored[column] = row[column];
           return stored;
         });
       // A literal, not a parameter: statements with parameters go one per round trip.
@@ -155,7 +152,7 @@ export class PostgresRollups {
     const unknown = [...new Set(stored.map((s) => s[1] as number))].filter((id) => !this.dimsOf.has(id));
     if (unknown.length > 0) {
       const found = await pool.query<{ id: number; dims: string }>(
-        `SELECT id, dims FROM ${DIMS} WHERE id = ANY($1::integer[])`,
+        `SELECT id, dims FROM ${ROLLUP_DIMS_TABLE} WHERE id = ANY($1::integer[])`,
         [unknown],
       );
       for (const { id, dims } of found.rows) this.remember(id, dims);
@@ -202,11 +199,11 @@ export class PostgresRollups {
       .sort();
     if (missing.length === 0) return;
     await client.query(
-      `INSERT INTO ${DIMS} (dims) SELECT d FROM unnest($1::text[]) AS d ORDER BY d ON CONFLICT (dims) DO NOTHING`,
+      `INSERT INTO ${ROLLUP_DIMS_TABLE} (dims) SELECT d FROM unnest($1::text[]) AS d ORDER BY d ON CONFLICT (dims) DO NOTHING`,
       [missing],
     );
     const found = await client.query<{ id: number; dims: string }>(
-      `SELECT id, dims FROM ${DIMS} WHERE dims = ANY($1::text[])`,
+      `SELECT id, dims FROM ${ROLLUP_DIMS_TABLE} WHERE dims = ANY($1::text[])`,
       [missing],
     );
     for (const { id, dims } of found.rows) learned.set(dims, id);
@@ -232,15 +229,15 @@ function literal(client: PoolClient, text: string): string {
  * PostgreSQL a day at a time per minute and dimension columns, keyed and rolled up to hours in JS.
  */
 export async function createRollups(client: PoolClient): Promise<void> {
-  await client.query(`CREATE TABLE ${DIMS} (
+  await client.query(`CREATE TABLE ${ROLLUP_DIMS_TABLE} (
     id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
     dims text NOT NULL UNIQUE
   )`);
   for (const grain of ROLLUP_GRAINS) {
-    await client.query(`CREATE TABLE ${table(grain)} (
+    await client.query(`CREATE TABLE ${rollupTable(grain)} (
     bucket timestamptz NOT NULL,
     dims integer NOT NULL,
-    ${SUMS.map((column) => `${column} bigint NOT NULL`).join(",\n    ")},
+    ${ROLLUP_SUMS.map((column) => `${column} bigint NOT NULL`).join(",\n    ")},
     costs json NOT NULL,
     PRIMARY KEY (bucket, dims)
   )`);

@@ -1,29 +1,26 @@
 import type { Database, Statement } from "node-sqlite3-wasm";
-import { LEDGER_TABLE } from "./ledger-store.js";
 import {
+  ROLLUP_DIMS_TABLE,
   ROLLUP_GRAINS,
+  ROLLUP_SUMS,
   type RollupDims,
   type RollupEntry,
   type RollupGrain,
   type RollupQuery,
   type RollupRow,
   rollupRowFrom,
+  rollupTable,
 } from "./usage-rollup.js";
-import { TOKEN_TOTALS } from "./usage-totals.js";
-
-/** The distinct dimensions, each with the number the rollup rows carry instead of its text. */
-const DIMS = `${LEDGER_TABLE}_rollup_dims`;
-const table = (grain: RollupGrain) => `${LEDGER_TABLE}_rollup_${grain}`;
-const SUMS = ["requests", ...TOKEN_TOTALS] as const;
 
 /**
  * Schema version 3: the dimensions, and per grain a row per bucket whose `rows` is a JSON array of
  * [dims id, requests, ...tokens, costs], one per distinct dimensions in the bucket.
  */
 export const CREATE_ROLLUP_TABLES = [
-  `CREATE TABLE ${DIMS} (id INTEGER PRIMARY KEY, dims TEXT NOT NULL UNIQUE)`,
+  `CREATE TABLE ${ROLLUP_DIMS_TABLE} (id INTEGER PRIMARY KEY, dims TEXT NOT NULL UNIQUE)`,
   ...ROLLUP_GRAINS.map(
-    (grain) => `CREATE TABLE ${table(grain)} (bucket TEXT PRIMARY KEY, rows BLOB NOT NULL) WITHOUT ROWID`,
+    (grain) =>
+      `CREATE TABLE ${rollupTable(grain)} (bucket TEXT PRIMARY KEY, rows BLOB NOT NULL) WITHOUT ROWID`,
   ),
 ].join(";\n");
 
@@ -91,17 +88,17 @@ export class SqliteRollups {
 
   constructor(db: Database) {
     const each = (sql: (table: string) => string): Record<RollupGrain, Statement> => ({
-      minute: db.prepare(sql(table("minute"))),
-      hour: db.prepare(sql(table("hour"))),
+      minute: db.prepare(sql(rollupTable("minute"))),
+      hour: db.prepare(sql(rollupTable("hour"))),
     });
     this.getBucket = each((t) => `SELECT rows FROM ${t} WHERE bucket = ?`);
     this.putBucket = each((t) => `INSERT OR REPLACE INTO ${t} (bucket, rows) VALUES (?, ?)`);
     this.range = each(
       (t) => `SELECT bucket, rows FROM ${t} WHERE bucket >= ? AND bucket < ? ORDER BY bucket`,
     );
-    this.dimsId = db.prepare(`SELECT id FROM ${DIMS} WHERE dims = ?`);
-    this.insertDims = db.prepare(`INSERT INTO ${DIMS} (dims) VALUES (?) RETURNING id`);
-    this.allDims = db.prepare(`SELECT id, dims FROM ${DIMS}`);
+    this.dimsId = db.prepare(`SELECT id FROM ${ROLLUP_DIMS_TABLE} WHERE dims = ?`);
+    this.insertDims = db.prepare(`INSERT INTO ${ROLLUP_DIMS_TABLE} (dims) VALUES (?) RETURNING id`);
+    this.allDims = db.prepare(`SELECT id, dims FROM ${ROLLUP_DIMS_TABLE}`);
   }
 
   /** Adds entries to the rollups, within the caller's transaction. */
@@ -125,13 +122,13 @@ export class SqliteRollups {
         if (!s) {
           sums.set(id, [
             id,
-            ...SUMS.map((column) => entry.row[column]),
+            ...ROLLUP_SUMS.map((column) => entry.row[column]),
             { ...entry.row.costs },
           ] as unknown as StoredSums);
           continue;
         }
-        for (let i = 0; i < SUMS.length; i++) s[i + 1] = s[i + 1]! + entry.row[SUMS[i]!];
-        const costs = s[SUMS.length + 1] as unknown as Record<string, number>;
+        for (let i = 0; i < ROLLUP_SUMS.length; i++) s[i + 1] = s[i + 1]! + entry.row[ROLLUP_SUMS[i]!];
+        const costs = s[ROLLUP_SUMS.length + 1] as unknown as Record<string, number>;
         for (const key in entry.row.costs) costs[key] = (costs[key] ?? 0) + (entry.row.costs[key] ?? 0);
       }
       const json = JSON.stringify([...sums.values()].sort((a, b) => a[0] - b[0]));

@@ -1,10 +1,18 @@
 import type { LedgerRow } from "./ledger-row.js";
-import type { TOKEN_TOTALS } from "./usage-totals.js";
+import { LEDGER_TABLE } from "./ledger-store.js";
+import { TOKEN_TOTALS, type UsageSums, zeroSums } from "./usage-totals.js";
 
 export type RollupGrain = "minute" | "hour";
 
 /** The grains the stores keep, each maintained with every batch. */
 export const ROLLUP_GRAINS: readonly RollupGrain[] = ["minute", "hour"];
+
+/** Both stores' table of the distinct dimensions, each with the number rollup rows carry instead of its text. */
+export const ROLLUP_DIMS_TABLE = `${LEDGER_TABLE}_rollup_dims`;
+/** Both stores' table of a grain's sums. */
+export const rollupTable = (grain: RollupGrain): string => `${LEDGER_TABLE}_rollup_${grain}`;
+/** The numbers a rollup sums besides the costs, in the order the stores keep them. */
+export const ROLLUP_SUMS = ["requests", ...TOKEN_TOTALS] as const;
 
 /** Bucket starts, RFC 3339 UTC ms ("2026-12-02T10:00:00.000Z"): from inclusive, to exclusive. */
 export interface RollupQuery {
@@ -14,7 +22,7 @@ export interface RollupQuery {
 }
 
 /** The sums of the records of one bucket that share every dimension. */
-export interface RollupRow {
+export interface RollupRow extends UsageSums {
   /** Start of the bucket, RFC 3339 UTC ms. */
   bucket: string;
   consumer: string | null;
@@ -26,14 +34,6 @@ export interface RollupRow {
   response_model: string | null;
   backend: string | null;
   status: number;
-  requests: number;
-  input_tokens: number;
-  cached_input_tokens: number;
-  cache_creation_input_tokens: number;
-  output_tokens: number;
-  reasoning_tokens: number;
-  total_tokens: number;
-  costs: Record<string, number>;
 }
 
 /**
@@ -190,17 +190,7 @@ export class RollupAccumulator {
       let entry = buckets.get(prefix);
       if (!entry) {
         const bucket = bucketOf(time, grain);
-        const zero = {
-          requests: 0,
-          input_tokens: 0,
-          cached_input_tokens: 0,
-          cache_creation_input_tokens: 0,
-          output_tokens: 0,
-          reasoning_tokens: 0,
-          total_tokens: 0,
-          costs: {},
-        };
-        entry = { grain, dims, row: rollupRowFrom(bucket, dims, zero) };
+        entry = { grain, dims, row: rollupRowFrom(bucket, dims, zeroSums()) };
         buckets.set(prefix, entry);
         this.entries += 1;
       }

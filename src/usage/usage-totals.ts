@@ -3,9 +3,8 @@ import type { LedgerRow } from "./ledger-row.js";
 /** The value of one group key: text, a status, or null where the record has none. */
 export type GroupValue = string | number | null;
 
-/** One row of `/v1/usage`: the group's key values, then its totals. */
-export interface UsageTotals {
-  readonly keys: Readonly<Record<string, GroupValue>>;
+/** Requests, tokens and costs summed: a usage row's and a rollup row's numbers. */
+export interface UsageSums {
   requests: number;
   input_tokens: number;
   cached_input_tokens: number;
@@ -14,6 +13,25 @@ export interface UsageTotals {
   reasoning_tokens: number;
   total_tokens: number;
   costs: Record<string, number>;
+}
+
+/** Sums of nothing yet (a new object each time: callers add to it). */
+export function zeroSums(): UsageSums {
+  return {
+    requests: 0,
+    input_tokens: 0,
+    cached_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+    output_tokens: 0,
+    reasoning_tokens: 0,
+    total_tokens: 0,
+    costs: {},
+  };
+}
+
+/** One row of `/v1/usage`: the group's key values, then its totals. */
+export interface UsageTotals extends UsageSums {
+  readonly keys: Readonly<Record<string, GroupValue>>;
 }
 
 /** The token totals of a usage row, in the order they are listed. */
@@ -87,17 +105,7 @@ export class UsageTotaller {
       this.groupBy.forEach((key, i) => {
         keys[key] = values[i]!;
       });
-      totals = {
-        keys,
-        requests: 0,
-        input_tokens: 0,
-        cached_input_tokens: 0,
-        cache_creation_input_tokens: 0,
-        output_tokens: 0,
-        reasoning_tokens: 0,
-        total_tokens: 0,
-        costs: {},
-      };
+      totals = { keys, ...zeroSums() };
       this.groups.set(id, totals);
     }
     totals.requests += requests;

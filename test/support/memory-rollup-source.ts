@@ -1,7 +1,7 @@
 import type { RollupSource } from "../../src/console/rollup-source.js";
 import type { LedgerRow } from "../../src/usage/ledger-row.js";
 import type { RollupGrain, RollupQuery, RollupRow } from "../../src/usage/usage-rollup.js";
-import { TOKEN_TOTALS } from "../../src/usage/usage-totals.js";
+import { TOKEN_TOTALS, zeroSums } from "../../src/usage/usage-totals.js";
 import { isoTimestamp } from "../../src/util/iso-timestamp.js";
 
 const BUCKET_MS: Readonly<Record<RollupGrain, number>> = { minute: 60_000, hour: 3_600_000 };
@@ -46,17 +46,7 @@ export function rollUp(records: readonly LedgerRow[], grain: RollupGrain): Rollu
     const id = JSON.stringify(dimensions);
     let sum = sums.get(id);
     if (!sum) {
-      sum = {
-        ...dimensions,
-        requests: 0,
-        input_tokens: 0,
-        cached_input_tokens: 0,
-        cache_creation_input_tokens: 0,
-        output_tokens: 0,
-        reasoning_tokens: 0,
-        total_tokens: 0,
-        costs: {},
-      };
+      sum = { ...dimensions, ...zeroSums() };
       sums.set(id, sum);
     }
     sum.requests += 1;
