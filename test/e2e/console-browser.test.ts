@@ -43,6 +43,8 @@ const FAILED = 2;
 const TOTAL_SENT =
   Object.values(SENT).reduce((n, byModel) => n + byModel["gpt-4o"] + byModel["gpt-4o-mini"], 0) + FAILED;
 const SCREENSHOTS = process.env.AIGW_CONSOLE_SCREENSHOTS;
+/** What every request asks: the console must never show it. */
+const PROMPT = "prompt-marker-7f3a";
 const skip = browserSkip();
 
 let upstream: RecordingUpstream;
@@ -61,7 +63,7 @@ function client(tenant: string): OpenAI {
 
 async function chat(tenant: string, model: string): Promise<string> {
   const answer = await client(tenant)
-    .chat.completions.create({ model, messages: [{ role: "user", content: "hi" }] })
+    .chat.completions.create({ model, messages: [{ role: "user", content: PROMPT }] })
     .withResponse();
   return answer.response.headers.get("x-aigw-request-id") ?? "";
 }
@@ -271,6 +273,21 @@ test("the overview's totals, errors, cost and top lists are the usage API's; a n
   await page.getByTestId("request-row").first().waitFor();
   const id = await chat("initech", "gpt-4o-mini");
   await page.locator(`[data-testid="request-row"][data-request-id="${id}"]`).waitFor({ timeout: 5_000 });
+  // Opened in full: its route, rule, the backend tried, its limits and costs.
+  await page.getByRole("button", { name: `Open request ${id}` }).click();
+  const details = page.getByRole("complementary");
+  await details.getByText(id).first().waitFor();
+  const text = (await details.textContent()) ?? "";
+  for (const shownPart of [
+    "default/chat",
+    "default/openai-b",
+    "tenant-tokens",
+    "llm_total_token",
+    "initech",
+  ]) {
+    assert.ok(text.includes(shownPart), `the opened record shows ${shownPart}`);
+  }
+  assert.ok(!text.includes(PROMPT) && !text.includes("fake upstream"), "no prompt or answer content");
   assert.deepEqual(problems, []);
   await context.close();
 });
