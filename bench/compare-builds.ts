@@ -14,6 +14,7 @@ import {
 } from "./bench-processes.js";
 import type { LoadJob } from "./load-job.js";
 import { cpuSeconds } from "./process-stats.js";
+import { startSpanSink } from "./span-sink.js";
 
 /**
  * Two builds of the gateway side by side on one noisy machine: both run at once on the servers'
@@ -26,9 +27,12 @@ import { cpuSeconds } from "./process-stats.js";
  *   [--configs "gateway-limits.yaml gateway.yaml"] [--args "--redis redis://127.0.0.1:6379"]
  *   [--base-args="--ledger off"] [--head-args="--ledger postgres://..."]
  *   [--head-env="OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_TRACES_SAMPLER_ARG=0.1"]
+ *   [--span-sink --head-env="OTEL_EXPORTER_OTLP_ENDPOINT=$SPAN_SINK ..."]
  * where ../aigw-base is another checkout with its own `dist/` built (see BENCHMARKS.md), or `.` to
  * compare one build with two sets of flags. Every gateway gets an empty data home of its own (its
- * SQLite ledger, unless the flags turn it off or elsewhere).
+ * SQLite ledger, unless the flags turn it off or elsewhere). `--span-sink` starts the OTLP sink of
+ * `npm run bench`'s tracing row in this process; `$SPAN_SINK` in an env value is its URL (quote it
+ * from the shell).
  */
 const { values } = parseArgs({
   options: {
@@ -47,6 +51,7 @@ const { values } = parseArgs({
     /** Environment variables for one side only, space-separated NAME=value pairs (e.g. tracing on). */
     "base-env": { type: "string", default: "" },
     "head-env": { type: "string", default: "" },
+    "span-sink": { type: "boolean", default: false },
   },
 });
 if (!values.base) throw new Error("--base <checkout with dist/ built> is required");
@@ -63,6 +68,7 @@ const body =
   });
 const probe = { path: "/v1/chat/completions", body };
 
+const spanSink = values["span-sink"] ? await startSpanSink() : undefined;
 const simPort = await freePort();
 const simulator = await startServer(
   "simulator",
@@ -99,7 +105,9 @@ function envPairs(text: string): Record<string, string> {
   for (const pair of text.split(" ").filter(Boolean)) {
     const eq = pair.indexOf("=");
     if (eq <= 0) throw new Error(`--base-env / --head-env: "${pair}" is not NAME=value`);
-    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    const value = pair.slice(eq + 1);
+    if (value.includes("$SPAN_SINK") && !spanSink) throw new Error(`"${pair}" needs --span-sink`);
+    env[pair.slice(0, eq)] = spanSink ? value.replaceAll("$SPAN_SINK", spanSink.url) : value;
   }
   return env;
 }
@@ -158,6 +166,7 @@ try {
   }
 } finally {
   await simulator.stop();
+  spanSink?.close();
 }
 
 const median = (xs: number[]): number => {
@@ -178,6 +187,8 @@ process.stdout.write(
       head: { root: REPO_ROOT, ...h },
       throughputRatio: h.rps / b.rps,
       cpuPerRequestRatio: h.cpuMicrosPerRequest / b.cpuMicrosPerRequest,
+      // Proof that the tracing side exported at all (each export is one batch of spans).
+      ...(spanSink ? { spanExports: spanSink.exports() } : {}),
       samples,
     },
     null,

@@ -1,6 +1,4 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -11,6 +9,7 @@ import { BENCH_DIST, CLIENT_CPUS, runForJson, startUntilStopped } from "./bench-
 import type { TargetName } from "./bench-results.js";
 import type { ConsolePollerJob, PollerStats } from "./console-poller.js";
 import { cpuSeconds } from "./process-stats.js";
+import type { SpanSink } from "./span-sink.js";
 
 /**
  * The gateways that measure one feature each against the plain passthrough gateway ("gateway"):
@@ -73,30 +72,6 @@ async function refusesWithoutCredential(origin: string): Promise<string | undefi
   return response.statusCode === 401
     ? undefined
     : `answered ${response.statusCode} without a credential: authentication is not on`;
-}
-
-/**
- * The OTLP collector the tracing gateway exports to: it reads and drops each export, as cheaply as
- * an answer can be made, since on this machine its CPU competes with the gateway's.
- */
-export interface SpanSink {
-  readonly url: string;
-  /** Export requests received so far. */
-  readonly exports: () => number;
-}
-
-export async function startSpanSink(): Promise<SpanSink & { close(): void }> {
-  let exports = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      exports += 1;
-      res.writeHead(200, { "content-type": "application/x-protobuf", "content-length": 0 }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, exports: () => exports, close: () => server.close() };
 }
 
 /**

@@ -31,13 +31,14 @@ import type {
   TargetRun,
 } from "./bench-results.js";
 import type { PollerStats } from "./console-poller.js";
-import { type FeatureGateway, featureGateways, startSpanSink } from "./feature-gateways.js";
+import { type FeatureGateway, featureGateways } from "./feature-gateways.js";
 import type { LoadJob } from "./load-job.js";
 import { loadAverage, machineInfo } from "./machine-info.js";
 import type { McpBenchJob } from "./mcp-bench.js";
 import type { PickerCostJob, PickerCostOutput } from "./picker-cost.js";
 import { cpuSeconds, machineBusySeconds, residentBytes } from "./process-stats.js";
 import { renderReport } from "./render-report.js";
+import { startSpanSink } from "./span-sink.js";
 import { summarizeCpuProfile } from "./summarize-cpu-profile.js";
 import type { ChunkCostJob, ChunkCostOutput } from "./translator-chunk-cost.js";
 

@@ -77,3 +77,40 @@ test("at a ratio, exactly the trace ids the SDK's ratio sampler takes are sample
   assert.ok(sampled > 60 && sampled < 180, `${sampled} of 400 sampled at 0.3`);
   await t.close();
 });
+
+test("a root request under parentbased_traceidratio is decided as the SDK's sampler decides, and the SDK agrees", async () => {
+  const t = tracer("parentbased_traceidratio", "0.1");
+  const reference = new TraceIdRatioBasedSampler(0.1);
+  let sampled = 0;
+  for (let i = 0; i < 3000; i++) {
+    const span = t.start({}, requestRecord());
+    const expected =
+      reference.shouldSample({} as never, span.traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
+    assert.equal(span.recording, expected, span.traceId);
+    // The SDK, asked again with the handed-over id, samples it too: its span records.
+    if (span.span) {
+      sampled += 1;
+      assert.equal(span.span.isRecording(), true);
+      assert.equal(span.span.spanContext().traceId, span.traceId);
+    }
+  }
+  assert.ok(sampled > 200 && sampled < 400, `${sampled} of 3000 sampled at 0.1`);
+  await t.close();
+});
+
+test("a root request is always sampled under always_on and parentbased_always_on, never under a ratio of 0", async () => {
+  for (const [sampler, arg, expected] of [
+    ["always_on", undefined, true],
+    ["parentbased_always_on", undefined, true],
+    ["parentbased_traceidratio", "1", true],
+    ["parentbased_traceidratio", "0", false],
+  ] as const) {
+    const t = tracer(sampler, arg);
+    for (let i = 0; i < 300; i++) {
+      const span = t.start({}, requestRecord());
+      assert.equal(span.recording, expected, `${sampler} ${arg}`);
+      assert.match(span.traceparent, TRACEPARENT);
+    }
+    await t.close();
+  }
+});
