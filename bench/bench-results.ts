@@ -122,28 +122,40 @@ export interface McpBenchResults {
     /** Calls that did not answer 200 with the echoed text, by path. */
     failures: { direct: number; gateway: number };
   };
-  /** initialize (a new session each, ended with an untimed DELETE), round-robin over the five ways. */
-  initialize: {
-    /** Measured initializes per target, after `warmupRounds` rounds. */
-    rounds: number;
-    warmupRounds: number;
-    /** The artificial delay upstream c holds every initialize for. */
-    delayMs: number;
-    /** Per upstream, initialized directly. */
-    direct: Record<string, LatencySummary>;
-    /** Through the gateway: fanned out to all three. */
-    gateway: LatencySummary;
-    /**
-     * The client's own fan-out: all three directly at once, until the last answered (the slowest
-     * backend with its siblings initializing beside it, as the gateway meets it).
-     */
-    directAtOnce: LatencySummary;
-    failures: { direct: number; gateway: number };
-  };
+  /** initialize over the SDK upstreams (and tools/call's gateway): as a client meets SDK servers sharing one core. */
+  initialize: McpInitializeResults;
+  /**
+   * initialize over the lean upstreams (serve-lean-mcp-upstream.ts) and a gateway of their own: the
+   * budget's measure, the slowest backend slow by its delay alone. Absent from runs before 2026-12-04.
+   */
+  leanInitialize?: McpInitializeResults;
   /** CPU seconds / wall seconds over both phases: the client, the gateway, the three upstreams together, everything else. */
   cpu: { client: number; gateway: number; upstreams: number; other: number };
-  /** The gateway's pid, to name its CPU profile with --profile-dir. */
+  /** The gateways' pids, to name their CPU profiles with --profile-dir. */
   gatewayPid: number;
+  leanGatewayPid?: number;
+}
+
+/**
+ * initialize (a new session each, ended with an untimed DELETE) over one set of three upstreams,
+ * round-robin with the other set's.
+ */
+export interface McpInitializeResults {
+  /** Measured initializes per target, after `warmupRounds` rounds. */
+  rounds: number;
+  warmupRounds: number;
+  /** The artificial delay upstream c holds every initialize for. */
+  delayMs: number;
+  /** Per upstream, initialized directly. */
+  direct: Record<string, LatencySummary>;
+  /** Through the gateway: fanned out to all three. */
+  gateway: LatencySummary;
+  /**
+   * The client's own fan-out: all three directly at once, until the last answered (the slowest
+   * backend with its siblings initializing beside it, as the gateway meets it).
+   */
+  directAtOnce: LatencySummary;
+  failures: { direct: number; gateway: number };
 }
 
 export interface MemorySample {

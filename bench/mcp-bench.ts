@@ -11,17 +11,22 @@ import {
   type ServerProcess,
   startServer,
 } from "./bench-processes.js";
-import type { McpBenchResults } from "./bench-results.js";
+import type { McpBenchResults, McpInitializeResults } from "./bench-results.js";
 import { summarize } from "./percentiles.js";
 import { cpuSeconds, machineBusySeconds } from "./process-stats.js";
 
 /**
- * The MCP benchmark: three MCP upstreams (serve-mcp-upstream.ts, the official v1 SDK; c holds every
- * initialize `initializeDelayMs`) and `aigw run bench/gateway-mcp.yaml` over them, each its own
- * process, then (a) tools/call of a's `echo` directly and as `a__echo` through the gateway,
- * alternated call by call in one loop so drifts of the machine hit both alike, and (b) initialize
- * directly against each upstream, through the gateway (fanned out to all three), and directly
- * against all three at once (the client's own fan-out), round-robin.
+ * The MCP benchmark: two sets of three MCP upstreams, each set with `aigw run bench/gateway-mcp.yaml`
+ * over it, every server its own process; c of each set holds every initialize `initializeDelayMs`.
+ * The SDK set (serve-mcp-upstream.ts, the official v1 SDK) serves (a) tools/call of a's `echo`
+ * directly and as `a__echo` through its gateway, alternated call by call in one loop so drifts of
+ * the machine hit both alike. (b) initialize, on both sets: directly against each upstream, through
+ * the set's gateway (fanned out to all three), and directly against all three at once (the
+ * client's own fan-out), round-robin over all ten. The lean set (serve-lean-mcp-upstream.ts) is the
+ * budget's measure: the SDK spends ≈ 2 ms of CPU per initialize, and with three upstreams on one
+ * core the slowest one's request waits for its siblings' work when the gateway's fan-out reaches
+ * them together, which backends on hosts of their own don't; the lean ones spend microseconds, so
+ * the slowest is slow by its delay alone, directly and through the gateway.
  * The client is lean on purpose: JSON-RPC bodies over one keep-alive undici connection per target,
  * one request at a time; the SDK's own client costs more than the sub-millisecond differences
  * measured. Run by run-bench.ts (itself pinned to the client core); prints one JSON line
@@ -175,37 +180,41 @@ function split(samples: number[]): { ok: Float64Array; failed: number } {
 }
 
 const NAMES = ["a", "b", "c"] as const;
-const upstreams: ServerProcess[] = [];
-let gateway: ServerProcess | undefined;
+
+/** Three upstreams of one kind and a gateway over them, each its own process. */
+interface UpstreamSet {
+  readonly upstreams: ServerProcess[];
+  readonly gateway: ServerProcess;
+  /** a, b, c directly, then the gateway. */
+  readonly endpoints: Endpoint[];
+}
+
+const started: ServerProcess[] = [];
 const endpoints: Endpoint[] = [];
-try {
+
+/** Starts `script`'s upstreams a, b, c (c holding every initialize) and a gateway over them. */
+async function startSet(label: string, script: string): Promise<UpstreamSet> {
   const ports: Record<string, number> = {};
+  const upstreams: ServerProcess[] = [];
   for (const name of NAMES) {
     const port = await freePort();
     ports[name] = port;
     const delay = name === "c" ? job.initializeDelayMs : 0;
-    upstreams.push(
-      await startServer(
-        `MCP upstream ${name}`,
-        [
-          `${BENCH_DIST}serve-mcp-upstream.js`,
-          "--port",
-          String(port),
-          "--name",
-          name,
-          "--initialize-delay-ms",
-          String(delay),
-        ],
-        port,
-        job.upstreamCpus,
-        process.env,
-        PROBE,
-      ),
+    const args = [`${BENCH_DIST}${script}`, "--port", String(port), "--name", name];
+    const server = await startServer(
+      `${label} upstream ${name}`,
+      [...args, "--initialize-delay-ms", String(delay)],
+      port,
+      job.upstreamCpus,
+      process.env,
+      PROBE,
     );
+    started.push(server);
+    upstreams.push(server);
   }
   const port = await freePort();
-  gateway = await startServer(
-    "MCP gateway",
+  const gateway = await startServer(
+    `${label} gateway`,
     [
       ...job.gatewayNodeArgs,
       ...binNodeFlags(GATEWAY_BIN),
@@ -236,12 +245,49 @@ try {
     },
     PROBE,
   );
-  for (const server of [...upstreams, gateway]) {
-    endpoints.push({ name: server.name, client: new Client(server.origin, { pipelining: 1 }) });
-  }
-  const [directA, , , viaGateway] = endpoints as [Endpoint, Endpoint, Endpoint, Endpoint];
+  started.push(gateway);
+  const own = [...upstreams, gateway].map((server) => ({
+    name: server.name,
+    client: new Client(server.origin, { pipelining: 1 }),
+  }));
+  endpoints.push(...own);
+  return { upstreams, gateway, endpoints: own };
+}
 
-  const watched = [gateway, ...upstreams];
+/** initialize of each upstream alone, of the gateway, and of all three upstreams at once. */
+function initializersOf(set: UpstreamSet): (() => Promise<number>)[] {
+  return [
+    ...set.endpoints.map((endpoint) => () => timedInitialize(endpoint)),
+    () => timedInitializeAll(set.endpoints.slice(0, NAMES.length)),
+  ];
+}
+
+/** The initialize results of one set from its initializers' samples (in initializersOf's order). */
+function initializeResults(samples: number[][]): McpInitializeResults {
+  const direct = NAMES.map((_, i) => split(samples[i]!));
+  const gateway = split(samples[NAMES.length]!);
+  const atOnce = split(samples[NAMES.length + 1]!);
+  return {
+    rounds: job.initializeRounds,
+    warmupRounds: job.warmupInitializeRounds,
+    delayMs: job.initializeDelayMs,
+    direct: Object.fromEntries(NAMES.map((name, i) => [name, summarize(direct[i]!.ok)])),
+    gateway: summarize(gateway.ok),
+    directAtOnce: summarize(atOnce.ok),
+    failures: {
+      direct: direct.reduce((sum, s) => sum + s.failed, 0) + atOnce.failed,
+      gateway: gateway.failed,
+    },
+  };
+}
+
+try {
+  const sdk = await startSet("MCP", "serve-mcp-upstream.js");
+  const lean = await startSet("lean MCP", "serve-lean-mcp-upstream.js");
+  const [directA, , , viaGateway] = sdk.endpoints as [Endpoint, Endpoint, Endpoint, Endpoint];
+  const gateway = sdk.gateway;
+
+  const watched = [sdk.gateway, lean.gateway, ...sdk.upstreams, ...lean.upstreams];
   const cpuBefore = watched.map((server) => cpuSeconds(server.pid));
   const clientBefore = process.cpuUsage();
   const machineBefore = machineBusySeconds();
@@ -270,13 +316,9 @@ try {
   }
   await Promise.all([endSession(directA, directSession), endSession(viaGateway, gatewaySession)]);
 
-  // (b) initialize, round-robin over the three upstreams, the gateway and the three at once, the
+  // (b) initialize, round-robin over both sets' three upstreams, gateway and three at once, the
   // order rotating per round.
-  const directUpstreams = endpoints.slice(0, NAMES.length);
-  const initializers = [
-    ...endpoints.map((endpoint) => () => timedInitialize(endpoint)),
-    () => timedInitializeAll(directUpstreams),
-  ];
+  const initializers = [...initializersOf(sdk), ...initializersOf(lean)];
   const initialized = initializers.map((): number[] => []);
   for (let round = 0; round < job.warmupInitializeRounds + job.initializeRounds; round++) {
     for (let k = 0; k < initializers.length; k++) {
@@ -293,9 +335,7 @@ try {
   const ours = client + used.reduce((sum, value) => sum + value, 0);
   const directCalls = split(direct);
   const gatewayCalls = split(viaGatewayMs);
-  const initDirect = NAMES.map((_, i) => split(initialized[i]!));
-  const initGateway = split(initialized[3]!);
-  const initAll = split(initialized[4]!);
+  const perSet = NAMES.length + 2;
   const results: McpBenchResults = {
     toolsCall: {
       calls: job.calls,
@@ -305,28 +345,19 @@ try {
       pairedAdded: summarize(split(paired).ok),
       failures: { direct: directCalls.failed, gateway: gatewayCalls.failed },
     },
-    initialize: {
-      rounds: job.initializeRounds,
-      warmupRounds: job.warmupInitializeRounds,
-      delayMs: job.initializeDelayMs,
-      direct: Object.fromEntries(NAMES.map((name, i) => [name, summarize(initDirect[i]!.ok)])),
-      gateway: summarize(initGateway.ok),
-      directAtOnce: summarize(initAll.ok),
-      failures: {
-        direct: initDirect.reduce((sum, s) => sum + s.failed, 0) + initAll.failed,
-        gateway: initGateway.failed,
-      },
-    },
+    initialize: initializeResults(initialized.slice(0, perSet)),
+    leanInitialize: initializeResults(initialized.slice(perSet)),
     cpu: {
       client: client / wall,
-      gateway: used[0]! / wall,
-      upstreams: used.slice(1).reduce((sum, value) => sum + value, 0) / wall,
+      gateway: (used[0]! + used[1]!) / wall,
+      upstreams: used.slice(2).reduce((sum, value) => sum + value, 0) / wall,
       other: Math.max(0, machineBusySeconds() - machineBefore - ours) / wall,
     },
     gatewayPid: gateway.pid,
+    leanGatewayPid: lean.gateway.pid,
   };
   process.stdout.write(`${JSON.stringify(results)}\n`);
 } finally {
   await Promise.all(endpoints.map((endpoint) => endpoint.client.close()));
-  await Promise.all([gateway?.stop(), ...upstreams.map((server) => server.stop())]);
+  await Promise.all(started.map((server) => server.stop()));
 }

@@ -100,7 +100,7 @@ const pickerCostJob: PickerCostJob = quick
   ? { rate: 1000, seconds: 2, warmupPicks: 1000 }
   : { rate: 1000, seconds: 10, warmupPicks: 5000 };
 
-/** The MCP phase: tools/call pairs (direct, through the gateway) and initialize rounds over four targets. */
+/** The MCP phase: tools/call pairs (direct, through the gateway) and initialize rounds over ten targets (two sets of five). */
 const mcpJob: Omit<McpBenchJob, "upstreamCpus" | "gatewayCpus" | "gatewayNodeArgs" | "gatewayArgs"> = quick
   ? { calls: 1_000, warmupCalls: 300, initializeRounds: 40, warmupInitializeRounds: 5, initializeDelayMs: 20 }
   : {
@@ -691,7 +691,13 @@ if (values["profile-dir"]) {
     const owner = [proxy, gateway, bedrockGateway, ...featureServers.map(({ server }) => server)].find(
       (server) => server && file.includes(`.${server.pid}.`),
     );
-    const mcpGateway = mcp && file.includes(`.${mcp.gatewayPid}.`) ? "MCP gateway" : undefined;
+    const mcpGateway = !mcp
+      ? undefined
+      : file.includes(`.${mcp.gatewayPid}.`)
+        ? "MCP gateway"
+        : file.includes(`.${mcp.leanGatewayPid}.`)
+          ? "MCP gateway (lean upstreams)"
+          : undefined;
     process.stderr.write(
       `\n${owner?.name ?? mcpGateway ?? "unknown process"}: ${summarizeCpuProfile(join(dir, file), 30)}`,
     );

@@ -1,4 +1,5 @@
 import { BackendFailure } from "./backend-failure.js";
+import { boundedSignal } from "./bounded-signal.js";
 import { callMcpBackend } from "./call-mcp-backend.js";
 import type { CompiledMcpBackend } from "./compiled-mcp-route.js";
 import { settleFanOut } from "./fan-out-to-backends.js";
@@ -30,7 +31,11 @@ export async function handleMcpInitialize(ex: McpExchange, message: JsonRpcMessa
   ex.record.protocolVersion = version;
   const body = JSON.stringify({ ...message, params: { ...message.params, protocolVersion: version } });
   const allowed = route.backends.filter((b) => route.access.backendAllowed(caller, b.name, req));
-  const settled = await Promise.allSettled(allowed.map((b) => initializeBackend(ex, b, body, id)));
+  const bounded = boundedSignal(ex.signal, ctx.initializeTimeoutMs);
+  const settled = await Promise.allSettled(
+    allowed.map((b) => initializeBackend(ex, b, body, id, bounded.signal)),
+  );
+  bounded.done();
   const names = allowed.map((b) => b.name);
   const ok = settleFanOut(ex, names, settled, "initialize").map((a) => a.value);
   if (ok.length === 0) {
@@ -59,14 +64,17 @@ export async function handleMcpInitialize(ex: McpExchange, message: JsonRpcMessa
   ex.answer(200, resultBody(id, result), { "mcp-session-id": sessionId });
 }
 
-/** One backend's initialize; throws BackendFailure when it refuses, fails or answers garbage. */
+/**
+ * One backend's initialize, under `signal` (a fan-out's one bound; by default its own bound);
+ * throws BackendFailure when it refuses, fails or answers garbage.
+ */
 export async function initializeBackend(
   ex: McpExchange,
   backend: CompiledMcpBackend,
   body: string,
   id: string | number,
+  signal = AbortSignal.any([ex.signal, AbortSignal.timeout(ex.ctx.initializeTimeoutMs)]),
 ): Promise<Initialized> {
-  const signal = AbortSignal.any([ex.signal, AbortSignal.timeout(ex.ctx.initializeTimeoutMs)]);
   let response: JsonRpcMessage;
   let sessionId: string | undefined;
   try {

@@ -95,6 +95,37 @@ describe("MCP benchmark report", () => {
     assert.match(budgetRow(report, "MCP initialize over 3 backends"), /\*\*MISS\*\*/);
   });
 
+  it("judges initialize on the lean upstreams when measured, the SDK's kept as a reference", () => {
+    const mcp: McpBenchResults = {
+      ...mcpResults({ direct: latency(0.5, 1), gateway: latency(1.2, 3.9) }, 26),
+      leanInitialize: {
+        rounds: 100,
+        warmupRounds: 1,
+        delayMs: DELAY_MS,
+        direct: { a: latency(0.6, 1), b: latency(0.7, 1), c: latency(21, 22) },
+        gateway: latency(22.8, 24),
+        directAtOnce: latency(21.2, 22),
+        failures: { direct: 0, gateway: 0 },
+      },
+      leanGatewayPid: 2,
+    };
+    const report = renderReport(results(mcp));
+    // Lean c (21 ms) is the slowest; the lean gateway's 22.8 ms is 1.8 ms over it (the SDK's 26: +4).
+    assert.match(
+      budgetRow(report, "MCP initialize over 3 lean backends"),
+      /22\.80 ms vs slowest 21\.00 ms \(c\): \+1\.800 ms .*\*\*PASS\*\*/,
+    );
+    assert.match(
+      budgetRow(report, "The same against the client's own fan-out"),
+      /22\.80 ms vs 21\.20 ms: \+1\.600 ms \| reference/,
+    );
+    assert.match(
+      budgetRow(report, "The same over the SDK upstreams"),
+      /26\.00 ms vs slowest 22\.00 ms \(c\): \+4\.000 ms \| reference/,
+    );
+    assert.match(report, /\| initialize, lean upstreams \| gateway \(fan-out to all\) \| 22\.80 ms/);
+  });
+
   it("leaves the rows pending, with the reason, when the phase did not run", () => {
     const report = renderReport(results(undefined, "mcp-bench.js failed (1): boom"));
     assert.match(budgetRow(report, "MCP tools/call added p50"), /\| pending \|$/);
@@ -138,5 +169,13 @@ describe("mcp-bench.js", () => {
       out.initialize.directAtOnce.p50 >= DELAY_MS,
       `all three in ${out.initialize.directAtOnce.p50} ms`,
     );
+    // The lean set, measured the same way.
+    const lean = out.leanInitialize!;
+    assert.deepEqual(lean.failures, { direct: 0, gateway: 0 });
+    assert.equal(lean.gateway.count, 3);
+    assert.equal(lean.directAtOnce.count, 3);
+    assert.ok(lean.direct.c!.p50 >= DELAY_MS, `lean c initialized in ${lean.direct.c!.p50} ms`);
+    assert.ok(lean.gateway.p50 >= DELAY_MS, `lean gateway initialized in ${lean.gateway.p50} ms`);
+    assert.ok(lean.direct.a!.p50 < DELAY_MS, `lean a initialized in ${lean.direct.a!.p50} ms`);
   });
 });
