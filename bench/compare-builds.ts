@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { benchJwt } from "./bench-jwt.js";
 import {
   BENCH_DIST,
   binNodeFlags,
@@ -28,11 +29,16 @@ import { startSpanSink } from "./span-sink.js";
  *   [--base-args="--ledger off"] [--head-args="--ledger postgres://..."]
  *   [--head-env="OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_TRACES_SAMPLER_ARG=0.1"]
  *   [--span-sink --head-env="OTEL_EXPORTER_OTLP_ENDPOINT=$SPAN_SINK ..."]
+ *   [--base-configs "gateway.yaml"] [--head-configs "gateway-jwt.yaml gateway.yaml"] [--jwt head]
+ *   [--profile-dir /tmp/profiles]
  * where ../aigw-base is another checkout with its own `dist/` built (see BENCHMARKS.md), or `.` to
  * compare one build with two sets of flags. Every gateway gets an empty data home of its own (its
  * SQLite ledger, unless the flags turn it off or elsewhere). `--span-sink` starts the OTLP sink of
  * `npm run bench`'s tracing row in this process; `$SPAN_SINK` in an env value is its URL (quote it
- * from the shell).
+ * from the shell). `--jwt base|head|both` makes a key pair for the run as `npm run bench` does (its
+ * JWKS in every gateway's BENCH_JWKS, for gateway-jwt.yaml) and sends the token as
+ * `Authorization: Bearer` on that side's requests: the JWT row is
+ * `--base-configs gateway.yaml --head-configs "gateway-jwt.yaml gateway.yaml" --jwt head`.
  */
 const { values } = parseArgs({
   options: {
@@ -43,6 +49,13 @@ const { values } = parseArgs({
     body: { type: "string" },
     /** Config files under bench/ (of this checkout), space-separated; default gateway.yaml. */
     configs: { type: "string", default: "gateway.yaml" },
+    /** One side's config files instead of --configs (e.g. a feature's file on the head side only). */
+    "base-configs": { type: "string" },
+    "head-configs": { type: "string" },
+    /** The sides whose requests carry the bench JWT: base, head or both. */
+    jwt: { type: "string" },
+    /** Each gateway writes a V8 CPU profile into <dir>/base or <dir>/head when it stops. */
+    "profile-dir": { type: "string" },
     /** More `aigw run` flags for both gateways, space-separated (e.g. "--redis redis://127.0.0.1:6379"). */
     args: { type: "string", default: "" },
     /** Flags for one side only, after --args (e.g. --base-args="--ledger off": with `=`, as they start with a dash). */
@@ -67,6 +80,15 @@ const body =
     messages: [{ role: "user", content: "Write one sentence about benchmarks." }],
   });
 const probe = { path: "/v1/chat/completions", body };
+if (values.jwt !== undefined && !["base", "head", "both"].includes(values.jwt)) {
+  throw new Error(`--jwt: "${values.jwt}" is not base, head or both`);
+}
+const jwt = values.jwt === undefined ? undefined : await benchJwt();
+/** The headers one side's requests (and its readiness probe) carry. */
+function headersOf(name: "base" | "head"): Record<string, string> {
+  const carries = jwt !== undefined && (values.jwt === "both" || values.jwt === name);
+  return carries ? { authorization: `Bearer ${jwt.token}` } : {};
+}
 
 const spanSink = values["span-sink"] ? await startSpanSink() : undefined;
 const simPort = await freePort();
@@ -82,11 +104,14 @@ const simulator = await startServer(
 async function startGateway(name: "base" | "head", root: string): Promise<ServerProcess> {
   const bin = `${root}dist/src/cli/main.js`;
   const port = await freePort();
-  const configs = values.configs
+  const configs = (values[`${name}-configs`] ?? values.configs)
     .split(" ")
     .filter(Boolean)
     .map((file) => `${REPO_ROOT}bench/${file}`);
-  const args = [...binNodeFlags(bin), bin, "run", ...configs, "--port", String(port)];
+  const profile = values["profile-dir"]
+    ? ["--cpu-prof", "--cpu-prof-dir", join(values["profile-dir"], name)]
+    : [];
+  const args = [...profile, ...binNodeFlags(bin), bin, "run", ...configs, "--port", String(port)];
   args.push("--admin-port", String(await freePort()), "--host", "127.0.0.1");
   args.push(...values.args.split(" ").filter(Boolean));
   args.push(...values[`${name}-args`].split(" ").filter(Boolean));
@@ -94,9 +119,10 @@ async function startGateway(name: "base" | "head", root: string): Promise<Server
     ...process.env,
     SIM_PORT: String(simPort),
     AIGW_DATA_HOME: mkdtempSync(join(tmpdir(), "aigw-bench-")),
+    ...(jwt ? { BENCH_JWKS: jwt.jwks } : {}),
     ...envPairs(values[`${name}-env`]),
   };
-  return startServer(name, args, port, SERVER_CPUS, env, probe);
+  return startServer(name, args, port, SERVER_CPUS, env, { ...probe, headers: headersOf(name) });
 }
 
 /** "A=1 B=2" as an environment object. */
@@ -120,12 +146,13 @@ const samples: Record<"base" | "head", Sample[]> = { base: [], head: [] };
 /** ABBA, then BAAB: drift of the host during a quad hits both builds alike. */
 const ORDER = ["base", "head", "head", "base"] as const;
 
-async function measure(server: ServerProcess, warmupSeconds: number): Promise<Sample> {
+async function measure(name: "base" | "head", server: ServerProcess, warmupSeconds: number): Promise<Sample> {
   const job: LoadJob = {
     mode: "closed",
     origin: server.origin,
     path: "/v1/chat/completions",
     body,
+    headers: headersOf(name),
     warmupSeconds,
     durationSeconds: seconds,
     connections: Number(values.connections),
@@ -150,11 +177,11 @@ try {
     };
     try {
       // Warm both JITs before anything counts.
-      await measure(servers.base, 1);
-      await measure(servers.head, 1);
+      await measure("base", servers.base, 1);
+      await measure("head", servers.head, 1);
       const order = quad % 2 === 0 ? ORDER : [...ORDER].reverse();
       for (const name of order) {
-        const sample = await measure(servers[name], 0.5);
+        const sample = await measure(name, servers[name], 0.5);
         samples[name].push(sample);
         const cpu = sample.cpuMicrosPerRequest.toFixed(1);
         process.stderr.write(`compare: ${name} ${sample.rps.toFixed(0)} req/s, ${cpu} µs CPU/request\n`);

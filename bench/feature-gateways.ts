@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import pg from "pg";
 import { request } from "undici";
+import { benchJwt } from "./bench-jwt.js";
 import { BENCH_DIST, CLIENT_CPUS, runForJson, startUntilStopped } from "./bench-processes.js";
 import type { TargetName } from "./bench-results.js";
 import type { ConsolePollerJob, PollerStats } from "./console-poller.js";
@@ -180,21 +180,6 @@ async function freshDatabase(url: string): Promise<string | undefined> {
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-/** A bench-only RSA key pair, its public JWKS for the config and a long-lived token signed with it. */
-async function benchJwt(): Promise<{ jwks: string; token: string }> {
-  const { publicKey, privateKey } = await generateKeyPair("RS256");
-  const jwk = { ...(await exportJWK(publicKey)), kid: "bench", alg: "RS256", use: "sig" };
-  const token = await new SignJWT({ tenant: "bench" })
-    .setProtectedHeader({ alg: "RS256", kid: "bench" })
-    .setIssuer("https://issuer.bench.example")
-    .setAudience("aigw-bench")
-    .setSubject("bench-user")
-    .setIssuedAt()
-    .setExpirationTime("2h")
-    .sign(privateKey);
-  return { jwks: JSON.stringify({ keys: [jwk] }), token };
 }
 
 export interface FeatureSetup {

@@ -19,14 +19,12 @@ import {
 import type { JwksKeys } from "./jwks-keys.js";
 import {
   JWT_BAD_FORMAT,
-  JWT_EXPIRED,
   JWT_HEADER_ALG_NOT_SUPPORTED,
   JWT_HEADER_BAD_ALG,
   JWT_HEADER_BAD_JSON,
   JWT_HEADER_BAD_KID,
   JWT_ISS_NOT_STRING,
   JWT_MISSING,
-  JWT_NOT_YET_VALID,
   JWT_PAYLOAD_BAD_JSON,
   JWT_UNKNOWN_ISSUER,
   type JwtStatus,
@@ -57,8 +55,16 @@ const SUPPORTED_ALGORITHMS = new Set(ALGORITHMS);
 
 /** Envoy's jwt_authn default `clock_skew_seconds`, which Envoy Gateway leaves as it is. */
 const CLOCK_SKEW_S = 60;
-/** Verified tokens kept per policy. */
-const MAX_CACHED_TOKENS = 10_000;
+/**
+ * The cache of verified tokens of one policy: 10,000 clients' tokens, 8 Mi characters of tokens in
+ * all (an entry's claims and headers, decoded from its token, take about as much again), and no
+ * token longer than Node's default limit for all of a request's headers.
+ */
+const CACHE_LIMITS = Object.freeze({
+  maxEntries: 10_000,
+  maxChars: 8 * 1024 * 1024,
+  maxTokenChars: 16 * 1024,
+});
 
 /** Envoy's default locations: `Authorization: Bearer <token>` and the `access_token` query parameter. */
 const DEFAULT_EXTRACT_FROM: NonNullable<JwtProviderSpec["extractFrom"]> = {
@@ -86,11 +92,22 @@ export interface VerifiedToken {
   readonly scopes: ReadonlySet<string>;
   /** The claimToHeaders headers of this token. */
   readonly headers: readonly (readonly [string, string])[];
+}
+
+/** A verified token as the cache keeps it, with what decides whether verifying it again would pass. */
+interface CachedToken {
+  readonly verified: VerifiedToken;
+  /** Where it was read: another location may have other providers, tried in another order. */
+  readonly location: Location;
   /** Unix seconds; Infinity / -Infinity when the token has no `exp` / `nbf`. */
   readonly exp: number;
   readonly nbf: number;
-  /** The generation of the provider's keys that verified it. */
-  readonly generation: number;
+  /**
+   * The generation of every provider's keys (in provider order) when it was verified, the
+   * verifying provider's that of the key that verified it: a provider tried before it and refused
+   * it may have new keys since, and then verifying again could pick that provider instead.
+   */
+  readonly generations: readonly number[];
 }
 
 interface Location {
@@ -129,10 +146,17 @@ export function compileJwtAuth(
 class CompiledJwtAuth implements JwtAuthenticator {
   readonly produces: readonly string[];
   readonly recomputesRoute: boolean;
-  private readonly cache = new VerifiedTokenCache<VerifiedToken>(MAX_CACHED_TOKENS);
+  /**
+   * Tokens verified by this policy's providers, so that a client's next request with the same token
+   * is answered without a signature check. A cached token is used only while verifying it again
+   * would pass: read from the same location, no provider's keys changed, exp and nbf still allow it
+   * (jose's test against the clock, with the same skew). Anything else is verified as a new token.
+   * A reload compiles a new policy with an empty cache.
+   */
+  private readonly cache = new VerifiedTokenCache<CachedToken>(CACHE_LIMITS);
 
   constructor(
-    providers: readonly JwtProvider[],
+    private readonly providers: readonly JwtProvider[],
     private readonly locations: readonly Location[],
     private readonly failOpen: boolean,
     private readonly allowMissing: boolean,
@@ -151,39 +175,49 @@ class CompiledJwtAuth implements JwtAuthenticator {
     if (token === undefined || location === undefined) {
       return this.allowMissing ? undefined : this.refuse(request, JWT_MISSING, false);
     }
-    const verified = this.cache.get(token);
-    if (
-      verified !== undefined &&
-      verified.generation === verified.provider.keys.generation &&
-      location.providers.includes(verified.provider)
-    ) {
-      const now = Date.now() / 1000;
-      if (verified.exp <= now - CLOCK_SKEW_S) {
-        this.cache.delete(token);
-        return this.refuse(request, JWT_EXPIRED, true);
+    const cached = this.cache.get(token);
+    if (cached !== undefined && cached.location === location) {
+      if (this.keysUnchanged(cached.generations) && inTime(cached.exp, cached.nbf)) {
+        cached.verified.provider.keys.refreshIfStale();
+        return cached.verified;
       }
-      if (verified.nbf > now + CLOCK_SKEW_S) return this.refuse(request, JWT_NOT_YET_VALID, true);
-      verified.provider.keys.refreshIfStale();
-      return verified;
+      // It would never pass again as it is (the clock and the generations only move forward).
+      this.cache.delete(token);
     }
-    return this.verify(request, token, location.providers);
+    return this.verify(request, token, location);
+  }
+
+  private keysUnchanged(generations: readonly number[]): boolean {
+    for (let i = 0; i < this.providers.length; i++) {
+      if (this.providers[i]!.keys.generation !== generations[i]) return false;
+    }
+    return true;
   }
 
   private async verify(
     request: AuthRequest,
     token: string,
-    providers: readonly JwtProvider[],
+    location: Location,
   ): Promise<VerifiedToken | undefined> {
     const { status, issuer } = inspect(token);
     if (status) return this.refuse(request, status, true);
-    const candidates = providers.filter((p) => p.issuer === undefined || p.issuer === issuer);
+    const candidates = location.providers.filter((p) => p.issuer === undefined || p.issuer === issuer);
     if (candidates.length === 0) return this.refuse(request, JWT_UNKNOWN_ISSUER, true);
+    // Before any key is fetched: a fetch during the verification makes the entry stale at once.
+    const generations = this.providers.map((p) => p.keys.generation);
     let first: unknown;
     for (const provider of candidates) {
       try {
         const { claims, key } = await verifyWith(token, provider);
-        const verified = verifiedToken(provider, claims, provider.keys.generationOf(key));
-        this.cache.set(token, verified);
+        const verified = verifiedToken(provider, claims);
+        generations[this.providers.indexOf(provider)] = provider.keys.generationOf(key);
+        this.cache.set(token, {
+          verified,
+          location,
+          exp: typeof claims.exp === "number" ? claims.exp : Number.POSITIVE_INFINITY,
+          nbf: typeof claims.nbf === "number" ? claims.nbf : Number.NEGATIVE_INFINITY,
+          generations,
+        });
         return verified;
       } catch (err) {
         first ??= err;
@@ -210,6 +244,7 @@ function compileProvider(spec: JwtProviderSpec, keys: JwksKeys): JwtProvider {
     issuer,
     keys,
     recomputeRoute: spec.recomputeRoute === true,
+    // The cache repeats jose's checks against the clock (inTime): one more here must be repeated there.
     options: Object.freeze({
       algorithms: ALGORITHMS,
       clockTolerance: CLOCK_SKEW_S,
@@ -310,7 +345,16 @@ async function verifyWith(
   }
 }
 
-function verifiedToken(provider: JwtProvider, claims: JWTPayload, generation: number): VerifiedToken {
+/**
+ * Whether verifying the token again now would pass jose's checks of `exp` and `nbf`, as jose makes
+ * them (jwt_claims_set.js): the current second, rounded down, with the provider's clock tolerance.
+ */
+function inTime(exp: number, nbf: number): boolean {
+  const now = Math.floor(Date.now() / 1000);
+  return !(nbf > now + CLOCK_SKEW_S) && !(exp <= now - CLOCK_SKEW_S);
+}
+
+function verifiedToken(provider: JwtProvider, claims: JWTPayload): VerifiedToken {
   const headers: (readonly [string, string])[] = [];
   for (const { header, path } of provider.claimHeaders) {
     const value = claimHeaderValue(claimAt(claims, path));
@@ -323,8 +367,5 @@ function verifiedToken(provider: JwtProvider, claims: JWTPayload, generation: nu
     claims,
     scopes: scopesOf(claims),
     headers,
-    exp: typeof claims.exp === "number" ? claims.exp : Number.POSITIVE_INFINITY,
-    nbf: typeof claims.nbf === "number" ? claims.nbf : Number.NEGATIVE_INFINITY,
-    generation,
   });
 }

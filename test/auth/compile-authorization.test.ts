@@ -13,9 +13,6 @@ function token(provider: string, claims: Record<string, unknown>): VerifiedToken
     claims,
     scopes: scopesOf(claims),
     headers: [],
-    exp: Number.POSITIVE_INFINITY,
-    nbf: Number.NEGATIVE_INFINITY,
-    generation: 0,
   };
 }
 
