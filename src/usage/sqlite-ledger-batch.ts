@@ -1,4 +1,5 @@
 import type { LedgerRow } from "./ledger-row.js";
+import { RollupAccumulator, type RollupEntry } from "./usage-rollup.js";
 
 /**
  * A batch of ledger rows as the SQLite store keeps it: one table row per batch, whose `rows` is a
@@ -13,10 +14,17 @@ export interface EncodedBatch {
   readonly maxTime: string;
   readonly count: number;
   readonly json: string;
+  /**
+   * The rollup entries of the batch's records, summed from the rows while they are objects: the
+   * store would otherwise parse the JSON back into rows for them (≈ 1.4 µs a record, against
+   * 0.2-1.5 µs to sum them here), on the same core when the gateway is pinned to one.
+   */
+  readonly rollups: readonly RollupEntry[];
 }
 
 /** Encodes a non-empty batch; runs on the gateway's thread, once per batch, ~1 µs a row. */
 export function encodeBatch(rows: readonly LedgerRow[]): EncodedBatch {
+  const accumulator = new RollupAccumulator();
   let minTime = rows[0]!.time;
   let maxTime = minTime;
   let json = "[";
@@ -24,6 +32,7 @@ export function encodeBatch(rows: readonly LedgerRow[]): EncodedBatch {
     const row = rows[i]!;
     if (row.time < minTime) minTime = row.time;
     if (row.time > maxTime) maxTime = row.time;
+    accumulator.addRecord(row);
     if (i > 0) json += ",";
     json += JSON.stringify([
       row.id,
@@ -51,7 +60,14 @@ export function encodeBatch(rows: readonly LedgerRow[]): EncodedBatch {
       row.error,
     ]);
   }
-  return { key: rows[0]!.id, minTime, maxTime, count: rows.length, json: `${json}]` };
+  return {
+    key: rows[0]!.id,
+    minTime,
+    maxTime,
+    count: rows.length,
+    json: `${json}]`,
+    rollups: accumulator.take(),
+  };
 }
 
 type EncodedRow = [

@@ -262,9 +262,7 @@ export class SqliteLedgerStore implements LedgerStore {
     // a string to UTF-8 in JavaScript, character by character.
     const values = [batch.key, batch.minTime, batch.maxTime, batch.count, Buffer.from(batch.json)];
     if (this.insertBatchRow.run(values).changes === 1) {
-      const accumulator = new RollupAccumulator();
-      for (const row of decodeBatch(batch.json)) accumulator.addRecord(row);
-      this.rollups.write(accumulator.take());
+      this.rollups.write(batch.rollups);
       return;
     }
     // all(), not get(): a statement stepped once stays in progress, and the transaction could not commit.

@@ -161,3 +161,50 @@ test("rollup: the entries of a batch come for both grains, ordered by grain, buc
   const first = entries[0]!;
   assert.deepEqual(rollupRowFrom(first.row.bucket, first.dims, first.row), first.row);
 });
+
+test("rollup: a record right after one that differs in a single dimension (or bucket) gets a row of its own", () => {
+  const base = row(0, { attributes: { a: "1" } });
+  const variants: Partial<LedgerRow>[] = [
+    { consumer: "c" },
+    { attributes: { a: "2" } },
+    { attributes: { b: "1" } },
+    { attributes: { a: "1", b: "2" } },
+    { attributes: null },
+    { route: "default/r2" },
+    { original_model: "o" },
+    { request_model: "q" },
+    { response_model: "s" },
+    { backend: "default/b2" },
+    { status: 500 },
+    { time: "2026-12-02T10:58:59.999Z" },
+  ];
+  // Each variant follows the base record, and the base record follows each variant.
+  const rows = [base, ...variants.flatMap((v) => [{ ...base, ...v }, { ...base }])];
+  const minutes = aggregateRollup(rows, "minute");
+  assert.equal(minutes.length, variants.length + 1);
+  assert.equal(minutes.find((r) => r.requests !== 1)?.requests, variants.length + 1, "the base records' row");
+  const hours = aggregateRollup([base, { ...base, time: "2026-12-02T11:00:00.000Z" }, { ...base }], "hour");
+  assert.deepEqual(
+    hours.map((r) => [r.bucket, r.requests]),
+    [
+      ["2026-12-02T10:00:00.000Z", 2],
+      ["2026-12-02T11:00:00.000Z", 1],
+    ],
+  );
+});
+
+test("rollup: records after a take are summed afresh, not into the rows already taken", () => {
+  const accumulator = new RollupAccumulator(["minute"]);
+  accumulator.addRecord(row(0));
+  const first = accumulator.take();
+  accumulator.addRecord(row(1));
+  accumulator.addRecord(row(2));
+  assert.deepEqual(
+    first.map((e) => e.row.requests),
+    [1],
+  );
+  assert.deepEqual(
+    accumulator.take().map((e) => e.row.requests),
+    [2],
+  );
+});
