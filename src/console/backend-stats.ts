@@ -70,11 +70,11 @@ export class BackendStats {
   /** `now`: the wall clock (epoch ms) that puts attempts in minutes; tests pass a fixed one. */
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** One finished request: each of its attempts. */
-  observe(record: RequestRecord): void {
+  /** One finished request: each of its attempts; `nowMs` when the caller has read the clock already. */
+  observe(record: RequestRecord, nowMs?: number): void {
     const attempts = record.attempts;
     if (attempts.length === 0) return;
-    const minute = Math.floor(this.now() / MINUTE_MS);
+    const minute = Math.floor((nowMs ?? this.now()) / MINUTE_MS);
     const last = attempts.length - 1;
     // The time before the answering attempt (reading the body, limits, earlier attempts and the
     // waits between them) is not its backend's: its TTFT is counted from its own start, about.

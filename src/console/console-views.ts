@@ -35,7 +35,8 @@ export interface ConsoleSources {
  * The console's in-memory views of this process's traffic (latest requests, backends, gateway
  * overhead, limit buckets seen), fed once per finished request, and the console's JSON endpoints
  * over them and over the gateway's live parts. `observe` is on every request's way out: each view
- * keeps references and counters, O(attempts + limits), and allocates nothing per request.
+ * writes into storage allocated once, O(attempts + limits), and keeps no reference to the record
+ * or the objects every record has (held, they would be promoted to old space: see RecentRequests).
  */
 export class ConsoleViews {
   private readonly recent = new RecentRequests();
@@ -45,7 +46,7 @@ export class ConsoleViews {
 
   observe(record: RequestRecord, endEpochMs: number): void {
     this.recent.add(record, endEpochMs);
-    this.backends.observe(record);
+    this.backends.observe(record, endEpochMs);
     this.overhead.observe(record, endEpochMs);
     this.limits.observe(record);
   }

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { ConsoleRequest } from "../../src/console/console-handler.js";
 import { RecentRequests } from "../../src/console/recent-requests.js";
 import { requestsHandler } from "../../src/console/requests-handler.js";
 import type { RequestRecord } from "../../src/gateway/request-record.js";
+import { uuidV7 } from "../../src/util/uuid-v7.js";
 import { requestRecord } from "../support/request-record.js";
 
 const T0 = Date.UTC(2026, 11, 2, 10);
@@ -12,6 +15,12 @@ function call(recent: RecentRequests, query = "", subpath = "") {
   const request: ConsoleRequest = { query: new URLSearchParams(query), subpath, nowMs: T0 };
   const answer = requestsHandler(recent)(request) as { status: number; body: string };
   return { status: answer.status, json: JSON.parse(answer.body) };
+}
+
+/** The fields of a record the ring gives back (HeldRecord): all but authRefused, api and the log's and metrics' attributes. */
+function shownOf(record: RequestRecord): Record<string, unknown> {
+  const { authRefused: _a, api: _b, logAttributes: _c, metricAttributes: _d, ...shown } = record;
+  return shown;
 }
 
 /** `n` records r1..rn (request ids "id-1"...), finished one second apart. */
@@ -26,7 +35,7 @@ function filled(n: number, capacity?: number): { recent: RecentRequests; records
   return { recent, records };
 }
 
-test("the ring keeps the last `capacity` records by reference, newest first, numbered in order", () => {
+test("the ring keeps the last `capacity` records, newest first, numbered in order", () => {
   const { recent, records } = filled(7, 5);
   const seen: [number, string][] = [];
   recent.forEachNewest(0, (e) => {
@@ -41,7 +50,11 @@ test("the ring keeps the last `capacity` records by reference, newest first, num
     [3, "id-3"],
   ]);
   assert.equal(recent.lastSeq, 7);
-  assert.equal(recent.find("id-7")?.record, records[6], "the record itself, not a copy");
+  assert.deepEqual(
+    recent.find("id-7")?.record,
+    shownOf(records[6]!),
+    "every field the console shows, as reported",
+  );
   assert.equal(recent.find("id-2"), undefined, "wrapped out");
   assert.equal(recent.find("id-3")?.startEpochMs, T0 + 3000 - 400);
 });
@@ -212,4 +225,82 @@ test("bad parameters are a 400 naming them", () => {
   }
   assert.equal(call(recent, "limit=1000").status, 200);
   assert.equal(call(recent, "limit=1", "id-1").json.error.param, "limit", "the detail takes no parameter");
+});
+
+test("a held record is rebuilt field for field: retries, limits, an endpoint pick, costs, attributes, a trace", () => {
+  const recent = new RecentRequests(3);
+  const full = requestRecord({
+    requestId: uuidV7(T0),
+    consumer: "team-a",
+    attributes: { "tenant.id": "acme" },
+    rule: "chat",
+    match: "x-ai-eg-model=gpt-x",
+    credentialPolicy: "default/keys",
+    stream: true,
+    timeToFirstByteMs: 12.5,
+    usageEstimated: true,
+    usage: {
+      inputTokens: 5,
+      outputTokens: 7,
+      totalTokens: 12,
+      cachedInputTokens: 1,
+      cacheCreationInputTokens: 3,
+      reasoningTokens: 2,
+    },
+    costs: { llm_total_token: 12 },
+    error: "client_closed",
+    attempts: [
+      { backend: "default/a", status: 503, error: "upstream_5xx", durationMs: 3.4 },
+      { backend: "default/b1", status: 200, error: undefined, durationMs: 20.6 },
+    ],
+    limits: [{ rule: "r", kind: "quota", bucket: "", limit: 10, used: 1, remaining: 9, outcome: "allowed" }],
+    inference: { pool: "default/vllm", priority: 0, endpoint: "10.0.0.5:8000", reason: "scored" },
+    traceId: "0af7651916cd43dd8448eb211c80319c",
+    durationMs: 40.25,
+  });
+  const single = requestRecord({
+    requestId: "not-a-uuid",
+    usageEstimated: false,
+    attempts: [{ backend: "default/b1", status: 429, error: "rate_limited", durationMs: 1.5 }],
+  });
+  const none = requestRecord({ requestId: "id-none", status: 404, route: undefined, backend: undefined });
+  recent.add(full, T0 + 40.25);
+  recent.add(single, T0 + 50);
+  recent.add(none, T0 + 60);
+  assert.deepEqual(recent.find(full.requestId)?.record, shownOf(full));
+  assert.equal(recent.find(full.requestId)?.startEpochMs, T0);
+  assert.deepEqual(recent.find("not-a-uuid")?.record, shownOf(single));
+  assert.deepEqual(recent.find("id-none")?.record, shownOf(none));
+  recent.add(requestRecord({ requestId: "id-4" }), T0 + 70);
+  assert.equal(recent.find(full.requestId), undefined, "wrapped out");
+});
+
+/** Ten records added to `recent`, and weak references to each and to the objects it carries. */
+function addWatched(recent: RecentRequests): WeakRef<object>[] {
+  const refs: WeakRef<object>[] = [];
+  for (let i = 0; i < 10; i++) {
+    const record = requestRecord({
+      path: `/v1/chat/completions?n=${i}`.slice(0, 20 + (i % 2)),
+      costs: {},
+      attempts: [{ backend: "default/b1", status: 200, error: undefined, durationMs: 2 }],
+    });
+    refs.push(new WeakRef(record), new WeakRef(record.usage), new WeakRef(record.costs));
+    refs.push(new WeakRef(record.attempts), new WeakRef(record.attempts[0]!));
+    recent.add(record, T0 + i);
+  }
+  return refs;
+}
+
+test("the ring keeps no reference to a record, nor to its usage, costs or attempt objects", async () => {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const recent = new RecentRequests();
+  // Filled in a function of its own: this one's suspended frame must not hold the last record.
+  const refs = addWatched(recent);
+  // A WeakRef keeps its target until the task that made it ends.
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  const alive = refs.filter((ref) => ref.deref() !== undefined).length;
+  assert.equal(alive, 0, "every object a record brought is collectable");
+  assert.equal(recent.lastSeq, 10);
 });
