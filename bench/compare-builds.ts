@@ -14,7 +14,7 @@ import {
   startServer,
 } from "./bench-processes.js";
 import type { LoadJob } from "./load-job.js";
-import { cpuSeconds } from "./process-stats.js";
+import { cpuSeconds, threadCpuSeconds } from "./process-stats.js";
 import { startSpanSink } from "./span-sink.js";
 
 /**
@@ -141,6 +141,8 @@ function envPairs(text: string): Record<string, string> {
 interface Sample {
   rps: number;
   cpuMicrosPerRequest: number;
+  /** The same CPU (µs a request) of the main thread and of the others (GC helpers, libuv, workers). */
+  threads: { main: number; others: number };
 }
 const samples: Record<"base" | "head", Sample[]> = { base: [], head: [] };
 /** ABBA, then BAAB: drift of the host during a quad hits both builds alike. */
@@ -158,13 +160,20 @@ async function measure(name: "base" | "head", server: ServerProcess, warmupSecon
     connections: Number(values.connections),
   };
   const before = cpuSeconds(server.pid);
+  const threadsBefore = threadCpuSeconds(server.pid);
   const result = await runLoad(job, CLIENT_CPUS);
   const failed = Object.values(result.failures).reduce((a, b) => a + b, 0);
   if (failed > 0) throw new Error(`${server.name}: ${failed} requests failed`);
   // The warm-up's requests are not in `completed`; its CPU is, so it is kept short and equal.
   const cpu = cpuSeconds(server.pid) - before;
   const requests = result.completed + result.requestsPerSecond * warmupSeconds;
-  return { rps: result.requestsPerSecond, cpuMicrosPerRequest: (cpu / requests) * 1e6 };
+  const threadsAfter = threadCpuSeconds(server.pid);
+  const perRequest = (seconds: number) => Number(((seconds / requests) * 1e6).toFixed(1));
+  const threads = {
+    main: perRequest(threadsAfter.main - threadsBefore.main),
+    others: perRequest(threadsAfter.others - threadsBefore.others),
+  };
+  return { rps: result.requestsPerSecond, cpuMicrosPerRequest: (cpu / requests) * 1e6, threads };
 }
 
 try {
@@ -184,7 +193,10 @@ try {
         const sample = await measure(name, servers[name], 0.5);
         samples[name].push(sample);
         const cpu = sample.cpuMicrosPerRequest.toFixed(1);
-        process.stderr.write(`compare: ${name} ${sample.rps.toFixed(0)} req/s, ${cpu} µs CPU/request\n`);
+        const { main, others } = sample.threads;
+        process.stderr.write(
+          `compare: ${name} ${sample.rps.toFixed(0)} req/s, ${cpu} µs CPU/request (main thread ${main}, others ${others})\n`,
+        );
       }
     } finally {
       await servers.head.stop();

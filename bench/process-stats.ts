@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** sysconf(_SC_CLK_TCK) is 100 on every Linux configuration Node supports. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -13,11 +13,34 @@ export function residentBytes(pid: number): number {
 
 /** User + system CPU time of a process in seconds, from /proc/<pid>/stat (fields 14 and 15). */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // The command name (field 2) may contain spaces; fields after it are space-separated.
+  return ticksOf(readFileSync(`/proc/${pid}/stat`, "utf8")) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds of a live process's main thread and of all its other threads together (V8's GC
+ * helpers, the libuv pool, workers), from /proc/<pid>/task: which a cost lands on, which a
+ * main-thread CPU profile cannot show. (Node 20 leaves its threads unnamed, so names cannot split them.)
+ */
+export function threadCpuSeconds(pid: number): { main: number; others: number } {
+  const split = { main: 0, others: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const seconds = ticksOf(stat) / CLOCK_TICKS_PER_SECOND;
+    if (Number(tid) === pid) split.main += seconds;
+    else split.others += seconds;
+  }
+  return split;
+}
+
+/** utime + stime of a /proc stat line; the command name (field 2) may contain spaces. */
+function ticksOf(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / CLOCK_TICKS_PER_SECOND;
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 /**
