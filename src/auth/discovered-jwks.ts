@@ -80,8 +80,8 @@ export class DiscoveredJwks implements JwksKeys {
     return this.keys?.generation ?? 0;
   }
 
-  generationOf(key: unknown): number {
-    return this.keys?.generationOf(key) ?? 0;
+  generationOf(key: unknown): number | undefined {
+    return this.keys?.generationOf(key);
   }
 
   refreshIfStale(): void {

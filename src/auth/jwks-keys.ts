@@ -16,8 +16,12 @@ export interface JwksKeys {
    * verified under an older generation is verified again before it is trusted.
    */
   readonly generation: number;
-  /** The generation of the key set `key` (as `resolve` gave it) came from. */
-  generationOf(key: unknown): number;
+  /**
+   * The generation of the key set `key` came from, when `resolve` gave it; undefined for a key it
+   * did not give (jose's fallback over several keys without a `kid` hands them out itself), whose
+   * set is then only known to be no older than the generation read before verifying.
+   */
+  generationOf(key: unknown): number | undefined;
   /** On the reuse of a verified token: refreshes keys older than their cache duration, in the background. */
   refreshIfStale(): void;
 }
@@ -104,9 +108,8 @@ export class RemoteJwks implements JwksKeys {
     };
   }
 
-  generationOf(key: unknown): number {
-    const stamp = typeof key === "object" && key !== null ? this.generations.get(key) : undefined;
-    return stamp ?? this.generation;
+  generationOf(key: unknown): number | undefined {
+    return typeof key === "object" && key !== null ? this.generations.get(key) : undefined;
   }
 
   refreshIfStale(): void {

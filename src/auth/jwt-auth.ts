@@ -210,7 +210,10 @@ class CompiledJwtAuth implements JwtAuthenticator {
       try {
         const { claims, key } = await verifyWith(token, provider);
         const verified = verifiedToken(provider, claims);
-        generations[this.providers.indexOf(provider)] = provider.keys.generationOf(key);
+        // A key of a set fetched meanwhile dates the entry by that set; an unstamped one keeps the
+        // generation read before verifying (the oldest it can be from), never the current one.
+        const index = this.providers.indexOf(provider);
+        generations[index] = provider.keys.generationOf(key) ?? generations[index]!;
         this.cache.set(token, {
           verified,
           location,

@@ -56,12 +56,13 @@ export class VerifiedTokenCache<T> {
 
   set(token: string, value: T): void {
     if (token.length > Math.min(this.limits.maxTokenChars, this.limits.maxChars)) return;
-    const key = keyOf(token);
-    this.remove(key);
-    this.makeRoom(token.length);
     // A copy of its own: the token may be a slice of a longer header (a Cookie header, say), which
-    // a kept slice would keep alive without being counted.
+    // a kept slice would keep alive without being counted. The key is cut from the copy for the
+    // same reason (V8 keeps a slice of 13 characters or more as a view of its parent).
     const own = Buffer.from(token, "utf16le").toString("utf16le");
+    const key = keyOf(own);
+    this.remove(key);
+    this.makeRoom(own.length);
     this.entries.set(key, { token: own, value, used: false });
     this.chars += own.length;
   }

@@ -42,7 +42,7 @@ const bearer = (token: string) => authRequest({ authorization: `Bearer ${token}`
 class SwappableKeys implements JwksKeys {
   generation = 0;
   resolved = 0;
-  private set: JWTVerifyGetKey;
+  protected set: JWTVerifyGetKey;
 
   constructor(keys: readonly SigningKey[]) {
     this.set = createLocalJWKSet(JSON.parse(jwksJson(keys)) as JSONWebKeySet);
@@ -53,7 +53,9 @@ class SwappableKeys implements JwksKeys {
     return this.set(header, token);
   };
 
-  generationOf(): number {
+  protected current: JWTVerifyGetKey = (header, token) => this.set(header, token);
+
+  generationOf(): number | undefined {
     return this.generation;
   }
 
@@ -162,6 +164,27 @@ test("new keys for the provider (a JWKS refresh) drop its cached tokens: one of 
   keys.swap([rsa, spare]);
   assert.deepEqual(await outcome(auth, bearer(token)), { result: "idp rotated", cached: false });
   assert.deepEqual(await outcome(auth, bearer(token)), { result: "idp rotated", cached: true });
+});
+
+test("a key handed out without a stamp while new keys arrive dates the entry by the keys before: verified again", async () => {
+  // jose's fallback over several keys without a `kid` hands keys out itself, unstamped; a fetch
+  // that completes meanwhile must not make the entry look as new as the keys now held.
+  class FetchMidway extends SwappableKeys {
+    override readonly resolve: JWTVerifyGetKey = (header, token) => {
+      this.resolved++;
+      this.generation++;
+      return this.current(header, token);
+    };
+    override generationOf(): undefined {
+      return undefined;
+    }
+  }
+  const keys = new FetchMidway([rsa]);
+  const auth = compileJwtAuth({ providers: [provider()] }, () => keys);
+  const token = await signToken(rsa, { sub: "midway" });
+  assert.deepEqual(await outcome(auth, bearer(token)), { result: "idp midway", cached: false });
+  assert.deepEqual(await outcome(auth, bearer(token)), { result: "idp midway", cached: false });
+  assert.equal(keys.resolved, 2);
 });
 
 test("new keys for a provider tried first make a token another provider verified be verified again", async () => {
