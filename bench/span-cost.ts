@@ -2,10 +2,9 @@ import { fork } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { RequestRecord } from "../src/gateway/request-record.js";
+import { newRequestRecord, type RequestRecord } from "../src/gateway/request-record.js";
 import { RequestTracer } from "../src/telemetry/request-tracer.js";
 import { readTracingConfig } from "../src/telemetry/tracing-config.js";
-import { emptyUsage } from "../src/usage/token-usage.js";
 import { uuidV7 } from "../src/util/uuid-v7.js";
 import { startSpanSink } from "./span-sink.js";
 
@@ -137,31 +136,15 @@ async function run(
   return (used.user + used.system) / requests;
 }
 
+/** The record of a request as the gateway starts it, for the bench's model. */
 function requestRecord(): RequestRecord {
-  return {
-    requestId: uuidV7(Date.now()),
-    api: "openai-chat",
-    operation: "chat",
-    path: "/v1/chat/completions",
-    consumer: undefined,
-    attributes: undefined,
-    authRefused: false,
-    originalModel: "bench",
-    requestModel: undefined,
-    responseModel: undefined,
-    route: undefined,
-    rule: undefined,
-    backend: undefined,
-    provider: undefined,
-    status: 0,
-    stream: false,
-    usage: emptyUsage(),
-    costs: {},
-    durationMs: 0,
-    timeToFirstByteMs: undefined,
-    error: undefined,
-    attempts: [],
-  };
+  const record = newRequestRecord(
+    { api: "openai-chat", operation: "chat" },
+    "/v1/chat/completions",
+    uuidV7(Date.now()),
+  );
+  record.originalModel = "bench";
+  return record;
 }
 
 /** What the request path fills in by the time the span ends (the bench's chat answer). */

@@ -13,7 +13,6 @@ import type { McpRequestListener } from "../mcp/mcp-request-record.js";
 import type { RequestTracer } from "../telemetry/request-tracer.js";
 import type { BackendHealthRegistry } from "../upstream/backend-health.js";
 import { PoolCandidates } from "../upstream/pool-candidates.js";
-import { emptyUsage } from "../usage/token-usage.js";
 import { AttemptLoop } from "./attempt-loop.js";
 import { GatewayError } from "./gateway-error.js";
 import { matchRoute, type RouteMatch, requestHost } from "./match-route.js";
@@ -22,7 +21,7 @@ import type { ClientCall } from "./prepare-attempt.js";
 import { BodyTooLargeError, discardRemainingBody, readRequestBody } from "./read-request-body.js";
 import { type HeaderAttribute, readHeaderAttributes } from "./request-header-attributes.js";
 import { type AdmissionContext, admitAll, settleAll } from "./request-policy.js";
-import type { InferenceRecord, RequestRecord } from "./request-record.js";
+import { type InferenceRecord, newRequestRecord, type RequestRecord } from "./request-record.js";
 import { JSON_TYPE, sendBody } from "./send-response.js";
 
 export const NO_ROUTE_MESSAGE =
@@ -72,7 +71,7 @@ export async function handleInferenceRequest(
   requestId: string,
 ): Promise<void> {
   const started = performance.now();
-  const record = newRecord(endpoint, path, requestId);
+  const record = newRequestRecord(endpoint, path, requestId);
   const span = gateway.tracer?.start(req.headers, record);
   if (span) record.traceId = span.traceId;
   let admitted: AdmissionContext | undefined;
@@ -288,32 +287,5 @@ async function readCall(
     stream,
     forceIncludeUsage: false,
     clientAddress: req.socket.remoteAddress,
-  };
-}
-
-function newRecord(endpoint: ClientEndpoint, path: string, requestId: string): RequestRecord {
-  return {
-    requestId,
-    api: endpoint.api,
-    operation: endpoint.operation,
-    path,
-    consumer: undefined,
-    attributes: undefined,
-    authRefused: false,
-    originalModel: undefined,
-    requestModel: undefined,
-    responseModel: undefined,
-    route: undefined,
-    rule: undefined,
-    backend: undefined,
-    provider: undefined,
-    status: 0,
-    stream: false,
-    usage: emptyUsage(),
-    costs: {},
-    durationMs: 0,
-    timeToFirstByteMs: undefined,
-    error: undefined,
-    attempts: [],
   };
 }

@@ -1,6 +1,7 @@
+import type { ClientEndpoint } from "../endpoints/client-endpoint.js";
 import type { EndpointScore, PickReason } from "../inference/endpoint-picker.js";
 import type { ClientApi } from "../providers/translator.js";
-import type { TokenUsage } from "../usage/token-usage.js";
+import { emptyUsage, type TokenUsage } from "../usage/token-usage.js";
 
 /**
  * What the gateway knows about one finished request: the routing decision and the tokens counted.
@@ -143,3 +144,35 @@ export interface AttemptRecord {
 }
 
 export type RequestListener = (record: RequestRecord) => void;
+
+/** The record of a request that has just arrived at `endpoint`: nothing decided or counted yet. */
+export function newRequestRecord(
+  endpoint: Pick<ClientEndpoint, "api" | "operation">,
+  path: string,
+  requestId: string,
+): RequestRecord {
+  return {
+    requestId,
+    api: endpoint.api,
+    operation: endpoint.operation,
+    path,
+    consumer: undefined,
+    attributes: undefined,
+    authRefused: false,
+    originalModel: undefined,
+    requestModel: undefined,
+    responseModel: undefined,
+    route: undefined,
+    rule: undefined,
+    backend: undefined,
+    provider: undefined,
+    status: 0,
+    stream: false,
+    usage: emptyUsage(),
+    costs: {},
+    durationMs: 0,
+    timeToFirstByteMs: undefined,
+    error: undefined,
+    attempts: [],
+  };
+}
