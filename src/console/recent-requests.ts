@@ -83,6 +83,8 @@ const INT_STRIDE = 4;
 
 /** A UUID's length: the gateway's request ids are kept as these many bytes, not as strings. */
 const ID_LENGTH = 36;
+/** A W3C trace id's length (32 hex digits): with tracing on, kept as bytes too. */
+const TRACE_ID_LENGTH = 32;
 
 const F_STREAM = 1;
 const F_USAGE_ESTIMATED = 2;
@@ -90,6 +92,8 @@ const F_USAGE_ESTIMATED = 2;
 const F_USAGE_ESTIMATED_SET = 4;
 /** The request id is in `ids`, not in the texts. */
 const F_ID_BYTES = 8;
+/** The trace id is in `traceIds`, not in the texts. */
+const F_TRACE_ID_BYTES = 16;
 
 const O_ATTRIBUTES = 0;
 /** Unset for `{}`: an empty object per request is not worth keeping. */
@@ -119,6 +123,11 @@ export class RecentRequests {
   private readonly objects: unknown[];
   /** Each slot's request id, ID_LENGTH latin1 bytes: the one string every request has fresh. */
   private readonly ids: Uint8Array;
+  /**
+   * Each slot's trace id, TRACE_ID_LENGTH latin1 bytes: fresh on every traced request, and a slice
+   * of the string its ids were drawn as, which a held slice would keep alive (and promote).
+   */
+  private readonly traceIds: Uint8Array;
   /** Sequence number of the newest record; 0 before the first. */
   private last = 0;
 
@@ -128,6 +137,7 @@ export class RecentRequests {
     this.ints = new Int32Array(capacity * INT_STRIDE);
     this.objects = new Array(capacity * OBJECT_STRIDE).fill(undefined);
     this.ids = new Uint8Array(capacity * ID_LENGTH);
+    this.traceIds = new Uint8Array(capacity * TRACE_ID_LENGTH);
   }
 
   /** One finished request; `endEpochMs` is when it finished. */
@@ -138,7 +148,10 @@ export class RecentRequests {
     // The previous record's strings, for reuse().
     const p = ((this.last - 1) % this.capacity) * TEXT_STRIDE;
     const texts = this.texts;
-    const idBytes = writeId(this.ids, slot * ID_LENGTH, record.requestId);
+    const idBytes = writeLatin1(this.ids, slot * ID_LENGTH, record.requestId, ID_LENGTH);
+    const traceId = record.traceId;
+    const traceBytes =
+      traceId !== undefined && writeLatin1(this.traceIds, slot * TRACE_ID_LENGTH, traceId, TRACE_ID_LENGTH);
     texts[t + T_REQUEST_ID] = idBytes ? undefined : record.requestId;
     texts[t + T_OPERATION] = record.operation;
     texts[t + T_PATH] = reuse(texts[p + T_PATH], record.path);
@@ -153,7 +166,7 @@ export class RecentRequests {
     texts[t + T_BACKEND] = record.backend;
     texts[t + T_PROVIDER] = record.provider;
     texts[t + T_ERROR] = record.error;
-    texts[t + T_TRACE_ID] = record.traceId;
+    texts[t + T_TRACE_ID] = traceBytes ? undefined : traceId;
 
     const n = slot * NUMBER_STRIDE;
     const numbers = this.numbers;
@@ -174,6 +187,7 @@ export class RecentRequests {
     const estimated = record.usageEstimated;
     ints[i + I_FLAGS] =
       (idBytes ? F_ID_BYTES : 0) |
+      (traceBytes ? F_TRACE_ID_BYTES : 0) |
       (record.stream ? F_STREAM : 0) |
       (estimated === undefined ? 0 : F_USAGE_ESTIMATED_SET | (estimated ? F_USAGE_ESTIMATED : 0));
 
@@ -218,8 +232,7 @@ export class RecentRequests {
     if ((this.ints[slot * INT_STRIDE + I_FLAGS]! & F_ID_BYTES) === 0) {
       return this.texts[slot * TEXT_STRIDE + T_REQUEST_ID]!;
     }
-    const start = slot * ID_LENGTH;
-    return Buffer.from(this.ids.buffer, this.ids.byteOffset + start, ID_LENGTH).toString("latin1");
+    return latin1Of(this.ids, slot * ID_LENGTH, ID_LENGTH);
   }
 
   /** The record of `seq` (held) rebuilt from its slot. */
@@ -266,7 +279,10 @@ export class RecentRequests {
     if (match !== undefined) record.match = match;
     const credentialPolicy = texts[t + T_CREDENTIAL_POLICY];
     if (credentialPolicy !== undefined) record.credentialPolicy = credentialPolicy;
-    const traceId = texts[t + T_TRACE_ID];
+    const traceId =
+      (flags & F_TRACE_ID_BYTES) !== 0
+        ? latin1Of(this.traceIds, slot * TRACE_ID_LENGTH, TRACE_ID_LENGTH)
+        : texts[t + T_TRACE_ID];
     if (traceId !== undefined) record.traceId = traceId;
     if ((flags & F_USAGE_ESTIMATED_SET) !== 0) record.usageEstimated = (flags & F_USAGE_ESTIMATED) !== 0;
     const limits = objects[o + O_LIMITS] as HeldRecord["limits"];
@@ -300,15 +316,20 @@ function reuse(held: string | undefined, value: string | undefined): string | un
   return held === value ? held : value;
 }
 
-/** Writes a request id of ID_LENGTH latin1 characters into `bytes` at `at`; false for another id. */
-function writeId(bytes: Uint8Array, at: number, id: string): boolean {
-  if (id.length !== ID_LENGTH) return false;
-  for (let k = 0; k < ID_LENGTH; k++) {
+/** Writes an id of `length` latin1 characters into `bytes` at `at`; false for any other id. */
+function writeLatin1(bytes: Uint8Array, at: number, id: string, length: number): boolean {
+  if (id.length !== length) return false;
+  for (let k = 0; k < length; k++) {
     const code = id.charCodeAt(k);
     if (code > 0xff) return false;
     bytes[at + k] = code;
   }
   return true;
+}
+
+/** The `length` latin1 characters at `at` in `bytes`, as writeLatin1 put them. */
+function latin1Of(bytes: Uint8Array, at: number, length: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + at, length).toString("latin1");
 }
 
 function hasKeys(object: object): boolean {

@@ -304,3 +304,23 @@ test("the ring keeps no reference to a record, nor to its usage, costs or attemp
   assert.equal(alive, 0, "every object a record brought is collectable");
   assert.equal(recent.lastSeq, 10);
 });
+
+test("trace ids come back as they went in, a slot's bytes never lending one to the record after it", () => {
+  const recent = new RecentRequests(2);
+  const ids = [
+    "0af7651916cd43dd8448eb211c80319c",
+    "not-a-w3c-trace-id",
+    undefined,
+    "4bf92f3577b34da6a3ce929d0e0e4736",
+  ];
+  ids.forEach((traceId, i) => {
+    recent.add(requestRecord({ requestId: `t-${i}`, ...(traceId ? { traceId } : {}) }), T0 + i);
+  });
+  // Capacity 2: t-2 (none) took t-0's slot, t-3 took t-1's; earlier ones are gone.
+  assert.equal(recent.find("t-2")?.record.traceId, undefined);
+  assert.equal("traceId" in (recent.find("t-2")?.record ?? {}), false);
+  assert.equal(recent.find("t-3")?.record.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+  const other = new RecentRequests(4);
+  other.add(requestRecord({ requestId: "odd", traceId: "not-a-w3c-trace-id" }), T0);
+  assert.equal(other.find("odd")?.record.traceId, "not-a-w3c-trace-id");
+});
