@@ -110,11 +110,12 @@ const OBJECT_STRIDE = 5;
  * the record or to its usage, costs and attempt objects: a record the ring held would outlive two
  * scavenges and be promoted, with everything it points to, and old-space garbage at thousands of
  * requests a second costs the request path far more (mark-compacts, the marking write barrier)
- * than these writes. Objects that need configuration to exist (header attributes, limits, an
- * endpoint pick, costs, retries) and the trace id are kept by reference, so with those configured
- * they are still promoted per request (smaller than the record); a fresh string equal to the
- * previous record's (the path, a model) is replaced by that one. The record holds no prompt or completion, nor does this.
- * Readers get the record rebuilt (`HeldRecord`), once per console poll.
+ * than these writes. Request and trace ids are kept as bytes. Objects that need configuration
+ * to exist (header attributes, limits, an endpoint pick, costs, retries) are kept by reference, so
+ * with those configured they are still promoted per request (smaller than the record); a fresh
+ * string equal to the previous record's (the path, a model) is replaced by that one. The record
+ * holds no prompt or completion, nor does this. Readers get the record rebuilt (`HeldRecord`),
+ * once per console poll.
  */
 export class RecentRequests {
   private readonly texts: (string | undefined)[];

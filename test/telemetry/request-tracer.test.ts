@@ -58,42 +58,41 @@ test("a child keeps its parent's trace id; an unsampled parent stays unsampled u
   await t.close();
 });
 
-test("at a ratio, exactly the trace ids the SDK's ratio sampler takes are sampled, with the SDK span on the announced ids", async () => {
-  const t = tracer("traceidratio", "0.3");
-  const reference = new TraceIdRatioBasedSampler(0.3);
+/**
+ * Starts `count` root requests under `t` and checks each against the SDK's own ratio sampler at
+ * `ratio`; a sampled one must carry a recording SDK span on the announced ids. Returns how many
+ * were sampled.
+ */
+function checkRootSampling(t: RequestTracer, ratio: number, count: number): number {
+  const reference = new TraceIdRatioBasedSampler(ratio);
   let sampled = 0;
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < count; i++) {
     const span = t.start({}, requestRecord());
     const expected =
       reference.shouldSample({} as never, span.traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
     assert.equal(span.recording, expected, span.traceId);
     if (span.span) {
       sampled += 1;
+      // The SDK, asked again with the handed-over id, samples it too: its span records.
+      assert.equal(span.span.isRecording(), true);
       const context = span.span.spanContext();
       assert.equal(context.traceId, span.traceId);
       assert.equal(span.traceparent, `00-${context.traceId}-${context.spanId}-01`);
     }
   }
+  return sampled;
+}
+
+test("at a ratio, exactly the trace ids the SDK's ratio sampler takes are sampled, with the SDK span on the announced ids", async () => {
+  const t = tracer("traceidratio", "0.3");
+  const sampled = checkRootSampling(t, 0.3, 400);
   assert.ok(sampled > 60 && sampled < 180, `${sampled} of 400 sampled at 0.3`);
   await t.close();
 });
 
 test("a root request under parentbased_traceidratio is decided as the SDK's sampler decides, and the SDK agrees", async () => {
   const t = tracer("parentbased_traceidratio", "0.1");
-  const reference = new TraceIdRatioBasedSampler(0.1);
-  let sampled = 0;
-  for (let i = 0; i < 3000; i++) {
-    const span = t.start({}, requestRecord());
-    const expected =
-      reference.shouldSample({} as never, span.traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
-    assert.equal(span.recording, expected, span.traceId);
-    // The SDK, asked again with the handed-over id, samples it too: its span records.
-    if (span.span) {
-      sampled += 1;
-      assert.equal(span.span.isRecording(), true);
-      assert.equal(span.span.spanContext().traceId, span.traceId);
-    }
-  }
+  const sampled = checkRootSampling(t, 0.1, 3000);
   assert.ok(sampled > 200 && sampled < 400, `${sampled} of 3000 sampled at 0.1`);
   await t.close();
 });
