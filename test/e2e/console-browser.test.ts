@@ -300,6 +300,8 @@ test("the usage table grouped by tenant.id equals the usage API; filter, sort an
   await signIn(page);
   await page.getByRole("navigation").getByRole("link", { name: "Usage", exact: true }).click();
   const groupBy = page.getByLabel("Group by");
+  // The select holds only the current choice until the page has read the keys the ledger offers.
+  await groupBy.locator('option[value="tenant.id"]').waitFor({ state: "attached" });
   const offered = await groupBy
     .locator("option")
     .evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
