@@ -39,6 +39,12 @@ export interface TargetRun {
   cpu: Record<string, number>;
   /** What the open console's poller got during the run ("gateway + ledger, console open" only). */
   consolePoller?: PollerStats;
+  /**
+   * A run of the plain gateway measured right beside this feature's run in the same round, to be
+   * its reference: a feature's ratio is taken per pair, so a host whose speed drifts over a round
+   * moves both sides of a ratio alike. Not counted among the plain gateway's own runs.
+   */
+  referenceFor?: TargetName;
 }
 
 /** What one response translator costs per chunk of a realistic stream (translator-chunk-cost.ts). */

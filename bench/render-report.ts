@@ -175,15 +175,33 @@ export function renderReport(results: BenchResults): string {
   for (const feature of features) {
     // A feature neither measured nor explained (results from before it existed): no row.
     if (runsOf(results.maxThroughput, feature.name).length === 0 && !featurePending[feature.name]) continue;
-    const [on, off]: [TargetName, TargetName] = feature.inverse
-      ? ["gateway", feature.name]
-      : [feature.name, "gateway"];
-    const featureRatio = rps(on) / rps(off);
+    const pairs = pairsOf(results.maxThroughput, feature.name);
+    let featureRatio: number;
+    let measured: string;
+    if (pairs.length > 0) {
+      // The budget's side over the other, per pair; the pairs' median is the verdict.
+      const perPair = pairs.map(({ on, reference }) => {
+        const [a, b] = feature.inverse ? [reference, on] : [on, reference];
+        return a.result.requestsPerSecond / b.result.requestsPerSecond;
+      });
+      featureRatio = median(perPair);
+      const featureRps = median(pairs.map(({ on }) => on.result.requestsPerSecond));
+      const referenceRps = median(pairs.map(({ reference }) => reference.result.requestsPerSecond));
+      measured =
+        `${fmt(featureRatio, 2)} × (median of ${pairs.length} pairs: ${perPair.map((r) => fmt(r, 2)).join(", ")}; ` +
+        `${fmt(featureRps, 0)} req/s with it, ${fmt(referenceRps, 0)} the plain gateway beside it)`;
+    } else {
+      const [on, off]: [TargetName, TargetName] = feature.inverse
+        ? ["gateway", feature.name]
+        : [feature.name, "gateway"];
+      featureRatio = rps(on) / rps(off);
+      measured = `${fmt(featureRatio, 2)} × (${fmt(rps(on), 0)} vs ${fmt(rps(off), 0)} req/s)`;
+    }
     out.push(
       row(
         feature.budget,
         `≥ ${feature.ratio} × ${feature.inverse ? feature.name : "gateway"}`,
-        `${fmt(featureRatio, 2)} × (${fmt(rps(on), 0)} vs ${fmt(rps(off), 0)} req/s)`,
+        measured,
         verdict(featureRatio, (v) => v >= feature.ratio),
       ),
     );
@@ -271,10 +289,18 @@ export function renderReport(results: BenchResults): string {
   out.push("|---|---|---|---|---|---|");
   for (const name of targetNames(results.maxThroughput)) {
     const runs = runsOf(results.maxThroughput, name);
-    const median = medianRun(runs, (run) => run.result.requestsPerSecond);
+    const typical = medianRun(runs, (run) => run.result.requestsPerSecond);
     out.push(
-      `| ${name} | ${fmt(rps(name), 0)} | ${runs.map((run) => fmt(run.result.requestsPerSecond, 0)).join(", ")} | ${cpuShares(median, name)} | ${ms(median.result.latency.p50)} / ${ms(median.result.latency.p99)} | ${failures(runs)} |`,
+      `| ${name} | ${fmt(rps(name), 0)} | ${runs.map((run) => fmt(run.result.requestsPerSecond, 0)).join(", ")} | ${cpuShares(typical, name)} | ${ms(typical.result.latency.p50)} / ${ms(typical.result.latency.p99)} | ${failures(runs)} |`,
     );
+    const references = pairsOf(results.maxThroughput, name).map(({ reference }) => reference);
+    if (references.length > 0) {
+      const perSecond = references.map((run) => run.result.requestsPerSecond);
+      const middle = medianRun(references, (run) => run.result.requestsPerSecond);
+      out.push(
+        `| ↳ gateway beside it | ${fmt(median(perSecond), 0)} | ${perSecond.map((v) => fmt(v, 0)).join(", ")} | ${cpuShares(middle, "gateway")} | ${ms(middle.result.latency.p50)} / ${ms(middle.result.latency.p99)} | ${failures(references)} |`,
+      );
+    }
   }
   const measured = new Set(targetNames(results.maxThroughput));
   const measuredFeatures = features.filter((feature) => measured.has(feature.name));
@@ -783,11 +809,24 @@ function pendingBlock(out: string[], heading: string, reason: string): void {
 }
 
 function targetNames(rounds: TargetRun[][]): TargetName[] {
-  return (rounds[0] ?? []).map((run) => run.target);
+  return (rounds[0] ?? []).flatMap((run) => (run.referenceFor ? [] : [run.target]));
 }
 
+/** A target's own runs: the plain gateway's runs beside the features are not among them. */
 function runsOf(rounds: TargetRun[][], name: TargetName): TargetRun[] {
-  return rounds.flatMap((runs) => runs.filter((run) => run.target === name));
+  return rounds.flatMap((runs) => runs.filter((run) => run.target === name && !run.referenceFor));
+}
+
+/**
+ * A feature's runs with the plain gateway's run beside each, one pair a round; none in results from
+ * before the pairs were measured (their features were compared with the round's one gateway run).
+ */
+function pairsOf(rounds: TargetRun[][], name: TargetName): { on: TargetRun; reference: TargetRun }[] {
+  return rounds.flatMap((runs) => {
+    const on = runs.find((run) => run.target === name && !run.referenceFor);
+    const reference = runs.find((run) => run.referenceFor === name);
+    return on && reference ? [{ on, reference }] : [];
+  });
 }
 
 function medianOf(rounds: TargetRun[][], name: TargetName, pick: (run: TargetRun) => number): number {

@@ -48,7 +48,8 @@ import type { ChunkCostJob, ChunkCostOutput } from "./translator-chunk-cost.js";
  * and the load generator run in their own processes; with two or more cores the proxy/gateway get
  * core 1 to themselves and the client shares core 0 with the simulator (and the fake providers,
  * which the translated paths "gateway → Bedrock", "→ Gemini" and "→ Azure" talk to). More gateway
- * processes each switch one feature on (feature-gateways.ts): token limits in memory and in the
+ * processes each switch one feature on (feature-gateways.ts), each measured beside a run of the plain
+ * gateway of its own and compared per pair: token limits in memory and in the
  * Redis at --redis-url, API-key and JWT authentication, the usage ledger in SQLite (also with an
  * open console: console-poller.ts polling its admin listener) and in the PostgreSQL at
  * --postgres-url (neither server started by the benchmark). At the end the per-chunk
@@ -356,7 +357,7 @@ const unsignedBedrockTarget: Target | undefined = bedrockTarget && {
 };
 const geminiTarget: Target | undefined = bedrockTarget && { ...bedrockTarget, name: "gateway → Gemini" };
 const azureTarget: Target | undefined = bedrockTarget && { ...bedrockTarget, name: "gateway → Azure" };
-/** Measured for throughput only, with CHAT_BODY, right after the passthrough gateway in each round. */
+/** Measured for throughput only, with CHAT_BODY, each beside a run of the passthrough gateway of its own. */
 const featureTargets: Target[] = featureServers.map(({ feature, server, adminOrigin }) => {
   const during = feature.during;
   return {
@@ -443,27 +444,36 @@ async function quietest<T>(run: () => Promise<T>, other: (result: T) => number):
   return best;
 }
 
+/** A target and the request it is measured with; a reference run names the feature it stands beside. */
+interface Measured {
+  target: Target;
+  body: string;
+  referenceFor?: TargetName;
+}
+
 /**
  * Every round measures each target once, back to back, so slow drifts of a shared machine hit all.
- * `measured` pairs each target with the request it is measured with.
+ * `measured` gives what a round measures, in order (it may differ between rounds, 1-based).
  */
 async function rounds(
   phase: string,
   mode: LoadJob["mode"],
-  measured: { target: Target; body: string }[],
+  measured: Measured[] | ((round: number) => Measured[]),
 ): Promise<TargetRun[][]> {
   const all: TargetRun[][] = [];
   for (let round = 1; round <= settings.rounds; round++) {
     const runs: TargetRun[] = [];
-    for (const { target, body } of measured) {
-      log(`${phase}, round ${round}/${settings.rounds}: ${target.name}`);
+    for (const { target, body, referenceFor } of typeof measured === "function"
+      ? measured(round)
+      : measured) {
+      const what = referenceFor ? `${target.name} (beside ${referenceFor})` : target.name;
+      log(`${phase}, round ${round}/${settings.rounds}: ${what}`);
       const load = job(mode, target.origin, body, settings.durationSeconds, target.headers);
-      runs.push(
-        await quietest(
-          () => measure(target, load),
-          (run) => run.cpu["other"] ?? 0,
-        ),
+      const run = await quietest(
+        () => measure(target, load),
+        (run) => run.cpu["other"] ?? 0,
       );
+      runs.push(referenceFor ? { ...run, referenceFor } : run);
     }
     all.push(runs);
   }
@@ -553,9 +563,23 @@ await new Promise((resolve) => setTimeout(resolve, 3000));
 const proxyIdleBytes = residentBytes(proxy.pid);
 if (gateway) idleBytes = residentBytes(gateway.pid);
 
-const maxThroughput = await rounds("max throughput (closed loop)", "closed", [
+/**
+ * Each feature is measured beside a run of the plain gateway of its own, the two back to back and
+ * in turns first (so a drift within the pair favours neither side over the rounds): this host's
+ * speed can move 20 % within a round of a dozen targets, more than the budgets it checks.
+ */
+const plainGateway = targets.find((target) => target.name === "gateway");
+function featurePairs(round: number): Measured[] {
+  return featureTargets.flatMap((target) => {
+    const feature: Measured = { target, body: CHAT_BODY };
+    if (!plainGateway) return [feature];
+    const reference: Measured = { target: plainGateway, body: CHAT_BODY, referenceFor: target.name };
+    return round % 2 === 1 ? [reference, feature] : [feature, reference];
+  });
+}
+const maxThroughput = await rounds("max throughput (closed loop)", "closed", (round) => [
   ...each(CHAT_BODY),
-  ...featureTargets.map((target) => ({ target, body: CHAT_BODY })),
+  ...featurePairs(round),
   ...(bedrockTarget && unsignedBedrockTarget && geminiTarget && azureTarget
     ? [
         { target: bedrockTarget, body: BEDROCK_BODY },
@@ -576,7 +600,7 @@ const streamFirstByte = await rounds(
 );
 
 if (gateway) {
-  const gatewayTarget = targets.find((target) => target.name === "gateway")!;
+  const gatewayTarget = plainGateway!;
   log(`soak: ${settings.soakSeconds} s at ${settings.rate} req/s through the gateway`);
   const samples: MemorySample[] = [];
   const soakStart = Date.now();

@@ -1,0 +1,116 @@
+import * as assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { BenchResults, FeatureBudget, TargetName, TargetRun } from "../../bench/bench-results.js";
+import type { LatencySummary } from "../../bench/percentiles.js";
+import { renderReport } from "../../bench/render-report.js";
+
+const latency: LatencySummary = { count: 100, mean: 4, p50: 4, p90: 6, p99: 9, p999: 9, max: 9 };
+
+function run(target: TargetName, requestsPerSecond: number, referenceFor?: TargetName): TargetRun {
+  return {
+    target,
+    result: {
+      mode: "closed",
+      completed: requestsPerSecond * 10,
+      failures: {},
+      elapsedSeconds: 10,
+      requestsPerSecond,
+      latency,
+      firstByte: latency,
+      clientCpuSeconds: 4,
+    },
+    cpu: { client: 0.4, simulator: 0.5, [target]: 0.9, other: 0.01 },
+    ...(referenceFor ? { referenceFor } : {}),
+  };
+}
+
+const JWT: FeatureBudget = {
+  name: "gateway + JWT",
+  budget: "Max throughput with JWT authentication",
+  ratio: 0.9,
+  description: "JWT on",
+};
+const TELEMETRY_OFF: FeatureBudget = {
+  name: "gateway, telemetry off",
+  budget: "Max throughput with metrics and the access log on",
+  ratio: 0.95,
+  inverse: true,
+  description: "telemetry off",
+};
+
+function results(maxThroughput: TargetRun[][]): BenchResults {
+  return {
+    date: "2026-12-04T18:00:00.000Z",
+    machine: { cpuModel: "test CPU", cores: 2, memoryGiB: 8, node: "v22.0.0", kernel: "Linux version 6" },
+    pinning: "none",
+    loadAverageStart: 0,
+    loadAverageEnd: 0,
+    settings: {
+      rounds: maxThroughput.length,
+      durationSeconds: 10,
+      warmupSeconds: 2,
+      soakSeconds: 1,
+      rate: 1000,
+      connections: 32,
+      gatewayArgs: [],
+    },
+    features: [TELEMETRY_OFF, JWT],
+    proxyIdleBytes: 0,
+    maxThroughput,
+    latency: [],
+    streamFirstByte: [],
+  };
+}
+
+const line = (report: string, start: string): string | undefined =>
+  report.split("\n").find((l) => l.startsWith(`| ${start}`));
+
+describe("bench report: feature budgets", () => {
+  it("takes a feature's ratio per pair with the gateway run beside it, the median of the pairs", () => {
+    // The host slows down over the rounds: the round's own gateway run would make JWT miss
+    // (8000 / 10000 in the middle round), the runs beside it say 0.95.
+    const report = renderReport(
+      results([
+        [run("gateway", 10_000), run("gateway", 6000, "gateway + JWT"), run("gateway + JWT", 5700)],
+        [run("gateway", 10_000), run("gateway + JWT", 8000), run("gateway", 8400, "gateway + JWT")],
+        [run("gateway", 10_000), run("gateway", 9000, "gateway + JWT"), run("gateway + JWT", 8600)],
+      ]),
+    );
+    assert.equal(
+      line(report, JWT.budget),
+      `| ${JWT.budget} | ≥ 0.9 × gateway | 0.95 × (median of 3 pairs: 0.95, 0.95, 0.96; 8000 req/s with it, 8400 the plain gateway beside it) | **PASS** |`,
+    );
+    // The gateway's own row counts only its own runs; the runs beside the feature have a row of theirs.
+    assert.match(line(report, "gateway |")!, /^\| gateway \| 10000 \| 10000, 10000, 10000 \|/);
+    assert.match(
+      line(report, "↳ gateway beside it")!,
+      /^\| ↳ gateway beside it \| 8400 \| 6000, 8400, 9000 \|/,
+    );
+  });
+
+  it("an inverse feature is the gateway beside it over the feature's run, and misses below its ratio", () => {
+    const report = renderReport(
+      results([
+        [run("gateway", 9000), run("gateway", 9000, TELEMETRY_OFF.name), run(TELEMETRY_OFF.name, 10_000)],
+      ]),
+    );
+    assert.match(
+      line(report, TELEMETRY_OFF.budget)!,
+      /\| 0\.90 × \(median of 1 pairs: 0\.90;.*\| \*\*MISS\*\* \|$/,
+    );
+  });
+
+  it("results from before the pairs compare a feature with the round's gateway run", () => {
+    const report = renderReport(
+      results([
+        [run("gateway", 10_000), run("gateway + JWT", 9500)],
+        [run("gateway", 9000), run("gateway + JWT", 7000)],
+      ]),
+    );
+    assert.equal(
+      line(report, JWT.budget),
+      `| ${JWT.budget} | ≥ 0.9 × gateway | 0.87 × (8250 vs 9500 req/s) | **MISS** |`,
+    );
+    assert.equal(line(report, "↳ gateway beside it"), undefined);
+  });
+});
