@@ -224,9 +224,22 @@ export class RecentRequests {
   find(requestId: string): RecentEntry | undefined {
     const oldest = Math.max(this.last - this.capacity + 1, 1);
     for (let seq = this.last; seq >= oldest; seq--) {
-      if (this.requestIdOf(seq % this.capacity) === requestId) return this.entry(seq);
+      if (this.holdsRequestId(seq % this.capacity, requestId)) return this.entry(seq);
     }
     return undefined;
+  }
+
+  /** Compared where it is held: no string made per slot passed over. */
+  private holdsRequestId(slot: number, requestId: string): boolean {
+    if ((this.ints[slot * INT_STRIDE + I_FLAGS]! & F_ID_BYTES) === 0) {
+      return this.texts[slot * TEXT_STRIDE + T_REQUEST_ID] === requestId;
+    }
+    if (requestId.length !== ID_LENGTH) return false;
+    const at = slot * ID_LENGTH;
+    for (let k = 0; k < ID_LENGTH; k++) {
+      if (this.ids[at + k] !== requestId.charCodeAt(k)) return false;
+    }
+    return true;
   }
 
   private requestIdOf(slot: number): string {

@@ -269,6 +269,10 @@ test("a held record is rebuilt field for field: retries, limits, an endpoint pic
   recent.add(none, T0 + 60);
   assert.deepEqual(recent.find(full.requestId)?.record, shownOf(full));
   assert.equal(recent.find(full.requestId)?.startEpochMs, T0);
+  // An id held as bytes is compared byte by byte: one differing in its last character is not it.
+  const last = full.requestId.at(-1) === "0" ? "1" : "0";
+  assert.equal(recent.find(`${full.requestId.slice(0, -1)}${last}`), undefined);
+  assert.equal(recent.find(full.requestId.slice(0, -1)), undefined);
   assert.deepEqual(recent.find("not-a-uuid")?.record, shownOf(single));
   assert.deepEqual(recent.find("id-none")?.record, shownOf(none));
   recent.add(requestRecord({ requestId: "id-4" }), T0 + 70);
