@@ -45,6 +45,13 @@ export interface TargetRun {
    * moves both sides of a ratio alike. Not counted among the plain gateway's own runs.
    */
   referenceFor?: TargetName;
+  /**
+   * Measured at once with the other run of its pair (the feature's and its plain neighbour's loads
+   * together, sharing the servers' core): CPU µs a request of the gateway and of the feature's own
+   * processes (Redis, PostgreSQL), over the window.
+   */
+  atOnce?: true;
+  cpuPerRequestUs?: number;
 }
 
 /** What one response translator costs per chunk of a realistic stream (translator-chunk-cost.ts). */

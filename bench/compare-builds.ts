@@ -30,7 +30,7 @@ import { startSpanSink } from "./span-sink.js";
  *   [--head-env="OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_TRACES_SAMPLER_ARG=0.1"]
  *   [--span-sink --head-env="OTEL_EXPORTER_OTLP_ENDPOINT=$SPAN_SINK ..."]
  *   [--base-configs "gateway.yaml"] [--head-configs "gateway-jwt.yaml gateway.yaml"] [--jwt head]
- *   [--profile-dir /tmp/profiles]
+ *   [--profile-dir /tmp/profiles] [--concurrent]
  * where ../aigw-base is another checkout with its own `dist/` built (see BENCHMARKS.md), or `.` to
  * compare one build with two sets of flags. Every gateway gets an empty data home of its own (its
  * SQLite ledger, unless the flags turn it off or elsewhere). `--span-sink` starts the OTLP sink of
@@ -39,6 +39,9 @@ import { startSpanSink } from "./span-sink.js";
  * JWKS in every gateway's BENCH_JWKS, for gateway-jwt.yaml) and sends the token as
  * `Authorization: Bearer` on that side's requests: the JWT row is
  * `--base-configs gateway.yaml --head-configs "gateway-jwt.yaml gateway.yaml" --jwt head`.
+ * `--concurrent` loads both sides at once in each window instead of one after the other (ABBA): the
+ * two share the servers' core and the host's speed of the moment, so their CPU per request is
+ * compared from the same seconds (what `npm run bench` does for its feature rows).
  */
 const { values } = parseArgs({
   options: {
@@ -65,6 +68,12 @@ const { values } = parseArgs({
     "base-env": { type: "string", default: "" },
     "head-env": { type: "string", default: "" },
     "span-sink": { type: "boolean", default: false },
+    /**
+     * Both sides loaded at once (a load generator each, both on the client's core), so they share
+     * the servers' core and whatever the host does to it in the same seconds; each window yields
+     * both sides' CPU per request from the same moment.
+     */
+    concurrent: { type: "boolean", default: false },
   },
 });
 if (!values.base) throw new Error("--base <checkout with dist/ built> is required");
@@ -149,6 +158,23 @@ const samples: Record<"base" | "head", Sample[]> = { base: [], head: [] };
 const ORDER = ["base", "head", "head", "base"] as const;
 
 async function measure(name: "base" | "head", server: ServerProcess, warmupSeconds: number): Promise<Sample> {
+  const [sample] = await measureAtOnce([{ name, server }], warmupSeconds);
+  return sample!;
+}
+
+/** The sides' loads started together and measured over the same window. */
+async function measureAtOnce(
+  sides: { name: "base" | "head"; server: ServerProcess }[],
+  warmupSeconds: number,
+): Promise<Sample[]> {
+  return Promise.all(sides.map(({ name, server }) => measureSide(name, server, warmupSeconds)));
+}
+
+async function measureSide(
+  name: "base" | "head",
+  server: ServerProcess,
+  warmupSeconds: number,
+): Promise<Sample> {
   const job: LoadJob = {
     mode: "closed",
     origin: server.origin,
@@ -188,6 +214,28 @@ try {
       // Warm both JITs before anything counts.
       await measure("base", servers.base, 1);
       await measure("head", servers.head, 1);
+      if (values.concurrent) {
+        for (let window = 0; window < ORDER.length; window++) {
+          const [base, head] = await measureAtOnce(
+            [
+              { name: "base", server: servers.base },
+              { name: "head", server: servers.head },
+            ],
+            0.5,
+          );
+          samples.base.push(base!);
+          samples.head.push(head!);
+          for (const [name, sample] of [
+            ["base", base!],
+            ["head", head!],
+          ] as const) {
+            process.stderr.write(
+              `compare (at once): ${name} ${sample.rps.toFixed(0)} req/s, ${sample.cpuMicrosPerRequest.toFixed(1)} µs CPU/request\n`,
+            );
+          }
+        }
+        continue;
+      }
       const order = quad % 2 === 0 ? ORDER : [...ORDER].reverse();
       for (const name of order) {
         const sample = await measure(name, servers[name], 0.5);

@@ -15,7 +15,7 @@ import type { SpanSink } from "./span-sink.js";
  * The gateways that measure one feature each against the plain passthrough gateway ("gateway"):
  * the same bin, flags, core, simulator and request, with one thing switched on. Each runs in its
  * own process, so the plain gateway stays free of every feature. Their budgets are ratios of the
- * plain gateway's max throughput in the same round.
+ * max throughput of a plain gateway started beside each for the round (run-bench.ts, featurePairs).
  */
 export interface FeatureGateway {
   readonly name: TargetName;
@@ -80,10 +80,12 @@ async function refusesWithoutCredential(origin: string): Promise<string | undefi
  */
 function spansExported(sink: SpanSink): (origin: string) => Promise<string | undefined> {
   return async (origin) => {
+    // Counted from now: an earlier round's process has exported to the same sink.
+    const before = sink.exports();
     await post(origin, { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" });
     const deadline = Date.now() + 5_000;
-    while (sink.exports() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    return sink.exports() > 0 ? undefined : "exported no span of a sampled request within 5 s";
+    while (sink.exports() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    return sink.exports() > before ? undefined : "exported no span of a sampled request within 5 s";
   };
 }
 

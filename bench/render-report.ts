@@ -178,7 +178,25 @@ export function renderReport(results: BenchResults): string {
     const pairs = pairsOf(results.maxThroughput, feature.name);
     let featureRatio: number;
     let measured: string;
-    if (pairs.length > 0) {
+    const atOnce = pairs.filter(({ on, reference }) => on.cpuPerRequestUs && reference.cpuPerRequestUs);
+    if (atOnce.length > 0) {
+      // Requests a second one core serves with the feature over without it: the plain gateway's CPU
+      // a request over the feature's (its Redis or PostgreSQL included), per window; the median.
+      const capacity = atOnce.map(({ on, reference }) => {
+        const [a, b] = feature.inverse ? [reference, on] : [on, reference];
+        return b.cpuPerRequestUs! / a.cpuPerRequestUs!;
+      });
+      const throughput = atOnce.map(({ on, reference }) => {
+        const [a, b] = feature.inverse ? [reference, on] : [on, reference];
+        return a.result.requestsPerSecond / b.result.requestsPerSecond;
+      });
+      featureRatio = median(capacity);
+      const us = (runs: TargetRun[]) => fmt(median(runs.map((run) => run.cpuPerRequestUs!)), 1);
+      measured =
+        `${fmt(featureRatio, 2)} × (median of ${atOnce.length} windows: ${capacity.map((r) => fmt(r, 2)).join(", ")}; ` +
+        `${us(atOnce.map(({ on }) => on))} vs ${us(atOnce.map(({ reference }) => reference))} µs CPU a request; ` +
+        `req/s at once ${fmt(median(throughput), 2)} ×)`;
+    } else if (pairs.length > 0) {
       // The budget's side over the other, per pair; the pairs' median is the verdict.
       const perPair = pairs.map(({ on, reference }) => {
         const [a, b] = feature.inverse ? [reference, on] : [on, reference];
@@ -307,7 +325,11 @@ export function renderReport(results: BenchResults): string {
   if (measuredFeatures.length > 0) {
     out.push(
       "",
-      "Each feature row is another gateway process (same bin, flags and core; no usage ledger unless it measures the ledger) that:",
+      pairsMeasured(results.maxThroughput)
+        ? pairsAtOnce(results.maxThroughput)
+          ? "Each feature row is another gateway process (same bin, flags and core; no usage ledger unless it measures the ledger), started afresh for every round with a plain gateway of its own (the ↳ row), the two loaded at once (a load generator each, sharing the servers' core), so their req/s are each about half of a lone gateway's; the budget is the capacity ratio, the plain gateway's CPU a request over the feature's (its Redis or PostgreSQL included), per window. The feature's gateway:"
+          : "Each feature row is another gateway process (same bin, flags and core; no usage ledger unless it measures the ledger), started afresh for every round with a plain gateway of its own beside it (the ↳ row), the two measured back to back in turns first; the feature's gateway:"
+        : "Each feature row is another gateway process (same bin, flags and core; no usage ledger unless it measures the ledger) that:",
       "",
       ...measuredFeatures.map((feature) => `- "${feature.name}" ${feature.description}.`),
     );
@@ -815,6 +837,16 @@ function targetNames(rounds: TargetRun[][]): TargetName[] {
 /** A target's own runs: the plain gateway's runs beside the features are not among them. */
 function runsOf(rounds: TargetRun[][], name: TargetName): TargetRun[] {
   return rounds.flatMap((runs) => runs.filter((run) => run.target === name && !run.referenceFor));
+}
+
+/** Results whose feature pairs were loaded at once (measureAtOnce in run-bench.ts). */
+function pairsAtOnce(rounds: TargetRun[][]): boolean {
+  return rounds.some((runs) => runs.some((run) => run.atOnce));
+}
+
+/** Results whose features were measured beside plain gateways of their own (pairsOf). */
+function pairsMeasured(rounds: TargetRun[][]): boolean {
+  return rounds.some((runs) => runs.some((run) => run.referenceFor !== undefined));
 }
 
 /**

@@ -48,8 +48,8 @@ import type { ChunkCostJob, ChunkCostOutput } from "./translator-chunk-cost.js";
  * and the load generator run in their own processes; with two or more cores the proxy/gateway get
  * core 1 to themselves and the client shares core 0 with the simulator (and the fake providers,
  * which the translated paths "gateway → Bedrock", "→ Gemini" and "→ Azure" talk to). More gateway
- * processes each switch one feature on (feature-gateways.ts), each measured beside a run of the plain
- * gateway of its own and compared per pair: token limits in memory and in the
+ * processes each switch one feature on (feature-gateways.ts), each measured beside a plain gateway of
+ * its own, both started afresh for every round, and compared per pair: token limits in memory and in the
  * Redis at --redis-url, API-key and JWT authentication, the usage ledger in SQLite (also with an
  * open console: console-poller.ts polling its admin listener) and in the PostgreSQL at
  * --postgres-url (neither server started by the benchmark). At the end the per-chunk
@@ -318,13 +318,8 @@ const { features, pending: featurePending } = await featureGateways({
   consoleLedgerRecords: quick ? 100_000 : 1_000_000,
 });
 for (const [name, reason] of Object.entries(featurePending)) log(`${name} not runnable: ${reason}`);
-/** Each feature in its own gateway process, so the passthrough gateway stays feature-free. */
-const featureServers: { feature: FeatureGateway; server: ServerProcess; adminOrigin: string }[] = [];
-for (const feature of features) {
-  const { server, adminOrigin, pending } = await startFeatureGateway(feature);
-  if (server && adminOrigin) featureServers.push({ feature, server, adminOrigin });
-  else featurePending[feature.name] = pending ?? "did not start";
-}
+/** The processes of the features' pairs, once started (a profile's owner is looked up among them). */
+const pairProcesses: ServerProcess[] = [];
 
 interface Target {
   name: TargetName;
@@ -357,8 +352,8 @@ const unsignedBedrockTarget: Target | undefined = bedrockTarget && {
 };
 const geminiTarget: Target | undefined = bedrockTarget && { ...bedrockTarget, name: "gateway → Gemini" };
 const azureTarget: Target | undefined = bedrockTarget && { ...bedrockTarget, name: "gateway → Azure" };
-/** Measured for throughput only, with CHAT_BODY, each beside a run of the passthrough gateway of its own. */
-const featureTargets: Target[] = featureServers.map(({ feature, server, adminOrigin }) => {
+/** A feature's gateway as a target, measured for throughput only, with CHAT_BODY. */
+function featureTarget(feature: FeatureGateway, server: ServerProcess, adminOrigin: string): Target {
   const during = feature.during;
   return {
     name: feature.name,
@@ -369,7 +364,7 @@ const featureTargets: Target[] = featureServers.map(({ feature, server, adminOri
     ...(feature.alsoWatched ? { alsoWatched: feature.alsoWatched } : {}),
     ...(during ? { during: () => during(adminOrigin) } : {}),
   };
-});
+}
 
 function job(
   mode: LoadJob["mode"],
@@ -428,6 +423,61 @@ async function measure(target: Target, load: LoadJob): Promise<TargetRun> {
 }
 
 /**
+ * A feature's gateway and its plain neighbour loaded at once, a load generator each, over one
+ * window: both share the servers' core, so whatever the host does to its speed in those seconds it
+ * does to both, and each run carries its gateway's CPU per request (with the feature's other
+ * processes', Redis or PostgreSQL) from the same moment. The simulator serves both; its CPU and
+ * the other processes' are the window's, shown in both runs.
+ */
+async function measureAtOnce(pair: readonly Target[], loads: readonly LoadJob[]): Promise<TargetRun[]> {
+  const stopDuring = await Promise.all(pair.map((target) => target.during?.()));
+  const sideBefore = await Promise.all(pair.map((target) => target.alsoWatched?.cpuSeconds()));
+  const upstreamBefore = cpuSeconds(simulator.pid);
+  const before = pair.map((target) => cpuSeconds(target.server!.pid));
+  const machineBefore = machineBusySeconds();
+  const start = process.hrtime.bigint();
+  const results = await Promise.all(loads.map((load) => runLoad(load, CLIENT_CPUS)));
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  const pollers = await Promise.all(stopDuring.map((stop) => stop?.()));
+  const upstream = cpuSeconds(simulator.pid) - upstreamBefore;
+  let ours = upstream;
+  const runs: TargetRun[] = [];
+  for (const [i, target] of pair.entries()) {
+    const result = results[i]!;
+    const poller = pollers[i];
+    const used = cpuSeconds(target.server!.pid) - before[i]!;
+    ours += result.clientCpuSeconds + used + (poller?.cpuSeconds ?? 0);
+    const cpu: Record<string, number> = {
+      client: result.clientCpuSeconds / wall,
+      [simulator.name]: upstream / wall,
+      [target.server!.name]: used / wall,
+    };
+    if (poller) cpu["console poller"] = poller.cpuSeconds / wall;
+    let side = 0;
+    const sideStart = sideBefore[i];
+    if (target.alsoWatched && sideStart !== undefined) {
+      side = (await target.alsoWatched.cpuSeconds()) - sideStart;
+      cpu[target.alsoWatched.name] = side / wall;
+      if (Number.isNaN(side)) side = 0;
+      else ours += side;
+    }
+    // CPU seconds over the window (the load's warm-up included) per request served in it.
+    const cpuPerRequestUs = ((used + side) / (result.requestsPerSecond * wall)) * 1e6;
+    runs.push({
+      target: target.name,
+      result,
+      cpu,
+      cpuPerRequestUs,
+      atOnce: true,
+      ...(poller ? { consolePoller: poller } : {}),
+    });
+  }
+  const other = Math.max(0, machineBusySeconds() - machineBefore - ours) / wall;
+  for (const run of runs) run.cpu["other"] = other;
+  return runs;
+}
+
+/**
  * On a shared machine other work can land on our cores mid-measurement; a run during which other
  * processes used more than `--max-other-cpu` of a core is repeated (up to `--retries` times) and the
  * quietest attempt is kept. Every retry is counted in the report.
@@ -444,37 +494,36 @@ async function quietest<T>(run: () => Promise<T>, other: (result: T) => number):
   return best;
 }
 
-/** A target and the request it is measured with; a reference run names the feature it stands beside. */
+/** A target and the request it is measured with. */
 interface Measured {
   target: Target;
   body: string;
-  referenceFor?: TargetName;
+}
+
+/** One measurement of a round, repeated while other processes' load spoils it. */
+async function measureOne(
+  phase: string,
+  mode: LoadJob["mode"],
+  round: number,
+  { target, body }: Measured,
+): Promise<TargetRun> {
+  log(`${phase}, round ${round}/${settings.rounds}: ${target.name}`);
+  const load = job(mode, target.origin, body, settings.durationSeconds, target.headers);
+  return quietest(
+    () => measure(target, load),
+    (run) => run.cpu["other"] ?? 0,
+  );
 }
 
 /**
  * Every round measures each target once, back to back, so slow drifts of a shared machine hit all.
- * `measured` gives what a round measures, in order (it may differ between rounds, 1-based).
+ * `measured` pairs each target with the request it is measured with.
  */
-async function rounds(
-  phase: string,
-  mode: LoadJob["mode"],
-  measured: Measured[] | ((round: number) => Measured[]),
-): Promise<TargetRun[][]> {
+async function rounds(phase: string, mode: LoadJob["mode"], measured: Measured[]): Promise<TargetRun[][]> {
   const all: TargetRun[][] = [];
   for (let round = 1; round <= settings.rounds; round++) {
     const runs: TargetRun[] = [];
-    for (const { target, body, referenceFor } of typeof measured === "function"
-      ? measured(round)
-      : measured) {
-      const what = referenceFor ? `${target.name} (beside ${referenceFor})` : target.name;
-      log(`${phase}, round ${round}/${settings.rounds}: ${what}`);
-      const load = job(mode, target.origin, body, settings.durationSeconds, target.headers);
-      const run = await quietest(
-        () => measure(target, load),
-        (run) => run.cpu["other"] ?? 0,
-      );
-      runs.push(referenceFor ? { ...run, referenceFor } : run);
-    }
+    for (const one of measured) runs.push(await measureOne(phase, mode, round, one));
     all.push(runs);
   }
   return all;
@@ -543,13 +592,7 @@ for (const target of targets.slice(1)) {
   await runLoad({ ...job("closed", target.origin, CHAT_BODY, 3), connections: 8 }, CLIENT_CPUS);
   await runLoad(job("open", target.origin, STREAM_BODY, 2), CLIENT_CPUS);
 }
-// The feature gateways and the translated path get the same closed-loop warm-up (throughput only).
-for (const target of featureTargets) {
-  await runLoad(
-    { ...job("closed", target.origin, CHAT_BODY, 3, target.headers), connections: 8 },
-    CLIENT_CPUS,
-  );
-}
+// The translated path gets the same closed-loop warm-up (throughput only); each feature's pair its own.
 if (bedrockTarget) {
   await runLoad({ ...job("closed", bedrockTarget.origin, BEDROCK_BODY, 3), connections: 8 }, CLIENT_CPUS);
   await runLoad(
@@ -564,22 +607,63 @@ const proxyIdleBytes = residentBytes(proxy.pid);
 if (gateway) idleBytes = residentBytes(gateway.pid);
 
 /**
- * Each feature is measured beside a run of the plain gateway of its own, the two back to back and
- * in turns first (so a drift within the pair favours neither side over the rounds): this host's
- * speed can move 20 % within a round of a dozen targets, more than the budgets it checks.
+ * Each feature is measured beside a plain gateway of its own, both processes started afresh for the
+ * round and stopped after it, both loaded at once (measureAtOnce). Fresh processes because one
+ * process can stay faster than another of the same build for its whole life (JIT and memory layout:
+ * long-lived pairs read 1.07–1.30 × for API keys in every round of one run); at once because this
+ * host's speed moves 20–40 % between consecutive 10 s measurements (pairs measured one after the
+ * other read 0.69–1.42 × for the same feature), while two gateways loaded together move together
+ * (an A/A pair stays within ±4 % a window). A feature that does not start or confirm stays pending.
  */
-const plainGateway = targets.find((target) => target.name === "gateway");
-function featurePairs(round: number): Measured[] {
-  return featureTargets.flatMap((target) => {
-    const feature: Measured = { target, body: CHAT_BODY };
-    if (!plainGateway) return [feature];
-    const reference: Measured = { target: plainGateway, body: CHAT_BODY, referenceFor: target.name };
-    return round % 2 === 1 ? [reference, feature] : [feature, reference];
-  });
+async function featurePairs(round: number): Promise<TargetRun[]> {
+  const runs: TargetRun[] = [];
+  for (const feature of features) {
+    if (featurePending[feature.name]) continue;
+    const started = await startFeatureGateway(feature);
+    const plain = started.server ? await startGateway("gateway", ["gateway.yaml"], CHAT_PROBE) : undefined;
+    try {
+      if (!started.server || !started.adminOrigin || !plain?.server) {
+        featurePending[feature.name] = started.pending ?? plain?.pending ?? "did not start";
+        continue;
+      }
+      pairProcesses.push(started.server, plain.server);
+      const on = featureTarget(feature, started.server, started.adminOrigin);
+      const reference: Target = {
+        name: "gateway",
+        server: plain.server,
+        upstream: simulator,
+        origin: plain.server.origin,
+      };
+      const pair = [reference, on];
+      // Both warmed alike (JIT, pools, buffers) before anything counts.
+      await Promise.all(
+        pair.map((target) =>
+          runLoad(
+            { ...job("closed", target.origin, CHAT_BODY, 3, target.headers), connections: 8 },
+            CLIENT_CPUS,
+          ),
+        ),
+      );
+      log(
+        `max throughput (closed loop), round ${round}/${settings.rounds}: ${feature.name} and a plain gateway at once`,
+      );
+      const loads = pair.map((target) =>
+        job("closed", target.origin, CHAT_BODY, settings.durationSeconds, target.headers),
+      );
+      const [referenceRun, onRun] = await quietest(
+        () => measureAtOnce(pair, loads),
+        (measured) => measured[0]!.cpu["other"] ?? 0,
+      );
+      runs.push({ ...referenceRun!, referenceFor: feature.name }, onRun!);
+    } finally {
+      await Promise.all([started.server?.stop(), plain?.server?.stop()]);
+    }
+  }
+  return runs;
 }
-const maxThroughput = await rounds("max throughput (closed loop)", "closed", (round) => [
+
+const maxThroughput = await rounds("max throughput (closed loop)", "closed", [
   ...each(CHAT_BODY),
-  ...featurePairs(round),
   ...(bedrockTarget && unsignedBedrockTarget && geminiTarget && azureTarget
     ? [
         { target: bedrockTarget, body: BEDROCK_BODY },
@@ -589,8 +673,11 @@ const maxThroughput = await rounds("max throughput (closed loop)", "closed", (ro
       ]
     : []),
 ]);
-// Done with the features and the translated path: the later phases and the soak run with one gateway.
-await Promise.all([bedrockGateway?.stop(), ...featureServers.map(({ server }) => server.stop())]);
+// Done with the translated path: the features' pairs, then the later phases and the soak with one gateway.
+await bedrockGateway?.stop();
+for (let round = 1; round <= settings.rounds; round++) {
+  maxThroughput[round - 1]!.push(...(await featurePairs(round)));
+}
 await redis?.quit();
 const latency = await rounds(`latency at ${settings.rate} req/s`, "open", each(CHAT_BODY));
 const streamFirstByte = await rounds(
@@ -600,7 +687,7 @@ const streamFirstByte = await rounds(
 );
 
 if (gateway) {
-  const gatewayTarget = plainGateway!;
+  const gatewayTarget = targets.find((target) => target.name === "gateway")!;
   log(`soak: ${settings.soakSeconds} s at ${settings.rate} req/s through the gateway`);
   const samples: MemorySample[] = [];
   const soakStart = Date.now();
@@ -712,7 +799,7 @@ if (values["profile-dir"]) {
   const dir = values["profile-dir"];
   for (const file of readdirSync(dir).filter((name) => name.endsWith(".cpuprofile"))) {
     // Node names profiles CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile.
-    const owner = [proxy, gateway, bedrockGateway, ...featureServers.map(({ server }) => server)].find(
+    const owner = [proxy, gateway, bedrockGateway, ...pairProcesses].find(
       (server) => server && file.includes(`.${server.pid}.`),
     );
     const mcpGateway = !mcp

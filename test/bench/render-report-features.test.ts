@@ -100,6 +100,33 @@ describe("bench report: feature budgets", () => {
     );
   });
 
+  it("pairs loaded at once are judged by capacity: the plain gateway's CPU a request over the feature's", () => {
+    const atOnce = (target: TargetName, rps: number, us: number, referenceFor?: TargetName): TargetRun => ({
+      ...run(target, rps, referenceFor),
+      atOnce: true,
+      cpuPerRequestUs: us,
+    });
+    const report = renderReport(
+      results([
+        // Throughput alone would say 0.97 in every window; the CPU says what a core can serve.
+        [atOnce("gateway", 4000, 100, JWT.name), atOnce(JWT.name, 3880, 110)],
+        [atOnce("gateway", 3000, 130, JWT.name), atOnce(JWT.name, 2910, 150)],
+        [atOnce("gateway", 5000, 80, JWT.name), atOnce(JWT.name, 4850, 85)],
+        [atOnce("gateway", 5000, 80, TELEMETRY_OFF.name), atOnce(TELEMETRY_OFF.name, 5100, 76)],
+      ]),
+    );
+    assert.equal(
+      line(report, JWT.budget),
+      `| ${JWT.budget} | ≥ 0.9 × gateway | 0.91 × (median of 3 windows: 0.91, 0.87, 0.94; 110.0 vs 100.0 µs CPU a request; req/s at once 0.97 ×) | **PASS** |`,
+    );
+    // Inverse: what the plain gateway (telemetry on) keeps of the telemetry-off one's capacity.
+    assert.match(
+      line(report, TELEMETRY_OFF.budget)!,
+      /\| 0\.95 × \(median of 1 windows: 0\.95; 76\.0 vs 80\.0 µs/,
+    );
+    assert.match(report, /the two loaded at once/);
+  });
+
   it("results from before the pairs compare a feature with the round's gateway run", () => {
     const report = renderReport(
       results([
