@@ -5,6 +5,7 @@ import type { BenchResults, McpBenchResults } from "../../bench/bench-results.js
 import type { McpBenchJob } from "../../bench/mcp-bench.js";
 import type { LatencySummary } from "../../bench/percentiles.js";
 import { renderReport } from "../../bench/render-report.js";
+import { benchResults } from "./bench-results-fixture.js";
 
 const DELAY_MS = 20;
 
@@ -14,28 +15,7 @@ function latency(p50: number, p99: number): LatencySummary {
 
 /** Results with nothing measured but the MCP phase. */
 function results(mcp: McpBenchResults | undefined, mcpPending?: string): BenchResults {
-  return {
-    date: "2026-12-03T16:00:00.000Z",
-    machine: { cpuModel: "test", cores: 2, memoryGiB: 4, node: "v20", kernel: "Linux" },
-    pinning: "none",
-    loadAverageStart: 0,
-    loadAverageEnd: 0,
-    settings: {
-      rounds: 1,
-      durationSeconds: 1,
-      warmupSeconds: 1,
-      soakSeconds: 1,
-      rate: 1,
-      connections: 1,
-      gatewayArgs: [],
-    },
-    proxyIdleBytes: 0,
-    maxThroughput: [],
-    latency: [],
-    streamFirstByte: [],
-    ...(mcp ? { mcp } : {}),
-    ...(mcpPending ? { mcpPending } : {}),
-  };
+  return benchResults({ ...(mcp ? { mcp } : {}), ...(mcpPending ? { mcpPending } : {}) });
 }
 
 function mcpResults(call: { direct: LatencySummary; gateway: LatencySummary }, gatewayInitP50: number) {

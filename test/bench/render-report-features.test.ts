@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import type { BenchResults, FeatureBudget, TargetName, TargetRun } from "../../bench/bench-results.js";
 import type { LatencySummary } from "../../bench/percentiles.js";
 import { renderReport } from "../../bench/render-report.js";
+import { benchResults } from "./bench-results-fixture.js";
 
 const latency: LatencySummary = { count: 100, mean: 4, p50: 4, p90: 6, p99: 9, p999: 9, max: 9 };
 
@@ -39,27 +40,7 @@ const TELEMETRY_OFF: FeatureBudget = {
 };
 
 function results(maxThroughput: TargetRun[][]): BenchResults {
-  return {
-    date: "2026-12-04T18:00:00.000Z",
-    machine: { cpuModel: "test CPU", cores: 2, memoryGiB: 8, node: "v22.0.0", kernel: "Linux version 6" },
-    pinning: "none",
-    loadAverageStart: 0,
-    loadAverageEnd: 0,
-    settings: {
-      rounds: maxThroughput.length,
-      durationSeconds: 10,
-      warmupSeconds: 2,
-      soakSeconds: 1,
-      rate: 1000,
-      connections: 32,
-      gatewayArgs: [],
-    },
-    features: [TELEMETRY_OFF, JWT],
-    proxyIdleBytes: 0,
-    maxThroughput,
-    latency: [],
-    streamFirstByte: [],
-  };
+  return benchResults({ features: [TELEMETRY_OFF, JWT], maxThroughput });
 }
 
 const line = (report: string, start: string): string | undefined =>

@@ -1,9 +1,10 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { BenchResults, InferencePoolResults, PickerCostResults } from "../../bench/bench-results.js";
+import type { InferencePoolResults, PickerCostResults } from "../../bench/bench-results.js";
 import type { LatencySummary } from "../../bench/percentiles.js";
 import { renderReport } from "../../bench/render-report.js";
 import type { SharedPrefixResult } from "../../bench/shared-prefix-workload.js";
+import { benchResults } from "./bench-results-fixture.js";
 
 const latency = (p50: number, p90: number, p99: number): LatencySummary => ({
   count: 100,
@@ -61,38 +62,13 @@ function pickerCost(p50Us: number, p99Us: number): PickerCostResults {
   };
 }
 
-/** A run with nothing measured but what the test adds: the other rows render as pending. */
-function results(extra: Partial<BenchResults>): BenchResults {
-  return {
-    date: "2026-12-03T16:00:00.000Z",
-    machine: { cpuModel: "test CPU", cores: 2, memoryGiB: 8, node: "v22.0.0", kernel: "Linux version 6" },
-    pinning: "none",
-    loadAverageStart: 0,
-    loadAverageEnd: 0,
-    settings: {
-      rounds: 1,
-      durationSeconds: 1,
-      warmupSeconds: 1,
-      soakSeconds: 1,
-      rate: 1000,
-      connections: 32,
-      gatewayArgs: [],
-    },
-    proxyIdleBytes: 0,
-    maxThroughput: [],
-    latency: [],
-    streamFirstByte: [],
-    ...extra,
-  };
-}
-
 const budgetRow = (report: string, budget: string): string | undefined =>
   report.split("\n").find((line) => line.startsWith(`| ${budget}`));
 
 describe("bench report: the inference-pool and picker-cost budgets", () => {
   it("passes a picker at under half round-robin's p90 TTFT and 1.3x its tokens/s, picks under 100 µs", () => {
     const report = renderReport(
-      results({ inferencePool: pool(run(200, 1600), run(2000, 400)), pickerCost: pickerCost(38, 85) }),
+      benchResults({ inferencePool: pool(run(200, 1600), run(2000, 400)), pickerCost: pickerCost(38, 85) }),
     );
     assert.equal(
       budgetRow(report, "Inference pool: p90 time to first token"),
@@ -115,7 +91,7 @@ describe("bench report: the inference-pool and picker-cost budgets", () => {
 
   it("misses each budget just past its bound", () => {
     const report = renderReport(
-      results({ inferencePool: pool(run(1001, 519), run(2000, 400)), pickerCost: pickerCost(100, 150) }),
+      benchResults({ inferencePool: pool(run(1001, 519), run(2000, 400)), pickerCost: pickerCost(100, 150) }),
     );
     assert.match(
       budgetRow(report, "Inference pool: p90 time to first token")!,
@@ -127,7 +103,7 @@ describe("bench report: the inference-pool and picker-cost budgets", () => {
 
   it("renders pending rows and the reason when a phase did not finish", () => {
     const report = renderReport(
-      results({
+      benchResults({
         inferencePoolPending: "gateway did not become ready",
         pickerCostPending: "picker-cost.js failed (1)",
       }),
@@ -148,7 +124,7 @@ describe("bench report: the inference-pool and picker-cost budgets", () => {
   });
 
   it("leaves the rows out of results from before the phase", () => {
-    const report = renderReport(results({}));
+    const report = renderReport(benchResults({}));
     assert.equal(budgetRow(report, "Inference pool"), undefined);
     assert.equal(budgetRow(report, "Endpoint picker"), undefined);
   });
