@@ -63,7 +63,7 @@ export class Ledger {
   constructor(
     private readonly store: LedgerStore,
     private readonly spill: LedgerSpill,
-    private readonly settings: LedgerSettings,
+    readonly settings: LedgerSettings,
     private readonly log: (line: string) => void,
   ) {
     // Reach the database at once (PostgreSQL: create or migrate the schema), then replay what an
