@@ -392,67 +392,46 @@ function job(
  * own CPU counts as ours, beside the client's.
  */
 async function measure(target: Target, load: LoadJob): Promise<TargetRun> {
-  const watched = [target.upstream, ...(target.server ? [target.server] : [])];
-  const stopDuring = await target.during?.();
-  const alsoBefore = await target.alsoWatched?.cpuSeconds();
-  const before = watched.map((server) => cpuSeconds(server.pid));
-  const machineBefore = machineBusySeconds();
-  const start = process.hrtime.bigint();
-  const result = await runLoad(load, CLIENT_CPUS);
-  const wall = Number(process.hrtime.bigint() - start) / 1e9;
-  const consolePoller = await stopDuring?.();
-  let ours = result.clientCpuSeconds;
-  const cpu: Record<string, number> = { client: result.clientCpuSeconds / wall };
-  if (consolePoller) {
-    ours += consolePoller.cpuSeconds;
-    cpu["console poller"] = consolePoller.cpuSeconds / wall;
-  }
-  watched.forEach((server, i) => {
-    const used = cpuSeconds(server.pid) - before[i]!;
-    ours += used;
-    cpu[server.name] = used / wall;
-  });
-  if (target.alsoWatched && alsoBefore !== undefined) {
-    const used = (await target.alsoWatched.cpuSeconds()) - alsoBefore;
-    if (!Number.isNaN(used)) ours += used;
-    cpu[target.alsoWatched.name] = used / wall;
-  }
-  // Everything else that ran meanwhile: other users of a shared machine, this orchestrator, the kernel.
-  cpu["other"] = Math.max(0, machineBusySeconds() - machineBefore - ours) / wall;
-  return { target: target.name, result, cpu, ...(consolePoller ? { consolePoller } : {}) };
+  const [run] = await measureAtOnce([target], [load]);
+  return run!;
 }
 
 /**
- * A feature's gateway and its plain neighbour loaded at once, a load generator each, over one
- * window: both share the servers' core, so whatever the host does to its speed in those seconds it
- * does to both, and each run carries its gateway's CPU per request (with the feature's other
- * processes', Redis or PostgreSQL) from the same moment. The simulator serves both; its CPU and
- * the other processes' are the window's, shown in both runs.
+ * The targets' loads run at once, a load generator each, over one window, and each target's CPU
+ * share read over it. Two targets (a feature's gateway and its plain neighbour) share the servers'
+ * core, so whatever the host does to its speed in those seconds it does to both, and each run then
+ * carries its gateway's CPU per request (with the feature's other processes', Redis or PostgreSQL)
+ * from the same moment. Upstreams they share are read once, their CPU shown in each run; the other
+ * processes' CPU is the window's.
  */
-async function measureAtOnce(pair: readonly Target[], loads: readonly LoadJob[]): Promise<TargetRun[]> {
-  const stopDuring = await Promise.all(pair.map((target) => target.during?.()));
-  const sideBefore = await Promise.all(pair.map((target) => target.alsoWatched?.cpuSeconds()));
-  const upstreamBefore = cpuSeconds(simulator.pid);
-  const before = pair.map((target) => cpuSeconds(target.server!.pid));
+async function measureAtOnce(targets: readonly Target[], loads: readonly LoadJob[]): Promise<TargetRun[]> {
+  const upstreams = [...new Set(targets.map((target) => target.upstream))];
+  const stopDuring = await Promise.all(targets.map((target) => target.during?.()));
+  const sideBefore = await Promise.all(targets.map((target) => target.alsoWatched?.cpuSeconds()));
+  const upstreamBefore = upstreams.map((upstream) => cpuSeconds(upstream.pid));
+  const before = targets.map((target) => (target.server ? cpuSeconds(target.server.pid) : 0));
   const machineBefore = machineBusySeconds();
   const start = process.hrtime.bigint();
   const results = await Promise.all(loads.map((load) => runLoad(load, CLIENT_CPUS)));
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
   const pollers = await Promise.all(stopDuring.map((stop) => stop?.()));
-  const upstream = cpuSeconds(simulator.pid) - upstreamBefore;
-  let ours = upstream;
+  const upstreamUsed = upstreams.map((upstream, i) => cpuSeconds(upstream.pid) - upstreamBefore[i]!);
+  let ours = upstreamUsed.reduce((sum, used) => sum + used, 0);
+  const pair = targets.length > 1;
   const runs: TargetRun[] = [];
-  for (const [i, target] of pair.entries()) {
+  for (const [i, target] of targets.entries()) {
     const result = results[i]!;
     const poller = pollers[i];
-    const used = cpuSeconds(target.server!.pid) - before[i]!;
-    ours += result.clientCpuSeconds + used + (poller?.cpuSeconds ?? 0);
-    const cpu: Record<string, number> = {
-      client: result.clientCpuSeconds / wall,
-      [simulator.name]: upstream / wall,
-      [target.server!.name]: used / wall,
-    };
+    ours += result.clientCpuSeconds + (poller?.cpuSeconds ?? 0);
+    const cpu: Record<string, number> = { client: result.clientCpuSeconds / wall };
     if (poller) cpu["console poller"] = poller.cpuSeconds / wall;
+    cpu[target.upstream.name] = upstreamUsed[upstreams.indexOf(target.upstream)]! / wall;
+    let used = 0;
+    if (target.server) {
+      used = cpuSeconds(target.server.pid) - before[i]!;
+      ours += used;
+      cpu[target.server.name] = used / wall;
+    }
     let side = 0;
     const sideStart = sideBefore[i];
     if (target.alsoWatched && sideStart !== undefined) {
@@ -461,17 +440,15 @@ async function measureAtOnce(pair: readonly Target[], loads: readonly LoadJob[])
       if (Number.isNaN(side)) side = 0;
       else ours += side;
     }
+    const run: TargetRun = { target: target.name, result, cpu, ...(poller ? { consolePoller: poller } : {}) };
     // CPU seconds over the window (the load's warm-up included) per request served in it.
-    const cpuPerRequestUs = ((used + side) / (result.requestsPerSecond * wall)) * 1e6;
-    runs.push({
-      target: target.name,
-      result,
-      cpu,
-      cpuPerRequestUs,
-      atOnce: true,
-      ...(poller ? { consolePoller: poller } : {}),
-    });
+    if (pair) {
+      run.atOnce = true;
+      run.cpuPerRequestUs = ((used + side) / (result.requestsPerSecond * wall)) * 1e6;
+    }
+    runs.push(run);
   }
+  // Everything else that ran meanwhile: other users of a shared machine, this orchestrator, the kernel.
   const other = Math.max(0, machineBusySeconds() - machineBefore - ours) / wall;
   for (const run of runs) run.cpu["other"] = other;
   return runs;
